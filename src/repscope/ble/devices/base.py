@@ -1,0 +1,453 @@
+"""The device-driver interface: what every BLE IMU family provides.
+
+A driver describes one device family's GATT protocol in pure Python (no ``bleak``):
+
+* **client side** (used by :mod:`repscope.ble.transport`): which service and
+  characteristics to look for, the writes that start and stop streaming, and a stateful
+  :class:`StreamDecoder` that turns notification payloads into :class:`SampleBatch` objects
+  in physical units (g, deg/s, seconds);
+* **peripheral side** (used by :mod:`repscope.ble.emulator`): a :class:`PeripheralEncoder`
+  that plays the device, answering commands the way the firmware does and packing samples
+  into notifications in the device's real byte layout.
+
+The decoders are built on pure functions (``decode_*`` in each driver module) that take
+one payload and either return samples or raise :class:`MalformedPacket`. Vendor counts are
+converted to units there and nowhere else.
+
+How a transport drives a device
+-------------------------------
+1. Scan; keep advertisements for which :meth:`DeviceDriver.matches` is true.
+2. Connect; create ``decoder = driver.new_stream_decoder()``; subscribe to every
+   characteristic in :attr:`DeviceDriver.notify_char_uuids` (notifications *and*
+   indications) and hand every payload to ``decoder.feed(char_uuid, payload)``.
+3. Send :meth:`DeviceDriver.identify_commands` (board detection; replies arrive as
+   notifications and fill ``decoder.device_info``), wait for
+   :meth:`StreamDecoder.identified` (a short timeout is fine).
+4. Send ``driver.start_commands(sampling_rate_hz=..., device_info=decoder.device_info)``
+   in order, passing each one to ``decoder.feed_write(write)`` as it is sent (the decoder
+   learns the configured ranges and rate from them).
+5. Read every characteristic in :attr:`DeviceDriver.read_char_uuids` and pass the values to
+   ``decoder.feed_read(char_uuid, value)``.
+6. On exit, send :meth:`DeviceDriver.stop_commands`.
+
+Every UUID in this package is a full lower-case 128-bit string (see :func:`normalize_uuid`).
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+#: The Bluetooth SIG base UUID, used to expand 16- and 32-bit UUIDs.
+SIG_BASE_UUID_SUFFIX = "-0000-1000-8000-00805f9b34fb"
+
+_UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+#: GATT layout of a peripheral: ``[(service_uuid, [(char_uuid, [property, ...]), ...]), ...]``
+#: with properties among ``"read"``, ``"write"``, ``"write-without-response"``,
+#: ``"notify"`` and ``"indicate"`` (the BlueZ flag names).
+GattLayout = list[tuple[str, list[tuple[str, list[str]]]]]
+
+
+def normalize_uuid(uuid: str) -> str:
+    """Return ``uuid`` as a full lower-case 128-bit UUID string.
+
+    16-bit (``"180d"``, ``"0x180D"``) and 32-bit forms are expanded with the Bluetooth SIG
+    base. A full 128-bit UUID is only lower-cased: it is *not* mapped to the SIG base,
+    because some vendors (WitMotion) use a look-alike base ending ``00805f9a34fb``.
+
+    Raises
+    ------
+    ValueError
+        If ``uuid`` is not a UUID in one of these forms.
+    """
+    text = uuid.strip().lower()
+    if text.startswith("0x"):
+        text = text[2:]
+    if re.fullmatch(r"[0-9a-f]{4}", text):
+        return f"0000{text}{SIG_BASE_UUID_SUFFIX}"
+    if re.fullmatch(r"[0-9a-f]{8}", text):
+        return f"{text}{SIG_BASE_UUID_SUFFIX}"
+    if _UUID_RE.fullmatch(text):
+        return text
+    raise ValueError(f"not a Bluetooth UUID: {uuid!r}")
+
+
+class MalformedPacket(ValueError):
+    """A payload that does not follow the device's documented layout.
+
+    Raised by the pure ``decode_*`` functions; :meth:`StreamDecoder.feed` catches it and
+    counts it in :attr:`StreamDecoder.malformed_count`.
+    """
+
+
+@dataclass(frozen=True)
+class SampleBatch:
+    """Consecutive samples decoded from one or more notifications, in physical units.
+
+    Attributes
+    ----------
+    acc_g
+        Specific force in g, sensor frame, shape ``(n, 3)``, float64.
+    gyr_dps
+        Angular rate in deg/s, shape ``(n, 3)``, or ``None`` when the stream has no gyro.
+    device_time_s
+        The device's own clock for each sample in seconds, shape ``(n,)``, or ``None``
+        when the protocol carries no timestamp (WitMotion, MetaMotion streaming). Its
+        origin is device specific (boot for DIY and Movesense, 2000-01-01T00:00Z for
+        Polar); only differences are meaningful. Already unwrapped across counter
+        roll-overs.
+    seq
+        Sequence number of the packet the samples came from, when the protocol has one
+        (DIY); ``None`` otherwise.
+    """
+
+    acc_g: np.ndarray
+    gyr_dps: np.ndarray | None = None
+    device_time_s: np.ndarray | None = None
+    seq: int | None = None
+
+    def __post_init__(self) -> None:
+        acc = np.asarray(self.acc_g, dtype=np.float64).reshape(-1, 3)
+        object.__setattr__(self, "acc_g", acc)
+        n = acc.shape[0]
+        if self.gyr_dps is not None:
+            gyr = np.asarray(self.gyr_dps, dtype=np.float64).reshape(-1, 3)
+            if gyr.shape[0] != n:
+                raise ValueError(f"gyr_dps has {gyr.shape[0]} samples, acc_g has {n}")
+            object.__setattr__(self, "gyr_dps", gyr)
+        if self.device_time_s is not None:
+            t = np.asarray(self.device_time_s, dtype=np.float64).reshape(-1)
+            if t.shape[0] != n:
+                raise ValueError(f"device_time_s has {t.shape[0]} samples, acc_g has {n}")
+            object.__setattr__(self, "device_time_s", t)
+
+    @property
+    def n_samples(self) -> int:
+        """Number of samples in the batch."""
+        return int(self.acc_g.shape[0])
+
+
+@dataclass(frozen=True)
+class GattWrite:
+    """One write to a characteristic.
+
+    Attributes
+    ----------
+    char_uuid
+        Characteristic to write (full 128-bit, lower case).
+    data
+        Bytes to write.
+    response
+        ``True`` for a write request (acknowledged), ``False`` for write-without-response.
+    """
+
+    char_uuid: str
+    data: bytes
+    response: bool = True
+
+
+class StreamDecoder(ABC):
+    """Stateful decoder for one connection; wraps a driver's pure ``decode_*`` functions.
+
+    Feed it every notification/indication payload with :meth:`feed`, every write the
+    client sends with :meth:`feed_write` and every characteristic value read with
+    :meth:`feed_read`. :meth:`feed` never raises on bad bytes: a payload that cannot be
+    decoded is dropped and counted.
+
+    Attributes
+    ----------
+    packets_count
+        Payloads passed to :meth:`feed` (WitMotion: complete 20-byte frames found in the
+        byte stream).
+    malformed_count
+        Payloads (or, for byte streams, runs of garbage bytes) that could not be decoded.
+    lost_packets_count
+        Packets the device sent that never arrived, from sequence-number gaps (DIY only;
+        stays 0 for protocols without sequence numbers).
+    device_info
+        What the decoder learnt about the device from its replies, e.g.
+        ``{"acc_chip": "BMI270"}`` for MetaMotion, ``{"acc_factor": 1.0}`` for Polar or the
+        DIY configuration characteristic's fields.
+    """
+
+    def __init__(self) -> None:
+        self.packets_count = 0
+        self.malformed_count = 0
+        self.lost_packets_count = 0
+        self.device_info: dict[str, Any] = {}
+
+    def feed(self, char_uuid: str, payload: bytes) -> list[SampleBatch]:
+        """Decode one notification or indication; return the batches it completes.
+
+        Parameters
+        ----------
+        char_uuid
+            The characteristic it came from (any case; 128-bit).
+        payload
+            Its bytes.
+
+        Returns
+        -------
+        list of SampleBatch
+            Zero or more batches in arrival order (zero when the payload was a command
+            response, malformed, or a part that needs its partner, e.g. a MetaMotion
+            accelerometer packet waiting for the gyroscope one).
+        """
+        try:
+            return self._feed(char_uuid.lower(), bytes(payload))
+        except MalformedPacket:
+            self.malformed_count += 1
+            return []
+
+    def feed_write(self, write: GattWrite) -> None:
+        """Tell the decoder about a command the client sent (ranges, rates, streams)."""
+        try:
+            self._observe_write(write.char_uuid.lower(), bytes(write.data))
+        except MalformedPacket:
+            # A write this decoder does not understand tells it nothing.
+            return
+
+    def feed_read(self, char_uuid: str, value: bytes) -> None:
+        """Tell the decoder the value read from one of the driver's readable characteristics."""
+        try:
+            self._observe_read(char_uuid.lower(), bytes(value))
+        except MalformedPacket:
+            self.malformed_count += 1
+
+    def identified(self) -> bool:
+        """Whether the replies to :meth:`DeviceDriver.identify_commands` have all arrived."""
+        return True
+
+    @abstractmethod
+    def _feed(self, char_uuid: str, payload: bytes) -> list[SampleBatch]:
+        """Decode one payload (subclasses; may raise :class:`MalformedPacket`)."""
+
+    def _observe_write(self, char_uuid: str, data: bytes) -> None:  # noqa: B027
+        """Learn from a client write (subclasses; default: nothing to learn)."""
+
+    def _observe_read(self, char_uuid: str, value: bytes) -> None:  # noqa: B027
+        """Learn from a characteristic read (subclasses; default: nothing to learn)."""
+
+
+class PeripheralEncoder(ABC):
+    """The device side of a protocol: what the firmware would do (used by the emulator).
+
+    The emulator exposes :attr:`gatt_layout` as a GATT server, routes every client write
+    to :meth:`handle_write` and sends back the ``(char_uuid, bytes)`` pairs it returns as
+    notifications/indications, answers reads with :meth:`read`, reports CCCD changes with
+    :meth:`set_notifying`, and, while :attr:`streaming` is true, turns simulated samples
+    into notifications with :meth:`encode` (at most :attr:`samples_per_packet` samples per
+    notification; call it with that many samples at a time to mimic the device's cadence).
+
+    Attributes
+    ----------
+    streaming
+        Whether the device is currently sending data.
+    sampling_rate_hz
+        The configured output data rate.
+    acc_range_g, gyr_range_dps
+        Configured full-scale ranges (``gyr_range_dps`` is ``None`` when the gyroscope is
+        off or absent).
+    att_mtu
+        The negotiated ATT MTU; a notification carries at most ``att_mtu - 3`` bytes.
+        Drivers whose packet size depends on it (DIY) pack more samples when it grows.
+    """
+
+    gatt_layout: GattLayout
+
+    def __init__(self, *, sampling_rate_hz: float, acc_range_g: float, att_mtu: int = 23) -> None:
+        self.streaming = False
+        self.sampling_rate_hz = float(sampling_rate_hz)
+        self.acc_range_g = float(acc_range_g)
+        self.gyr_range_dps: float | None = None
+        self.att_mtu = int(att_mtu)
+
+    @abstractmethod
+    def handle_write(self, char_uuid: str, data: bytes) -> list[tuple[str, bytes]]:
+        """Act on a client write; return the notifications/indications it causes."""
+
+    @abstractmethod
+    def encode(
+        self, acc_g: np.ndarray, gyr_dps: np.ndarray | None, device_time_s: np.ndarray
+    ) -> list[tuple[str, bytes]]:
+        """Pack samples into notifications ``(char_uuid, payload)`` in the device's layout.
+
+        Parameters
+        ----------
+        acc_g
+            ``(n, 3)`` specific force in g (clipped to the configured range).
+        gyr_dps
+            ``(n, 3)`` angular rate in deg/s, or ``None``; ignored when the device's
+            gyroscope is not streaming.
+        device_time_s
+            ``(n,)`` the device clock at each sample, seconds since the device's epoch.
+        """
+
+    def read(self, char_uuid: str) -> bytes:
+        """Return the value of a readable characteristic."""
+        raise KeyError(f"characteristic {char_uuid} is not readable")
+
+    def set_notifying(self, char_uuid: str, enabled: bool) -> None:  # noqa: B027
+        """React to the client enabling/disabling notifications (WitMotion starts here)."""
+
+    @property
+    @abstractmethod
+    def samples_per_packet(self) -> int:
+        """Most samples one data notification carries in the current configuration."""
+
+
+@dataclass(frozen=True)
+class DeviceDriver(ABC):
+    """One device family's GATT protocol, without any BLE stack.
+
+    Subclasses set the class attributes and implement the command builders; instances are
+    stateless and live in :data:`repscope.ble.devices.DRIVERS` under :attr:`name`.
+
+    Attributes
+    ----------
+    name
+        Short name used on the command line (``"witmotion"``, ``"diy"``, ...).
+    display_name
+        Human-readable family name.
+    service_uuid
+        Primary service holding the IMU stream.
+    notify_char_uuids
+        Characteristics to subscribe to (notifications and indications), in order.
+    write_char_uuid
+        Characteristic that receives commands.
+    read_char_uuids
+        Characteristics to read after starting (e.g. the DIY configuration).
+    variants
+        Hardware variants the peripheral side can emulate (first is the default).
+    """
+
+    name: str = ""
+    display_name: str = ""
+    service_uuid: str = ""
+    notify_char_uuids: tuple[str, ...] = ()
+    write_char_uuid: str = ""
+    read_char_uuids: tuple[str, ...] = ()
+    variants: tuple[str, ...] = field(default=())
+    name_prefixes: tuple[str, ...] = ()
+
+    def matches(self, *, name: str | None, service_uuids: Sequence[str]) -> bool:
+        """Whether an advertisement (local name, advertised service UUIDs) is this family.
+
+        True when the service UUID is advertised or the name starts with one of
+        :attr:`name_prefixes` (case-insensitive; many devices advertise only a name).
+        """
+        wanted = self.service_uuid.lower()
+        for uuid in service_uuids:
+            try:
+                if normalize_uuid(uuid) == wanted:
+                    return True
+            except ValueError:
+                continue
+        if name:
+            lowered = name.lower()
+            return any(lowered.startswith(p.lower()) for p in self.name_prefixes)
+        return False
+
+    def identify_commands(self) -> list[GattWrite]:
+        """Return the writes whose replies identify the hardware (default: none)."""
+        return []
+
+    @abstractmethod
+    def start_commands(
+        self,
+        *,
+        sampling_rate_hz: float,
+        acc_range_g: float | None = None,
+        gyr_range_dps: float | None = None,
+        device_info: Mapping[str, Any] | None = None,
+    ) -> list[GattWrite]:
+        """Return the writes that configure and start streaming, in the order to send them.
+
+        Parameters
+        ----------
+        sampling_rate_hz
+            Requested output rate; must be one of :meth:`supported_rates_hz`.
+        acc_range_g
+            Accelerometer full scale in g; ``None`` keeps the driver's documented default.
+        gyr_range_dps
+            Gyroscope full scale in deg/s; ``None`` keeps the default. Drivers whose
+            gyroscope is optional stream it unless the family has none.
+        device_info
+            ``decoder.device_info`` after identification (MetaMotion needs the chip).
+
+        Raises
+        ------
+        repscope.errors.InputError
+            For an unsupported rate or range (the message lists the supported ones).
+        """
+
+    @abstractmethod
+    def stop_commands(self) -> list[GattWrite]:
+        """Return the writes that stop streaming."""
+
+    @abstractmethod
+    def supported_rates_hz(self) -> tuple[float, ...]:
+        """Output data rates the driver can configure, ascending."""
+
+    @abstractmethod
+    def new_stream_decoder(self) -> StreamDecoder:
+        """Return a fresh decoder for one connection."""
+
+    @abstractmethod
+    def new_peripheral(self, *, variant: str | None = None) -> PeripheralEncoder:
+        """Return a fresh emulated device (``variant`` in :attr:`variants`, default first)."""
+
+    def _check_variant(self, variant: str | None) -> str:
+        if variant is None:
+            return self.variants[0]
+        if variant not in self.variants:
+            raise ValueError(
+                f"unknown {self.name} variant {variant!r}; choose one of {', '.join(self.variants)}"
+            )
+        return variant
+
+
+# ---------------------------------------------------------------------- shared helpers
+def choose_value(
+    value: float, supported: Sequence[float], *, what: str, device: str, unit: str
+) -> float:
+    """Return the entry of ``supported`` equal to ``value`` (within 1e-6 relative).
+
+    Raises
+    ------
+    repscope.errors.InputError
+        When ``value`` is not supported; the message lists the supported values.
+    """
+    from repscope.errors import InputError
+
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"{what} must be a number, got {value!r}") from None
+    for option in supported:
+        if abs(number - option) <= 1e-6 * max(1.0, abs(option)):
+            return float(option)
+    listing = ", ".join(f"{v:g}" for v in supported)
+    raise InputError(
+        f"{device} cannot use {what} = {number:g} {unit}",
+        hint=f"Choose one of {listing} {unit}.",
+    )
+
+
+def counts_to_units(raw: np.ndarray, scale: float) -> np.ndarray:
+    """Multiply integer counts by ``scale`` (units per count) into a float64 array."""
+    return np.asarray(raw, dtype=np.float64) * float(scale)
+
+
+def units_to_counts(values: np.ndarray, scale: float, *, bits: int = 16) -> np.ndarray:
+    """Quantise physical values to signed ``bits``-bit counts (rounded, saturated)."""
+    low, high = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+    counts = np.rint(np.asarray(values, dtype=np.float64) / float(scale))
+    counts = np.nan_to_num(counts, nan=0.0, posinf=high, neginf=low)
+    return np.clip(counts, low, high).astype(np.int64)
