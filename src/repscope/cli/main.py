@@ -45,7 +45,12 @@ def cli() -> None:
 
 def _register() -> None:
     # One import and one add_command per command module, in the order of `--help`.
-    pass
+    from repscope.cli.info import info
+
+    cli.add_command(info)
+    from repscope.cli.convert import convert
+
+    cli.add_command(convert)
 
 
 _register()

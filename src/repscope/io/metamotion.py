@@ -161,7 +161,7 @@ def _read_stream(path: Path) -> _Stream:
     kind = "both" if has_acc and has_gyr else ("acc" if has_acc else "gyr")
     parts = _name_parts(p)
     if parts is not None and parts["rate"] is not None:
-        rate, source = float(parts["rate"]), "file name"
+        rate, source = float(parts["rate"]), "from the file name"
     else:
         seconds = time / 1000.0 if epoch_col else time
         rate, source = infer_sampling_rate_hz(seconds), "inferred from timestamps"

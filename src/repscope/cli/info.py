@@ -1,0 +1,106 @@
+"""``repscope info``: what is in a recording file, and how trustworthy its timebase is."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from repscope.io import detect_format, ensure_analysable, read_recording
+from repscope.io.describe import describe_recording
+
+
+def _fmt(value: Any, unit: str = "", digits: str = ".4g") -> str:
+    if value is None:
+        return "unknown"
+    if isinstance(value, float):
+        return f"{value:{digits}}{unit}"
+    return f"{value}{unit}"
+
+
+def _rows(info: dict[str, Any]) -> list[tuple[str, str]]:
+    tb = info["timebase"]
+    units = info["units"]
+    gaps = tb["gaps"]
+    if gaps:
+        first = gaps[0]
+        gap_text = (
+            f"{len(gaps)} ({tb['missing_samples']} samples, {tb['gap_time_s']:.2f} s); "
+            f"first {first['start_s']:.3f}-{first['end_s']:.3f} s"
+        )
+    else:
+        gap_text = "none"
+    return [
+        ("file", info["file"]),
+        ("format", info["format"]),
+        ("metadata source", info["metadata_source"]),
+        ("device", _fmt(info["device"])),
+        ("placement", _fmt(info["placement"])),
+        ("exercise", _fmt(info["exercise"])),
+        ("load", _fmt(info["load_kg"], " kg", "g")),
+        ("athlete", _fmt(info["athlete"])),
+        ("start (UTC)", _fmt(info["start_time_utc"])),
+        ("duration", f"{info['duration_s']:.2f} s"),
+        ("samples", str(info["n_samples"])),
+        ("nominal rate", f"{tb['nominal_rate_hz']:g} Hz"),
+        (
+            "effective rate",
+            f"{tb['effective_rate_hz']:.4g} Hz (median interval), "
+            f"{tb['mean_rate_hz']:.4g} Hz (count/duration)",
+        ),
+        (
+            "jitter",
+            f"{tb['jitter_s'] * 1e3:.3f} ms std, p99 deviation "
+            f"{tb['p99_interval_deviation_s'] * 1e3:.3f} ms",
+        ),
+        ("gaps", gap_text),
+        ("duplicate timestamps", str(tb["duplicate_timestamps"])),
+        ("stale rows", str(tb["stale_rows"])),
+        (
+            "units check",
+            f"{'ok' if units['ok'] else 'SUSPECT'}: acceleration in g "
+            f"(median |acc| {units['median_acc_magnitude_g']:.3f} g)",
+        ),
+        ("gyroscope", "yes" if info["has_gyro"] else "no (accelerometer only)"),
+    ]
+
+
+@click.command("info")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=True))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON only (for scripts).")
+@click.option(
+    "--allow-short",
+    is_flag=True,
+    help="Describe recordings shorter than 5 s / 50 samples instead of failing.",
+)
+def info(file: Path, as_json: bool, allow_short: bool) -> None:
+    """Describe a recording FILE: metadata, timebase quality and units.
+
+    FILE is a repscope CSV (with its .json sidecar), a .parquet file or a MetaMotion
+    CSV export (its accelerometer/gyroscope partner is found automatically). The format
+    is detected from the content. Exits with status 2 and one line on stderr if the file
+    cannot be used.
+
+    \b
+    Example:
+        repscope info session.csv
+        repscope info --json A-bench-heavy_..._Accelerometer_12.500Hz_1.4.4.csv
+    """  # noqa: D301 (click needs the \b marker)
+    fmt = detect_format(file)
+    recording = read_recording(file, format=fmt, allow_gaps=True)
+    if not allow_short:
+        ensure_analysable(recording, path=file)
+    description = describe_recording(recording, path=file, fmt=fmt)
+    if as_json:
+        click.echo(json.dumps(description, indent=2, allow_nan=True))
+        return
+    table = Table(title=f"repscope info: {file.name}", show_header=False, title_justify="left")
+    table.add_column("field", style="bold")
+    table.add_column("value", overflow="fold")
+    for name, value in _rows(description):
+        table.add_row(name, value)
+    Console().print(table)
