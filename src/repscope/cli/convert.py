@@ -45,7 +45,7 @@ def convert(
         repscope convert A-bench-heavy_..._Accelerometer_12.500Hz_1.4.4.csv bench.parquet \\
             --placement wrist --exercise bench --load-kg 80
     """  # noqa: D301 (click needs the \b marker)
-    recording = read_recording(source, allow_gaps=True)
+    recording = read_recording(source)
     changes: dict[str, object] = {}
     if placement is not None:
         changes["placement"] = placement

@@ -91,7 +91,7 @@ def info(file: Path, as_json: bool, allow_short: bool) -> None:
         repscope info --json A-bench-heavy_..._Accelerometer_12.500Hz_1.4.4.csv
     """  # noqa: D301 (click needs the \b marker)
     fmt = detect_format(file)
-    recording = read_recording(file, format=fmt, allow_gaps=True)
+    recording = read_recording(file, format=fmt)
     if not allow_short:
         ensure_analysable(recording, path=file)
     description = describe_recording(recording, path=file, fmt=fmt)

@@ -59,8 +59,9 @@ def read_recording(
         ``"csv"``, ``"parquet"`` or ``"metamotion"``; detected from the content when
         ``None`` (see :func:`detect_format`).
     allow_gaps
-        Accept rows whose sensor values are all missing, as written for a resampled
-        recording with gaps (see :func:`resample_uniform`).
+        Accept rows whose sensor values are all missing (gaps). Files written from a
+        :func:`resample_uniform` result are marked as resampled in their metadata and
+        accept such rows without this flag; in any other file they are an error.
 
     Raises
     ------
@@ -85,7 +86,8 @@ def write_recording(
     Parameters
     ----------
     recording
-        The recording; it is validated first (gap rows of NaN are allowed).
+        The recording; it is validated first. Gap rows (all sensor values NaN) are
+        allowed only in a :func:`resample_uniform` result, whose metadata says so.
     path
         Output file. Missing parent folders are created.
     format

@@ -75,5 +75,5 @@ def describe_file(path: str | Path, *, format: str | None = None) -> dict[str, A
     from repscope.io import read_recording
 
     fmt = format or detect_format(path)
-    recording = read_recording(path, format=fmt, allow_gaps=True)
+    recording = read_recording(path, format=fmt)
     return describe_recording(recording, path=path, fmt=fmt)

@@ -27,6 +27,7 @@ from repscope.io._table import (
 from repscope.io.project_csv import (
     INFERRED_RATE_SOURCE,
     check_project_columns,
+    is_resampled,
     meta_from_json_text,
     meta_to_json_text,
 )
@@ -46,6 +47,7 @@ def read_parquet(path: str | Path, *, allow_gaps: bool = False) -> Recording:
         The ``.parquet`` file.
     allow_gaps
         Accept rows whose sensor values are all NaN (gaps of a resampled recording).
+        Always on when the embedded metadata marks the recording as resampled.
     """
     p = check_input_file(path)
     try:
@@ -72,6 +74,15 @@ def read_parquet(path: str | Path, *, allow_gaps: bool = False) -> Recording:
     if table.num_rows == 0:
         raise InputError("has no data rows", path=p, hint="The recording is empty.")
     values = np.column_stack(arrays)
+    metadata = table.schema.metadata or {}
+    embedded: RecordingMeta | None = None
+    if METADATA_KEY in metadata:
+        try:
+            text = metadata[METADATA_KEY].decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError("embedded metadata is not UTF-8 text", path=p) from None
+        embedded = meta_from_json_text(text, path=p)
+    allow_gaps = allow_gaps or is_resampled(embedded)
     check_finite_rows(
         values,
         columns,
@@ -81,13 +92,8 @@ def read_parquet(path: str | Path, *, allow_gaps: bool = False) -> Recording:
         hint=_ROW_HINT,
     )
     check_time_increasing(values[:, 0], row_label=parquet_row_label, path=p, hint=_ROW_HINT)
-    metadata = table.schema.metadata or {}
-    if METADATA_KEY in metadata:
-        try:
-            text = metadata[METADATA_KEY].decode("utf-8")
-        except UnicodeDecodeError:
-            raise InputError("embedded metadata is not UTF-8 text", path=p) from None
-        meta = meta_from_json_text(text, path=p)
+    if embedded is not None:
+        meta = embedded
     else:
         if len(values) < 2:
             raise InputError(f"only {len(values)} sample(s)", path=p)
@@ -103,7 +109,7 @@ def read_parquet(path: str | Path, *, allow_gaps: bool = False) -> Recording:
 def write_parquet(recording: Recording, path: str | Path) -> list[Path]:
     """Write ``recording`` to a Parquet file with embedded metadata; return ``[path]``."""
     p = Path(path)
-    recording.validate(path=str(p), allow_gaps=True)
+    recording.validate(path=str(p), allow_gaps=is_resampled(recording.meta))
     text = meta_to_json_text(recording.meta, path=p)
     columns = recording.columns()
     table = pa.table({c: pa.array(recording.data[c].to_numpy(dtype=np.float64)) for c in columns})

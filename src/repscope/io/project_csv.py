@@ -91,6 +91,11 @@ def check_project_columns(header: list[str], *, path: Path | str | None) -> list
     return [c for c in ALL_COLUMNS if c in seen]
 
 
+def is_resampled(meta: RecordingMeta | None) -> bool:
+    """Whether ``meta`` belongs to a recording made by ``resample_uniform`` (may hold gaps)."""
+    return meta is not None and "resampled_from_hz" in meta.extra
+
+
 def meta_to_json_dict(meta: RecordingMeta) -> dict[str, Any]:
     """Return the sidecar / embedded-metadata document for ``meta``."""
     return {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, **meta.to_dict()}
@@ -160,6 +165,8 @@ def read_project_csv(path: str | Path, *, allow_gaps: bool = False) -> Recording
         The ``.csv`` file.
     allow_gaps
         Accept rows whose sensor cells are all empty (gaps of a resampled recording).
+        Always on when the sidecar marks the recording as resampled
+        (``extra["resampled_from_hz"]``); otherwise empty rows are an error.
 
     Raises
     ------
@@ -176,11 +183,13 @@ def read_project_csv(path: str | Path, *, allow_gaps: bool = False) -> Recording
             for c in columns
         ]
     )
+    side = sidecar_path(p)
+    sidecar_meta = meta_from_json_text(_read_text(side), path=side) if side.exists() else None
+    allow_gaps = allow_gaps or is_resampled(sidecar_meta)
     check_finite_rows(values, columns, row_label=label, path=p, allow_gaps=allow_gaps)
     check_time_increasing(values[:, 0], row_label=label, path=p)
-    side = sidecar_path(p)
-    if side.exists():
-        meta = meta_from_json_text(_read_text(side), path=side)
+    if sidecar_meta is not None:
+        meta = sidecar_meta
     else:
         if len(values) < 2:
             raise InputError(
@@ -200,12 +209,12 @@ def read_project_csv(path: str | Path, *, allow_gaps: bool = False) -> Recording
 def write_project_csv(recording: Recording, path: str | Path) -> list[Path]:
     """Write ``recording`` as ``path`` (CSV) plus its JSON sidecar; return both paths.
 
-    The recording is validated first (gap rows of NaN allowed), so a file this writes
+    The recording is validated first (gap rows only if resampled), so a file this writes
     always reads back. Floats are written in shortest round-trip form: reading the file
     gives back exactly the same float64 values.
     """
     p = Path(path)
-    recording.validate(path=str(p), allow_gaps=True)
+    recording.validate(path=str(p), allow_gaps=is_resampled(recording.meta))
     text = meta_to_json_text(recording.meta, path=sidecar_path(p))
     p.parent.mkdir(parents=True, exist_ok=True)
     columns = recording.columns()
@@ -231,6 +240,7 @@ __all__ = [
     "FORMAT_VERSION",
     "INFERRED_RATE_SOURCE",
     "check_project_columns",
+    "is_resampled",
     "meta_from_json_text",
     "meta_to_json_dict",
     "meta_to_json_text",
