@@ -32,10 +32,8 @@ def make_recording(n: int = 600, rate_hz: float = 100.0, gyro: bool = True) -> R
 def csv_rows(n: int = 600, rate_hz: float = 100.0) -> list[str]:
     """Data lines of a valid accelerometer-only project CSV (line 2 is the first)."""
     rng = np.random.default_rng(2)
-    return [
-        f"{i / rate_hz!r},{rng.normal(0, 0.05)!r},{rng.normal(0, 0.05)!r},{1 + rng.normal(0, 0.05)!r}"
-        for i in range(n)
-    ]
+    acc = rng.normal(0, 0.05, (n, 3)) + np.array([0.0, 0.0, 1.0])
+    return [f"{i / rate_hz!r},{x!r},{y!r},{z!r}" for i, (x, y, z) in enumerate(acc.tolist())]
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -212,8 +210,9 @@ BAD_INPUTS: dict[str, tuple[Callable[[Path], Path], list[str]]] = {
         ["weird.txt", "unknown file format"],
     ),
     "binary garbage": (
-        lambda folder: (folder / "bin.dat").write_bytes(bytes(range(256)) * 4)
-        and folder / "bin.dat",
+        lambda folder: (
+            (folder / "bin.dat").write_bytes(bytes(range(256)) * 4) and folder / "bin.dat"
+        ),
         ["bin.dat", "neither a Parquet file nor a UTF-8 CSV"],
     ),
     "folder": (lambda folder: folder, ["is a folder"]),
