@@ -20,15 +20,18 @@ How a transport drives a device
 2. Connect; create ``decoder = driver.new_stream_decoder()``; subscribe to every
    characteristic in :attr:`DeviceDriver.notify_char_uuids` (notifications *and*
    indications) and hand every payload to ``decoder.feed(char_uuid, payload)``.
-3. Send :meth:`DeviceDriver.identify_commands` (board detection; replies arrive as
-   notifications and fill ``decoder.device_info``), wait for
-   :meth:`StreamDecoder.identified` (a short timeout is fine).
-4. Send ``driver.start_commands(sampling_rate_hz=..., device_info=decoder.device_info)``
+3. Read every characteristic in :attr:`DeviceDriver.read_char_uuids` and pass the values to
+   ``decoder.feed_read(char_uuid, value)`` (DIY configuration, Polar feature list).
+4. Send :meth:`DeviceDriver.identify_commands` (MetaMotion board detection; replies arrive
+   as notifications and fill ``decoder.device_info``), then wait until
+   :meth:`StreamDecoder.identified` is true (a timeout of a second or two is plenty).
+5. Send ``driver.start_commands(sampling_rate_hz=..., device_info=decoder.device_info)``
    in order, passing each one to ``decoder.feed_write(write)`` as it is sent (the decoder
-   learns the configured ranges and rate from them).
-5. Read every characteristic in :attr:`DeviceDriver.read_char_uuids` and pass the values to
-   ``decoder.feed_read(char_uuid, value)``.
-6. On exit, send :meth:`DeviceDriver.stop_commands`.
+   learns the configured rate, ranges and streams from them) and sleeping
+   ``write.delay_after_s`` after it. Optionally set ``decoder.att_mtu`` to the negotiated
+   MTU (Movesense uses it to tell a complete packet from the first half of a split one).
+6. On exit, send :meth:`DeviceDriver.stop_commands`, then ``decoder.flush()`` to collect
+   samples still held back (Movesense, acc/gyro pairing).
 
 Every UUID in this package is a full lower-case 128-bit string (see :func:`normalize_uuid`).
 """
@@ -145,11 +148,16 @@ class GattWrite:
         Bytes to write.
     response
         ``True`` for a write request (acknowledged), ``False`` for write-without-response.
+    delay_after_s
+        How long the transport should wait after this write before sending the next one
+        (WitMotion needs a pause after unlocking; Polar answers each control-point command
+        before it accepts the next).
     """
 
     char_uuid: str
     data: bytes
     response: bool = True
+    delay_after_s: float = 0.0
 
 
 class StreamDecoder(ABC):
@@ -170,6 +178,8 @@ class StreamDecoder(ABC):
     lost_packets_count
         Packets the device sent that never arrived, from sequence-number gaps (DIY only;
         stays 0 for protocols without sequence numbers).
+    att_mtu
+        The negotiated ATT MTU if the transport knows it (optional hint).
     device_info
         What the decoder learnt about the device from its replies, e.g.
         ``{"acc_chip": "BMI270"}`` for MetaMotion, ``{"acc_factor": 1.0}`` for Polar or the
@@ -181,6 +191,7 @@ class StreamDecoder(ABC):
         self.malformed_count = 0
         self.lost_packets_count = 0
         self.device_info: dict[str, Any] = {}
+        self.att_mtu: int | None = None
 
     def feed(self, char_uuid: str, payload: bytes) -> list[SampleBatch]:
         """Decode one notification or indication; return the batches it completes.
@@ -223,6 +234,10 @@ class StreamDecoder(ABC):
     def identified(self) -> bool:
         """Whether the replies to :meth:`DeviceDriver.identify_commands` have all arrived."""
         return True
+
+    def flush(self) -> list[SampleBatch]:
+        """Return samples held back waiting for a partner or a continuation (end of stream)."""
+        return []
 
     @abstractmethod
     def _feed(self, char_uuid: str, payload: bytes) -> list[SampleBatch]:
@@ -451,3 +466,58 @@ def units_to_counts(values: np.ndarray, scale: float, *, bits: int = 16) -> np.n
     counts = np.rint(np.asarray(values, dtype=np.float64) / float(scale))
     counts = np.nan_to_num(counts, nan=0.0, posinf=high, neginf=low)
     return np.clip(counts, low, high).astype(np.int64)
+
+
+class AccGyrPairer:
+    """Join accelerometer and gyroscope samples that arrive in separate notifications.
+
+    MetaMotion and Polar stream the two sensors independently at the same configured rate.
+    Samples are paired in arrival order: the ``k``-th gyroscope sample joins the ``k``-th
+    accelerometer sample. While the gyroscope is not expected, accelerometer samples pass
+    straight through. When one side runs more than ``max_pending`` samples ahead (the
+    other stream stalled), the oldest unpaired samples are dropped and counted in
+    :attr:`dropped_count` rather than emitted without their partner.
+    """
+
+    def __init__(self, *, max_pending: int = 2048) -> None:
+        self.gyro_expected = False
+        self.max_pending = max_pending
+        self.dropped_count = 0
+        self._acc = np.empty((0, 3))
+        self._acc_t: np.ndarray | None = None
+        self._gyr = np.empty((0, 3))
+
+    def push_acc(self, acc_g: np.ndarray, times_s: np.ndarray | None = None) -> list[SampleBatch]:
+        """Add accelerometer samples (with optional device times); return completed pairs."""
+        if not self.gyro_expected:
+            return [SampleBatch(acc_g=acc_g, device_time_s=times_s)]
+        self._acc = np.vstack([self._acc, acc_g])
+        if times_s is not None:
+            prior = self._acc_t if self._acc_t is not None else np.empty(0)
+            self._acc_t = np.concatenate([prior, times_s])
+        return self._emit()
+
+    def push_gyr(self, gyr_dps: np.ndarray) -> list[SampleBatch]:
+        """Add gyroscope samples; return completed pairs."""
+        self.gyro_expected = True
+        self._gyr = np.vstack([self._gyr, gyr_dps])
+        return self._emit()
+
+    def _emit(self) -> list[SampleBatch]:
+        n = min(len(self._acc), len(self._gyr))
+        out: list[SampleBatch] = []
+        if n:
+            times = None
+            if self._acc_t is not None and len(self._acc_t) >= n:
+                times, self._acc_t = self._acc_t[:n], self._acc_t[n:]
+            out.append(SampleBatch(acc_g=self._acc[:n], gyr_dps=self._gyr[:n], device_time_s=times))
+            self._acc, self._gyr = self._acc[n:], self._gyr[n:]
+        for name in ("_acc", "_gyr"):
+            pending = getattr(self, name)
+            excess = len(pending) - self.max_pending
+            if excess > 0:
+                self.dropped_count += excess
+                setattr(self, name, pending[excess:])
+                if name == "_acc" and self._acc_t is not None:
+                    self._acc_t = self._acc_t[excess:]
+        return out
