@@ -1,0 +1,198 @@
+"""Fault flags per rep and the set verdict: each a documented rule, thresholds per exercise.
+
+Every rule reads its thresholds from :class:`repscope.analysis.profiles.FlagThresholds`
+(``t`` below) and writes a reason that quotes the numbers, so a lifter sees why.
+
+Per-rep rules
+-------------
+``rushed_negative``
+    With a prescribed eccentric ``E`` (``--tempo``):
+    ``eccentric_s < t.rushed_negative_fraction * E``.
+    Without one (or ``X``): ``eccentric_s < t.rushed_negative_min_eccentric_s``. A fast
+    eccentric is not wrong in itself, so the rule only fires against a target or the
+    documented minimum.
+``bounce``
+    The turnaround into the concentric has no pause
+    (``bottom pause < t.bounce_max_bottom_pause_s``) and is sharp (peak upward acceleration
+    within 0.2 s of it ``>= t.bounce_min_turnaround_acc_mps2``). A prescribed touch-and-go
+    (pause 0) with a controlled turnaround is not a bounce. For concentric-first lifts the
+    turnaround before rep k's concentric ends rep k-1's eccentric.
+``partial_rom``
+    ``rom_m < t.partial_rom_fraction * reference``, the reference being the set's 90th
+    percentile range of motion (the set's full reps; with fewer than 3 reps, the maximum).
+``grind``
+    A slow concentric: ``concentric_s >= t.grind_concentric_ratio`` x the set's median
+    concentric, or a velocity loss against the best rep of at least ``t.grind_velocity_loss``.
+``swing``
+    Off-axis motion: the rep's horizontal excursion is at least ``t.swing_min_horizontal_m``
+    and at least ``t.swing_ratio_to_set`` x the set's median excursion (needs a gyroscope
+    for a world frame; never flagged without one).
+``jerky``
+    The concentric's LDLJ is more than ``t.jerky_ldlj_drop`` below the set's median LDLJ
+    (relative, because LDLJ depends on the lift and the sensor).
+``tempo_off``
+    Against ``--tempo`` only: some phase with a target differs from it by more than
+    ``max(t.tempo_tolerance_s, t.tempo_tolerance_fraction * target)``.
+
+Set verdict
+-----------
+``ego_lifting`` when momentum faults (bounce, partial_rom, swing) affect at least
+``t.ego_min_reps`` reps and a fraction ``t.ego_momentum_fraction`` of the set;
+otherwise ``rushed_negatives`` or ``tempo_off`` when those affect that fraction; otherwise
+``controlled``. A set without reps is ``no_reps``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from repscope.analysis.profiles import FlagThresholds
+from repscope.tempo import Tempo
+
+FLAGS: tuple[str, ...] = (
+    "rushed_negative",
+    "bounce",
+    "partial_rom",
+    "grind",
+    "swing",
+    "jerky",
+    "tempo_off",
+)
+MOMENTUM_FLAGS: tuple[str, ...] = ("bounce", "partial_rom", "swing")
+VERDICTS: tuple[str, ...] = (
+    "controlled",
+    "ego_lifting",
+    "rushed_negatives",
+    "tempo_off",
+    "no_reps",
+)
+
+
+def _finite(x: float | None) -> bool:
+    return x is not None and math.isfinite(x)
+
+
+def flag_set(
+    reps: pd.DataFrame, *, thresholds: FlagThresholds, tempo: Tempo | None
+) -> tuple[list[list[str]], list[list[str]]]:
+    """Apply the per-rep rules to one set's rep table.
+
+    Parameters
+    ----------
+    reps
+        One set's rows of the rep table (columns of :data:`repscope.analysis.tables.REP_COLUMNS`
+        plus ``turnaround_bottom_pause_s`` and ``horizontal_excursion_m``).
+    thresholds
+        The exercise's thresholds.
+    tempo
+        The prescribed tempo, or None.
+
+    Returns
+    -------
+    flags, reasons
+        Per rep, the flag names (in :data:`FLAGS` order) and one reason string per flag.
+    """
+    t = thresholds
+    rom = reps["rom_m"].to_numpy(float)
+    reference_rom = float(np.nanpercentile(rom, 90)) if len(rom) >= 3 else float(np.nanmax(rom))
+    concentric = reps["concentric_s"].to_numpy(float)
+    median_concentric = float(np.nanmedian(concentric))
+    excursion = reps["horizontal_excursion_m"].to_numpy(float)
+    median_excursion = float(np.nanmedian(excursion)) if np.isfinite(excursion).any() else math.nan
+    ldlj = reps["ldlj"].to_numpy(float)
+    median_ldlj = float(np.nanmedian(ldlj)) if np.isfinite(ldlj).any() else math.nan
+    targets = tempo.as_tuple() if tempo else (None, None, None, None)
+    phase_cols = ("eccentric_s", "bottom_pause_s", "concentric_s", "top_pause_s")
+    phase_names = ("eccentric", "bottom pause", "concentric", "top pause")
+
+    all_flags: list[list[str]] = []
+    all_reasons: list[list[str]] = []
+    rows: list[dict[str, Any]] = [
+        {str(k): v for k, v in r.items()} for r in reps.to_dict(orient="records")
+    ]
+    for row in rows:
+        found: dict[str, str] = {}
+        ecc = float(row["eccentric_s"])
+        target_e = targets[0]
+        if _finite(target_e) and target_e and ecc < t.rushed_negative_fraction * target_e:
+            found["rushed_negative"] = f"negative {ecc:.1f} s against {target_e:g} s prescribed"
+        elif not _finite(target_e) and ecc < t.rushed_negative_min_eccentric_s:
+            found["rushed_negative"] = (
+                f"negative {ecc:.1f} s, under {t.rushed_negative_min_eccentric_s:g} s"
+            )
+        pause = float(row["turnaround_bottom_pause_s"])
+        turn_acc = float(row["peak_turnaround_acc_mps2"])
+        if (
+            _finite(pause)
+            and _finite(turn_acc)
+            and pause < t.bounce_max_bottom_pause_s
+            and turn_acc >= t.bounce_min_turnaround_acc_mps2
+        ):
+            found["bounce"] = f"no pause at the bottom and a {turn_acc:.1f} m/s^2 turnaround"
+        rom_m = float(row["rom_m"])
+        if _finite(reference_rom) and rom_m < t.partial_rom_fraction * reference_rom:
+            found["partial_rom"] = (
+                f"range {rom_m:.2f} m, {rom_m / reference_rom:.0%} of the set's full reps"
+            )
+        con = float(row["concentric_s"])
+        loss = float(row["velocity_loss"])
+        if _finite(median_concentric) and con >= t.grind_concentric_ratio * median_concentric:
+            found["grind"] = f"concentric {con:.1f} s against the set's {median_concentric:.1f} s"
+        elif _finite(loss) and loss >= t.grind_velocity_loss:
+            found["grind"] = f"velocity {loss:.0%} below the set's best rep"
+        exc = float(row["horizontal_excursion_m"])
+        if (
+            _finite(exc)
+            and exc >= t.swing_min_horizontal_m
+            and _finite(median_excursion)
+            and exc >= t.swing_ratio_to_set * median_excursion
+        ):
+            found["swing"] = f"bar moved {exc * 100:.0f} cm sideways"
+        lj = float(row["ldlj"])
+        if _finite(lj) and _finite(median_ldlj) and lj < median_ldlj - t.jerky_ldlj_drop:
+            found["jerky"] = f"LDLJ {lj:.1f} against the set's {median_ldlj:.1f}"
+        if tempo is not None:
+            off = []
+            for col, name, target in zip(phase_cols, phase_names, targets, strict=True):
+                actual = float(row[col])
+                if target is None or not _finite(actual):
+                    continue
+                tol = max(t.tempo_tolerance_s, t.tempo_tolerance_fraction * target)
+                if abs(actual - target) > tol:
+                    off.append(f"{name} {actual:.1f} s vs {target:g} s")
+            if off:
+                found["tempo_off"] = "; ".join(off)
+        names = [f for f in FLAGS if f in found]
+        all_flags.append(names)
+        all_reasons.append([found[f] for f in names])
+    return all_flags, all_reasons
+
+
+def set_verdict(
+    flags_per_rep: Sequence[Sequence[str]], *, thresholds: FlagThresholds
+) -> tuple[str, list[str]]:
+    """Verdict and reasons for a set from its reps' flags (see module docs)."""
+    n = len(flags_per_rep)
+    if n == 0:
+        return "no_reps", ["no reps detected"]
+    counts: Counter[str] = Counter(f for flags in flags_per_rep for f in flags)
+    momentum = sum(1 for flags in flags_per_rep if any(f in MOMENTUM_FLAGS for f in flags))
+    t = thresholds
+    words = {"bounce": "bounced", "partial_rom": "cut the range", "swing": "swung"}
+    if momentum >= t.ego_min_reps and momentum / n >= t.ego_momentum_fraction:
+        reasons = [f"{counts[f]} of {n} reps {words[f]}" for f in MOMENTUM_FLAGS if counts[f]]
+        if counts["grind"]:
+            reasons.append(f"{counts['grind']} of {n} reps ground out")
+        return "ego_lifting", reasons
+    if counts["rushed_negative"] / n >= t.ego_momentum_fraction:
+        return "rushed_negatives", [f"{counts['rushed_negative']} of {n} negatives rushed"]
+    if counts["tempo_off"] / n >= t.ego_momentum_fraction:
+        return "tempo_off", [f"{counts['tempo_off']} of {n} reps off the prescribed tempo"]
+    reasons = [f"{counts[f]} of {n} reps flagged {f}" for f in FLAGS if counts[f]]
+    return "controlled", reasons or ["no faults found"]

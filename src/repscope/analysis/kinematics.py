@@ -1,0 +1,243 @@
+"""Vertical velocity and position from vertical acceleration, with drift removed.
+
+Integrating an accelerometer drifts: a constant bias of 0.005 g becomes 1 m/s of velocity
+error after 20 s. repscope removes drift with zero-velocity updates (ZUPT): wherever the
+bar is known to be still, velocity is set to zero, and between two still intervals the
+integrated velocity is corrected by a linear ramp so that it is zero at both ends (the
+standard "linear drift" ZUPT of pedestrian and barbell inertial tracking, e.g. Foxlin
+2005, doi:10.1109/MCG.2005.140; its barbell use in Lorenzetti et al. 2017,
+doi:10.1186/s13102-017-0083-z).
+
+Finding still points is the hard part: a bar moving at constant speed has zero
+acceleration too, so "small acceleration" alone cannot tell a pause from the middle of a
+slow eccentric. repscope uses two passes:
+
+1. **Long rests** (:func:`still_intervals` with ``min_duration_s`` = 1.5 s): intervals
+   where the low-passed (5 Hz) earth-frame acceleration magnitude and, if present, the
+   angular speed stay below thresholds. They bound sets, and a coarse velocity is
+   integrated between them.
+2. **Short pauses** (>= 0.1 s under the same thresholds) are accepted as ZUPT anchors only
+   where the coarse velocity is itself small (``accept_speed_mps``); the final velocity is
+   integrated between all accepted anchors.
+
+Thresholds adapt to the sensor: the acceleration threshold is ``noise_factor`` times the
+noise floor measured in the quietest second of the recording, never below
+``min_acc_threshold_mps2``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import signal
+
+from repscope.recording import check_sampling_rate
+
+
+def lowpass(
+    x: np.ndarray, *, cutoff_hz: float, sampling_rate_hz: float, order: int = 4
+) -> np.ndarray:
+    """Zero-phase Butterworth low-pass (SOS); returns ``x`` unchanged above 0.9 x Nyquist."""
+    rate = check_sampling_rate(sampling_rate_hz)
+    x = np.asarray(x, dtype=float)
+    if cutoff_hz >= 0.45 * rate or x.shape[0] < 16:
+        return x.copy()
+    sos = signal.butter(order, cutoff_hz, btype="low", output="sos", fs=rate)
+    padlen = min(x.shape[0] - 1, 3 * (2 * len(sos) + 1) * 4)
+    return np.asarray(signal.sosfiltfilt(sos, x, axis=0, padlen=padlen))
+
+
+def runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """Half-open index runs ``[start, stop)`` where ``mask`` is true."""
+    mask = np.asarray(mask, dtype=bool)
+    if mask.size == 0:
+        return []
+    padded = np.concatenate([[False], mask, [False]])
+    edges = np.flatnonzero(np.diff(padded.astype(np.int8)))
+    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
+
+
+@dataclass(frozen=True)
+class StillnessSettings:
+    """Thresholds of the still detector (see module docs)."""
+
+    lowpass_hz: float = 5.0
+    window_s: float = 0.2
+    noise_factor: float = 5.0
+    min_acc_threshold_mps2: float = 0.12
+    gyr_threshold_dps: float = 6.0
+    long_rest_s: float = 1.5
+    short_pause_s: float = 0.1
+    accept_speed_mps: float = 0.1
+    trim_factor: float = 1.5
+
+
+def motion_magnitude(
+    acc_world_mps2: np.ndarray,
+    gyr_dps: np.ndarray | None,
+    *,
+    sampling_rate_hz: float,
+    settings: StillnessSettings,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Low-passed acceleration magnitude (gravity removed) and angular speed."""
+    acc_lp = lowpass(
+        acc_world_mps2, cutoff_hz=settings.lowpass_hz, sampling_rate_hz=sampling_rate_hz
+    )
+    acc_mag = np.linalg.norm(np.atleast_2d(acc_lp.T).T, axis=1)
+    gyr_mag = None
+    if gyr_dps is not None:
+        gyr_lp = lowpass(gyr_dps, cutoff_hz=settings.lowpass_hz, sampling_rate_hz=sampling_rate_hz)
+        gyr_mag = np.linalg.norm(gyr_lp, axis=1)
+    return acc_mag, gyr_mag
+
+
+def noise_floor(acc_mag: np.ndarray, *, sampling_rate_hz: float) -> float:
+    """RMS of the low-passed acceleration magnitude in the quietest second."""
+    n = max(round(sampling_rate_hz), 4)
+    if acc_mag.size < 2 * n:
+        return float(np.sqrt(np.mean(acc_mag**2))) if acc_mag.size else 0.0
+    usable = acc_mag[: acc_mag.size // n * n].reshape(-1, n)
+    return float(np.min(np.sqrt(np.mean(usable**2, axis=1))))
+
+
+def acc_threshold(
+    acc_mag: np.ndarray, *, sampling_rate_hz: float, settings: StillnessSettings
+) -> float:
+    """Adaptive acceleration threshold: noise floor of the quietest second times a factor."""
+    floor = noise_floor(acc_mag, sampling_rate_hz=sampling_rate_hz)
+    return max(settings.noise_factor * floor, settings.min_acc_threshold_mps2)
+
+
+def trim_anchor(
+    anchor: tuple[int, int], vertical_acc_lp: np.ndarray, *, level_mps2: float, min_len: int
+) -> tuple[int, int]:
+    """Shrink a still run from both ends while the vertical acceleration exceeds ``level``.
+
+    A slow movement leaves rest with an acceleration below the still threshold, so a still
+    run swallows the movement's first (and last) fraction of a second; velocity forced to
+    zero there makes the movement start late. Trimming to where the acceleration is at the
+    noise level gives that tail back to the integration.
+    """
+    a, b = anchor
+    while b - a > min_len and abs(vertical_acc_lp[b - 1]) > level_mps2:
+        b -= 1
+    while b - a > min_len and abs(vertical_acc_lp[a]) > level_mps2:
+        a += 1
+    return a, b
+
+
+def still_mask(
+    acc_mag: np.ndarray,
+    gyr_mag: np.ndarray | None,
+    *,
+    sampling_rate_hz: float,
+    threshold_mps2: float,
+    settings: StillnessSettings,
+) -> np.ndarray:
+    """Mark samples whose surrounding window stays below the stillness thresholds."""
+    quiet = acc_mag < threshold_mps2
+    if gyr_mag is not None:
+        quiet &= gyr_mag < settings.gyr_threshold_dps
+    half = max(round(settings.window_s * sampling_rate_hz / 2), 1)
+    # A sample is still when every sample within +-half is quiet: erode the quiet mask.
+    kernel = np.ones(2 * half + 1)
+    loud = np.convolve((~quiet).astype(float), kernel, mode="same") > 0
+    return ~loud
+
+
+def integrate_between_anchors(
+    acc_mps2: np.ndarray, anchors: list[tuple[int, int]], *, sampling_rate_hz: float
+) -> np.ndarray:
+    """Velocity by trapezoidal integration with zero velocity on the anchors.
+
+    Between consecutive anchors the integral is corrected by a linear ramp so it is zero
+    at both ends; before the first and after the last anchor it is integrated outward from
+    the anchor without correction (those stretches are flagged by the caller).
+    """
+    dt = 1.0 / check_sampling_rate(sampling_rate_hz)
+    n = acc_mps2.shape[0]
+    velocity = np.zeros(n)
+    if not anchors:
+        velocity[1:] = np.cumsum((acc_mps2[1:] + acc_mps2[:-1]) * 0.5 * dt)
+        return velocity
+    for (_, end_a), (start_b, _) in itertools.pairwise(anchors):
+        i0, i1 = end_a - 1, start_b
+        if i1 - i0 < 1:
+            continue
+        seg = acc_mps2[i0 : i1 + 1]
+        v = np.concatenate([[0.0], np.cumsum((seg[1:] + seg[:-1]) * 0.5 * dt)])
+        v -= np.linspace(0.0, v[-1], v.size)
+        velocity[i0 : i1 + 1] = v
+    first_start = anchors[0][0]
+    if first_start > 0:
+        seg = acc_mps2[: first_start + 1][::-1]
+        v = np.concatenate([[0.0], -np.cumsum((seg[1:] + seg[:-1]) * 0.5 * dt)])
+        velocity[: first_start + 1] = v[::-1]
+    last_end = anchors[-1][1] - 1
+    if last_end < n - 1:
+        seg = acc_mps2[last_end:]
+        velocity[last_end:] = np.concatenate([[0.0], np.cumsum((seg[1:] + seg[:-1]) * 0.5 * dt)])
+    for a, b in anchors:
+        velocity[a:b] = 0.0
+    return velocity
+
+
+@dataclass
+class VerticalKinematics:
+    """Vertical velocity and position of the bar (or wrist), drift removed."""
+
+    velocity_mps: np.ndarray
+    position_m: np.ndarray
+    still: np.ndarray
+    anchors: list[tuple[int, int]]
+    long_rests: list[tuple[int, int]]
+    acc_threshold_mps2: float
+
+
+def vertical_kinematics(
+    vertical_acc_mps2: np.ndarray,
+    acc_world_mps2: np.ndarray,
+    gyr_dps: np.ndarray | None,
+    *,
+    sampling_rate_hz: float,
+    settings: StillnessSettings | None = None,
+) -> VerticalKinematics:
+    """Two-pass ZUPT velocity and position (see module docs for the steps)."""
+    rate = check_sampling_rate(sampling_rate_hz)
+    settings = settings or StillnessSettings()
+    acc_mag, gyr_mag = motion_magnitude(
+        acc_world_mps2, gyr_dps, sampling_rate_hz=rate, settings=settings
+    )
+    threshold = acc_threshold(acc_mag, sampling_rate_hz=rate, settings=settings)
+    still = still_mask(
+        acc_mag, gyr_mag, sampling_rate_hz=rate, threshold_mps2=threshold, settings=settings
+    )
+    vertical_lp = lowpass(vertical_acc_mps2, cutoff_hz=settings.lowpass_hz, sampling_rate_hz=rate)
+    level = settings.trim_factor * noise_floor(acc_mag, sampling_rate_hz=rate)
+    min_len = max(round(settings.short_pause_s * rate), 1)
+    still_runs = [
+        trim_anchor(r, vertical_lp, level_mps2=level, min_len=min_len) for r in runs(still)
+    ]
+    long_rests = [(a, b) for a, b in still_runs if (b - a) / rate >= settings.long_rest_s]
+    coarse = integrate_between_anchors(vertical_acc_mps2, long_rests, sampling_rate_hz=rate)
+    anchors = []
+    for a, b in still_runs:
+        if (b - a) / rate < settings.short_pause_s:
+            continue
+        if (a, b) in long_rests or np.max(np.abs(coarse[a:b])) < settings.accept_speed_mps:
+            anchors.append((a, b))
+    velocity = integrate_between_anchors(vertical_acc_mps2, anchors, sampling_rate_hz=rate)
+    position = np.concatenate([[0.0], np.cumsum((velocity[1:] + velocity[:-1]) * 0.5 / rate)])
+    accepted = np.zeros_like(still)
+    for a, b in anchors:
+        accepted[a:b] = True
+    return VerticalKinematics(
+        velocity_mps=velocity,
+        position_m=position,
+        still=accepted,
+        anchors=anchors,
+        long_rests=long_rests,
+        acc_threshold_mps2=threshold,
+    )

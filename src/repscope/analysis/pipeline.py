@@ -1,0 +1,501 @@
+"""The analysis pipeline: recording in, sets, reps, phases, metrics, flags and provenance out.
+
+Stages (each its own module)
+----------------------------
+1. Timebase: resample onto a uniform grid at the nominal rate, never across gaps
+   (:func:`repscope.io.timebase.resample_uniform`); each gap-free stretch is analysed on
+   its own.
+2. Orientation and gravity (:mod:`.orientation`): vertical acceleration in m/s^2.
+3. Velocity and position with drift removed (:mod:`.kinematics`).
+4. Strokes (:mod:`.strokes`), then reps and sets (:mod:`.reps`). For wrist placement the
+   rep count is cross-checked with the periodicity counter (:mod:`.wrist`).
+5. Metrics per rep and per set (this module, columns in :mod:`.tables`), smoothness
+   (:mod:`.smoothness`).
+6. Flags and verdicts (:mod:`.flags`).
+7. Provenance: package version, algorithms, parameters, sampling rate, device.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from repscope import __version__
+from repscope.analysis import wrist as wrist_counter
+from repscope.analysis.flags import FLAGS, flag_set, set_verdict
+from repscope.analysis.kinematics import StillnessSettings, lowpass, runs, vertical_kinematics
+from repscope.analysis.orientation import OrientationEstimator, default_estimator
+from repscope.analysis.profiles import ExerciseProfile, get_profile
+from repscope.analysis.reps import Rep, RepSettings, group_sets, pair_strokes
+from repscope.analysis.smoothness import ldlj, sparc
+from repscope.analysis.strokes import Stroke, StrokeSettings, find_strokes
+from repscope.analysis.tables import PHASE_COLUMNS, REP_COLUMNS, SET_COLUMNS, empty_reps
+from repscope.errors import InputError
+from repscope.recording import PLACEMENTS, STANDARD_GRAVITY_MPS2, Recording
+from repscope.tempo import Tempo, parse_tempo
+
+#: Low-pass applied to vertical acceleration before turnaround and jerk metrics (Hz).
+METRIC_LOWPASS_HZ = 10.0
+#: Half-width of the window around a turnaround searched for its peak acceleration (s).
+TURNAROUND_WINDOW_S = 0.2
+
+
+@dataclass
+class AnalysisConfig:
+    """Every tunable of the pipeline, carried into the provenance."""
+
+    stillness: StillnessSettings = field(default_factory=StillnessSettings)
+    strokes: StrokeSettings = field(default_factory=StrokeSettings)
+    reps: RepSettings = field(default_factory=RepSettings)
+    orientation: OrientationEstimator | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Parameters as plain data."""
+        return {
+            "stillness": dataclasses.asdict(self.stillness),
+            "strokes": dataclasses.asdict(self.strokes),
+            "reps": dataclasses.asdict(self.reps),
+        }
+
+
+@dataclass
+class SessionAnalysis:
+    """Result of :func:`analyze_recording`.
+
+    Attributes
+    ----------
+    reps
+        Rep table (columns in :mod:`repscope.analysis.tables`).
+    sets
+        Set table.
+    traces
+        Per-sample signals for plots: ``time_s``, ``vertical_acc_mps2``, ``velocity_mps``,
+        ``position_m``, ``still``, ``set`` (0 outside sets), ``rep`` (0 outside reps),
+        ``phase`` (``eccentric``, ``bottom_pause``, ``concentric``, ``top_pause`` or ``""``).
+    provenance
+        Version, algorithms, parameters, sampling rate, device, placement, exercise, tempo.
+    meta
+        The analysed recording's metadata.
+    """
+
+    reps: pd.DataFrame
+    sets: pd.DataFrame
+    traces: pd.DataFrame
+    provenance: dict[str, Any]
+    meta: dict[str, Any]
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """Return sets (each with its reps), summaries and provenance as JSON-ready data."""
+
+        def clean(value: Any) -> Any:
+            if isinstance(value, float) and not math.isfinite(value):
+                return None
+            if isinstance(value, np.generic):
+                return clean(value.item())
+            return value
+
+        def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+            return [
+                {str(k): clean(v) for k, v in row.items()}
+                for row in frame.to_dict(orient="records")
+            ]
+
+        sets_out = []
+        for set_row in records(self.sets):
+            members = self.reps[self.reps["set"] == set_row["set"]]
+            rep_rows = records(members)
+            for rep in rep_rows:
+                rep["flags"] = [f for f in str(rep["flags"]).split(";") if f]
+                rep["flag_reasons"] = [r for r in str(rep["flag_reasons"]).split(";") if r]
+            set_row["verdict_reasons"] = [
+                r for r in str(set_row["verdict_reasons"]).split(";") if r
+            ]
+            sets_out.append({**set_row, "reps": rep_rows})
+        return {"recording": self.meta, "sets": sets_out, "provenance": self.provenance}
+
+
+def _resolve(
+    recording: Recording, placement: str | None, exercise: str | None
+) -> tuple[str, ExerciseProfile]:
+    placement = placement or recording.meta.placement
+    if placement is None:
+        raise InputError(
+            "the sensor placement is unknown",
+            where="--placement",
+            hint="Pass --placement bar or --placement wrist.",
+        )
+    if placement not in PLACEMENTS:
+        raise InputError(f"placement must be bar or wrist, got {placement!r}", where="--placement")
+    return placement, get_profile(exercise or recording.meta.exercise)
+
+
+def _segments(recording: Recording) -> tuple[Recording, list[tuple[int, int]]]:
+    from repscope.io.timebase import gap_mask, resample_uniform
+
+    uniform = resample_uniform(recording, sampling_rate_hz=recording.meta.sampling_rate_hz)
+    valid = ~gap_mask(uniform)
+    return uniform, runs(valid)
+
+
+@dataclass
+class _SegmentResult:
+    reps: list[Rep]
+    rows: list[dict[str, Any]]
+    offset_s: float
+    velocity: np.ndarray
+    position: np.ndarray
+    vertical_acc: np.ndarray
+    still: np.ndarray
+    algorithm: str
+    orientation_parameters: dict[str, Any]
+
+
+def _excursion(acc_h: np.ndarray | None, a: int, b: int, rate: float) -> float:
+    """Largest horizontal distance from the start over [a, b), drift-corrected (ZUPT ends)."""
+    if acc_h is None or b - a < 3:
+        return math.nan
+    seg = acc_h[a:b]
+    dt = 1.0 / rate
+    vel = np.vstack([np.zeros((1, 2)), np.cumsum((seg[1:] + seg[:-1]) * 0.5 * dt, axis=0)])
+    vel -= np.linspace(0.0, 1.0, vel.shape[0])[:, None] * vel[-1]
+    pos = np.vstack([np.zeros((1, 2)), np.cumsum((vel[1:] + vel[:-1]) * 0.5 * dt, axis=0)])
+    return float(np.max(np.linalg.norm(pos, axis=1)))
+
+
+def _analyse_segment(
+    recording: Recording,
+    a: int,
+    b: int,
+    *,
+    placement: str,
+    profile: ExerciseProfile,
+    config: AnalysisConfig,
+) -> _SegmentResult:
+    rate = recording.meta.sampling_rate_hz
+    acc_g = recording.acc_g[a:b]
+    gyr = recording.gyr_dps
+    gyr = None if gyr is None else gyr[a:b]
+    estimator = config.orientation or default_estimator(gyr is not None)
+    orient = estimator.estimate(acc_g, gyr, sampling_rate_hz=rate)
+    kin = vertical_kinematics(
+        orient.vertical_acc_mps2,
+        orient.acc_world_mps2,
+        gyr,
+        sampling_rate_hz=rate,
+        settings=config.stillness,
+    )
+    acc_lp = lowpass(orient.vertical_acc_mps2, cutoff_hz=METRIC_LOWPASS_HZ, sampling_rate_hz=rate)
+    strokes = find_strokes(
+        kin.velocity_mps, acc_lp, kin.still, sampling_rate_hz=rate, settings=config.strokes
+    )
+    reps = pair_strokes(strokes, profile, settings=config.reps)
+    if placement == "wrist":
+        reps = wrist_counter.reconcile(
+            reps, strokes, orient.acc_world_mps2, profile, sampling_rate_hz=rate
+        )
+    acc_h = orient.acc_world_mps2[:, :2] if gyr is not None else None
+    gyr_speed = None if gyr is None else np.linalg.norm(gyr, axis=1)
+    offset = float(recording.time_s[a])
+    rows = []
+    for rep in reps:
+        con: Stroke = rep.concentric
+        i0, i1 = con.start_idx, max(con.end_idx, con.start_idx + 1)
+        v_con = kin.velocity_mps[i0 : i1 + 1]
+        a_con = acc_lp[i0 : i1 + 1]
+        speed_for_sparc = (
+            gyr_speed[i0 : i1 + 1]
+            if placement == "wrist" and gyr_speed is not None
+            else np.abs(v_con)
+        )
+        rows.append(
+            {
+                "rom_m": abs(con.displacement_m),
+                "peak_concentric_velocity_mps": float(np.max(v_con)) if v_con.size else math.nan,
+                "ldlj": ldlj(v_con, sampling_rate_hz=rate, acceleration=a_con),
+                "sparc": sparc(speed_for_sparc, sampling_rate_hz=rate),
+                "horizontal_excursion_m": _excursion(
+                    acc_h, rep.first.start_idx, rep.last.end_idx + 1, rate
+                ),
+            }
+        )
+    return _SegmentResult(
+        reps=reps,
+        rows=rows,
+        offset_s=offset,
+        velocity=kin.velocity_mps,
+        position=kin.position_m,
+        vertical_acc=acc_lp,
+        still=kin.still,
+        algorithm=orient.algorithm,
+        orientation_parameters=orient.parameters,
+    )
+
+
+def _turnaround_acc(acc: np.ndarray, rate: float, ecc: Stroke, con: Stroke) -> float:
+    lo = max(math.floor(min(ecc.end_s, con.start_s) * rate - TURNAROUND_WINDOW_S * rate), 0)
+    hi = min(
+        math.ceil(max(ecc.end_s, con.start_s) * rate + TURNAROUND_WINDOW_S * rate) + 1,
+        acc.size,
+    )
+    return float(np.max(acc[lo:hi])) if hi > lo else math.nan
+
+
+def _set_summary(
+    number: int,
+    reps: pd.DataFrame,
+    exercise: str,
+    flags: list[list[str]],
+    verdict: tuple[str, list[str]],
+) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "set": number,
+        "start_s": float(reps["start_s"].min()),
+        "end_s": float(reps["end_s"].max()),
+        "n_reps": len(reps),
+        "exercise": exercise,
+    }
+    means = []
+    for col in PHASE_COLUMNS:
+        values = reps[col].to_numpy(float)
+        values = values[np.isfinite(values)]
+        name = col.removesuffix("_s")
+        mean = float(values.mean()) if values.size else math.nan
+        means.append(mean)
+        row[f"mean_{col}"] = mean
+        row[f"cv_{name}"] = (
+            float(values.std(ddof=1) / mean) if values.size >= 2 and mean > 0.05 else math.nan
+        )
+    row["tempo_code"] = "-".join("?" if not math.isfinite(m) else f"{m:.1f}" for m in means)
+    cvs = [row["cv_eccentric"], row["cv_concentric"]]
+    cvs = [c for c in cvs if math.isfinite(c)]
+    row["tempo_consistency"] = (
+        float(np.clip(100.0 * (1.0 - np.mean(cvs)), 0.0, 100.0)) if cvs else math.nan
+    )
+    rom = reps["rom_m"].to_numpy(float)
+    row["mean_rom_m"] = float(rom.mean())
+    row["cv_rom"] = float(rom.std(ddof=1) / rom.mean()) if rom.size >= 2 else math.nan
+    mcv = reps["mean_concentric_velocity_mps"].to_numpy(float)
+    row["best_mcv_mps"] = float(np.max(mcv))
+    row["last_mcv_mps"] = float(mcv[-1])
+    row["velocity_loss"] = float(1.0 - mcv[-1] / np.max(mcv)) if np.max(mcv) > 0 else math.nan
+    row["fatigue_slope_mps_per_rep"] = (
+        float(np.polyfit(np.arange(1, mcv.size + 1), mcv, 1)[0]) if mcv.size >= 3 else math.nan
+    )
+    row["n_flagged_reps"] = sum(1 for f in flags if f)
+    for flag in FLAGS:
+        row[f"n_{flag}"] = sum(1 for f in flags if flag in f)
+    row["verdict"] = verdict[0]
+    row["verdict_reasons"] = ";".join(verdict[1])
+    return row
+
+
+def analyze_recording(
+    recording: Recording,
+    *,
+    placement: str | None = None,
+    exercise: str | None = None,
+    tempo: str | Tempo | None = None,
+    config: AnalysisConfig | None = None,
+) -> SessionAnalysis:
+    """Analyse a recording: sets, reps, tempo phases, velocity, smoothness, flags.
+
+    Parameters
+    ----------
+    recording
+        Any recording (readers return validated ones); gaps are handled.
+    placement
+        ``"bar"`` or ``"wrist"``; defaults to the recording's metadata, error if unknown.
+    exercise
+        Exercise name (see :data:`repscope.analysis.profiles.PROFILES`); defaults to the
+        metadata.
+    tempo
+        Prescribed tempo (``"3-1-1-0"``, ``"31X0"``), enables ``tempo_off`` and makes
+        ``rushed_negative`` relative to it.
+    config
+        Pipeline parameters; the documented defaults when None.
+    """
+    config = config or AnalysisConfig()
+    placement, profile = _resolve(recording, placement, exercise)
+    tempo_obj = parse_tempo(tempo) if isinstance(tempo, str) else tempo
+    uniform, segments = _segments(recording)
+    rate = uniform.meta.sampling_rate_hz
+    time_s = uniform.time_s
+    n = time_s.size
+    velocity = np.full(n, np.nan)
+    position = np.full(n, np.nan)
+    vertical_acc = np.full(n, np.nan)
+    still = np.zeros(n, dtype=bool)
+    all_reps: list[tuple[Rep, dict[str, Any], float, _SegmentResult]] = []
+    algorithms: set[str] = set()
+    orientation_parameters: dict[str, Any] = {}
+    min_samples = int(2 * rate)
+    for a, b in segments:
+        if b - a < min_samples:
+            continue
+        seg = _analyse_segment(uniform, a, b, placement=placement, profile=profile, config=config)
+        velocity[a:b] = seg.velocity
+        position[a:b] = seg.position
+        vertical_acc[a:b] = seg.vertical_acc
+        still[a:b] = seg.still
+        algorithms.add(seg.algorithm)
+        orientation_parameters = seg.orientation_parameters
+        for rep, row in zip(seg.reps, seg.rows, strict=True):
+            all_reps.append((rep, row, seg.offset_s, seg))
+
+    # Shift strokes onto the recording's time base before grouping into sets.
+    shifted: list[Rep] = []
+    extras: list[dict[str, Any]] = []
+    for rep, row, offset, _seg in all_reps:
+        base = round((offset - time_s[0]) * rate)
+
+        def move(s: Stroke, off: float = offset, base_i: int = base) -> Stroke:
+            return dataclasses.replace(
+                s,
+                start_s=s.start_s + off,
+                end_s=s.end_s + off,
+                start_idx=s.start_idx + base_i,
+                end_idx=s.end_idx + base_i,
+            )
+
+        shifted.append(Rep(eccentric=move(rep.eccentric), concentric=move(rep.concentric)))
+        extras.append(row)
+    sets = group_sets(shifted, settings=config.reps)
+
+    rep_rows: list[dict[str, Any]] = []
+    set_rows: list[dict[str, Any]] = []
+    set_col = np.zeros(n, dtype=np.int64)
+    rep_col = np.zeros(n, dtype=np.int64)
+    phase_col = np.full(n, "", dtype=object)
+    index = {id(r): k for k, r in enumerate(shifted)}
+    eccentric_first = profile.first_phase == "eccentric"
+    acc_for_turn = np.nan_to_num(vertical_acc)
+    for members in sets:
+        rows = []
+        for k, rep in enumerate(members):
+            extra = extras[index[id(rep)]]
+            if eccentric_first:
+                turn_pause = rep.bottom_pause_s
+                turn_acc = _turnaround_acc(
+                    acc_for_turn,
+                    rate,
+                    _local(rep.eccentric, time_s[0]),
+                    _local(rep.concentric, time_s[0]),
+                )
+            elif k > 0:
+                prev = members[k - 1]
+                turn_pause = prev.bottom_pause_s
+                turn_acc = _turnaround_acc(
+                    acc_for_turn,
+                    rate,
+                    _local(prev.eccentric, time_s[0]),
+                    _local(rep.concentric, time_s[0]),
+                )
+            else:
+                turn_pause, turn_acc = math.nan, math.nan
+            con_s = rep.concentric.duration_s
+            rows.append(
+                {
+                    "set": rep.set_number,
+                    "rep": k + 1,
+                    "start_s": rep.start_s,
+                    "end_s": rep.end_s,
+                    "eccentric_s": rep.eccentric.duration_s,
+                    "bottom_pause_s": rep.bottom_pause_s,
+                    "concentric_s": con_s,
+                    "top_pause_s": rep.top_pause_s,
+                    "rom_m": extra["rom_m"],
+                    "mean_concentric_velocity_mps": extra["rom_m"] / con_s
+                    if con_s > 0
+                    else math.nan,
+                    "peak_concentric_velocity_mps": extra["peak_concentric_velocity_mps"],
+                    "time_under_tension_s": rep.end_s - rep.start_s,
+                    "peak_turnaround_acc_mps2": turn_acc,
+                    "ldlj": extra["ldlj"],
+                    "sparc": extra["sparc"],
+                    "horizontal_excursion_m": extra["horizontal_excursion_m"],
+                    "turnaround_bottom_pause_s": turn_pause,
+                }
+            )
+            for stroke, name in ((rep.eccentric, "eccentric"), (rep.concentric, "concentric")):
+                phase_col[stroke.start_idx : stroke.end_idx + 1] = name
+            lo = rep.first.start_idx
+            hi = rep.last.end_idx + 1
+            set_col[lo:hi] = rep.set_number
+            rep_col[lo:hi] = k + 1
+        frame = pd.DataFrame(rows)
+        mcv = frame["mean_concentric_velocity_mps"].to_numpy(float)
+        best = np.nanmax(mcv) if np.isfinite(mcv).any() else math.nan
+        frame["velocity_loss"] = 1.0 - mcv / best if best and best > 0 else math.nan
+        flags, reasons = flag_set(frame, thresholds=profile.thresholds, tempo=tempo_obj)
+        frame["flags"] = [";".join(f) for f in flags]
+        frame["flag_reasons"] = [";".join(r) for r in reasons]
+        verdict = set_verdict(flags, thresholds=profile.thresholds)
+        set_rows.append(_set_summary(members[0].set_number, frame, profile.name, flags, verdict))
+        rep_rows.extend(frame[list(REP_COLUMNS)].to_dict(orient="records"))
+    # pauses between phases inside sets
+    for members in sets:
+        for rep in members:
+            if rep.first is rep.eccentric:
+                phase_col[rep.eccentric.end_idx + 1 : rep.concentric.start_idx] = "bottom_pause"
+            else:
+                phase_col[rep.concentric.end_idx + 1 : rep.eccentric.start_idx] = "top_pause"
+        for prev, nxt in itertools.pairwise(members):
+            name = "top_pause" if prev.first is prev.eccentric else "bottom_pause"
+            phase_col[prev.last.end_idx + 1 : nxt.first.start_idx] = name
+
+    reps_df = pd.DataFrame(rep_rows, columns=list(REP_COLUMNS)) if rep_rows else empty_reps()
+    if not reps_df.empty:
+        reps_df = reps_df.astype({"set": "int64", "rep": "int64"})
+    sets_df = pd.DataFrame(set_rows, columns=list(SET_COLUMNS))
+    traces = pd.DataFrame(
+        {
+            "time_s": time_s,
+            "vertical_acc_mps2": vertical_acc,
+            "velocity_mps": velocity,
+            "position_m": position,
+            "still": still,
+            "set": set_col,
+            "rep": rep_col,
+            "phase": phase_col,
+        }
+    )
+    meta = uniform.meta
+    provenance = {
+        "repscope_version": __version__,
+        "algorithms": {
+            "orientation": sorted(algorithms) or [default_estimator(uniform.has_gyro).name],
+            "velocity": "two-pass ZUPT with linear drift removal",
+            "strokes": "velocity sign runs with power-law onset extrapolation",
+            "reps": f"stroke pairing ({profile.first_phase} first)"
+            + (" cross-checked by periodicity" if placement == "wrist" else ""),
+        },
+        "parameters": {
+            **config.to_dict(),
+            "orientation": orientation_parameters,
+            "profile": profile.to_dict(),
+            "metric_lowpass_hz": METRIC_LOWPASS_HZ,
+            "gravity_mps2": STANDARD_GRAVITY_MPS2,
+        },
+        "sampling_rate_hz": rate,
+        "source_sampling_rate_hz": recording.meta.sampling_rate_hz,
+        "device": meta.device,
+        "placement": placement,
+        "exercise": profile.name,
+        "tempo": tempo_obj.code() if tempo_obj else None,
+        "source": meta.source,
+    }
+    meta_dict = recording.meta.to_dict()
+    return SessionAnalysis(
+        reps=reps_df, sets=sets_df, traces=traces, provenance=provenance, meta=meta_dict
+    )
+
+
+def _local(stroke: Stroke, t0: float) -> Stroke:
+    """Stroke with times relative to the uniform grid's first sample."""
+    return dataclasses.replace(stroke, start_s=stroke.start_s - t0, end_s=stroke.end_s - t0)

@@ -1,0 +1,110 @@
+"""Exercise profiles: which phase comes first, minimum range of motion, flag thresholds.
+
+A profile is data, not code: every rule in :mod:`repscope.analysis.flags` reads its
+thresholds from the :class:`FlagThresholds` of the exercise being analysed, so a coach can
+change them per exercise (``get_profile("bench").with_thresholds(...)``) without touching
+the algorithms.
+
+Defaults and where they come from
+---------------------------------
+- ``first_phase``: squat and bench press start at the top and go down first (eccentric
+  first); deadlift, row, curl and overhead press start at the bottom (concentric first).
+- ``min_rom_m``: vertical travel a stroke needs to count as part of a rep. Full barbell reps
+  travel 0.3-0.7 m; unrack/rack moves and walk-outs move the bar 3-8 cm vertically. The
+  gate (0.10 m) sits between them and still counts half reps (flagged ``partial_rom``).
+  The science notes suggest 0.15 m for full reps; repscope uses a lower gate so that
+  partial reps are counted and flagged rather than silently dropped.
+- ``rushed_negative_min_eccentric_s`` (1.0 s) applies only without a prescribed tempo:
+  coaching texts treat an eccentric under about one second as uncontrolled (e.g. Wilk et al.
+  2021, doi:10.1007/s40279-020-01329-1). With ``--tempo`` the rule compares against the
+  prescription instead (fraction ``rushed_negative_fraction``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from repscope.errors import InputError
+
+FirstPhase = Literal["eccentric", "concentric"]
+
+
+@dataclass(frozen=True)
+class FlagThresholds:
+    """Thresholds of the flag rules (documented in :mod:`repscope.analysis.flags`)."""
+
+    rushed_negative_min_eccentric_s: float = 1.0
+    rushed_negative_fraction: float = 0.6
+    bounce_max_bottom_pause_s: float = 0.12
+    bounce_min_turnaround_acc_mps2: float = 4.0
+    partial_rom_fraction: float = 0.75
+    grind_concentric_ratio: float = 1.6
+    grind_velocity_loss: float = 0.45
+    swing_min_horizontal_m: float = 0.06
+    swing_ratio_to_set: float = 1.8
+    jerky_ldlj_drop: float = 2.0
+    tempo_tolerance_s: float = 0.5
+    tempo_tolerance_fraction: float = 0.25
+    ego_momentum_fraction: float = 0.3
+    ego_min_reps: int = 2
+
+
+@dataclass(frozen=True)
+class ExerciseProfile:
+    """How to read one exercise."""
+
+    name: str
+    first_phase: FirstPhase
+    min_rom_m: float = 0.10
+    aliases: tuple[str, ...] = ()
+    thresholds: FlagThresholds = field(default_factory=FlagThresholds)
+
+    def with_thresholds(self, **changes: Any) -> ExerciseProfile:
+        """Return a copy with some thresholds changed."""
+        return dataclasses.replace(self, thresholds=dataclasses.replace(self.thresholds, **changes))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Profile as plain data, for provenance."""
+        return dataclasses.asdict(self)
+
+
+PROFILES: dict[str, ExerciseProfile] = {
+    p.name: p
+    for p in (
+        ExerciseProfile("bench", "eccentric", aliases=("bench_press", "benchpress")),
+        ExerciseProfile(
+            "squat", "eccentric", min_rom_m=0.12, aliases=("back_squat", "front_squat")
+        ),
+        ExerciseProfile("deadlift", "concentric", min_rom_m=0.12, aliases=("dead", "rdl")),
+        ExerciseProfile("ohp", "concentric", aliases=("overhead_press", "press", "military_press")),
+        ExerciseProfile("row", "concentric", aliases=("barbell_row", "bent_over_row")),
+        ExerciseProfile("curl", "concentric", aliases=("biceps_curl", "barbell_curl")),
+    )
+}
+
+
+def get_profile(exercise: str | None) -> ExerciseProfile:
+    """Return the profile of an exercise name or alias (case-insensitive).
+
+    Raises
+    ------
+    InputError
+        For an unknown exercise, listing the known ones.
+    """
+    if exercise is None:
+        raise InputError(
+            "the exercise is unknown",
+            where="--exercise",
+            hint=f"Pass --exercise, one of: {', '.join(PROFILES)}.",
+        )
+    key = exercise.strip().lower().replace("-", "_").replace(" ", "_")
+    for profile in PROFILES.values():
+        if key == profile.name or key in profile.aliases:
+            return profile
+    raise InputError(
+        f"unknown exercise {exercise!r}",
+        where="--exercise",
+        hint=f"Use one of: {', '.join(PROFILES)}.",
+    )

@@ -1,0 +1,143 @@
+"""The result tables of an analysis, their documented columns and their validators.
+
+Rep table (one row per rep)
+---------------------------
+=====================================  =======  ==================================================
+column                                 unit     meaning
+=====================================  =======  ==================================================
+``set``, ``rep``                       -        set and rep numbers, both from 1
+``start_s``, ``end_s``                 s        start of the first / end of the last movement
+                                                phase, on the input's ``time_s`` time base
+``eccentric_s``                        s        duration of the lowering phase
+``bottom_pause_s``                     s        pause between eccentric and concentric at the
+                                                bottom (NaN for a concentric-first set's last rep)
+``concentric_s``                       s        duration of the lifting phase
+``top_pause_s``                        s        pause at the top before the next rep (NaN for
+                                                an eccentric-first set's last rep)
+``rom_m``                              m        vertical travel of the concentric
+``mean_concentric_velocity_mps``       m/s      ``rom_m / concentric_s``
+``peak_concentric_velocity_mps``       m/s      highest upward velocity in the concentric
+``time_under_tension_s``               s        ``end_s - start_s``
+``peak_turnaround_acc_mps2``           m/s^2    highest upward acceleration within 0.2 s of the
+                                                turnaround into the concentric
+``ldlj``                               -        log dimensionless jerk of the concentric
+``sparc``                              -        spectral arc length of the concentric speed
+``velocity_loss``                      -        ``1 - MCV / best MCV of the set`` (0..1)
+``horizontal_excursion_m``             m        largest horizontal distance from the rep's start
+``flags``                              -        ``;``-separated names from
+                                                :data:`repscope.analysis.flags.FLAGS`
+``flag_reasons``                       -        ``;``-separated reasons, in the order of flags
+=====================================  =======  ==================================================
+
+Set table (one row per set)
+---------------------------
+``set``, ``start_s``, ``end_s``, ``n_reps``, ``exercise``, mean phase durations
+(``mean_eccentric_s`` ...), their coefficients of variation (``cv_eccentric`` ...),
+``tempo_code`` (mean tempo written like ``3.1-0.9-1.2-0.4``), ``tempo_consistency``
+(0-100, ``100 * (1 - mean CV of the eccentric and concentric)``, clipped), ``mean_rom_m``,
+``cv_rom``, ``best_mcv_mps``, ``last_mcv_mps``, ``velocity_loss`` (last rep against the
+best), ``fatigue_slope_mps_per_rep`` (least-squares slope of MCV over rep number),
+``n_flagged_reps``, one ``n_<flag>`` count per flag, ``verdict`` and ``verdict_reasons``.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from repscope.analysis.flags import FLAGS, VERDICTS
+from repscope.errors import InputError
+
+REP_COLUMNS: tuple[str, ...] = (
+    "set",
+    "rep",
+    "start_s",
+    "end_s",
+    "eccentric_s",
+    "bottom_pause_s",
+    "concentric_s",
+    "top_pause_s",
+    "rom_m",
+    "mean_concentric_velocity_mps",
+    "peak_concentric_velocity_mps",
+    "time_under_tension_s",
+    "peak_turnaround_acc_mps2",
+    "ldlj",
+    "sparc",
+    "velocity_loss",
+    "horizontal_excursion_m",
+    "flags",
+    "flag_reasons",
+)
+
+PHASE_COLUMNS: tuple[str, str, str, str] = (
+    "eccentric_s",
+    "bottom_pause_s",
+    "concentric_s",
+    "top_pause_s",
+)
+
+SET_COLUMNS: tuple[str, ...] = (
+    "set",
+    "start_s",
+    "end_s",
+    "n_reps",
+    "exercise",
+    "mean_eccentric_s",
+    "mean_bottom_pause_s",
+    "mean_concentric_s",
+    "mean_top_pause_s",
+    "cv_eccentric",
+    "cv_bottom_pause",
+    "cv_concentric",
+    "cv_top_pause",
+    "tempo_code",
+    "tempo_consistency",
+    "mean_rom_m",
+    "cv_rom",
+    "best_mcv_mps",
+    "last_mcv_mps",
+    "velocity_loss",
+    "fatigue_slope_mps_per_rep",
+    "n_flagged_reps",
+    *(f"n_{flag}" for flag in FLAGS),
+    "verdict",
+    "verdict_reasons",
+)
+
+
+def empty_reps() -> pd.DataFrame:
+    """Return an empty rep table with the documented columns and dtypes."""
+    frame = pd.DataFrame({c: pd.Series(dtype=float) for c in REP_COLUMNS})
+    frame = frame.astype({"set": "int64", "rep": "int64", "flags": object, "flag_reasons": object})
+    return frame
+
+
+def validate_reps(reps: pd.DataFrame) -> None:
+    """Check a rep table: columns, numbering from 1, times ordered, flags known."""
+    missing = [c for c in REP_COLUMNS if c not in reps.columns]
+    if missing:
+        raise InputError(f"rep table lacks column {missing[0]!r}")
+    if reps.empty:
+        return
+    if (reps["set"] < 1).any() or (reps["rep"] < 1).any():
+        raise InputError("set and rep numbers start at 1")
+    if (reps["end_s"] < reps["start_s"]).any():
+        raise InputError("a rep ends before it starts")
+    for names in reps["flags"]:
+        for name in filter(None, str(names).split(";")):
+            if name not in FLAGS:
+                raise InputError(f"unknown flag {name!r} in rep table")
+
+
+def validate_sets(sets: pd.DataFrame) -> None:
+    """Check a set table: columns, numbering and verdicts."""
+    missing = [c for c in SET_COLUMNS if c not in sets.columns]
+    if missing:
+        raise InputError(f"set table lacks column {missing[0]!r}")
+    if sets.empty:
+        return
+    if list(sets["set"]) != list(range(1, len(sets) + 1)):
+        raise InputError("sets must be numbered 1, 2, ... in order")
+    unknown = set(sets["verdict"]) - set(VERDICTS)
+    if unknown:
+        raise InputError(f"unknown verdict {sorted(unknown)[0]!r}")
