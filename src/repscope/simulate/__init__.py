@@ -1,0 +1,58 @@
+"""The physics-based lifting simulator, with exact ground truth.
+
+Simulates the bar's (or wrist's) motion through a session of sets and reps (tempo phases
+with per-rep variation, unrack and rack moves, rests, sway, faults) and the IMU that
+records it (mounting, gravity, noise, bias, quantisation, anti-aliasing, timestamp jitter,
+dropped packets). Each result carries the recording, a per-rep truth table whose phase
+times are the commanded ones (so they are exact), a per-set truth table and the true
+trajectory. Used for demos, tests and the accuracy benchmark of :mod:`repscope.analysis`.
+
+Examples
+--------
+>>> from repscope.simulate import SetSpec, simulate_set
+>>> res = simulate_set(
+...     SetSpec("bench", n_reps=3, tempo="3-1-1-0", load_kg=80, faults={3: "bounce"}),
+...     sampling_rate_hz=100, placement="bar", seed=1)
+>>> list(res.truth["faults"])
+['', '', 'bounce']
+
+Modules: :mod:`~repscope.simulate.specs` (what to simulate),
+:mod:`~repscope.simulate.profiles` (velocity shapes), :mod:`~repscope.simulate.motion`
+(timeline, truth, trajectory), :mod:`~repscope.simulate.sensor` (the IMU) and
+:mod:`~repscope.simulate.session` (entry points).
+"""
+
+from __future__ import annotations
+
+from repscope.simulate.motion import SETS_TRUTH_COLUMNS, TRUTH_COLUMNS
+from repscope.simulate.session import (
+    SIMULATOR_VERSION,
+    SimulationResult,
+    simulate_session,
+    simulate_set,
+)
+from repscope.simulate.specs import (
+    EXERCISES,
+    Fault,
+    RepSpec,
+    SensorSpec,
+    SetSpec,
+    format_tempo,
+    parse_tempo,
+)
+
+__all__ = [
+    "EXERCISES",
+    "SETS_TRUTH_COLUMNS",
+    "SIMULATOR_VERSION",
+    "TRUTH_COLUMNS",
+    "Fault",
+    "RepSpec",
+    "SensorSpec",
+    "SetSpec",
+    "SimulationResult",
+    "format_tempo",
+    "parse_tempo",
+    "simulate_session",
+    "simulate_set",
+]
