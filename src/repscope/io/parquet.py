@@ -10,6 +10,7 @@ timestamps, as for a CSV without a sidecar.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -53,7 +54,9 @@ def read_parquet(path: str | Path, *, allow_gaps: bool = False) -> Recording:
     try:
         table = pq.read_table(p)
     except (pa.ArrowException, OSError) as exc:
-        detail = " ".join(str(exc).split())[:120]
+        detail = " ".join(str(exc).split())
+        detail = re.sub(r"^Could not open Parquet input source '.*?': ", "", detail)
+        detail = detail.split(". ")[0].rstrip(".")[:120]
         raise InputError(
             f"cannot read it as Parquet ({detail})",
             path=p,
