@@ -93,13 +93,11 @@ def read_csv_strings(path: Path) -> tuple[list[str], pd.DataFrame, np.ndarray]:
     table.columns = pd.Index(header)
     table = table.fillna("")
     lines = np.arange(len(table), dtype=np.int64) + 2
-    if len(table):
-        blank = (table.apply(lambda col: col.str.strip()) == "").all(axis=1).to_numpy()
-        keep = len(table)
-        while keep > 0 and blank[keep - 1]:
-            keep -= 1
-        table = table.iloc[:keep]
-        lines = lines[:keep]
+    keep = len(table)
+    while keep > 0 and all(not str(v).strip() for v in table.iloc[keep - 1]):
+        keep -= 1  # trailing blank lines
+    table = table.iloc[:keep]
+    lines = lines[:keep]
     if len(table) == 0:
         raise InputError(
             "has a header but no data rows",
@@ -124,6 +122,10 @@ def parse_float_column(
     raises :class:`InputError` naming its row.
     """
     raw = np.asarray(cells, dtype=object)
+    try:  # fast path: every cell is a plain number (float() accepts surrounding spaces)
+        return np.asarray(raw, dtype=np.float64)
+    except (TypeError, ValueError):
+        pass
     text = np.array([str(c).strip() for c in raw], dtype=object)
     missing = np.isin(text, list(_MISSING_TEXT))
     text[missing] = "nan"
