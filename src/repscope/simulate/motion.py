@@ -73,6 +73,8 @@ from repscope.simulate.specs import Fault, RepSpec, SetSpec
 #: Forearm angle from hanging at the bottom of a curl.
 CURL_THETA0_RAD = math.radians(10.0)
 _MAX_BOUNCE_EXPONENT = 6.0
+#: Gaussian width of a grind's sticking-point dip, as a fraction of the concentric.
+_DIP_WIDTH = 0.08
 
 TRUTH_COLUMNS: tuple[str, ...] = (
     "set",
@@ -341,7 +343,7 @@ def _decide_rep(
     rushed_s = float(rng.uniform(0.3, 0.8))
     grind_factor = float(rng.uniform(1.5, 3.0))
     dip_ratio = float(rng.uniform(0.2, 0.4))
-    dip_center = float(rng.uniform(0.3, 0.5))
+    dip_center = float(rng.uniform(0.35, 0.55))
     partial = float(rng.uniform(0.35, 0.6))
     swing_sign = 1.0 if rng.uniform() < 0.5 else -1.0
     swing_x = float(rng.uniform(0.03, 0.08))
@@ -371,6 +373,9 @@ def _decide_rep(
     is_bar = placement == "bar"
     on_arc = spec.model.path == "arc"
     roll = 0.0 if (on_arc and is_bar) else (roll_bar_deg if is_bar else roll_wrist_deg)
+    # The swing's rotation adds to the rep's own rotation (the curl's forearm pitch, the
+    # bar's roll), so it never cancels it.
+    swing_rot_sign = -1.0 if on_arc else roll_sign
     rep = _Rep(
         faults=faults,
         ecc_s=float(ecc),
@@ -384,7 +389,7 @@ def _decide_rep(
         dip_ratio=dip_ratio,
         dip_center=dip_center,
         swing_x_m=swing_sign * swing_x if Fault.SWING in faults else 0.0,
-        swing_rad=swing_sign * math.radians(swing_deg) if Fault.SWING in faults else 0.0,
+        swing_rad=swing_rot_sign * math.radians(swing_deg) if Fault.SWING in faults else 0.0,
         roll_rad=roll_sign * math.radians(roll),
         tilt_rad=math.radians(tilt_deg),
     )
@@ -448,8 +453,16 @@ def _apply_bounces(spec: SetSpec, reps: list[_Rep]) -> None:
             a_c = 1.0
         rep.shape_ecc = VelocityShape(a_e, b_e)
         if Fault.GRIND in rep.faults:
-            k = dip_depth_for_ratio(rep.dip_ratio, a=a_c, b=b_c, center=rep.dip_center)
-            rep.shape_con = VelocityShape(a_c, b_c, dip_depth=k, dip_center=rep.dip_center)
+            # A grind drives hard off the bottom: a minimum-jerk-like base (start exponent 2
+            # unless bouncing, end exponent mapped into [2, 2.5]) with the sticking dip.
+            a_g = min(a_c, 2.0)
+            b_g = 2.0 + (b_c - 2.0) / 3.0 if b_c >= 2.0 else b_c
+            k = dip_depth_for_ratio(
+                rep.dip_ratio, a=a_g, b=b_g, center=rep.dip_center, width=_DIP_WIDTH
+            )
+            rep.shape_con = VelocityShape(
+                a_g, b_g, dip_depth=k, dip_center=rep.dip_center, dip_width=_DIP_WIDTH
+            )
         else:
             rep.shape_con = VelocityShape(a_c, b_c)
 

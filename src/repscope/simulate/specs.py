@@ -19,7 +19,6 @@ the sensor's orientation is ``R_body · R_mount`` (world from sensor).
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
@@ -28,6 +27,7 @@ from typing import Any, cast
 import numpy as np
 
 from repscope.errors import InputError
+from repscope.tempo import parse_tempo as _parse_tempo_code
 
 TempoTuple = tuple[float | None, float | None, float | None, float | None]
 
@@ -51,12 +51,14 @@ class Fault(str, Enum):
         the bottom for down-first lifts and short of the top for up-first lifts.
     GRIND
         The concentric takes 1.5-3x (uniform) its prescribed duration and has a sticking
-        point: the velocity dips to 20-40% (uniform) of its mean at 30-50% (uniform) of the
-        concentric's duration.
+        point: the velocity dips to 20-40% (uniform) of its mean at 35-55% (uniform) of the
+        concentric's duration (a Gaussian dip of width 0.08 on a minimum-jerk-like profile,
+        see :mod:`repscope.simulate.profiles`), after a first push off the bottom.
     SWING
-        Off-axis motion: the bar moves 3-8 cm (uniform) along ``x`` and rotates 10-30 deg
-        (uniform, random sign) about the lateral horizontal axis ``y`` during the rep's
-        first movement phase, and back during its second.
+        Off-axis motion: the bar moves 3-8 cm (uniform, random sign) along ``x`` and rotates
+        10-30 deg (uniform) about the lateral horizontal axis ``y`` during the rep's first
+        movement phase, and back during its second. The rotation has the sign of the rep's
+        own rotation about ``y`` (bar roll, the curl's forearm angle), so it adds to it.
     """
 
     RUSHED_NEGATIVE = "rushed_negative"
@@ -114,15 +116,14 @@ EXERCISES: dict[str, ExerciseModel] = {
     "curl": ExerciseModel("curl", False, False, "arc", 0.0, 0.85, 0.45),
 }
 
-_TEMPO_SEP = re.compile(r"^\s*([0-9.]+|[xX])\s*(?:-\s*([0-9.]+|[xX])\s*){3}$")
-
 
 def parse_tempo(tempo: str | Sequence[float | None]) -> TempoTuple:
     """Parse coaching tempo notation into ``(eccentric, bottom, concentric, top)`` seconds.
 
     Tempo is always written in the order eccentric, pause at the bottom, concentric, pause
     at the top, whatever the lift's starting direction. ``X`` means "as fast as possible"
-    and is returned as ``None``.
+    and is returned as ``None``. Strings are read by :func:`repscope.tempo.parse_tempo`,
+    the project's one tempo parser.
 
     Parameters
     ----------
@@ -148,32 +149,7 @@ def parse_tempo(tempo: str | Sequence[float | None]) -> TempoTuple:
     (3.0, 1.0, None, 0.0)
     """
     if isinstance(tempo, str):
-        text = tempo.strip()
-        if "-" in text:
-            parts = [p.strip() for p in text.split("-")]
-        elif len(text) == 4:
-            parts = list(text)
-        else:
-            parts = []
-        if len(parts) != 4:
-            raise InputError(
-                f"tempo {tempo!r} is not four phases",
-                where="tempo",
-                hint="Write it as eccentric-bottom-concentric-top, e.g. 3-1-1-0 or 31X0.",
-            )
-        values: list[float | None] = []
-        for part in parts:
-            if part.upper() == "X":
-                values.append(None)
-                continue
-            try:
-                values.append(float(part))
-            except ValueError:
-                raise InputError(
-                    f"tempo {tempo!r}: {part!r} is not a number of seconds or X",
-                    where="tempo",
-                    hint="Write it as eccentric-bottom-concentric-top, e.g. 3-1-1-0 or 31X0.",
-                ) from None
+        values: list[float | None] = list(_parse_tempo_code(tempo).as_tuple())
     else:
         seq = list(tempo)
         if len(seq) != 4:
