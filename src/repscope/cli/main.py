@@ -51,6 +51,9 @@ def _register() -> None:
     from repscope.cli.convert import convert
 
     cli.add_command(convert)
+    from repscope.cli.analyze import analyze
+
+    cli.add_command(analyze)
 
 
 _register()

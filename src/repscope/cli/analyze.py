@@ -1,0 +1,177 @@
+"""``repscope analyze``: sets, reps, tempo phases, velocity and flags of one recording."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import click
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+
+from repscope.analysis import SessionAnalysis, analyze_recording
+from repscope.analysis.profiles import PROFILES
+from repscope.errors import InputError
+from repscope.io import ensure_analysable, read_recording
+from repscope.tempo import parse_tempo
+
+REPS_OUT_COLUMNS = (
+    "set",
+    "rep",
+    "start_s",
+    "end_s",
+    "eccentric_s",
+    "bottom_pause_s",
+    "concentric_s",
+    "top_pause_s",
+    "rom_m",
+    "mean_concentric_velocity_mps",
+    "peak_concentric_velocity_mps",
+    "time_under_tension_s",
+    "peak_turnaround_acc_mps2",
+    "ldlj",
+    "sparc",
+    "velocity_loss",
+    "horizontal_excursion_m",
+    "flags",
+    "flag_reasons",
+)
+
+
+def _fmt(value: Any, digits: int = 1) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "-"
+    return f"{value:.{digits}f}"
+
+
+def write_reps_csv(result: SessionAnalysis, path: Path) -> None:
+    """Write the rep table, one row per rep, empty cells for missing values."""
+    frame = result.reps[list(REPS_OUT_COLUMNS)].copy()
+    try:
+        frame.to_csv(path, index=False, float_format="%.4f", na_rep="")
+    except OSError as exc:
+        raise InputError(f"cannot write: {exc.strerror}", path=path) from None
+
+
+def print_tables(result: SessionAnalysis, console: Console) -> None:
+    """Print one table per set and its verdict."""
+    prov = result.provenance
+    console.print(
+        f"[bold]{prov['exercise']}[/bold] ({prov['placement']}, "
+        f"{prov['sampling_rate_hz']:g} Hz, {prov['device']})"
+        + (f", prescribed tempo {prov['tempo']}" if prov["tempo"] else "")
+    )
+    if result.sets.empty:
+        console.print("No sets found: no reps were detected in this recording.")
+        return
+    for set_row in result.sets.to_dict(orient="records"):
+        number = set_row["set"]
+        reps = result.reps[result.reps["set"] == number]
+        table = Table(
+            title=(
+                f"Set {number}: {set_row['n_reps']} reps, "
+                f"{_fmt(set_row['start_s'])}-{_fmt(set_row['end_s'])} s, "
+                f"mean tempo {set_row['tempo_code']}"
+            ),
+            title_justify="left",
+        )
+        for name in ("rep", "tempo E-B-C-T (s)", "ROM (m)", "MCV (m/s)", "flags"):
+            table.add_column(name, justify="left" if name == "flags" else "right")
+        for rep in reps.to_dict(orient="records"):
+            tempo = "-".join(
+                _fmt(rep[c])
+                for c in ("eccentric_s", "bottom_pause_s", "concentric_s", "top_pause_s")
+            )
+            flags = str(rep["flags"]).replace(";", ", ")
+            table.add_row(
+                str(rep["rep"]),
+                tempo,
+                _fmt(rep["rom_m"], 2),
+                _fmt(rep["mean_concentric_velocity_mps"], 2),
+                flags or "",
+            )
+        console.print(table)
+        reasons = str(set_row["verdict_reasons"]).replace(";", "; ")
+        consistency = _fmt(set_row["tempo_consistency"], 0)
+        loss = set_row["velocity_loss"]
+        console.print(
+            f"  verdict: [bold]{set_row['verdict']}[/bold] ({reasons}); "
+            f"tempo consistency {consistency}/100; "
+            f"velocity loss {_fmt(100 * loss if loss == loss else loss, 0)}%"
+        )
+
+
+@click.command(name="analyze")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--placement",
+    type=click.Choice(["bar", "wrist"]),
+    help="Where the sensor was worn (default: from the file's metadata).",
+)
+@click.option(
+    "--exercise",
+    metavar="NAME",
+    help=f"Exercise: {', '.join(PROFILES)} (default: from the file's metadata).",
+)
+@click.option(
+    "--tempo",
+    metavar="E-B-C-T",
+    help="Prescribed tempo, e.g. 3-1-1-0, 31X0 or 3-1-X-1 (X: as fast as possible).",
+)
+@click.option(
+    "--reps-out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write one row per rep to this CSV file.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print sets, reps and provenance as JSON.")
+def analyze(
+    file: Path,
+    placement: str | None,
+    exercise: str | None,
+    tempo: str | None,
+    reps_out: Path | None,
+    as_json: bool,
+) -> None:
+    """Split FILE into sets and reps and measure every rep.
+
+    For each rep: the four tempo phases (eccentric, bottom pause, concentric, top pause),
+    range of motion, mean and peak concentric velocity, smoothness (LDLJ, SPARC) and
+    flags (rushed_negative, bounce, partial_rom, grind, swing, jerky, tempo_off). Each set
+    gets a verdict (controlled, ego_lifting, ...) with its reasons.
+
+    FILE is a repscope CSV or Parquet recording or a MetaMotion export.
+
+    Example:
+
+        repscope analyze sample_data/bench_3110_controlled.csv --tempo 3-1-1-0
+    """
+    if tempo is not None:
+        parse_tempo(tempo)  # fail early with a clear message
+    recording = read_recording(file)
+    ensure_analysable(recording, path=file)
+    try:
+        result = analyze_recording(recording, placement=placement, exercise=exercise, tempo=tempo)
+    except InputError as exc:
+        raise exc.with_path(file) from None
+    if reps_out is not None:
+        write_reps_csv(result, reps_out)
+    if as_json:
+        click.echo(json.dumps(result.to_json_dict(), indent=2, default=_json_default))
+        return
+    console = Console(highlight=False)
+    print_tables(result, console)
+    if reps_out is not None:
+        console.print(f"Rep table written to {reps_out}")
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
