@@ -15,7 +15,8 @@ Steps
    ``k / rate``.
 4. Constant bias, white Gaussian noise, then quantisation to ``2 · range / 2**bits`` and
    clipping to ``[-range, range]``.
-5. Time stamps: true instant plus uniform jitter (host clock); dropped packets removed.
+5. Time stamps: true instant plus uniform jitter (host clock); optional rounding of the
+   exported values (``SensorSpec.*_decimals``); dropped packets removed.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import signal
 
+from repscope.errors import InputError
 from repscope.recording import STANDARD_GRAVITY_MPS2
 from repscope.simulate.motion import BodyMotion
 from repscope.simulate.specs import SensorSpec
@@ -156,6 +158,19 @@ def sample_sensor(
     gyr = _quantise(gyr, sensor.gyr_range_dps, sensor.bits)
     jitter = min(sensor.timestamp_jitter_s, 0.45 / sampling_rate_hz)
     time_s = time_s + rng.uniform(-0.5, 0.5, n) * jitter
+    if sensor.acc_decimals is not None:
+        acc = np.round(acc, sensor.acc_decimals)
+    if sensor.gyr_decimals is not None:
+        gyr = np.round(gyr, sensor.gyr_decimals)
+    if sensor.time_decimals is not None:
+        time_s = np.round(time_s, sensor.time_decimals)
+        if (np.diff(time_s) <= 0).any():
+            raise InputError(
+                f"time_decimals={sensor.time_decimals} is too coarse for "
+                f"{sampling_rate_hz:g} Hz with {jitter:g} s jitter: time stamps repeat",
+                where="SensorSpec.time_decimals",
+                hint="Use more decimals or less jitter.",
+            )
     keep = np.ones(n, dtype=bool)
     per = sensor.samples_per_packet
     n_packets = math.ceil(n / per)

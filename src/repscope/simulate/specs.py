@@ -419,6 +419,10 @@ class SensorSpec:
         Default 2.
     gyro
         Whether the recording has gyroscope columns (False: accelerometer only).
+    time_decimals, acc_decimals, gyr_decimals
+        Round time stamps (s), accelerations (g) and angular rates (deg/s) to this many
+        decimals, as a phone app's CSV export does; ``None`` (default): no rounding. Used
+        for ``sample_data/`` to keep files small (e.g. 4, 4, 2).
     """
 
     mount: Any = None
@@ -436,6 +440,9 @@ class SensorSpec:
     drop_fraction: float = 0.002
     samples_per_packet: int = 2
     gyro: bool = True
+    time_decimals: int | None = None
+    acc_decimals: int | None = None
+    gyr_decimals: int | None = None
 
     def __post_init__(self) -> None:
         for name in (
@@ -455,6 +462,10 @@ class SensorSpec:
             raise InputError("SensorSpec.anti_alias_fraction must lie in (0, 0.5)")
         if self.samples_per_packet < 1:
             raise InputError("SensorSpec.samples_per_packet must be at least 1")
+        for name in ("time_decimals", "acc_decimals", "gyr_decimals"):
+            v = getattr(self, name)
+            if v is not None and not 0 <= v <= 12:
+                raise InputError(f"SensorSpec.{name} must lie in 0..12 or be None")
         if self.bits is not None and not 4 <= self.bits <= 32:
             raise InputError("SensorSpec.bits must lie in 4..32 or be None")
 
