@@ -23,9 +23,22 @@ from repscope.ble.devices.base import (
     normalize_uuid,
 )
 from repscope.ble.devices.diy import DiyDriver
+from repscope.ble.devices.metamotion import MetaMotionDriver
+from repscope.ble.devices.movesense import MovesenseDriver
+from repscope.ble.devices.polar import PolarDriver
+from repscope.ble.devices.witmotion import WitMotionDriver
 
 #: Every supported family by short name.
-DRIVERS: dict[str, DeviceDriver] = {driver.name: driver for driver in (DiyDriver(),)}
+DRIVERS: dict[str, DeviceDriver] = {
+    driver.name: driver
+    for driver in (
+        WitMotionDriver(),
+        MetaMotionDriver(),
+        PolarDriver(),
+        MovesenseDriver(),
+        DiyDriver(),
+    )
+}
 
 
 def get_driver(name: str) -> DeviceDriver:

@@ -403,8 +403,8 @@ class DeviceDriver(ABC):
         """
 
     @abstractmethod
-    def stop_commands(self) -> list[GattWrite]:
-        """Return the writes that stop streaming."""
+    def stop_commands(self, *, device_info: Mapping[str, Any] | None = None) -> list[GattWrite]:
+        """Return the writes that stop streaming (``device_info`` as for starting)."""
 
     @abstractmethod
     def supported_rates_hz(self) -> tuple[float, ...]:

@@ -512,7 +512,7 @@ class DiyDriver(DeviceDriver):
         data = encode_start_command(sampling_rate_hz=rate, acc_range_g=acc, gyr_range_dps=gyr)
         return [GattWrite(CONTROL_CHAR_UUID, data, response=True)]
 
-    def stop_commands(self) -> list[GattWrite]:
+    def stop_commands(self, *, device_info: Mapping[str, Any] | None = None) -> list[GattWrite]:
         """``02``."""
         return [GattWrite(CONTROL_CHAR_UUID, bytes([OP_STOP]), response=True)]
 
