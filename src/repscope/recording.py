@@ -264,7 +264,7 @@ class Recording:
         return float(t[-1] - t[0])
 
     def columns(self) -> list[str]:
-        """The sample columns present, in canonical order."""
+        """Return the sample columns present, in canonical order."""
         return [c for c in ALL_COLUMNS if c in self.data.columns]
 
     def slice_time(self, start_s: float, end_s: float) -> Recording:

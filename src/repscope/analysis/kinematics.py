@@ -9,16 +9,20 @@ standard "linear drift" ZUPT of pedestrian and barbell inertial tracking, e.g. F
 doi:10.1186/s13102-017-0083-z).
 
 Finding still points is the hard part: a bar moving at constant speed has zero
-acceleration too, so "small acceleration" alone cannot tell a pause from the middle of a
-slow eccentric. repscope uses two passes:
+acceleration too, and a slow (3 s) eccentric accelerates at only 0.2-0.3 m/s^2, so "small
+acceleration" alone cannot tell a pause from the middle of a slow eccentric. repscope
+finds candidates by acceleration and keeps only those the integral agrees with:
 
-1. **Long rests** (:func:`still_intervals` with ``min_duration_s`` = 1.5 s): intervals
-   where the low-passed (5 Hz) earth-frame acceleration magnitude and, if present, the
-   angular speed stay below thresholds. They bound sets, and a coarse velocity is
-   integrated between them.
-2. **Short pauses** (>= 0.1 s under the same thresholds) are accepted as ZUPT anchors only
-   where the coarse velocity is itself small (``accept_speed_mps``); the final velocity is
-   integrated between all accepted anchors.
+1. **Candidates**: runs of at least ``short_pause_s`` where the low-passed (5 Hz)
+   earth-frame acceleration magnitude and, if present, the angular speed stay below
+   thresholds, trimmed at both ends to where the vertical acceleration is at the noise
+   level (:func:`trim_anchor`).
+2. **Consistency check** (:func:`validate_anchors`): for each candidate, integrate from
+   its left neighbour to its right neighbour as if it were not there, with the linear
+   drift correction; if the bar moves faster than ``accept_speed_mps`` inside the
+   candidate, the candidate is false (the bar was moving) and is removed. The worst
+   violators are removed first and the check repeats until every candidate passes.
+3. Velocity is integrated between the accepted anchors.
 
 Thresholds adapt to the sensor: the acceleration threshold is ``noise_factor`` times the
 noise floor measured in the quietest second of the recording, never below
@@ -184,6 +188,48 @@ def integrate_between_anchors(
     return velocity
 
 
+def validate_anchors(
+    acc_mps2: np.ndarray,
+    candidates: list[tuple[int, int]],
+    *,
+    sampling_rate_hz: float,
+    accept_speed_mps: float,
+) -> list[tuple[int, int]]:
+    """Drop still candidates the integral contradicts (step 2 of the module docs).
+
+    With ``V`` the cumulative integral of acceleration, the drift-corrected velocity between
+    anchors ending at ``i`` and starting at ``j`` is
+    ``V(t) - V(i) - (t - i) / (j - i) * (V(j) - V(i))``, so each check costs only the
+    candidate's own length. The first and last candidates have one neighbour and are kept.
+    """
+    dt = 1.0 / check_sampling_rate(sampling_rate_hz)
+    cum = np.concatenate([[0.0], np.cumsum((acc_mps2[1:] + acc_mps2[:-1]) * 0.5 * dt)])
+    anchors = list(candidates)
+
+    def violation(k: int) -> float:
+        i = anchors[k - 1][1] - 1
+        j = anchors[k + 1][0]
+        a, b = anchors[k]
+        t = np.arange(a, b)
+        v = cum[t] - cum[i] - (t - i) / (j - i) * (cum[j] - cum[i])
+        return float(np.max(np.abs(v)))
+
+    while len(anchors) > 2:
+        scores = np.array([0.0] + [violation(k) for k in range(1, len(anchors) - 1)] + [0.0])
+        bad = scores > accept_speed_mps
+        if not bad.any():
+            break
+        # remove local maxima of the violation so neighbours are re-judged without them
+        worst = [
+            k
+            for k in np.flatnonzero(bad)
+            if scores[k] >= scores[k - 1] and scores[k] >= scores[k + 1]
+        ]
+        for k in sorted(worst, reverse=True):
+            del anchors[k]
+    return anchors
+
+
 @dataclass
 class VerticalKinematics:
     """Vertical velocity and position of the bar (or wrist), drift removed."""
@@ -220,14 +266,14 @@ def vertical_kinematics(
     still_runs = [
         trim_anchor(r, vertical_lp, level_mps2=level, min_len=min_len) for r in runs(still)
     ]
-    long_rests = [(a, b) for a, b in still_runs if (b - a) / rate >= settings.long_rest_s]
-    coarse = integrate_between_anchors(vertical_acc_mps2, long_rests, sampling_rate_hz=rate)
-    anchors = []
-    for a, b in still_runs:
-        if (b - a) / rate < settings.short_pause_s:
-            continue
-        if (a, b) in long_rests or np.max(np.abs(coarse[a:b])) < settings.accept_speed_mps:
-            anchors.append((a, b))
+    candidates = [(a, b) for a, b in still_runs if (b - a) / rate >= settings.short_pause_s]
+    anchors = validate_anchors(
+        vertical_acc_mps2,
+        candidates,
+        sampling_rate_hz=rate,
+        accept_speed_mps=settings.accept_speed_mps,
+    )
+    long_rests = [(a, b) for a, b in anchors if (b - a) / rate >= settings.long_rest_s]
     velocity = integrate_between_anchors(vertical_acc_mps2, anchors, sampling_rate_hz=rate)
     position = np.concatenate([[0.0], np.cumsum((velocity[1:] + velocity[:-1]) * 0.5 / rate)])
     accepted = np.zeros_like(still)

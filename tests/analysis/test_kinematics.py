@@ -1,0 +1,72 @@
+import numpy as np
+import pytest
+
+from repscope.analysis.kinematics import (
+    integrate_between_anchors,
+    runs,
+    trim_anchor,
+    validate_anchors,
+)
+from repscope.analysis.strokes import StrokeSettings, find_strokes
+
+
+def test_runs_are_half_open():
+    assert runs(np.array([0, 1, 1, 0, 1], bool)) == [(1, 3), (4, 5)]
+    assert runs(np.zeros(3, bool)) == []
+
+
+def test_linear_ramp_removes_a_constant_bias_between_anchors():
+    rate = 100.0
+    t = np.arange(0, 6, 1 / rate)
+    true_v = np.where((t > 1) & (t < 5), np.sin(np.pi * (t - 1) / 4) ** 2, 0.0)
+    acc = np.gradient(true_v, 1 / rate) + 0.05  # 0.05 m/s^2 bias
+    anchors = [(0, 100), (500, 600)]
+    v = integrate_between_anchors(acc, anchors, sampling_rate_hz=rate)
+    assert np.max(np.abs(v - true_v)) < 0.01
+    assert np.all(v[:100] == 0) and np.all(v[500:] == 0)
+
+
+def test_false_anchor_in_constant_speed_motion_is_rejected():
+    rate = 100.0
+    t = np.arange(0, 10, 1 / rate)
+    # accelerate to 0.2 m/s, cruise 2 s (zero acceleration, looks still), decelerate
+    v = np.interp(t, [0, 2, 3, 5, 6, 10], [0, 0, 0.2, 0.2, 0, 0])
+    acc = np.gradient(v, 1 / rate)
+    candidates = [(0, 150), (330, 470), (650, 1000)]
+    kept = validate_anchors(acc, candidates, sampling_rate_hz=rate, accept_speed_mps=0.1)
+    assert kept == [(0, 150), (650, 1000)]
+
+
+def test_trim_anchor_gives_back_a_slow_start():
+    acc = np.zeros(100)
+    acc[80:] = np.linspace(0.0, 0.5, 20)
+    assert trim_anchor((0, 100), acc, level_mps2=0.05, min_len=10) == (0, 82)
+
+
+@pytest.mark.parametrize("power", [1.0, 2.0, 3.0])
+def test_stroke_onset_is_extrapolated_to_zero_speed(power):
+    rate = 100.0
+    t = np.arange(0, 4, 1 / rate)
+    t0, t1 = 1.0, 2.5
+    tau = np.clip((t - t0) / (t1 - t0), 0, 1)
+    speed = 0.6 * tau**power * (1 - tau) ** 2 / (0.5**power * 0.25)
+    v = -speed  # a down stroke
+    acc = np.gradient(v, 1 / rate)
+    strokes = find_strokes(v, acc, np.zeros(t.size, bool), sampling_rate_hz=rate)
+    assert len(strokes) == 1
+    stroke = strokes[0]
+    assert stroke.direction == -1
+    # a plain 5% speed threshold would be 0.1-0.3 s late here
+    assert stroke.start_s == pytest.approx(t0, abs=0.05)
+    assert stroke.end_s == pytest.approx(t1, abs=0.03)
+
+
+def test_small_wiggles_are_not_strokes():
+    rate = 100.0
+    t = np.arange(0, 3, 1 / rate)
+    v = 0.05 * np.sin(2 * np.pi * 2 * t)  # +-4 mm of travel
+    strokes = find_strokes(
+        v, np.gradient(v, 1 / rate), np.zeros(t.size, bool), sampling_rate_hz=rate
+    )
+    assert strokes == []
+    assert StrokeSettings().min_displacement_m > 0.008

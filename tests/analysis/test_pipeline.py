@@ -1,0 +1,67 @@
+"""Pipeline contracts and a hand-built recording with exactly known reps."""
+
+import numpy as np
+import pytest
+
+from repscope.analysis import analyze_recording
+from repscope.analysis.tables import REP_COLUMNS, SET_COLUMNS, validate_reps, validate_sets
+from repscope.errors import InputError
+from repscope.recording import Recording, RecordingMeta
+from synthetic import RATE, bench_set
+
+
+def test_known_reps_are_found_with_their_phases():
+    recording, truth = bench_set()
+    result = analyze_recording(recording, tempo="3-1-1-0")
+    reps = result.reps
+    assert len(reps) == len(truth)
+    assert list(result.sets["set"]) == [1]
+    for column, tol in [("eccentric_s", 0.3), ("concentric_s", 0.15), ("bottom_pause_s", 0.3)]:
+        err = np.abs(reps[column].to_numpy() - truth[column].to_numpy())
+        assert np.nanmax(err) < tol, (column, err)
+    assert np.allclose(reps["rom_m"], 0.45, atol=0.03)
+    assert np.allclose(reps["mean_concentric_velocity_mps"], 0.45, atol=0.05)
+    assert np.isnan(reps["top_pause_s"].iloc[-1])
+    validate_reps(reps)
+    validate_sets(result.sets)
+
+
+def test_rest_only_recording_gives_empty_tables_with_documented_columns():
+    rng = np.random.default_rng(1)
+    n = int(20 * RATE)
+    acc = np.column_stack([np.zeros(n), np.zeros(n), np.ones(n)]) + rng.normal(0, 0.005, (n, 3))
+    meta = RecordingMeta(sampling_rate_hz=RATE, placement="bar", exercise="squat")
+    rec = Recording.from_arrays(time_s=np.arange(n) / RATE, acc_g=acc, gyr_dps=None, meta=meta)
+    result = analyze_recording(rec)
+    assert result.reps.empty and list(result.reps.columns) == list(REP_COLUMNS)
+    assert result.sets.empty and list(result.sets.columns) == list(SET_COLUMNS)
+    assert result.provenance["algorithms"]["orientation"] == ["lowpass_gravity"]
+
+
+def test_provenance_names_version_algorithms_parameters_and_rate():
+    recording, _ = bench_set(n_reps=2)
+    prov = analyze_recording(recording).provenance
+    assert prov["repscope_version"]
+    assert prov["algorithms"]["orientation"] == ["offline_vqf"]
+    assert prov["sampling_rate_hz"] == RATE
+    assert prov["device"] == "test"
+    assert prov["parameters"]["profile"]["name"] == "bench"
+    assert prov["tempo"] is None
+
+
+def test_unknown_placement_and_exercise_are_clear_errors():
+    recording, _ = bench_set(n_reps=1)
+    recording.meta.placement = None
+    with pytest.raises(InputError, match="--placement bar"):
+        analyze_recording(recording)
+    with pytest.raises(InputError, match="unknown exercise 'pushup'"):
+        analyze_recording(recording, placement="bar", exercise="pushup")
+
+
+def test_rushed_negatives_and_tempo_off_are_flagged_against_the_prescription():
+    recording, _ = bench_set(n_reps=4, tempo=(1.0, 1.0, 1.0, 0.5))
+    reps = analyze_recording(recording, tempo="3-1-1-0").reps
+    assert all("rushed_negative" in f for f in reps["flags"])
+    assert all("tempo_off" in f for f in reps["flags"])
+    result = analyze_recording(recording, tempo="1-1-1-X")
+    assert not any("rushed_negative" in f for f in result.reps["flags"])
