@@ -44,6 +44,10 @@ from repscope.tempo import Tempo, parse_tempo
 METRIC_LOWPASS_HZ = 10.0
 #: Half-width of the window around a turnaround searched for its peak acceleration (s).
 TURNAROUND_WINDOW_S = 0.2
+#: Gaps up to this long (a few lost BLE packets) are bridged by linear interpolation for
+#: the analysis; longer gaps split the recording into separately analysed stretches. The
+#: number of bridged gaps is reported in the provenance.
+MAX_BRIDGED_GAP_S = 0.1
 
 
 @dataclass
@@ -135,12 +139,17 @@ def _resolve(
     return placement, get_profile(exercise or recording.meta.exercise)
 
 
-def _segments(recording: Recording) -> tuple[Recording, list[tuple[int, int]]]:
-    from repscope.io.timebase import gap_mask, resample_uniform
+def _segments(recording: Recording) -> tuple[Recording, list[tuple[int, int]], int]:
+    """Uniform grid, gap-free stretches, and how many short gaps were bridged."""
+    from repscope.io.timebase import gap_mask, resample_uniform, timebase_report
 
-    uniform = resample_uniform(recording, sampling_rate_hz=recording.meta.sampling_rate_hz)
+    rate = recording.meta.sampling_rate_hz
+    max_gap_s = max(MAX_BRIDGED_GAP_S, 2.5 / rate)
+    uniform = resample_uniform(recording, sampling_rate_hz=rate, max_gap_s=max_gap_s)
     valid = ~gap_mask(uniform)
-    return uniform, runs(valid)
+    gaps = timebase_report(recording).gaps
+    bridged = sum(1 for g in gaps if g[1] - g[0] <= max_gap_s)
+    return uniform, runs(valid), bridged
 
 
 @dataclass
@@ -323,7 +332,7 @@ def analyze_recording(
     config = config or AnalysisConfig()
     placement, profile = _resolve(recording, placement, exercise)
     tempo_obj = parse_tempo(tempo) if isinstance(tempo, str) else tempo
-    uniform, segments = _segments(recording)
+    uniform, segments, bridged_gaps = _segments(recording)
     rate = uniform.meta.sampling_rate_hz
     time_s = uniform.time_s
     n = time_s.size
@@ -483,6 +492,8 @@ def analyze_recording(
             "gravity_mps2": STANDARD_GRAVITY_MPS2,
         },
         "sampling_rate_hz": rate,
+        "bridged_gaps": bridged_gaps,
+        "max_bridged_gap_s": max(MAX_BRIDGED_GAP_S, 2.5 / rate),
         "source_sampling_rate_hz": recording.meta.sampling_rate_hz,
         "device": meta.device,
         "placement": placement,
