@@ -54,6 +54,15 @@ def _register() -> None:
     from repscope.cli.analyze import analyze
 
     cli.add_command(analyze)
+    from repscope.cli.scan import scan
+
+    cli.add_command(scan)
+    from repscope.cli.record import record
+
+    cli.add_command(record)
+    from repscope.cli.emulate import emulate
+
+    cli.add_command(emulate)
     from repscope.cli.simulate import simulate
 
     cli.add_command(simulate)

@@ -1,0 +1,225 @@
+"""A private ``dbus-daemon`` for the emulated BlueZ, and the ``bluetoothctl`` shim.
+
+The emulator must never touch the machine's real system bus: a stand-in ``org.bluez``
+there would shadow (or fight with) the real Bluetooth daemon. Everything here therefore
+works on a throw-away bus started from a temporary folder:
+
+1. :func:`start_private_bus` writes a bus configuration that allows every connection to
+   own any name and talk to anyone (it is only reachable through a socket file in a
+   private folder), runs ``dbus-daemon --fork --print-address --print-pid`` and returns a
+   :class:`PrivateBus` holding the address and the daemon's pid.
+2. Clients (bleak) reach it by ``DBUS_SYSTEM_BUS_ADDRESS=<address>``: bleak always opens
+   the *system* bus, and dbus-fast reads that variable when it connects.
+3. :func:`write_bluetoothctl_shim` writes a two-line ``bluetoothctl`` script that prints a
+   BlueZ version. bleak runs ``bluetoothctl --version`` once per process before the first
+   connection and refuses BlueZ older than 5.55; with the shim first on ``PATH`` the answer
+   is deterministic whatever is (or is not) installed.
+4. :meth:`PrivateBus.stop` kills the daemon by its pid (never by name) and removes the
+   folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from repscope.errors import RepscopeError
+
+#: Socket folders of real system buses; an address under one of them is refused.
+SYSTEM_BUS_DIRS: tuple[str, ...] = ("/var/run/dbus", "/run/dbus")
+
+#: The BlueZ version the shim reports (bleak needs >= 5.55).
+SHIM_BLUEZ_VERSION = "5.66"
+
+_BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <!-- repscope emulated BlueZ: a private bus reachable only through its socket file. -->
+  <type>repscope-emulated-system</type>
+  <auth>EXTERNAL</auth>
+  <listen>unix:tmpdir=/tmp</listen>
+  <policy context="default">
+    <allow user="*"/>
+    <allow own="*"/>
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow receive_sender="*"/>
+    <allow eavesdrop="true"/>
+  </policy>
+  <limit name="max_replies_per_connection">50000</limit>
+  <limit name="max_match_rules_per_connection">50000</limit>
+</busconfig>
+"""
+
+
+class EmulatorError(RepscopeError):
+    """The emulated BlueZ cannot run (no dbus-daemon, or a real system bus was given)."""
+
+
+def check_private_bus_address(address: str | None) -> str:
+    """Return ``address`` if it is safe for the emulator, else raise :class:`EmulatorError`.
+
+    Refused: an empty address (the emulator must be told which private bus to use) and any
+    address whose socket lies in a real system-bus folder (:data:`SYSTEM_BUS_DIRS`).
+    """
+    if not address:
+        raise EmulatorError(
+            "DBUS_SYSTEM_BUS_ADDRESS is not set; the emulated BlueZ only runs on a private "
+            "bus. Start one with `repscope emulate` (it prints the address to export)."
+        )
+    for part in address.split(";"):
+        for item in part.split(","):
+            _, _, value = item.partition("=")
+            resolved = os.path.realpath(value) if value.startswith("/") else value
+            for folder in SYSTEM_BUS_DIRS:
+                if value.startswith(folder) or resolved.startswith(os.path.realpath(folder)):
+                    raise EmulatorError(
+                        f"refusing to run the emulated BlueZ on the system bus ({address}); "
+                        "use a private bus (repscope emulate starts one)."
+                    )
+    return address
+
+
+@dataclass
+class PrivateBus:
+    """A running private ``dbus-daemon``.
+
+    Attributes
+    ----------
+    address
+        The bus address (``unix:path=...,guid=...``) to export as
+        ``DBUS_SYSTEM_BUS_ADDRESS``.
+    pid
+        The daemon's process id.
+    folder
+        Temporary folder holding the socket, the configuration and the shim.
+    """
+
+    address: str
+    pid: int
+    folder: Path
+
+    @property
+    def shim_dir(self) -> Path:
+        """Folder holding the ``bluetoothctl`` shim (put it first on ``PATH``)."""
+        return self.folder / "bin"
+
+    def env(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
+        """Environment for a client process: the bus address and the shim on ``PATH``."""
+        env = dict(os.environ if base is None else base)
+        env["DBUS_SYSTEM_BUS_ADDRESS"] = self.address
+        env["PATH"] = f"{self.shim_dir}{os.pathsep}{env.get('PATH', '')}"
+        return env
+
+    def is_running(self) -> bool:
+        """Whether the daemon process still exists."""
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:  # pragma: no cover - someone else's pid
+            return True
+        return True
+
+    def stop(self, *, timeout_s: float = 2.0) -> None:
+        """Stop the daemon (SIGTERM, then SIGKILL) and delete the folder."""
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGTERM)
+            deadline = time.monotonic() + timeout_s
+            while time.monotonic() < deadline and self.is_running():
+                _reap(self.pid)
+                time.sleep(0.01)
+            if self.is_running():
+                os.kill(self.pid, signal.SIGKILL)
+        _reap(self.pid)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def __enter__(self) -> PrivateBus:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _reap(pid: int) -> None:
+    # The forked daemon is not our child, but reap it if it happens to be.
+    with contextlib.suppress(ChildProcessError, OSError):
+        os.waitpid(pid, os.WNOHANG)
+
+
+def find_dbus_daemon() -> str:
+    """Path of the ``dbus-daemon`` executable, or :class:`EmulatorError` if missing."""
+    found = shutil.which("dbus-daemon")
+    if found is None:
+        for candidate in ("/usr/bin/dbus-daemon", "/bin/dbus-daemon"):
+            if Path(candidate).exists():
+                return candidate
+        raise EmulatorError(
+            "dbus-daemon not found; install it (Debian/Ubuntu: apt-get install dbus-daemon, "
+            "Fedora: dnf install dbus-daemon)."
+        )
+    return found
+
+
+def write_bluetoothctl_shim(folder: Path, *, version: str = SHIM_BLUEZ_VERSION) -> Path:
+    """Write an executable ``bluetoothctl`` that prints ``version`` and return its path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "bluetoothctl"
+    path.write_text(
+        "#!/bin/sh\n"
+        "# repscope emulated BlueZ: bleak asks `bluetoothctl --version` for the BlueZ version.\n"
+        f'echo "bluetoothctl: {version}"\n'
+    )
+    path.chmod(0o755)
+    return path
+
+
+def start_private_bus(*, parent: Path | None = None, timeout_s: float = 5.0) -> PrivateBus:
+    """Start a private ``dbus-daemon`` and return it (stop it with :meth:`PrivateBus.stop`).
+
+    Parameters
+    ----------
+    parent
+        Folder in which to create the bus folder (default: the system temp folder).
+    timeout_s
+        How long to wait for the daemon to report its address.
+    """
+    daemon = find_dbus_daemon()
+    folder = Path(tempfile.mkdtemp(prefix="repscope-bluez-", dir=parent))
+    try:
+        config = folder / "bus.conf"
+        config.write_text(_BUS_CONFIG)
+        socket_path = folder / "bus"
+        write_bluetoothctl_shim(folder / "bin")
+        proc = subprocess.run(
+            [
+                daemon,
+                f"--config-file={config}",
+                f"--address=unix:path={socket_path}",
+                "--print-address=1",
+                "--print-pid=1",
+                "--fork",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+            check=False,
+        )
+        lines = [line.strip() for line in proc.stdout.splitlines() if line.strip()]
+        if proc.returncode != 0 or len(lines) < 2:
+            raise EmulatorError(
+                f"dbus-daemon failed to start (exit {proc.returncode}): "
+                f"{' '.join(proc.stderr.split()) or 'no output'}"
+            )
+        address, pid = lines[0], int(lines[1])
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return PrivateBus(address=check_private_bus_address(address), pid=pid, folder=folder)

@@ -1,0 +1,672 @@
+"""BLE transport: scanning, connecting, streaming and reconnecting (the only bleak user).
+
+Everything protocol-specific lives in the drivers (:mod:`repscope.ble.devices`);
+everything about time in :mod:`repscope.ble.clock`. This module moves bytes:
+
+* :func:`scan` finds sensors of the known families (a driver's ``matches`` on the
+  advertised name and service UUIDs) with their RSSI. Scan once and pick devices from the
+  result: BlueZ allows one discovery per client, and a device that is already connected
+  does not advertise (:func:`scan` also lists the adapter's connected sensors).
+* :class:`DeviceLink` keeps one sensor streaming: connect (with retries), subscribe,
+  identify, configure and start the stream following the driver's recipe, then wait;
+  after a link loss (bleak's ``disconnected_callback``) it reconnects with exponential
+  backoff until stopped. Every notification is stamped with ``time.monotonic()`` in the
+  bleak callback and put on an :class:`asyncio.Queue` as a :class:`Notification`; the
+  callback does nothing else.
+* :class:`LiveSession` runs several links and one decoding task that empties the queue:
+  it feeds each connection's :class:`~repscope.ble.devices.StreamDecoder`, times the
+  samples with a :class:`~repscope.ble.clock.SampleClock` and hands
+  :class:`~repscope.ble.clock.TimedSamples` to a sink (e.g. the recorder).
+
+A :class:`ClockAnchor` pairs one ``time.monotonic()`` reading with the UTC wall clock so
+that monotonic times can be reported as dates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from bleak import BleakClient, BleakScanner
+from bleak.backends.device import BLEDevice
+from bleak.backends.scanner import AdvertisementData
+from bleak.exc import BleakError
+
+from repscope.ble.clock import Gap, SampleClock, TimedSamples
+from repscope.ble.devices import DRIVERS, DeviceDriver, StreamDecoder
+from repscope.errors import InputError, RepscopeError
+from repscope.recording import check_sampling_rate
+
+logger = logging.getLogger(__name__)
+
+
+class TransportError(RepscopeError):
+    """A sensor could not be reached or configured."""
+
+
+# ---------------------------------------------------------------------- clock anchor
+@dataclass(frozen=True)
+class ClockAnchor:
+    """One simultaneous reading of the monotonic and the UTC wall clock."""
+
+    monotonic_s: float
+    utc: datetime
+
+    @classmethod
+    def now(cls) -> ClockAnchor:
+        """Read both clocks now."""
+        return cls(time.monotonic(), datetime.now(timezone.utc))
+
+    def to_utc(self, monotonic_s: float) -> datetime:
+        """Return the UTC date of a monotonic time."""
+        return self.utc + timedelta(seconds=monotonic_s - self.monotonic_s)
+
+
+# ---------------------------------------------------------------------- scanning
+@dataclass(frozen=True)
+class FoundDevice:
+    """A sensor seen while scanning.
+
+    Attributes
+    ----------
+    address
+        Bluetooth address.
+    name
+        Advertised name (``None`` when it advertises none).
+    rssi_dbm
+        Last RSSI (``None`` for an already-connected device, which does not advertise).
+    driver
+        Short name of the matching driver (``"diy"``, ``"witmotion"``, ...).
+    service_uuids
+        Advertised service UUIDs.
+    ble_device
+        bleak's handle (connect with it rather than by address: no second scan needed).
+    """
+
+    address: str
+    name: str | None
+    rssi_dbm: int | None
+    driver: str
+    service_uuids: tuple[str, ...]
+    ble_device: Any = field(repr=False, compare=False, default=None)
+    connected: bool = False
+
+
+def _match_driver(
+    drivers: Mapping[str, DeviceDriver], name: str | None, uuids: Sequence[str]
+) -> DeviceDriver | None:
+    for driver in drivers.values():
+        if driver.matches(name=name, service_uuids=list(uuids)):
+            return driver
+    return None
+
+
+async def scan(
+    *, timeout_s: float = 5.0, drivers: Mapping[str, DeviceDriver] | None = None
+) -> list[FoundDevice]:
+    """Scan for sensors of the known families, strongest first.
+
+    Parameters
+    ----------
+    timeout_s
+        How long to listen.
+    drivers
+        Families to accept (default: all of :data:`repscope.ble.devices.DRIVERS`).
+
+    Raises
+    ------
+    TransportError
+        When Bluetooth is unavailable (no adapter, powered off, no D-Bus).
+    """
+    drivers = DRIVERS if drivers is None else drivers
+    seen: dict[str, tuple[BLEDevice, AdvertisementData, DeviceDriver]] = {}
+
+    def on_advert(device: BLEDevice, adv: AdvertisementData) -> None:
+        driver = _match_driver(drivers, adv.local_name or device.name, adv.service_uuids)
+        if driver is not None:
+            seen[device.address] = (device, adv, driver)
+
+    try:
+        async with BleakScanner(detection_callback=on_advert):
+            await asyncio.sleep(timeout_s)
+        connected = await _connected_devices(drivers)
+    except (BleakError, OSError, FileNotFoundError) as exc:
+        raise TransportError(f"cannot scan for Bluetooth devices: {exc}") from exc
+    found = [
+        FoundDevice(
+            address=device.address,
+            name=adv.local_name or device.name,
+            rssi_dbm=adv.rssi,
+            driver=driver.name,
+            service_uuids=tuple(adv.service_uuids),
+            ble_device=device,
+        )
+        for device, adv, driver in seen.values()
+    ]
+    known = {f.address for f in found}
+    found += [f for f in connected if f.address not in known]
+    found.sort(key=lambda f: -(f.rssi_dbm if f.rssi_dbm is not None else -999))
+    return found
+
+
+async def _connected_devices(drivers: Mapping[str, DeviceDriver]) -> list[FoundDevice]:
+    """Sensors the adapter is already connected to (they do not advertise)."""
+    try:
+        from bleak import BleakAdapter  # bleak >= 3
+    except ImportError:  # pragma: no cover - older bleak
+        return []
+    uuids = sorted({d.service_uuid for d in drivers.values()})
+    if not uuids:
+        return []
+    adapter = await BleakAdapter.get()
+    out = []
+    for device in await adapter.get_connected_devices(uuids):
+        props = device.details.get("props", {}) if isinstance(device.details, dict) else {}
+        service_uuids = tuple(props.get("UUIDs", ()))
+        driver = _match_driver(drivers, device.name, service_uuids)
+        if driver is not None:
+            out.append(
+                FoundDevice(
+                    address=device.address,
+                    name=device.name,
+                    rssi_dbm=None,
+                    driver=driver.name,
+                    service_uuids=service_uuids,
+                    ble_device=device,
+                    connected=True,
+                )
+            )
+    return out
+
+
+def pick_devices(found: Sequence[FoundDevice], wanted: Sequence[str]) -> list[FoundDevice]:
+    """Choose devices by address or name (case-insensitive), one per entry of ``wanted``.
+
+    Raises
+    ------
+    repscope.errors.InputError
+        When an entry matches no device or several.
+    """
+    chosen: list[FoundDevice] = []
+    listing = ", ".join(f"{f.name or '?'} ({f.address})" for f in found) or "none"
+    for entry in wanted:
+        key = entry.strip().lower()
+        by_address = [f for f in found if f.address.lower() == key]
+        matches = by_address or [f for f in found if (f.name or "").lower() == key]
+        if not matches:
+            raise InputError(
+                f"no sensor called {entry!r} was found",
+                where="--device",
+                hint=f"Sensors seen: {listing}. Check it is on and in range.",
+            )
+        if len(matches) > 1:
+            raise InputError(
+                f"{len(matches)} sensors are called {entry!r}",
+                where="--device",
+                hint="Give the address instead: " + ", ".join(m.address for m in matches) + ".",
+            )
+        if matches[0] in chosen:
+            raise InputError(f"sensor {entry!r} was given twice", where="--device")
+        chosen.append(matches[0])
+    return chosen
+
+
+# ---------------------------------------------------------------------- streaming
+@dataclass(frozen=True)
+class Notification:
+    """One notification as it reached the host."""
+
+    device: str
+    char_uuid: str
+    payload: bytes
+    host_time_s: float
+    connection: int
+
+
+@dataclass(frozen=True)
+class LinkEvent:
+    """A change of a link's state (put on the same queue as the notifications).
+
+    ``kind`` is ``"connected"`` (``decoder`` is the new connection's decoder),
+    ``"disconnected"``, ``"retry"`` (a failed attempt; ``detail`` says why) or ``"gave_up"``.
+    """
+
+    device: str
+    kind: str
+    host_time_s: float
+    connection: int
+    detail: str = ""
+    decoder: StreamDecoder | None = None
+
+
+@dataclass
+class LinkStats:
+    """What a link did."""
+
+    connections: int = 0
+    link_losses: int = 0
+    failed_attempts: int = 0
+    notifications: int = 0
+
+
+class DeviceLink:
+    """Keep one sensor streaming; see the module docs.
+
+    Parameters
+    ----------
+    device
+        A :class:`FoundDevice` from :func:`scan` (or an address: then bleak scans for it).
+    driver
+        The device's family.
+    label
+        Name of the stream in events and files (e.g. ``"bar"``).
+    sampling_rate_hz
+        Rate to configure (one of ``driver.supported_rates_hz()``).
+    queue
+        Where notifications and link events go.
+    reconnect
+        Reconnect after a link loss (until :meth:`stop`).
+    connect_attempts
+        Attempts for the *first* connection before giving up (reconnection tries for ever).
+    backoff_initial_s, backoff_max_s
+        Wait after the first failed attempt, doubled after each failure up to the maximum.
+    connect_timeout_s
+        Timeout of one connection attempt.
+    acquire_notify
+        Use BlueZ ``AcquireNotify`` (a socket per characteristic, cheaper than D-Bus
+        signals) where the characteristic offers it.
+    """
+
+    def __init__(
+        self,
+        device: FoundDevice | str,
+        driver: DeviceDriver,
+        *,
+        label: str,
+        sampling_rate_hz: float,
+        queue: asyncio.Queue[Notification | LinkEvent],
+        reconnect: bool = True,
+        connect_attempts: int = 3,
+        backoff_initial_s: float = 0.25,
+        backoff_max_s: float = 8.0,
+        connect_timeout_s: float = 10.0,
+        acquire_notify: bool = False,
+    ) -> None:
+        self.device = device
+        self.address = device if isinstance(device, str) else device.address
+        self.driver = driver
+        self.label = label
+        self.sampling_rate_hz = check_sampling_rate(sampling_rate_hz)
+        self.queue = queue
+        self.reconnect = reconnect
+        self.connect_attempts = connect_attempts
+        self.backoff_initial_s = backoff_initial_s
+        self.backoff_max_s = backoff_max_s
+        self.connect_timeout_s = connect_timeout_s
+        self.acquire_notify = acquire_notify
+        self.stats = LinkStats()
+        self.device_info: dict[str, Any] = {}
+        self.firmware: str | None = None
+        self.connection = 0
+        self._client: BleakClient | None = None
+        self._lost = asyncio.Event()
+        self._stop = asyncio.Event()
+        self._connected = asyncio.Event()
+
+    @property
+    def is_connected(self) -> bool:
+        """Whether the link is up."""
+        return self._client is not None and self._client.is_connected
+
+    async def wait_connected(self, timeout_s: float) -> None:
+        """Wait until the first connection is streaming."""
+        await asyncio.wait_for(self._connected.wait(), timeout=timeout_s)
+
+    def stop(self) -> None:
+        """Ask :meth:`run` to stop streaming, disconnect and return."""
+        self._stop.set()
+        self._lost.set()
+
+    def _target(self) -> BLEDevice | str:
+        if isinstance(self.device, FoundDevice) and self.device.ble_device is not None:
+            return self.device.ble_device
+        return self.address
+
+    async def run(self) -> None:
+        """Connect, stream and reconnect until :meth:`stop` (or until the first connect fails).
+
+        Raises
+        ------
+        TransportError
+            When the first connection fails ``connect_attempts`` times, or the sensor
+            rejects the configuration.
+        """
+        delay = self.backoff_initial_s
+        failures = 0
+        while not self._stop.is_set():
+            try:
+                await self._connect_and_start()
+            except (BleakError, asyncio.TimeoutError, OSError, EOFError) as exc:
+                failures += 1
+                self.stats.failed_attempts += 1
+                detail = f"{type(exc).__name__}: {exc}".strip()
+                await self._close_client()
+                self._emit_event("retry", detail)
+                if self.stats.connections == 0 and failures >= self.connect_attempts:
+                    self._emit_event("gave_up", detail)
+                    raise TransportError(
+                        f"could not connect to {self.label} ({self.address}) after "
+                        f"{failures} attempts: {detail}"
+                    ) from exc
+                if not self.reconnect and self.stats.connections > 0:
+                    break
+                await self._sleep_unless_stopped(delay)
+                delay = min(delay * 2, self.backoff_max_s)
+                continue
+            failures = 0
+            delay = self.backoff_initial_s
+            self._connected.set()
+            await self._lost.wait()
+            if self._stop.is_set():
+                break
+            self.stats.link_losses += 1
+            await self._close_client()
+            if not self.reconnect:
+                break
+            await self._sleep_unless_stopped(delay)
+        await self._shutdown()
+
+    async def _sleep_unless_stopped(self, delay_s: float) -> None:
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._stop.wait(), timeout=delay_s)
+
+    def _emit_event(
+        self, kind: str, detail: str = "", decoder: StreamDecoder | None = None
+    ) -> None:
+        self.queue.put_nowait(
+            LinkEvent(self.label, kind, time.monotonic(), self.connection, detail, decoder)
+        )
+
+    def _on_disconnect(self, client: BleakClient) -> None:
+        if client is self._client:
+            self._emit_event("disconnected")
+            self._lost.set()
+
+    async def _connect_and_start(self) -> None:
+        self._lost.clear()
+        client = BleakClient(
+            self._target(),
+            disconnected_callback=self._on_disconnect,
+            timeout=self.connect_timeout_s,
+        )
+        self._client = client
+        await client.connect()
+        if self._lost.is_set():
+            raise BleakError("link lost while connecting")
+        self.connection += 1
+        self.stats.connections += 1
+        driver = self.driver
+        decoder = driver.new_stream_decoder()
+        self._emit_event("connected", decoder=decoder)
+        connection = self.connection
+        label = self.label
+        put = self.queue.put_nowait
+        monotonic = time.monotonic
+
+        for char_uuid in driver.notify_char_uuids:
+            uuid = char_uuid.lower()
+
+            def on_notify(_char: Any, data: bytearray, uuid: str = uuid) -> None:
+                put(Notification(label, uuid, bytes(data), monotonic(), connection))
+
+            notify_kwargs: dict[str, Any] = {}
+            if self.acquire_notify:
+                notify_kwargs["bluez"] = {"use_start_notify": False}
+            await client.start_notify(uuid, on_notify, **notify_kwargs)
+
+        if self.firmware is None:
+            self.firmware = await self._read_firmware(client)
+        for write in driver.identify_commands():
+            await client.write_gatt_char(write.char_uuid, write.data, response=write.response)
+        deadline = time.monotonic() + 2.0
+        while not decoder.identified() and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        for write in driver.start_commands(
+            sampling_rate_hz=self.sampling_rate_hz, device_info=decoder.device_info
+        ):
+            decoder.feed_write(write)
+            await client.write_gatt_char(write.char_uuid, write.data, response=write.response)
+        for char_uuid in driver.read_char_uuids:
+            decoder.feed_read(char_uuid, bytes(await client.read_gatt_char(char_uuid)))
+        self.device_info = dict(decoder.device_info)
+
+    async def _read_firmware(self, client: BleakClient) -> str | None:
+        """Firmware revision from the Device Information service, when there is one."""
+        uuid = "00002a26-0000-1000-8000-00805f9b34fb"
+        if client.services.get_characteristic(uuid) is None:
+            return None
+        try:
+            return bytes(await client.read_gatt_char(uuid)).decode(errors="replace").strip("\0 ")
+        except BleakError:
+            return None
+
+    async def _close_client(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            with contextlib.suppress(BleakError, asyncio.TimeoutError, OSError, EOFError):
+                await asyncio.wait_for(client.disconnect(), timeout=5.0)
+
+    async def _shutdown(self) -> None:
+        client = self._client
+        if client is not None and client.is_connected:
+            with contextlib.suppress(BleakError, asyncio.TimeoutError, OSError, EOFError):
+                for write in self.driver.stop_commands():
+                    await asyncio.wait_for(
+                        client.write_gatt_char(
+                            write.char_uuid, write.data, response=write.response
+                        ),
+                        timeout=2.0,
+                    )
+        await self._close_client()
+
+
+# ---------------------------------------------------------------------- session
+@dataclass
+class StreamStats:
+    """Per-device counters of a :class:`LiveSession`."""
+
+    notifications: int = 0
+    samples: int = 0
+    malformed_packets: int = 0
+    lost_packets: int = 0
+    connections: int = 0
+    link_losses: int = 0
+    gaps: list[Gap] = field(default_factory=list)
+
+    @property
+    def missing_samples(self) -> int:
+        """Samples lost in all gaps."""
+        return sum(g.missing_samples for g in self.gaps)
+
+
+#: ``sink(label, samples)`` receives each device's timed samples in order.
+SampleSink = Callable[[str, TimedSamples], None]
+
+
+@dataclass
+class SessionDevice:
+    """One device of a :class:`LiveSession`."""
+
+    label: str
+    found: FoundDevice
+    driver: DeviceDriver
+    sampling_rate_hz: float
+
+
+class LiveSession:
+    """Stream several sensors at once and deliver timed samples to a sink.
+
+    Parameters
+    ----------
+    devices
+        The sensors, each with its label and rate.
+    sink
+        Called with ``(label, TimedSamples)`` for every decoded batch, in arrival order.
+    anchor
+        Session time zero (default: now).
+    on_event
+        Optional callback for :class:`LinkEvent` (progress display, logging).
+    on_notification
+        Optional callback for every raw :class:`Notification` (raw capture).
+    link_options
+        Extra keyword arguments for every :class:`DeviceLink`.
+    """
+
+    def __init__(
+        self,
+        devices: Sequence[SessionDevice],
+        *,
+        sink: SampleSink,
+        anchor: ClockAnchor | None = None,
+        on_event: Callable[[LinkEvent], None] | None = None,
+        on_notification: Callable[[Notification], None] | None = None,
+        link_options: Mapping[str, Any] | None = None,
+    ) -> None:
+        labels = [d.label for d in devices]
+        if len(set(labels)) != len(labels):
+            raise InputError("two sensors have the same label", hint="Give each a distinct name.")
+        self.anchor = anchor or ClockAnchor.now()
+        self.queue: asyncio.Queue[Notification | LinkEvent] = asyncio.Queue()
+        self.sink = sink
+        self.on_event = on_event
+        self.on_notification = on_notification
+        self.devices = {d.label: d for d in devices}
+        self.links = {
+            d.label: DeviceLink(
+                d.found,
+                d.driver,
+                label=d.label,
+                sampling_rate_hz=d.sampling_rate_hz,
+                queue=self.queue,
+                **dict(link_options or {}),
+            )
+            for d in devices
+        }
+        self.clocks = {
+            d.label: SampleClock(
+                sampling_rate_hz=d.sampling_rate_hz, anchor_s=self.anchor.monotonic_s
+            )
+            for d in devices
+        }
+        self.stats = {d.label: StreamStats() for d in devices}
+        self._decoders: dict[str, StreamDecoder | None] = {d.label: None for d in devices}
+        self._closed_malformed = dict.fromkeys(self.devices, 0)
+        self._closed_lost = dict.fromkeys(self.devices, 0)
+        self._tasks: list[asyncio.Task[None]] = []
+        self._decode_task: asyncio.Task[None] | None = None
+
+    async def start(self, *, timeout_s: float = 30.0) -> None:
+        """Start every link and wait until all stream (raises :class:`TransportError`)."""
+        self._decode_task = asyncio.ensure_future(self._decode_loop())
+        self._tasks = [asyncio.ensure_future(link.run()) for link in self.links.values()]
+        waits = [
+            asyncio.ensure_future(link.wait_connected(timeout_s)) for link in self.links.values()
+        ]
+        pending: set[asyncio.Future[Any]] = set(waits) | set(self._tasks)
+        try:
+            while not all(w.done() for w in waits):
+                done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    exc = task.exception()
+                    if exc is None:
+                        continue
+                    if task in self._tasks:
+                        raise exc
+                    if task in waits:
+                        label = list(self.links)[waits.index(task)]
+                        raise TransportError(
+                            f"{label} did not start streaming within {timeout_s:g} s"
+                        )
+        except BaseException:
+            for w in waits:
+                w.cancel()
+            await self.stop()
+            raise
+
+    async def stop(self) -> None:
+        """Stop every link (stop commands, disconnect) and drain the queue."""
+        for link in self.links.values():
+            link.stop()
+        for task in self._tasks:
+            with contextlib.suppress(TransportError, asyncio.CancelledError):
+                await task
+        self._tasks = []
+        if self._decode_task is not None:
+            await self.queue.join()
+            self._decode_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._decode_task
+            self._decode_task = None
+        self._refresh_counts()
+
+    def _refresh_counts(self) -> None:
+        for label, stats in self.stats.items():
+            decoder = self._decoders[label]
+            stats.malformed_packets = self._closed_malformed[label] + (
+                decoder.malformed_count if decoder else 0
+            )
+            stats.lost_packets = self._closed_lost[label] + (
+                decoder.lost_packets_count if decoder else 0
+            )
+            link = self.links[label]
+            stats.connections = link.stats.connections
+            stats.link_losses = link.stats.link_losses
+
+    async def _decode_loop(self) -> None:
+        queue = self.queue
+        while True:
+            item = await queue.get()
+            try:
+                if isinstance(item, Notification):
+                    self._on_notification(item)
+                else:
+                    self._on_event(item)
+            except Exception:  # a sink failure must not stop the session silently
+                logger.exception("error while handling %r", item)
+                raise
+            finally:
+                queue.task_done()
+
+    def _on_event(self, event: LinkEvent) -> None:
+        if event.kind == "connected" and event.decoder is not None:
+            old = self._decoders[event.device]
+            if old is not None:
+                self._closed_malformed[event.device] += old.malformed_count
+                self._closed_lost[event.device] += old.lost_packets_count
+            self._decoders[event.device] = event.decoder
+        self._refresh_counts()
+        if self.on_event is not None:
+            self.on_event(event)
+
+    def _on_notification(self, note: Notification) -> None:
+        if self.on_notification is not None:
+            self.on_notification(note)
+        decoder = self._decoders.get(note.device)
+        if decoder is None:
+            return
+        stats = self.stats[note.device]
+        stats.notifications += 1
+        clock = self.clocks[note.device]
+        for batch in decoder.feed(note.char_uuid, note.payload):
+            timed = clock.place(batch, host_time_s=note.host_time_s, connection=note.connection)
+            if timed.n_samples == 0:
+                continue
+            stats.samples += timed.n_samples
+            stats.gaps.extend(timed.gaps)
+            self.sink(note.device, timed)

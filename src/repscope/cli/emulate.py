@@ -1,0 +1,164 @@
+"""``repscope emulate``: simulated BLE sensors on a private emulated BlueZ (no hardware)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+
+import click
+
+from repscope.ble.devices import DRIVERS
+from repscope.recording import PLACEMENTS
+
+
+@click.command("emulate")
+@click.option(
+    "--profile",
+    "profiles",
+    multiple=True,
+    required=True,
+    type=click.Choice(sorted(DRIVERS)),
+    help="Sensor family to emulate; repeat for several sensors.",
+)
+@click.option("--name", "names", multiple=True, help="Advertised name (in --profile order).")
+@click.option(
+    "--rate-hz",
+    type=float,
+    default=100.0,
+    show_default=True,
+    help="Rate at which the set is simulated (the sensor streams at the rate the client sets).",
+)
+@click.option("--exercise", default=None, help="Simulate a set of this exercise (else: at rest).")
+@click.option("--reps", type=click.IntRange(min=1), default=8, show_default=True)
+@click.option("--tempo", default="3-1-1-0", show_default=True, help="Tempo code of the set.")
+@click.option("--load-kg", type=click.FloatRange(min=0), default=None)
+@click.option("--placement", type=click.Choice(PLACEMENTS), default="bar", show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--loop", is_flag=True, help="Repeat the set for ever (else the stream ends).")
+@click.option(
+    "--bus-address",
+    default=None,
+    help="Use this private bus instead of starting one (never the system bus).",
+)
+@click.option(
+    "--connection-interval-ms",
+    type=click.FloatRange(min=7.5, max=4000),
+    default=30.0,
+    show_default=True,
+)
+@click.option("--mtu", type=click.IntRange(min=23, max=517), default=247, show_default=True)
+@click.option("--drop-rate", type=click.FloatRange(0, 1), default=0.0, help="Lose data packets.")
+@click.option(
+    "--malformed-rate", type=click.FloatRange(0, 1), default=0.0, help="Corrupt data packets."
+)
+@click.option(
+    "--link-loss-every",
+    type=click.FloatRange(min=0.5),
+    default=None,
+    help="Drop every link after this many seconds (tests reconnection).",
+)
+@click.option(
+    "--seconds",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Exit after this long (default: until Ctrl-C).",
+)
+def emulate(
+    profiles: tuple[str, ...],
+    names: tuple[str, ...],
+    rate_hz: float,
+    exercise: str | None,
+    reps: int,
+    tempo: str,
+    load_kg: float | None,
+    placement: str,
+    seed: int,
+    loop: bool,
+    bus_address: str | None,
+    connection_interval_ms: float,
+    mtu: int,
+    drop_rate: float,
+    malformed_rate: float,
+    link_loss_every: float | None,
+    seconds: float | None,
+) -> None:
+    """Emulate BLE IMUs so that live mode can be tried without hardware.
+
+    Starts a private D-Bus daemon with a stand-in BlueZ on it (never the system bus),
+    prints the DBUS_SYSTEM_BUS_ADDRESS=... line to export in another terminal, and runs
+    until Ctrl-C. The real bleak stack talks to it; only the radio is missing.
+
+    Example (two terminals):
+
+        repscope emulate --profile diy --exercise bench --reps 8 --tempo 3-1-1-0 --loop
+
+        export DBUS_SYSTEM_BUS_ADDRESS=...   # the line printed by the first command
+
+        repscope record --device repscope-diy-1 --out bench.csv --seconds 30
+    """
+    from repscope.ble.emulator import Faults, start_private_bus
+    from repscope.ble.emulator.bus import check_private_bus_address
+    from repscope.ble.emulator.runner import SetOptions, default_devices, serve
+
+    set_options = None
+    if exercise is not None:
+        set_options = SetOptions(
+            exercise=exercise,
+            reps=reps,
+            tempo=tempo,
+            load_kg=load_kg,
+            placement=placement,
+            sampling_rate_hz=rate_hz,
+            seed=seed,
+            loop=loop,
+        )
+    devices = default_devices(
+        profiles,
+        names=names,
+        set_options=set_options,
+        faults=Faults(drop_rate=drop_rate, malformed_rate=malformed_rate, seed=seed),
+        connection_interval_s=connection_interval_ms / 1000.0,
+        att_mtu=mtu,
+    )
+    bus = None
+    if bus_address is None:
+        bus = start_private_bus()
+        address = bus.address
+    else:
+        address = check_private_bus_address(bus_address)
+    try:
+        click.echo(f"DBUS_SYSTEM_BUS_ADDRESS={address}")
+        if bus is not None:
+            click.echo(
+                f"# in another terminal: export DBUS_SYSTEM_BUS_ADDRESS={address}\n"
+                f"# optional (pins the BlueZ version bleak sees): export PATH={bus.shim_dir}:$PATH"
+            )
+
+        def on_ready(_bluez: object) -> None:
+            for device in devices:
+                click.echo(f"emulating {device.driver.name} as {device.name!r} ({device.address})")
+            click.echo("ready; press Ctrl-C to stop", err=True)
+            click.echo("ready")
+
+        async def main() -> None:
+            stop = asyncio.Event()
+            loop_ = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                with contextlib.suppress(NotImplementedError, RuntimeError):
+                    loop_.add_signal_handler(sig, stop.set)
+            os.environ["DBUS_SYSTEM_BUS_ADDRESS"] = address
+            await serve(
+                devices,
+                bus_address=address,
+                stop_event=stop,
+                on_ready=on_ready,
+                link_loss_every_s=link_loss_every,
+                seconds=seconds,
+            )
+
+        asyncio.run(main())
+    finally:
+        if bus is not None:
+            bus.stop()

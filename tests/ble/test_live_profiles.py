@@ -1,0 +1,101 @@
+"""Every profile through real bleak and the emulated BlueZ: scan, stream, link loss, reconnect."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+from _live import Collected, fastest_rate, make_device, run, wait_until
+
+from repscope.ble.devices import DRIVERS
+from repscope.ble.emulator import EmulatedBlueZ
+from repscope.ble.transport import LiveSession, SessionDevice, scan
+
+pytestmark = pytest.mark.ble
+
+PROFILES = sorted(DRIVERS)
+OUTAGE_S = 0.6
+
+
+async def _lifecycle(profile: str) -> dict[str, object]:
+    rate = fastest_rate(profile)
+    async with EmulatedBlueZ() as bluez:
+        device = bluez.add_device(make_device(profile, 1, rssi_dbm=-55))
+        found = await scan(timeout_s=0.4)
+        mine = [f for f in found if f.address == device.address]
+        got = Collected()
+        session = LiveSession(
+            [SessionDevice("s", mine[0], DRIVERS[profile], rate)],
+            sink=got.sink,
+            on_event=got.events.append,
+        )
+        await session.start(timeout_s=10)
+        await wait_until(lambda: got.count("s") >= 1000, timeout_s=15)
+        before = got.count("s")
+        loss_time_s = time.monotonic() - session.anchor.monotonic_s
+        device.trigger_link_loss(outage_s=OUTAGE_S)
+        await wait_until(
+            lambda: (
+                session.links["s"].stats.connections >= 2 and got.count("s") >= before + rate * 0.5
+            ),
+            timeout_s=10,
+        )
+        await session.stop()
+        return {
+            "rate": rate,
+            "found": mine,
+            "device": device,
+            "got": got,
+            "session": session,
+            "loss_time_s": loss_time_s,
+            "before": before,
+        }
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_profile_scan_stream_link_loss_and_reconnect(private_bus, profile):
+    out = run(_lifecycle(profile), timeout_s=45)
+    rate = out["rate"]
+    device = out["device"]
+    got: Collected = out["got"]
+    session: LiveSession = out["session"]
+
+    # scan: found once, right family, RSSI within the emulated jitter
+    assert len(out["found"]) == 1
+    found = out["found"][0]
+    assert found.driver == profile
+    assert found.name == device.name
+    assert -58 <= found.rssi_dbm <= -52
+
+    # stream: every delivered sample decoded once, in order, within quantisation
+    log = device.log.arrays()
+    delivered = log["delivered"]
+    time_s, acc, gyr = got.arrays("s")
+    assert got.count("s") >= 1000 + rate * 0.5
+    assert acc.shape[0] == int(delivered.sum())
+    np.testing.assert_allclose(acc, log["acc_g"][delivered], atol=2.5e-3)
+    if gyr is not None:
+        np.testing.assert_allclose(gyr, log["gyr_dps"][delivered], atol=0.1)
+
+    # time: strictly increasing, no bursts: close to when the device really sampled
+    assert np.all(np.diff(time_s) > 0)
+    true_s = log["true_host_time_s"][delivered] - session.anchor.monotonic_s
+    error_s = (time_s - true_s) - np.median(time_s - true_s)
+    settled = time_s > time_s[0] + 2.0
+    assert np.percentile(np.abs(error_s[settled]), 95) < 0.004
+
+    # link loss: one loss, one reconnection, and a gap where the link was down
+    stats = session.stats["s"]
+    assert stats.link_losses == 1
+    assert stats.connections == 2
+    loss_gaps = [g for g in stats.gaps if g.end_time_s - g.start_time_s > OUTAGE_S * 0.8]
+    assert len(loss_gaps) == 1
+    gap = loss_gaps[0]
+    assert out["loss_time_s"] - 0.2 < gap.start_time_s <= out["loss_time_s"] + 0.05
+    undelivered_during_gap = int((~delivered[out["before"] :]).sum())
+    if undelivered_during_gap:  # the device kept sampling while out of reach
+        assert abs(gap.missing_samples - undelivered_during_gap) <= max(2, rate * 0.02)
+    else:  # the device stopped with the link: the gap is the silence
+        silence = gap.end_time_s - gap.start_time_s
+        assert abs(gap.missing_samples - (silence * rate - 1)) <= 2
