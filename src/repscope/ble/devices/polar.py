@@ -216,15 +216,14 @@ def parse_delta_frames(content: bytes, *, channels: int, resolution_bits: int) -
     Layout: a reference sample of ``channels`` signed little-endian values of
     ``ceil(resolution_bits / 8)`` bytes, then blocks ``[width u8][count u8][bits]`` where
     ``bits`` holds ``count * channels`` deltas of ``width`` bits, LSB first, in
-    ``ceil(count * channels * width / 8)`` bytes. Each sample = previous + delta
-    (wrapping like the device's ``resolution_bits``-bit arithmetic is not needed: values
-    stay in range for valid frames).
+    ``ceil(count * channels * width / 8)`` bytes, sign-extended from ``width`` bits. Each
+    sample = previous + delta.
 
     Raises
     ------
     MalformedPacket
-        When the reference or a block runs past the end, or a block has width 0 or more
-        than ``resolution_bits`` bits.
+        When the reference or a block runs past the end, a block is empty, or its width is
+        0 or wider than ``resolution_bits + 1`` (the most a difference can need).
     """
     ref_bytes = (resolution_bits + 7) // 8
     offset = channels * ref_bytes
@@ -243,7 +242,7 @@ def parse_delta_frames(content: bytes, *, channels: int, resolution_bits: int) -
             raise MalformedPacket("PMD delta block header cut short")
         width, count = content[offset], content[offset + 1]
         offset += 2
-        if width == 0 or width > max(resolution_bits, 1) or count == 0:
+        if width == 0 or width > resolution_bits + 1 or count == 0:
             raise MalformedPacket(f"PMD delta block with width {width} and count {count}")
         n_bits = width * count * channels
         n_bytes = (n_bits + 7) // 8
@@ -414,9 +413,11 @@ class PolarStreamDecoder(StreamDecoder):
         if char_uuid != DATA_CHAR_UUID:
             return []
         self.packets_count += 1
-        if len(payload) >= 1 and payload[0] & TYPE_MASK not in (TYPE_ACC, TYPE_GYRO):
-            return []  # another PMD stream (ECG, PPG, ...) this driver does not record
+        if not payload:
+            raise MalformedPacket("empty PMD data notification")
         measurement = payload[0] & TYPE_MASK
+        if measurement not in (TYPE_ACC, TYPE_GYRO):
+            return []  # another PMD stream (ECG, PPG, ...) this driver does not record
         frame = decode_pmd_frame(payload, factor=self.factors.get(measurement, 1.0))
         times = self._sample_times(frame)
         if measurement == TYPE_ACC:
@@ -500,11 +501,12 @@ class PolarPeripheral(PeripheralEncoder):
 
     @property
     def samples_per_packet(self) -> int:
-        """As many samples as fit one notification in the worst case (16-bit deltas)."""
+        """As many samples as fit one notification in the worst case (17-bit deltas)."""
         payload = self.att_mtu - 3 - _TIMESTAMP_TYPE_BYTES
         if self.model == "H10":
             return max(1, payload // 6)
-        return max(1, min(256, (payload - 8) // 6 + 1))
+        # reference (6 bytes) + block header (2) + up to 17 bits per delta and channel
+        return max(1, min(256, (payload - 8) * 8 // 51 + 1))
 
     def read(self, char_uuid: str) -> bytes:
         """Return the feature bitmap (``0F <b1> <b2>``)."""
