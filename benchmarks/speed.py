@@ -1,0 +1,247 @@
+"""Speed of the analysis engine on one hour of 100 Hz bar data with gyroscope.
+
+Usage::
+
+    .venv/bin/python benchmarks/speed.py [--minutes 60] [--repeats 3] [--write-docs]
+        [--out results.json]
+
+The session is simulated in 10-minute chunks (three bench sets of 5-10 reps with 60-150 s
+rests each, :func:`repscope.simulate.simulate_session`, one fixed sensor mount and bias
+so the chunks join into one continuous recording; realistic noise, timestamp jitter and
+dropped packets), joined end to end and cut to the requested length. Timed on it:
+
+- ``analyze_recording(recording, tempo="2-1-1-0")``, best of ``--repeats`` runs;
+- one ``scipy.signal.sosfiltfilt`` pass (4th-order Butterworth low-pass at 10 Hz) over the
+  six sensor channels of the same data, best of ``--repeats``: a yardstick of what one
+  zero-phase filter costs on this machine, so the analysis time reads as "N filter passes";
+- peak memory: the largest traced allocation during one extra analysis run
+  (``tracemalloc``, Python and NumPy buffers), and the process's peak resident size
+  (``resource.getrusage``; includes the simulator).
+
+Target (repscope issue 4): under 2 s for the hour on the project's 2-core machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import gc
+import resource
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from _common import (
+    default_out,
+    md_table,
+    num,
+    provenance,
+    provenance_line,
+    rich_table,
+    write_json,
+    write_section,
+)
+
+RATE_HZ = 100.0
+CHUNK_SETS = 3
+TEMPO = "2-1-1-0"
+FILTER_CUTOFF_HZ = 10.0
+FILTER_ORDER = 4
+TARGET_S = 2.0
+
+
+def simulate_hour(minutes: float, *, seed: int = 20000) -> tuple[Any, int]:
+    """A continuous bar recording of ``minutes`` at 100 Hz; returns it and its true rep count."""
+    from repscope.recording import Recording
+    from repscope.simulate import SensorSpec, SetSpec, simulate_session
+
+    sensor = SensorSpec(
+        mount=(12.0, -25.0, 40.0), acc_bias_g=(0.003, -0.002, 0.004), gyr_bias_dps=(0.2, -0.1, 0.3)
+    )
+    rng = np.random.default_rng(seed)
+    target_s = minutes * 60.0
+    times, accs, gyrs = [], [], []
+    n_true = 0
+    offset = 0.0
+    meta = None
+    chunk = 0
+    while offset < target_s:
+        sets = [
+            SetSpec(
+                "bench",
+                n_reps=int(rng.integers(5, 11)),
+                tempo=TEMPO,
+                rest_before_s=float(rng.uniform(30, 75)),
+                rest_after_s=float(rng.uniform(30, 75)),
+            )
+            for _ in range(CHUNK_SETS)
+        ]
+        res = simulate_session(
+            sets, sampling_rate_hz=RATE_HZ, placement="bar", sensor=sensor, seed=seed + chunk
+        )
+        rec = res.recording
+        t = rec.time_s + offset
+        keep = t < target_s
+        times.append(t[keep])
+        accs.append(rec.acc_g[keep])
+        gyrs.append(rec.gyr_dps[keep])
+        n_true += int((res.truth["end_s"] + offset < target_s).sum())
+        offset = float(t[-1]) + 1.0 / RATE_HZ
+        meta = meta or rec.meta
+        chunk += 1
+    assert meta is not None
+    meta = dataclasses.replace(
+        meta, exercise="bench", extra={"benchmark": "speed", "minutes": minutes, "seed": seed}
+    )
+    recording = Recording.from_arrays(
+        time_s=np.concatenate(times),
+        acc_g=np.concatenate(accs),
+        gyr_dps=np.concatenate(gyrs),
+        meta=meta,
+    )
+    return recording, n_true
+
+
+def best_of(fn: Any, repeats: int) -> tuple[float, list[float], Any]:
+    """Best wall time of ``repeats`` calls, all times, and the last result."""
+    times = []
+    result = None
+    for _ in range(repeats):
+        gc.collect()
+        t0 = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t0)
+    return min(times), times, result
+
+
+def run(minutes: float, repeats: int) -> dict[str, Any]:
+    """Simulate, time and measure; return the report."""
+    from scipy import signal
+
+    from repscope.analysis import analyze_recording
+
+    t0 = time.perf_counter()
+    recording, n_true = simulate_hour(minutes)
+    simulate_s = time.perf_counter() - t0
+    duration_s = float(recording.time_s[-1] - recording.time_s[0])
+
+    best, all_times, analysis = best_of(lambda: analyze_recording(recording, tempo=TEMPO), repeats)
+    channels = np.hstack([recording.acc_g, recording.gyr_dps])
+    sos = signal.butter(FILTER_ORDER, FILTER_CUTOFF_HZ, btype="low", output="sos", fs=RATE_HZ)
+    filt_best, filt_times, _ = best_of(lambda: signal.sosfiltfilt(sos, channels, axis=0), repeats)
+
+    gc.collect()
+    tracemalloc.start()
+    analyze_recording(recording, tempo=TEMPO)
+    _, traced_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    maxrss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {
+        "benchmark": "speed",
+        "config": {
+            "minutes": minutes,
+            "repeats": repeats,
+            "sampling_rate_hz": RATE_HZ,
+            "tempo": TEMPO,
+            "filter": f"Butterworth low-pass order {FILTER_ORDER}, {FILTER_CUTOFF_HZ} Hz, "
+            "sosfiltfilt, 6 channels",
+        },
+        "provenance": provenance(),
+        "recording": {
+            "samples": recording.n_samples,
+            "duration_s": duration_s,
+            "true_reps": n_true,
+            "detected_reps": len(analysis.reps),
+            "detected_sets": len(analysis.sets),
+            "simulate_s": simulate_s,
+        },
+        "analysis_best_s": best,
+        "analysis_times_s": all_times,
+        "realtime_multiple": duration_s / best,
+        "sosfiltfilt_best_s": filt_best,
+        "sosfiltfilt_times_s": filt_times,
+        "ratio_to_sosfiltfilt": best / filt_best,
+        "analysis_traced_peak_mb": traced_peak / 2**20,
+        "process_peak_rss_mb": maxrss_kb / 1024,
+        "target_s": TARGET_S * minutes / 60.0,
+    }
+
+
+HEADER = ["measure", "value"]
+
+
+def _rows(report: dict[str, Any]) -> list[list[str]]:
+    rec = report["recording"]
+    target = report["target_s"]
+    verdict = "met" if report["analysis_best_s"] < target else "NOT met"
+    return [
+        ["recording", f"{rec['duration_s'] / 60:.1f} min, {rec['samples']:,} samples, 100 Hz"],
+        ["reps (true / found)", f"{rec['true_reps']} / {rec['detected_reps']}"],
+        [
+            "analyze_recording, best of " + str(report["config"]["repeats"]),
+            f"{num(report['analysis_best_s'], 2)} s (all: "
+            + ", ".join(f"{t:.2f}" for t in report["analysis_times_s"])
+            + f"); target < {target:.2f} s: {verdict}",
+        ],
+        ["multiple of real time", f"{report['realtime_multiple']:,.0f}x"],
+        ["one sosfiltfilt pass (6 channels)", f"{num(report['sosfiltfilt_best_s'], 3)} s"],
+        ["analysis / sosfiltfilt", f"{report['ratio_to_sosfiltfilt']:.1f}"],
+        ["peak traced memory of the analysis", f"{report['analysis_traced_peak_mb']:.0f} MB"],
+        ["process peak RSS (incl. simulator)", f"{report['process_peak_rss_mb']:.0f} MB"],
+    ]
+
+
+def markdown(report: dict[str, Any]) -> str:
+    """The speed section of docs/accuracy.md."""
+    cfg = report["config"]
+    return "\n".join(
+        [
+            provenance_line(report["provenance"]),
+            "",
+            f"A {cfg['minutes']:g}-minute simulated bench session at 100 Hz with gyroscope "
+            "(10-minute chunks of three sets with rests, joined into one recording; realistic "
+            "noise, jitter and dropped packets). The yardstick is one zero-phase filter pass "
+            f"({cfg['filter']}) over the same data: science.md measured 0.15 s for it on this "
+            "kind of machine. Target: under 2 s for the hour.",
+            "",
+            md_table(HEADER, _rows(report)),
+            "",
+            "Reproduce: `.venv/bin/python benchmarks/speed.py --write-docs`.",
+        ]
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description="Time analyze_recording on one hour of 100 Hz bar data with gyroscope.",
+        epilog="Example: .venv/bin/python benchmarks/speed.py --write-docs",
+    )
+    parser.add_argument("--minutes", type=float, default=60.0, help="session length (default 60)")
+    parser.add_argument("--repeats", type=int, default=3, help="timed runs, best kept (default 3)")
+    parser.add_argument("--out", type=Path, default=None, help="JSON output path")
+    parser.add_argument("--write-docs", action="store_true", help="replace the docs' speed section")
+    args = parser.parse_args(argv)
+    if args.minutes <= 0:
+        parser.error("--minutes must be positive")
+    if args.repeats < 1:
+        parser.error("--repeats must be at least 1")
+    from rich.console import Console
+
+    console = Console()
+    with console.status(f"simulating {args.minutes:g} min and timing the analysis"):
+        report = run(args.minutes, args.repeats)
+    console.print(provenance_line(report["provenance"]))
+    console.print(rich_table("Speed", HEADER, _rows(report)))
+    out = write_json(report, args.out or default_out("speed"))
+    print(f"wrote {out}")
+    if args.write_docs:
+        write_section("speed", markdown(report))
+        print("updated docs/accuracy.md (speed section)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
