@@ -36,9 +36,9 @@ measured. The algorithms are still being tuned, so read every table as a snapsho
 ## How to reproduce
 
 ```bash
-.venv/bin/python benchmarks/accuracy_sim.py --write-docs      # simulated sets, ~1 min
+.venv/bin/python benchmarks/accuracy_sim.py --write-docs      # simulated sets, ~15 s
 .venv/bin/python benchmarks/accuracy_real.py --write-docs     # real wrist recordings
-.venv/bin/python benchmarks/speed.py --write-docs             # one hour at 100 Hz
+.venv/bin/python benchmarks/speed.py --write-docs             # one hour at 100 Hz, ~20 s
 ```
 
 Each script also prints its tables and writes all numbers (per set and per rep) to

@@ -5,8 +5,8 @@ Usage::
     .venv/bin/python benchmarks/speed.py [--minutes 60] [--repeats 3] [--write-docs]
         [--out results.json]
 
-The session is simulated in 10-minute chunks (three bench sets of 5-10 reps with 60-150 s
-rests each, :func:`repscope.simulate.simulate_session`, one fixed sensor mount and bias
+The session is simulated in chunks of three bench sets (5-10 reps, 60-150 s rest between
+sets, :func:`repscope.simulate.simulate_session`, one fixed sensor mount and bias
 so the chunks join into one continuous recording; realistic noise, timestamp jitter and
 dropped packets), joined end to end and cut to the requested length. Timed on it:
 
@@ -202,7 +202,7 @@ def markdown(report: dict[str, Any]) -> str:
             provenance_line(report["provenance"]),
             "",
             f"A {cfg['minutes']:g}-minute simulated bench session at 100 Hz with gyroscope "
-            "(10-minute chunks of three sets with rests, joined into one recording; realistic "
+            "(chunks of three sets with 60-150 s rests, joined into one recording; realistic "
             "noise, jitter and dropped packets). The yardstick is one zero-phase filter pass "
             f"({cfg['filter']}) over the same data: science.md measured 0.15 s for it on this "
             "kind of machine. Target: under 2 s for the hour.",
