@@ -48,9 +48,15 @@ def motion_source(n: int = 4000, *, seed: int = 0) -> ArraySource:
     return ArraySource(acc, gyr, loop=True)
 
 
-def fastest_rate(profile: str, *, at_most: float = 400.0) -> float:
-    """Highest rate the driver supports, capped."""
-    return max(r for r in DRIVERS[profile].supported_rates_hz() if r <= at_most)
+#: Highest rates the emulated radio carries comfortably at a 15 ms connection interval
+#: (6 notifications per event): MetaMotion sends acc and gyro in separate notifications.
+RATE_CAPS_HZ = {"metamotion": 200.0}
+
+
+def fastest_rate(profile: str, *, at_most: float = 420.0) -> float:
+    """Highest rate the driver supports, capped so that the link keeps up."""
+    cap = min(at_most, RATE_CAPS_HZ.get(profile, at_most))
+    return max(r for r in DRIVERS[profile].supported_rates_hz() if r <= cap)
 
 
 @dataclass
@@ -90,7 +96,7 @@ def make_device(
     index: int,
     *,
     faults: Faults | None = None,
-    connection_interval_s: float = 0.030,
+    connection_interval_s: float = 0.015,
     att_mtu: int = 247,
     rssi_dbm: int = -55,
 ) -> EmulatedDevice:

@@ -96,6 +96,7 @@ class TimedSamples:
     acc_g: np.ndarray
     gyr_dps: np.ndarray | None
     gaps: tuple[Gap, ...] = ()
+    connection: int = 1
 
     @property
     def n_samples(self) -> int:
@@ -233,7 +234,7 @@ class SampleClock:
         ``connection`` numbers the link (1, then +1 per reconnection).
         """
         if batch.n_samples == 0:
-            return TimedSamples(np.zeros(0), batch.acc_g, batch.gyr_dps)
+            return TimedSamples(np.zeros(0), batch.acc_g, batch.gyr_dps, (), connection)
         if batch.device_time_s is not None:
             self.mode = "device_time"
             out = self._place_device_time(batch, host_time_s - self.anchor_s)
@@ -244,7 +245,7 @@ class SampleClock:
             self.last_time_s = float(out.time_s[-1])
             self.samples_placed += out.n_samples
         self.gaps.extend(out.gaps)
-        return out
+        return TimedSamples(out.time_s, out.acc_g, out.gyr_dps, out.gaps, connection)
 
     @property
     def effective_rate_hz(self) -> float:

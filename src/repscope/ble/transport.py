@@ -46,6 +46,10 @@ from repscope.recording import check_sampling_rate
 logger = logging.getLogger(__name__)
 
 
+#: Wait after the stop commands of a (re)connection for packets still in flight.
+STOP_DRAIN_S = 0.1
+
+
 class TransportError(RepscopeError):
     """A sensor could not be reached or configured."""
 
@@ -233,7 +237,10 @@ class Notification:
 class LinkEvent:
     """A change of a link's state (put on the same queue as the notifications).
 
-    ``kind`` is ``"connected"`` (``decoder`` is the new connection's decoder),
+    ``kind`` is ``"connected"`` (``decoder`` is the connection's set-up decoder, which
+    sees identification replies), ``"configuring"`` (``decoder`` replaces it just before
+    the start commands), ``"streaming"`` (the start commands were acknowledged and the
+    configuration read),
     ``"disconnected"``, ``"retry"`` (a failed attempt; ``detail`` says why) or ``"gave_up"``.
     """
 
@@ -437,6 +444,20 @@ class DeviceLink:
         deadline = time.monotonic() + 2.0
         while not decoder.identified() and time.monotonic() < deadline:
             await asyncio.sleep(0.01)
+        # Put the sensor in a known state first: after a link loss, or a client that died,
+        # it may still stream with an old configuration (Polar then refuses a new start).
+        # Packets still in flight are left to the set-up decoder, which is then replaced
+        # by a fresh one, so that no stale half-pair or byte fragment reaches the stream.
+        for write in driver.stop_commands():
+            try:
+                await client.write_gatt_char(write.char_uuid, write.data, response=write.response)
+            except BleakError as exc:
+                logger.debug("%s: stop command before start failed: %s", self.label, exc)
+        await asyncio.sleep(STOP_DRAIN_S)
+        info = dict(decoder.device_info)
+        decoder = driver.new_stream_decoder()
+        decoder.device_info.update(info)
+        self._emit_event("configuring", decoder=decoder)
         for write in driver.start_commands(
             sampling_rate_hz=self.sampling_rate_hz, device_info=decoder.device_info
         ):
@@ -445,6 +466,7 @@ class DeviceLink:
         for char_uuid in driver.read_char_uuids:
             decoder.feed_read(char_uuid, bytes(await client.read_gatt_char(char_uuid)))
         self.device_info = dict(decoder.device_info)
+        self._emit_event("streaming")
 
     async def _read_firmware(self, client: BleakClient) -> str | None:
         """Firmware revision from the Device Information service, when there is one."""
@@ -487,6 +509,7 @@ class StreamStats:
     lost_packets: int = 0
     connections: int = 0
     link_losses: int = 0
+    discarded_samples: int = 0
     gaps: list[Gap] = field(default_factory=list)
 
     @property
@@ -566,6 +589,7 @@ class LiveSession:
         }
         self.stats = {d.label: StreamStats() for d in devices}
         self._decoders: dict[str, StreamDecoder | None] = {d.label: None for d in devices}
+        self._configured = dict.fromkeys(self.devices, False)
         self._closed_malformed = dict.fromkeys(self.devices, 0)
         self._closed_lost = dict.fromkeys(self.devices, 0)
         self._tasks: list[asyncio.Task[None]] = []
@@ -644,12 +668,16 @@ class LiveSession:
                 queue.task_done()
 
     def _on_event(self, event: LinkEvent) -> None:
-        if event.kind == "connected" and event.decoder is not None:
+        if event.kind in ("connected", "configuring") and event.decoder is not None:
             old = self._decoders[event.device]
-            if old is not None:
+            if old is not None and self._configured[event.device]:
+                # counts of a set-up decoder are stale packets, not the stream's
                 self._closed_malformed[event.device] += old.malformed_count
                 self._closed_lost[event.device] += old.lost_packets_count
             self._decoders[event.device] = event.decoder
+            self._configured[event.device] = False
+        elif event.kind == "streaming":
+            self._configured[event.device] = True
         self._refresh_counts()
         if self.on_event is not None:
             self.on_event(event)
@@ -663,7 +691,13 @@ class LiveSession:
         stats = self.stats[note.device]
         stats.notifications += 1
         clock = self.clocks[note.device]
-        for batch in decoder.feed(note.char_uuid, note.payload):
+        batches = decoder.feed(note.char_uuid, note.payload)
+        if not self._configured[note.device]:
+            # A sensor still streaming from before a link loss sends data before this
+            # connection's start commands are acknowledged: their scale is unknown.
+            stats.discarded_samples += sum(b.n_samples for b in batches)
+            return
+        for batch in batches:
             timed = clock.place(batch, host_time_s=note.host_time_s, connection=note.connection)
             if timed.n_samples == 0:
                 continue

@@ -114,6 +114,7 @@ class DeviceStats:
     packets_dropped: int = 0
     packets_malformed: int = 0
     packets_lost_to_link: int = 0
+    packets_overflowed: int = 0
     oversize_packets: int = 0
 
 
@@ -123,7 +124,9 @@ class PacketRecord:
 
     first_sample: int
     n_samples: int
-    fate: str  # "sent", "dropped", "malformed", "lost" (no link), "oversize", "queued"
+    #: "queued", "sent", "dropped", "malformed", "lost" (no link), "overflow" (TX queue
+    #: full: the radio cannot carry the data rate), "oversize" (longer than MTU - 3)
+    fate: str
 
 
 @dataclass
@@ -196,6 +199,9 @@ class EmulatedDevice:
         Notifications sent per connection event at most (the rest wait for the next one).
     advertising_interval_s
         Period of the RSSI re-emission while discovering.
+    tx_queue_packets
+        Notifications the device can hold while waiting for connection events; data
+        packets beyond it are lost, as in firmware whose radio cannot carry the data rate.
     clock_ppm
         Frequency error of the device's sample clock in parts per million.
     faults
@@ -217,6 +223,7 @@ class EmulatedDevice:
         connection_interval_s: float = 0.030,
         max_packets_per_event: int = 6,
         advertising_interval_s: float = 0.1,
+        tx_queue_packets: int = 256,
         clock_ppm: float = 0.0,
         faults: Faults | None = None,
         firmware: str = "1.0.0",
@@ -240,6 +247,7 @@ class EmulatedDevice:
         self.connection_interval_s = float(connection_interval_s)
         self.max_packets_per_event = int(max_packets_per_event)
         self.advertising_interval_s = float(advertising_interval_s)
+        self.tx_queue_packets = int(tx_queue_packets)
         self.clock_ppm = float(clock_ppm)
         self.faults = faults if faults is not None else Faults()
         self.firmware = firmware
@@ -655,7 +663,27 @@ class EmulatedDevice:
         elif not streaming and self._was_streaming:
             self._pending.clear()
             self._pending_count = 0
+        elif streaming and self.peripheral.sampling_rate_hz != self._stream_rate_hz:
+            self._change_rate(check_sampling_rate(self.peripheral.sampling_rate_hz))
         self._was_streaming = streaming
+
+    def _change_rate(self, rate_hz: float) -> None:
+        """Continue the sample clock at a new rate set by the client while streaming."""
+        self._flush_pending(partial=True)
+        now = time.monotonic()
+        if self._stream_produced:
+            old_true = self._stream_rate_hz * (1.0 + self.clock_ppm * 1e-6)
+            last = self._stream_produced - 1
+            last_host = self._stream_t0 + last / old_true
+            last_device = self._stream_device_t0 + last / self._stream_rate_hz
+            new_true = rate_hz * (1.0 + self.clock_ppm * 1e-6)
+            self._stream_t0 = max(last_host + 1.0 / new_true, now)
+            self._stream_device_t0 = last_device + (self._stream_t0 - last_host)
+        else:
+            self._stream_t0 = now
+            self._stream_device_t0 = now - self._boot_time_s
+        self._stream_produced = 0
+        self._stream_rate_hz = rate_hz
 
     def _produce(self, now: float) -> None:
         """Take the samples that fell due from the source and encode full packets."""
@@ -721,6 +749,10 @@ class EmulatedDevice:
         if not self.connected:
             record.fate = "lost"
             self.stats.packets_lost_to_link += 1
+            return
+        if len(self._data_queue) >= self.tx_queue_packets:
+            record.fate = "overflow"
+            self.stats.packets_overflowed += 1
             return
         faults = self.faults
         if faults.drop_rate and self._rng.random() < faults.drop_rate:
