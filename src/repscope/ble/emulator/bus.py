@@ -119,14 +119,18 @@ class PrivateBus:
         return env
 
     def is_running(self) -> bool:
-        """Whether the daemon process still exists."""
+        """Whether the daemon process still runs (a zombie awaiting its reaper does not)."""
         try:
             os.kill(self.pid, 0)
         except ProcessLookupError:
             return False
         except PermissionError:  # pragma: no cover - someone else's pid
             return True
-        return True
+        try:
+            stat = Path(f"/proc/{self.pid}/stat").read_text()
+        except OSError:
+            return True
+        return stat.rsplit(")", 1)[-1].split()[0] != "Z"
 
     def stop(self, *, timeout_s: float = 2.0) -> None:
         """Stop the daemon (SIGTERM, then SIGKILL) and delete the folder."""

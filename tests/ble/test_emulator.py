@@ -1,0 +1,169 @@
+"""The emulated BlueZ itself: private bus only, BlueZ's rules, faults, several devices."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+
+import numpy as np
+import pytest
+from _live import Collected, make_device, run, wait_until
+from bleak import BleakClient, BleakScanner
+from bleak.exc import BleakDBusError, BleakError
+
+from repscope.ble.devices import DRIVERS
+from repscope.ble.devices.diy import CONFIG_CHAR_UUID, CONTROL_CHAR_UUID, DATA_CHAR_UUID
+from repscope.ble.emulator import (
+    EmulatedBlueZ,
+    EmulatorError,
+    Faults,
+    check_private_bus_address,
+    start_private_bus,
+)
+from repscope.ble.transport import LiveSession, SessionDevice, scan
+
+pytestmark = pytest.mark.ble
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        None,
+        "",
+        "unix:path=/var/run/dbus/system_bus_socket",
+        "unix:path=/run/dbus/system_bus_socket,guid=0123",
+    ],
+)
+def test_refuses_the_system_bus(address):
+    with pytest.raises(EmulatorError):
+        check_private_bus_address(address)
+
+
+def test_refuses_to_start_without_a_private_bus(monkeypatch):
+    monkeypatch.delenv("DBUS_SYSTEM_BUS_ADDRESS", raising=False)
+    with pytest.raises(EmulatorError, match="DBUS_SYSTEM_BUS_ADDRESS is not set"):
+        run(EmulatedBlueZ().start())
+
+
+def test_private_bus_starts_and_stops_and_shim_reports_bluez_version(private_bus):
+    out = subprocess.run(
+        ["bluetoothctl", "--version"], capture_output=True, text=True, env=private_bus.env()
+    )
+    major, minor = map(int, out.stdout.split()[-1].split(".")[:2])
+    assert (major, minor) >= (5, 55)
+    bus = start_private_bus()
+    assert bus.is_running() and (bus.folder / "bus").exists()
+    bus.stop()
+    assert not bus.is_running()
+    assert not bus.folder.exists()
+
+
+def test_second_emulator_on_the_same_bus_is_refused(private_bus):
+    async def scenario():
+        async with EmulatedBlueZ():
+            with pytest.raises(RuntimeError, match="already owned"):
+                await EmulatedBlueZ().start()
+
+    run(scenario())
+
+
+def test_one_discovery_per_client_and_gatt_rules(private_bus):
+    async def scenario():
+        async with EmulatedBlueZ() as bluez:
+            device = bluez.add_device(make_device("diy", 1, att_mtu=23))
+            async with BleakScanner():
+                # the same process (one D-Bus client) cannot discover twice at once
+                with pytest.raises(BleakDBusError, match="InProgress"):
+                    async with BleakScanner():
+                        pass
+            found = await BleakScanner.find_device_by_address(device.address, timeout=2)
+            assert found is not None
+            async with BleakClient(found) as client:
+                assert device.connected
+                # BlueZ object paths and handles: /service000a/char000b/desc000d
+                service = client.services.get_service(DRIVERS["diy"].service_uuid)
+                assert service.obj[0].endswith("/dev_C0_FF_EE_00_01_01/service000a")
+                data = service.get_characteristic(DATA_CHAR_UUID)
+                assert data.handle == 0x000B
+                assert data.descriptors[0].handle == 0x000D
+                assert data.obj[1]["MTU"] == 23
+                # read, write and notify permissions come from the profile's flags
+                with pytest.raises(BleakError):
+                    await client.read_gatt_char(DATA_CHAR_UUID)
+                with pytest.raises(BleakError):
+                    await client.start_notify(CONTROL_CHAR_UUID, lambda *_: None)
+                config = await client.read_gatt_char(CONFIG_CHAR_UUID)
+                assert config[0] == 1  # profile version
+                # a firmware whose packets exceed MTU - 3 cannot notify them
+                device.peripheral.att_mtu = 247  # the bug: packs for a bigger MTU
+                got = []
+                await client.start_notify(DATA_CHAR_UUID, lambda _c, d: got.append(bytes(d)))
+                start = DRIVERS["diy"].start_commands(sampling_rate_hz=400)[0]
+                await client.write_gatt_char(start.char_uuid, start.data, response=True)
+                await wait_until(lambda: device.stats.oversize_packets >= 3, timeout_s=3)
+                assert got == []
+            assert not device.connected
+
+    run(scenario())
+
+
+def test_malformed_packets_are_counted_and_skipped(private_bus):
+    async def scenario():
+        async with EmulatedBlueZ() as bluez:
+            device = bluez.add_device(
+                make_device("diy", 1, faults=Faults(malformed_rate=0.15, seed=3))
+            )
+            (found,) = [f for f in await scan(timeout_s=0.3) if f.address == device.address]
+            got = Collected()
+            session = LiveSession([SessionDevice("d", found, DRIVERS["diy"], 400)], sink=got.sink)
+            await session.start()
+            await wait_until(lambda: got.count("d") >= 1500, timeout_s=10)
+            await session.stop()
+            return device, got, session
+
+    device, got, session = run(scenario())
+    stats = session.stats["d"]
+    sent_bad = [p for p in device.log.packets if p.fate == "malformed"]
+    assert len(sent_bad) >= 5
+    assert stats.malformed_packets == len(sent_bad)
+    log = device.log.arrays()
+    _, acc, _ = got.arrays("d")
+    np.testing.assert_allclose(acc, log["acc_g"][log["delivered"]], atol=2.5e-3)
+    # every corrupted packet is a gap of its samples, found from the sequence number
+    assert stats.missing_samples == sum(p.n_samples for p in sent_bad)
+    assert {g.reason for g in stats.gaps} == {"sequence"}
+
+
+def test_two_devices_of_different_families_at_once(private_bus):
+    async def scenario():
+        async with EmulatedBlueZ() as bluez:
+            bar = bluez.add_device(make_device("diy", 1, rssi_dbm=-50))
+            wrist = bluez.add_device(make_device("polar", 2, rssi_dbm=-75))
+            found = {f.address: f for f in await scan(timeout_s=0.4)}
+            assert [f.driver for f in found.values()] == ["diy", "polar"]  # strongest first
+            got = Collected()
+            session = LiveSession(
+                [
+                    SessionDevice("bar", found[bar.address], DRIVERS["diy"], 200),
+                    SessionDevice("wrist", found[wrist.address], DRIVERS["polar"], 208),
+                ],
+                sink=got.sink,
+            )
+            await session.start()
+            await wait_until(
+                lambda: got.count("bar") >= 400 and got.count("wrist") >= 400, timeout_s=10
+            )
+            await session.stop()
+            await asyncio.sleep(0)
+            return bar, wrist, got, session
+
+    bar, wrist, got, session = run(scenario())
+    for label, device in (("bar", bar), ("wrist", wrist)):
+        log = device.log.arrays()
+        _, acc, _ = got.arrays(label)
+        np.testing.assert_allclose(acc, log["acc_g"][log["delivered"]], atol=2.5e-3)
+        assert session.stats[label].gaps == []
+    # both streams on the one session time axis, overlapping in time
+    t_bar, _, _ = got.arrays("bar")
+    t_wrist, _, _ = got.arrays("wrist")
+    assert abs(t_bar[0] - t_wrist[0]) < 0.5
