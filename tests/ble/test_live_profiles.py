@@ -37,7 +37,7 @@ async def _lifecycle(profile: str) -> dict[str, object]:
         device.trigger_link_loss(outage_s=OUTAGE_S)
         await wait_until(
             lambda: (
-                session.links["s"].stats.connections >= 2 and got.count("s") >= before + rate * 0.5
+                session.links["s"].stats.connections >= 2 and got.count("s") >= before + rate * 1.2
             ),
             timeout_s=10,
         )
@@ -75,7 +75,7 @@ def test_profile_scan_stream_link_loss_and_reconnect(private_bus, profile):
     sent_acc, sent_gyr = log["acc_g"][delivered], log["gyr_dps"][delivered]
     sent_true_s = log["true_host_time_s"][delivered] - session.anchor.monotonic_s
     time_s, _, gyr = got.arrays("s")
-    assert got.count("s") >= 1000 + rate * 0.5
+    assert got.count("s") >= 1000 + rate * 1.2
     kept = []  # index into the delivered samples of every decoded sample
     first = skipped = 0
     for connection in (1, 2):
@@ -99,9 +99,14 @@ def test_profile_scan_stream_link_loss_and_reconnect(private_bus, profile):
     # time: strictly increasing, no bursts: close to when the device really sampled
     assert np.all(np.diff(time_s) > 0)
     true_s = sent_true_s[kept_index]
-    error_s = (time_s - true_s) - np.median(time_s - true_s)
-    settled = time_s > time_s[0] + 2.0
-    assert np.percentile(np.abs(error_s[settled]), 95) < 0.004
+    # within a connection the error is jitter; between connections the host-clock
+    # profiles also differ by the least latency each connection happened to see
+    assert np.abs((time_s - true_s) - np.median(time_s - true_s)).max() < 0.03
+    for segment in (slice(0, n_conn1), slice(n_conn1, None)):
+        error_s = time_s[segment] - true_s[segment]
+        error_s -= np.median(error_s)
+        settled = time_s[segment] > time_s[segment][0] + 0.5
+        assert np.percentile(np.abs(error_s[settled]), 95) < 0.005
 
     # link loss: one loss, one reconnection, and a gap where the link was down
     stats = session.stats["s"]
