@@ -185,9 +185,6 @@ class EmulatedBlueZ:
                 return []
         raise DBusMethodError("org.bluez.Error.DoesNotExist", "Does Not Exist")
 
-    def _get_filters_for(self, client: str) -> dict[str, Any]:
-        return self.discovery_filters.get(client, {})
-
     def _client_gone(self, client: str) -> None:
         if client in self.discovery_clients:
             self.discovery_clients.discard(client)
