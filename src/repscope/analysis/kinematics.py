@@ -76,6 +76,7 @@ class StillnessSettings:
     short_pause_s: float = 0.1
     accept_speed_mps: float = 0.1
     trim_factor: float = 1.5
+    erode_s: float = 0.3
 
 
 def motion_magnitude(
@@ -194,40 +195,83 @@ def validate_anchors(
     *,
     sampling_rate_hz: float,
     accept_speed_mps: float,
+    min_len: int = 1,
 ) -> list[tuple[int, int]]:
-    """Drop still candidates the integral contradicts (step 2 of the module docs).
+    """Shrink or drop still candidates the integral contradicts (step 2 of the module docs).
 
     With ``V`` the cumulative integral of acceleration, the drift-corrected velocity between
     anchors ending at ``i`` and starting at ``j`` is
     ``V(t) - V(i) - (t - i) / (j - i) * (V(j) - V(i))``, so each check costs only the
-    candidate's own length. The first and last candidates have one neighbour and are kept.
+    candidate's own length. A candidate whose velocity exceeds ``accept_speed_mps``
+    somewhere is cut down to its longest stretch below it, or dropped if that is shorter
+    than ``min_len`` samples; the worst candidates are treated first and the check repeats
+    until all pass. A candidate touching the start (end) of the recording is checked
+    against its own first (last) ``min_len`` samples, which are trusted: recordings begin
+    and end at rest, but a slow movement's tail can hide at the edge of that rest.
     """
     dt = 1.0 / check_sampling_rate(sampling_rate_hz)
+    n = acc_mps2.shape[0]
     cum = np.concatenate([[0.0], np.cumsum((acc_mps2[1:] + acc_mps2[:-1]) * 0.5 * dt)])
     anchors = list(candidates)
 
-    def violation(k: int) -> float:
-        i = anchors[k - 1][1] - 1
-        j = anchors[k + 1][0]
+    def speeds(k: int) -> np.ndarray | None:
         a, b = anchors[k]
+        if k > 0:
+            i = anchors[k - 1][1] - 1
+        elif a == 0 and b - a > 2 * min_len:
+            i = min_len - 1
+        else:
+            return None
+        if k < len(anchors) - 1:
+            j = anchors[k + 1][0]
+        elif b == n and b - a > 2 * min_len:
+            j = n - min_len
+        else:
+            return None
+        if j <= i:
+            return None
         t = np.arange(a, b)
-        v = cum[t] - cum[i] - (t - i) / (j - i) * (cum[j] - cum[i])
-        return float(np.max(np.abs(v)))
+        return np.abs(cum[t] - cum[i] - (t - i) / (j - i) * (cum[j] - cum[i]))
 
-    while len(anchors) > 2:
-        scores = np.array([0.0] + [violation(k) for k in range(1, len(anchors) - 1)] + [0.0])
+    while anchors:
+        all_speeds = [speeds(k) for k in range(len(anchors))]
+        scores = np.array([0.0 if v is None else float(v.max()) for v in all_speeds])
         bad = scores > accept_speed_mps
         if not bad.any():
             break
-        # remove local maxima of the violation so neighbours are re-judged without them
+        padded = np.concatenate([[0.0], scores, [0.0]])
         worst = [
             k
             for k in np.flatnonzero(bad)
-            if scores[k] >= scores[k - 1] and scores[k] >= scores[k + 1]
+            if padded[k + 1] >= padded[k] and padded[k + 1] >= padded[k + 2]
         ]
         for k in sorted(worst, reverse=True):
-            del anchors[k]
+            v = all_speeds[k]
+            assert v is not None
+            quiet = runs(v <= accept_speed_mps)
+            longest = max(quiet, key=lambda r: r[1] - r[0]) if quiet else (0, 0)
+            if longest[1] - longest[0] >= min_len:
+                a = anchors[k][0]
+                anchors[k] = (a + longest[0], a + longest[1])
+            else:
+                del anchors[k]
     return anchors
+
+
+def erode_anchor(anchor: tuple[int, int], *, margin: int, min_len: int, n: int) -> tuple[int, int]:
+    """Keep an anchor's core: ``margin`` samples off each end, at least ``min_len`` kept.
+
+    A slow movement's last (first) few tenths of a second are slower than any stillness
+    test can resolve; using only the core of each still interval lets the integration
+    recover them instead of forcing them to zero. Ends at the recording's edges are kept.
+    """
+    a, b = anchor
+    lo = a if a == 0 else a + margin
+    hi = b if b == n else b - margin
+    if hi - lo < min_len:
+        mid = (a + b) // 2
+        lo, hi = max(a, mid - min_len // 2), min(b, mid - min_len // 2 + min_len)
+    return lo, hi
 
 
 @dataclass
@@ -272,8 +316,12 @@ def vertical_kinematics(
         candidates,
         sampling_rate_hz=rate,
         accept_speed_mps=settings.accept_speed_mps,
+        min_len=min_len,
     )
     long_rests = [(a, b) for a, b in anchors if (b - a) / rate >= settings.long_rest_s]
+    margin = round(settings.erode_s * rate)
+    n = len(vertical_acc_mps2)
+    anchors = [erode_anchor(r, margin=margin, min_len=min_len, n=n) for r in anchors]
     velocity = integrate_between_anchors(vertical_acc_mps2, anchors, sampling_rate_hz=rate)
     position = np.concatenate([[0.0], np.cumsum((velocity[1:] + velocity[:-1]) * 0.5 / rate)])
     accepted = np.zeros_like(still)
