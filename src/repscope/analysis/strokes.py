@@ -33,6 +33,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import optimize
 
 from repscope.analysis.kinematics import runs
 from repscope.recording import check_sampling_rate
@@ -67,6 +68,10 @@ class StrokeSettings:
     min_power: float = 1.0
     max_power: float = 4.0
     max_extension_s: float = 1.0
+    fit_level: float = 0.1
+    reverse_tolerance_mps: float = 0.02
+    fit_max_points: int = 150
+    fit_min_r2: float = 0.9
 
 
 def _merge(segments: list[tuple[int, int, int]], gap: int) -> list[tuple[int, int, int]]:
@@ -134,6 +139,81 @@ def _boundary(
     return float(np.clip(estimate, lo_b, hi_b))
 
 
+def _fit_bell(
+    speed: np.ndarray,
+    lo: int,
+    hi: int,
+    peak: int,
+    settings: StrokeSettings,
+) -> tuple[float, float] | None:
+    """Fit ``v = c (t - t0)^a (t1 - t)^b`` to the stroke; return ``(t0, t1)`` in samples.
+
+    Uses the samples between the first and last crossings of ``fit_level`` x peak speed
+    (the low-speed tails are where integration noise dominates), with ``t0`` and ``t1``
+    bounded by ``lo``/``hi`` (the last samples not moving the other way) and the
+    exponents by ``[min_power, max_power]``. ``c`` is solved in closed form. Returns None
+    when the fit fails or explains the profile poorly (R^2 < ``fit_min_r2``).
+    """
+    level = settings.fit_level * speed[peak]
+    first = peak
+    while first > lo and speed[first - 1] >= level:
+        first -= 1
+    last = peak
+    while last < hi and speed[last + 1] >= level:
+        last += 1
+    if last - first < 6:
+        return None
+    idx = np.arange(first, last + 1)
+    step = max(1, idx.size // settings.fit_max_points)
+    idx = idx[::step]
+    x = idx.astype(float)
+    y = speed[idx]
+    span = float(last - first)
+
+    def shape(params: np.ndarray) -> np.ndarray:
+        t0, t1, a, b = params
+        return np.clip(x - t0, 1e-9, None) ** a * np.clip(t1 - x, 1e-9, None) ** b
+
+    def residual(params: np.ndarray) -> np.ndarray:
+        g = shape(params)
+        gg = float(g @ g)
+        c = float(g @ y) / gg if gg > 0 else 0.0
+        return np.asarray(c * g - y)
+
+    lower = [
+        max(float(lo) - 1.0, first - span),
+        float(last) + 1e-3,
+        settings.min_power,
+        settings.min_power,
+    ]
+    upper = [
+        float(first) - 1e-3,
+        min(float(hi) + 1.0, last + span),
+        settings.max_power,
+        settings.max_power,
+    ]
+    if lower[0] >= upper[0] or lower[1] >= upper[1]:
+        return None
+    guess = np.array(
+        [
+            np.clip(first - 0.15 * span, lower[0] + 1e-6, upper[0] - 1e-6),
+            np.clip(last + 0.15 * span, lower[1] + 1e-6, upper[1] - 1e-6),
+            2.0,
+            2.0,
+        ]
+    )
+    try:
+        fit = optimize.least_squares(
+            residual, guess, bounds=(lower, upper), max_nfev=60, x_scale="jac"
+        )
+    except (ValueError, np.linalg.LinAlgError):
+        return None
+    total = float(np.sum((y - y.mean()) ** 2))
+    if total <= 0 or 1.0 - float(np.sum(fit.fun**2)) / total < settings.fit_min_r2:
+        return None
+    return float(fit.x[0]), float(fit.x[1])
+
+
 def find_strokes(
     velocity_mps: np.ndarray,
     acceleration_mps2: np.ndarray,
@@ -187,15 +267,22 @@ def find_strokes(
         # Boundaries may extend back (forward) over slow and still samples, but never past
         # a sample moving the other way nor further than max_extension_s.
         reach = round(settings.max_extension_s * rate)
+        # "Moving the other way" means faster than reverse_tolerance_mps: integration
+        # leaves mm/s of drift in still stretches, which must not stop the search.
+        tol = settings.reverse_tolerance_mps
         lo = a
-        while lo > 0 and a - lo < reach and seg_speed[lo - 1] >= 0:
+        while lo > 0 and a - lo < reach and seg_speed[lo - 1] >= -tol:
             lo -= 1
         hi = b - 1
-        while hi < n - 1 and hi - b < reach and seg_speed[hi + 1] >= 0:
+        while hi < n - 1 and hi - b < reach and seg_speed[hi + 1] >= -tol:
             hi += 1
         speed = np.clip(seg_speed, 0.0, None)
-        start = _boundary(speed, acceleration_mps2, peak, max(lo - 1, 0), -1, settings, rate)
-        end = _boundary(speed, acceleration_mps2, peak, min(hi + 1, n - 1), +1, settings, rate)
+        bounds = _fit_bell(speed, max(lo - 1, 0), min(hi + 1, n - 1), peak, settings)
+        if bounds is not None:
+            start, end = bounds
+        else:
+            start = _boundary(speed, acceleration_mps2, peak, max(lo - 1, 0), -1, settings, rate)
+            end = _boundary(speed, acceleration_mps2, peak, min(hi + 1, n - 1), +1, settings, rate)
         i0, i1 = int(np.floor(start)), int(np.ceil(end))
         strokes.append(
             Stroke(
