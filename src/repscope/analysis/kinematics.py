@@ -32,6 +32,7 @@ noise floor measured in the quietest second of the recording, never below
 from __future__ import annotations
 
 import itertools
+import bisect
 from dataclasses import dataclass
 
 import numpy as np
@@ -196,66 +197,47 @@ def validate_anchors(
     sampling_rate_hz: float,
     accept_speed_mps: float,
     min_len: int = 1,
+    trusted_len: int | None = None,
 ) -> list[tuple[int, int]]:
-    """Shrink or drop still candidates the integral contradicts (step 2 of the module docs).
+    """Keep the still candidates the integral agrees with (step 2 of the module docs).
 
-    With ``V`` the cumulative integral of acceleration, the drift-corrected velocity between
-    anchors ending at ``i`` and starting at ``j`` is
-    ``V(t) - V(i) - (t - i) / (j - i) * (V(j) - V(i))``, so each check costs only the
-    candidate's own length. A candidate whose velocity exceeds ``accept_speed_mps``
-    somewhere is cut down to its longest stretch below it, or dropped if that is shorter
-    than ``min_len`` samples; the worst candidates are treated first and the check repeats
-    until all pass. A candidate touching the start (end) of the recording is checked
-    against its own first (last) ``min_len`` samples, which are trusted: recordings begin
-    and end at rest, but a slow movement's tail can hide at the edge of that rest.
+    Candidates are considered from the longest to the shortest (a long rest is more
+    trustworthy than a 0.1 s lull), each against the nearest already accepted anchors on
+    either side: with ``V`` the cumulative integral of acceleration, the drift-corrected
+    velocity between anchors ending at ``i`` and starting at ``j`` is
+    ``V(t) - V(i) - (t - i) / (j - i) * (V(j) - V(i))``. A candidate whose velocity
+    exceeds ``accept_speed_mps`` somewhere is cut down to its longest stretch below it, or
+    dropped if that is shorter than ``min_len`` samples. Checking against accepted anchors
+    only means two false candidates inside one constant-speed stretch cannot vouch for each
+    other. A candidate with an accepted anchor on one side only is accepted when it is at
+    least ``trusted_len`` samples long (a real rest; recordings begin and end at rest);
+    a candidate touching the recording's start (end) is checked against its own first
+    (last) ``min_len`` samples when the other side has an anchor.
     """
     dt = 1.0 / check_sampling_rate(sampling_rate_hz)
     n = acc_mps2.shape[0]
+    trusted = trusted_len if trusted_len is not None else 10 * min_len
     cum = np.concatenate([[0.0], np.cumsum((acc_mps2[1:] + acc_mps2[:-1]) * 0.5 * dt)])
-    anchors = list(candidates)
-
-    def speeds(k: int) -> np.ndarray | None:
-        a, b = anchors[k]
-        if k > 0:
-            i = anchors[k - 1][1] - 1
-        elif a == 0 and b - a > 2 * min_len:
-            i = min_len - 1
-        else:
-            return None
-        if k < len(anchors) - 1:
-            j = anchors[k + 1][0]
-        elif b == n and b - a > 2 * min_len:
-            j = n - min_len
-        else:
-            return None
-        if j <= i:
-            return None
+    accepted: list[tuple[int, int]] = []
+    for a, b in sorted(candidates, key=lambda r: r[0] - r[1]):
+        k = bisect.bisect_left(accepted, (a, b))
+        left = accepted[k - 1] if k > 0 else None
+        right = accepted[k] if k < len(accepted) else None
+        i = left[1] - 1 if left else (min_len - 1 if a == 0 and b - a > 2 * min_len else None)
+        j = right[0] if right else (n - min_len if b == n and b - a > 2 * min_len else None)
+        if i is None or j is None or j <= i or (left is None and right is None):
+            if b - a >= trusted:
+                bisect.insort(accepted, (a, b))
+            continue
         t = np.arange(a, b)
-        return np.abs(cum[t] - cum[i] - (t - i) / (j - i) * (cum[j] - cum[i]))
-
-    while anchors:
-        all_speeds = [speeds(k) for k in range(len(anchors))]
-        scores = np.array([0.0 if v is None else float(v.max()) for v in all_speeds])
-        bad = scores > accept_speed_mps
-        if not bad.any():
-            break
-        padded = np.concatenate([[0.0], scores, [0.0]])
-        worst = [
-            k
-            for k in np.flatnonzero(bad)
-            if padded[k + 1] >= padded[k] and padded[k + 1] >= padded[k + 2]
-        ]
-        for k in sorted(worst, reverse=True):
-            v = all_speeds[k]
-            assert v is not None
-            quiet = runs(v <= accept_speed_mps)
-            longest = max(quiet, key=lambda r: r[1] - r[0]) if quiet else (0, 0)
-            if longest[1] - longest[0] >= min_len:
-                a = anchors[k][0]
-                anchors[k] = (a + longest[0], a + longest[1])
-            else:
-                del anchors[k]
-    return anchors
+        speed = np.abs(cum[t] - cum[i] - (t - i) / (j - i) * (cum[j] - cum[i]))
+        quiet = runs(speed <= accept_speed_mps)
+        if not quiet:
+            continue
+        lo, hi = max(quiet, key=lambda r: r[1] - r[0])
+        if hi - lo >= min_len:
+            bisect.insort(accepted, (a + lo, a + hi))
+    return accepted
 
 
 def erode_anchor(anchor: tuple[int, int], *, margin: int, min_len: int, n: int) -> tuple[int, int]:
@@ -317,6 +299,7 @@ def vertical_kinematics(
         sampling_rate_hz=rate,
         accept_speed_mps=settings.accept_speed_mps,
         min_len=min_len,
+        trusted_len=round(settings.long_rest_s * rate),
     )
     long_rests = [(a, b) for a, b in anchors if (b - a) / rate >= settings.long_rest_s]
     margin = round(settings.erode_s * rate)

@@ -47,7 +47,7 @@ TURNAROUND_WINDOW_S = 0.2
 #: Gaps up to this long (a few lost BLE packets) are bridged by linear interpolation for
 #: the analysis; longer gaps split the recording into separately analysed stretches. The
 #: number of bridged gaps is reported in the provenance.
-MAX_BRIDGED_GAP_S = 0.1
+MAX_BRIDGED_GAP_S = 0.25
 
 
 @dataclass
