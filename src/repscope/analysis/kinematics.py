@@ -231,11 +231,15 @@ def validate_anchors(
             continue
         t = np.arange(a, b)
         speed = np.abs(cum[t] - cum[i] - (t - i) / (j - i) * (cum[j] - cum[i]))
-        quiet = runs(speed <= accept_speed_mps)
-        if not quiet:
+        if speed.max() <= accept_speed_mps:
+            bisect.insort(accepted, (a, b))
             continue
-        lo, hi = max(quiet, key=lambda r: r[1] - r[0])
-        if hi - lo >= min_len:
+        if a != 0 and b != n:
+            continue  # contradicted: the bar was moving (a slow phase, not a pause)
+        # a rest at the recording's edge with a slow movement's tail in it: keep the rest
+        quiet = runs(speed <= accept_speed_mps)
+        lo, hi = quiet[0] if a == 0 and quiet else (quiet[-1] if quiet else (0, 0))
+        if hi - lo >= min_len and (lo == 0 if a == 0 else a + hi == b):
             bisect.insort(accepted, (a + lo, a + hi))
     return accepted
 
