@@ -198,6 +198,7 @@ def validate_anchors(
     accept_speed_mps: float,
     min_len: int = 1,
     trusted_len: int | None = None,
+    edge_fraction: float = 0.25,
 ) -> list[tuple[int, int]]:
     """Keep the still candidates the integral agrees with (step 2 of the module docs).
 
@@ -237,10 +238,26 @@ def validate_anchors(
         if a != 0 and b != n:
             continue  # contradicted: the bar was moving (a slow phase, not a pause)
         # a rest at the recording's edge with a slow movement's tail in it: keep the rest
-        quiet = runs(speed <= accept_speed_mps)
+        quiet = runs(speed <= edge_fraction * accept_speed_mps)
         lo, hi = quiet[0] if a == 0 and quiet else (quiet[-1] if quiet else (0, 0))
         if hi - lo >= min_len and (lo == 0 if a == 0 else a + hi == b):
             bisect.insort(accepted, (a + lo, a + hi))
+    # The rests accepted first had no neighbour to be checked against: now they have.
+    if len(accepted) >= 2:
+        for k in (0, len(accepted) - 1):
+            a, b = accepted[k]
+            if k == 0 and a == 0 and b - a > 2 * min_len:
+                i, j = min_len - 1, accepted[1][0]
+            elif k > 0 and b == n and b - a > 2 * min_len:
+                i, j = accepted[k - 1][1] - 1, n - min_len
+            else:
+                continue
+            t = np.arange(a, b)
+            speed = np.abs(cum[t] - cum[i] - (t - i) / (j - i) * (cum[j] - cum[i]))
+            quiet = runs(speed <= edge_fraction * accept_speed_mps)
+            edge_run = quiet[0] if k == 0 else quiet[-1]
+            if quiet and edge_run[1] - edge_run[0] >= min_len:
+                accepted[k] = (a + edge_run[0], a + edge_run[1])
     return accepted
 
 
