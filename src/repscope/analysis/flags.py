@@ -13,10 +13,13 @@ Per-rep rules
     documented minimum.
 ``bounce``
     The turnaround into the concentric has no pause
-    (``bottom pause < t.bounce_max_bottom_pause_s``) and is sharp (peak upward acceleration
-    within 0.2 s of it ``>= t.bounce_min_turnaround_acc_mps2``). A prescribed touch-and-go
-    (pause 0) with a controlled turnaround is not a bounce. For concentric-first lifts the
-    turnaround before rep k's concentric ends rep k-1's eccentric.
+    (``bottom pause < t.bounce_max_bottom_pause_s``) and the bar arrives at the bottom fast:
+    the eccentric's speed at 90% of its duration is at least
+    ``t.bounce_min_arrival_ratio`` of its peak speed, so the bottom (chest, floor, stretch
+    reflex), not the lifter, stops it. A prescribed touch-and-go (pause 0) that decelerates
+    into the bottom is not a bounce, however explosive the concentric that follows. For
+    concentric-first lifts the turnaround before rep k's concentric ends rep k-1's
+    eccentric.
 ``partial_rom``
     ``rom_m < t.partial_rom_fraction * reference``, the reference being the set's 90th
     percentile range of motion (the set's full reps; with fewer than 3 reps, the maximum).
@@ -127,14 +130,16 @@ def flag_set(
                 f"negative {ecc:.1f} s, under {t.rushed_negative_min_eccentric_s:g} s"
             )
         pause = float(row["turnaround_bottom_pause_s"])
-        turn_acc = float(row["peak_turnaround_acc_mps2"])
+        arrival = float(row["turnaround_arrival_ratio"])
         if (
             _finite(pause)
-            and _finite(turn_acc)
+            and _finite(arrival)
             and pause < t.bounce_max_bottom_pause_s
-            and turn_acc >= t.bounce_min_turnaround_acc_mps2
+            and arrival >= t.bounce_min_arrival_ratio
         ):
-            found["bounce"] = f"no pause at the bottom and a {turn_acc:.1f} m/s^2 turnaround"
+            found["bounce"] = (
+                f"no pause at the bottom, arriving at {arrival:.0%} of the negative's top speed"
+            )
         rom_m = float(row["rom_m"])
         if _finite(reference_rom) and rom_m < t.partial_rom_fraction * reference_rom:
             found["partial_rom"] = (

@@ -31,8 +31,8 @@ noise floor measured in the quietest second of the recording, never below
 
 from __future__ import annotations
 
-import itertools
 import bisect
+import itertools
 from dataclasses import dataclass
 
 import numpy as np

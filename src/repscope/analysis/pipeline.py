@@ -48,6 +48,8 @@ TURNAROUND_WINDOW_S = 0.2
 #: the analysis; longer gaps split the recording into separately analysed stretches. The
 #: number of bridged gaps is reported in the provenance.
 MAX_BRIDGED_GAP_S = 0.25
+#: Where in the eccentric its arrival speed is read (fraction of its duration).
+ARRIVAL_FRACTION = 0.9
 
 
 @dataclass
@@ -255,6 +257,21 @@ def _turnaround_acc(acc: np.ndarray, rate: float, ecc: Stroke, con: Stroke) -> f
     return float(np.max(acc[lo:hi])) if hi > lo else math.nan
 
 
+def _arrival_ratio(velocity: np.ndarray, rate: float, t0: float, ecc: Stroke) -> float:
+    """Eccentric speed at ARRIVAL_FRACTION of its duration over its peak speed.
+
+    A controlled eccentric decelerates to the bottom (about 0.1 at 90% for a
+    minimum-jerk profile); a bounce arrives fast and lets the bottom stop it (0.5-0.7).
+    """
+    i0 = round((ecc.start_s - t0) * rate)
+    i1 = round((ecc.end_s - t0) * rate)
+    seg = np.abs(np.nan_to_num(velocity[max(i0, 0) : max(i1, i0 + 1) + 1]))
+    if seg.size < 3 or seg.max() <= 0:
+        return math.nan
+    k = round(ARRIVAL_FRACTION * (seg.size - 1))
+    return float(seg[k] / seg.max())
+
+
 def _set_summary(
     number: int,
     reps: pd.DataFrame,
@@ -388,7 +405,9 @@ def analyze_recording(
         rows = []
         for k, rep in enumerate(members):
             extra = extras[index[id(rep)]]
+            arrival = _arrival_ratio(velocity, rate, time_s[0], rep.eccentric)
             if eccentric_first:
+                turn_arrival = arrival
                 turn_pause = rep.bottom_pause_s
                 turn_acc = _turnaround_acc(
                     acc_for_turn,
@@ -398,6 +417,7 @@ def analyze_recording(
                 )
             elif k > 0:
                 prev = members[k - 1]
+                turn_arrival = _arrival_ratio(velocity, rate, time_s[0], prev.eccentric)
                 turn_pause = prev.bottom_pause_s
                 turn_acc = _turnaround_acc(
                     acc_for_turn,
@@ -406,7 +426,7 @@ def analyze_recording(
                     _local(rep.concentric, time_s[0]),
                 )
             else:
-                turn_pause, turn_acc = math.nan, math.nan
+                turn_pause, turn_acc, turn_arrival = math.nan, math.nan, math.nan
             con_s = rep.concentric.duration_s
             rows.append(
                 {
@@ -425,6 +445,8 @@ def analyze_recording(
                     "peak_concentric_velocity_mps": extra["peak_concentric_velocity_mps"],
                     "time_under_tension_s": rep.end_s - rep.start_s,
                     "peak_turnaround_acc_mps2": turn_acc,
+                    "eccentric_arrival_ratio": arrival,
+                    "turnaround_arrival_ratio": turn_arrival,
                     "ldlj": extra["ldlj"],
                     "sparc": extra["sparc"],
                     "horizontal_excursion_m": extra["horizontal_excursion_m"],

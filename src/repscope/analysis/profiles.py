@@ -38,7 +38,7 @@ class FlagThresholds:
     rushed_negative_min_eccentric_s: float = 1.0
     rushed_negative_fraction: float = 0.6
     bounce_max_bottom_pause_s: float = 0.12
-    bounce_min_turnaround_acc_mps2: float = 4.0
+    bounce_min_arrival_ratio: float = 0.35
     partial_rom_fraction: float = 0.75
     grind_concentric_ratio: float = 1.6
     grind_velocity_loss: float = 0.45

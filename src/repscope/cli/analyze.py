@@ -32,6 +32,7 @@ REPS_OUT_COLUMNS = (
     "peak_concentric_velocity_mps",
     "time_under_tension_s",
     "peak_turnaround_acc_mps2",
+    "eccentric_arrival_ratio",
     "ldlj",
     "sparc",
     "velocity_loss",
