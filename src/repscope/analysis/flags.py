@@ -25,11 +25,12 @@ Per-rep rules
     percentile range of motion (the set's full reps; with fewer than 3 reps, the maximum).
 ``grind``
     A slow concentric: ``concentric_s >= t.grind_concentric_ratio`` x the set's median
-    concentric, or a velocity loss against the best rep of at least ``t.grind_velocity_loss``.
+    concentric. (Velocity loss alone is fatigue, reported per set, not a grind.)
 ``swing``
-    Off-axis motion: the rep's horizontal excursion is at least ``t.swing_min_horizontal_m``
-    and at least ``t.swing_ratio_to_set`` x the set's median excursion (needs a gyroscope
-    for a world frame; never flagged without one).
+    Off-axis motion: the bar (or forearm) rotates away from its starting attitude by at
+    least ``t.swing_min_rotation_deg`` and by at least ``t.swing_ratio_to_set`` x the set's
+    median rotation (``rotation_deg``; needs a gyroscope, never flagged without one). The
+    horizontal excursion from double integration is reported but too noisy to flag on.
 ``jerky``
     The concentric's LDLJ is more than ``t.jerky_ldlj_drop`` below the set's median LDLJ
     (relative, because LDLJ depends on the lift and the sensor).
@@ -90,7 +91,7 @@ def flag_set(
     ----------
     reps
         One set's rows of the rep table (columns of :data:`repscope.analysis.tables.REP_COLUMNS`
-        plus ``turnaround_bottom_pause_s`` and ``horizontal_excursion_m``).
+        plus ``turnaround_bottom_pause_s`` and ``turnaround_arrival_ratio``).
     thresholds
         The exercise's thresholds.
     tempo
@@ -106,8 +107,8 @@ def flag_set(
     reference_rom = float(np.nanpercentile(rom, 90)) if len(rom) >= 3 else float(np.nanmax(rom))
     concentric = reps["concentric_s"].to_numpy(float)
     median_concentric = float(np.nanmedian(concentric))
-    excursion = reps["horizontal_excursion_m"].to_numpy(float)
-    median_excursion = float(np.nanmedian(excursion)) if np.isfinite(excursion).any() else math.nan
+    rotation = reps["rotation_deg"].to_numpy(float)
+    median_rotation = float(np.nanmedian(rotation)) if np.isfinite(rotation).any() else math.nan
     ldlj = reps["ldlj"].to_numpy(float)
     median_ldlj = float(np.nanmedian(ldlj)) if np.isfinite(ldlj).any() else math.nan
     targets = tempo.as_tuple() if tempo else (None, None, None, None)
@@ -146,19 +147,16 @@ def flag_set(
                 f"range {rom_m:.2f} m, {rom_m / reference_rom:.0%} of the set's full reps"
             )
         con = float(row["concentric_s"])
-        loss = float(row["velocity_loss"])
         if _finite(median_concentric) and con >= t.grind_concentric_ratio * median_concentric:
             found["grind"] = f"concentric {con:.1f} s against the set's {median_concentric:.1f} s"
-        elif _finite(loss) and loss >= t.grind_velocity_loss:
-            found["grind"] = f"velocity {loss:.0%} below the set's best rep"
-        exc = float(row["horizontal_excursion_m"])
+        rot = float(row["rotation_deg"])
         if (
-            _finite(exc)
-            and exc >= t.swing_min_horizontal_m
-            and _finite(median_excursion)
-            and exc >= t.swing_ratio_to_set * median_excursion
+            _finite(rot)
+            and rot >= t.swing_min_rotation_deg
+            and _finite(median_rotation)
+            and rot >= t.swing_ratio_to_set * median_rotation
         ):
-            found["swing"] = f"bar moved {exc * 100:.0f} cm sideways"
+            found["swing"] = f"tipped {rot:.0f} deg against the set's usual {median_rotation:.0f}"
         lj = float(row["ldlj"])
         if _finite(lj) and _finite(median_ldlj) and lj < median_ldlj - t.jerky_ldlj_drop:
             found["jerky"] = f"LDLJ {lj:.1f} against the set's {median_ldlj:.1f}"

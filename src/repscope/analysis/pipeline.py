@@ -179,6 +179,23 @@ def _excursion(acc_h: np.ndarray | None, a: int, b: int, rate: float) -> float:
     return float(np.max(np.linalg.norm(pos, axis=1)))
 
 
+def _rotation_deg(gyr_dps: np.ndarray | None, a: int, b: int, rate: float) -> float:
+    """Largest rotation away from the rep's starting attitude, in degrees.
+
+    The angular rate is integrated over the rep (small-angle approximation: the rotation
+    vector is the running integral of the rate) with a linear correction that brings it
+    back to zero at the rep's end, which removes gyroscope bias (a barbell rep ends in
+    the attitude it started in).
+    """
+    if gyr_dps is None or b - a < 3:
+        return math.nan
+    seg = gyr_dps[a:b]
+    dt = 1.0 / rate
+    angle = np.vstack([np.zeros((1, 3)), np.cumsum((seg[1:] + seg[:-1]) * 0.5 * dt, axis=0)])
+    angle -= np.linspace(0.0, 1.0, angle.shape[0])[:, None] * angle[-1]
+    return float(np.max(np.linalg.norm(angle, axis=1)))
+
+
 def _analyse_segment(
     recording: Recording,
     a: int,
@@ -233,6 +250,7 @@ def _analyse_segment(
                 "horizontal_excursion_m": _excursion(
                     acc_h, rep.first.start_idx, rep.last.end_idx + 1, rate
                 ),
+                "rotation_deg": _rotation_deg(gyr, rep.first.start_idx, rep.last.end_idx + 1, rate),
             }
         )
     return _SegmentResult(
@@ -450,6 +468,7 @@ def analyze_recording(
                     "ldlj": extra["ldlj"],
                     "sparc": extra["sparc"],
                     "horizontal_excursion_m": extra["horizontal_excursion_m"],
+                    "rotation_deg": extra["rotation_deg"],
                     "turnaround_bottom_pause_s": turn_pause,
                 }
             )

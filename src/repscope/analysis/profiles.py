@@ -41,9 +41,8 @@ class FlagThresholds:
     bounce_min_arrival_ratio: float = 0.35
     partial_rom_fraction: float = 0.75
     grind_concentric_ratio: float = 1.6
-    grind_velocity_loss: float = 0.45
-    swing_min_horizontal_m: float = 0.06
-    swing_ratio_to_set: float = 1.8
+    swing_min_rotation_deg: float = 20.0
+    swing_ratio_to_set: float = 2.0
     jerky_ldlj_drop: float = 2.0
     tempo_tolerance_s: float = 0.5
     tempo_tolerance_fraction: float = 0.25

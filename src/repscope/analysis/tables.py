@@ -26,6 +26,7 @@ column                                 unit     meaning
 ``sparc``                              -        spectral arc length of the concentric speed
 ``velocity_loss``                      -        ``1 - MCV / best MCV of the set`` (0..1)
 ``horizontal_excursion_m``             m        largest horizontal distance from the rep's start
+``rotation_deg``                       deg      largest rotation from the rep's starting attitude
 ``flags``                              -        ``;``-separated names from
                                                 :data:`repscope.analysis.flags.FLAGS`
 ``flag_reasons``                       -        ``;``-separated reasons, in the order of flags
@@ -68,6 +69,7 @@ REP_COLUMNS: tuple[str, ...] = (
     "sparc",
     "velocity_loss",
     "horizontal_excursion_m",
+    "rotation_deg",
     "flags",
     "flag_reasons",
 )

@@ -37,6 +37,7 @@ REPS_OUT_COLUMNS = (
     "sparc",
     "velocity_loss",
     "horizontal_excursion_m",
+    "rotation_deg",
     "flags",
     "flag_reasons",
 )
