@@ -190,6 +190,39 @@ def integrate_between_anchors(
     return velocity
 
 
+def _neighbour_elimination(
+    cum: np.ndarray, anchors: list[tuple[int, int]], accept_speed_mps: float
+) -> list[tuple[int, int]]:
+    """First pass: drop candidates contradicted by their immediate neighbours.
+
+    Each interior candidate is judged by integrating between its two neighbouring
+    candidates; the worst violators (local maxima of the violation) go first and the rest
+    are judged again, until all pass. Short spans keep integration error small, so a slow
+    phase's quiet stretch is caught here even when the recording's only long rests are
+    far away.
+    """
+    while len(anchors) > 2:
+        scores = [0.0]
+        for k in range(1, len(anchors) - 1):
+            i, j = anchors[k - 1][1] - 1, anchors[k + 1][0]
+            t = np.arange(*anchors[k])
+            v = cum[t] - cum[i] - (t - i) / (j - i) * (cum[j] - cum[i])
+            scores.append(float(np.max(np.abs(v))))
+        scores.append(0.0)
+        worst = [
+            k
+            for k in range(1, len(anchors) - 1)
+            if scores[k] > accept_speed_mps
+            and scores[k] >= scores[k - 1]
+            and scores[k] >= scores[k + 1]
+        ]
+        if not worst:
+            break
+        for k in reversed(worst):
+            del anchors[k]
+    return anchors
+
+
 def validate_anchors(
     acc_mps2: np.ndarray,
     candidates: list[tuple[int, int]],
@@ -202,7 +235,9 @@ def validate_anchors(
 ) -> list[tuple[int, int]]:
     """Keep the still candidates the integral agrees with (step 2 of the module docs).
 
-    Candidates are considered from the longest to the shortest (a long rest is more
+    A first pass (:func:`_neighbour_elimination`) drops candidates their immediate
+    neighbours contradict. The survivors are then considered from the longest to the
+    shortest (a long rest is more
     trustworthy than a 0.1 s lull), each against the nearest already accepted anchors on
     either side: with ``V`` the cumulative integral of acceleration, the drift-corrected
     velocity between anchors ending at ``i`` and starting at ``j`` is
@@ -219,6 +254,7 @@ def validate_anchors(
     n = acc_mps2.shape[0]
     trusted = trusted_len if trusted_len is not None else 10 * min_len
     cum = np.concatenate([[0.0], np.cumsum((acc_mps2[1:] + acc_mps2[:-1]) * 0.5 * dt)])
+    candidates = _neighbour_elimination(cum, list(candidates), accept_speed_mps)
     accepted: list[tuple[int, int]] = []
     for a, b in sorted(candidates, key=lambda r: r[0] - r[1]):
         k = bisect.bisect_left(accepted, (a, b))
