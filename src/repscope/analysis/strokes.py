@@ -9,7 +9,8 @@ Steps
 -----
 1. Samples faster than ``speed_threshold_mps`` in one direction form runs; runs of the
    same direction separated by less than ``merge_gap_s`` of slow motion (a sticking point)
-   are merged.
+   are merged, and so are runs up to ``sticking_gap_s`` apart when no still anchor lies
+   between them (a grind's sticking point slows the bar without stopping it).
 2. Strokes travelling less than ``min_displacement_m`` are dropped, and the merge of step 1
    is repeated across the gaps they leave.
 3. **Onset and end times.** Human velocity profiles leave rest smoothly (velocity grows
@@ -64,6 +65,7 @@ class StrokeSettings:
     speed_threshold_mps: float = 0.04
     min_displacement_m: float = 0.03
     merge_gap_s: float = 0.4
+    sticking_gap_s: float = 2.0
     onset_levels: tuple[float, float] = (0.05, 0.2)
     min_power: float = 1.0
     max_power: float = 4.0
@@ -74,10 +76,22 @@ class StrokeSettings:
     fit_min_r2: float = 0.9
 
 
-def _merge(segments: list[tuple[int, int, int]], gap: int) -> list[tuple[int, int, int]]:
+def _merge(
+    segments: list[tuple[int, int, int]], gap: int, long_gap: int, still: np.ndarray
+) -> list[tuple[int, int, int]]:
+    """Merge consecutive same-direction runs: always across ``gap`` samples, and across up
+    to ``long_gap`` samples when the bar never came to rest in between (a sticking point)."""
     merged: list[tuple[int, int, int]] = []
     for seg in segments:
-        if merged and merged[-1][2] == seg[2] and seg[0] - merged[-1][1] <= gap:
+        between = seg[0] - merged[-1][1] if merged else 0
+        if (
+            merged
+            and merged[-1][2] == seg[2]
+            and (
+                between <= gap
+                or (between <= long_gap and not still[merged[-1][1] : seg[0]].any())
+            )
+        ):
             merged[-1] = (merged[-1][0], seg[1], seg[2])
         else:
             merged.append(seg)
@@ -250,14 +264,15 @@ def find_strokes(
         for a, b in runs(direction * v > settings.speed_threshold_mps):
             segments.append((a, b, direction))
     segments.sort()
-    segments = _merge(segments, gap)
+    long_gap = round(settings.sticking_gap_s * rate)
+    segments = _merge(segments, gap, long_gap, still)
     position = np.concatenate([[0.0], np.cumsum((v[1:] + v[:-1]) * 0.5 * dt)])
 
     def travel(a: int, b: int) -> float:
         return float(position[min(b, n - 1)] - position[a])
 
     kept = [s for s in segments if abs(travel(s[0], s[1])) >= settings.min_displacement_m]
-    kept = _merge(kept, gap)
+    kept = _merge(kept, gap, long_gap, still)
 
     # Bounds for each stroke's boundaries: the last sign change or still sample.
     strokes: list[Stroke] = []
