@@ -79,8 +79,11 @@ class StrokeSettings:
 def _merge(
     segments: list[tuple[int, int, int]], gap: int, long_gap: int, still: np.ndarray
 ) -> list[tuple[int, int, int]]:
-    """Merge consecutive same-direction runs: always across ``gap`` samples, and across up
-    to ``long_gap`` samples when the bar never came to rest in between (a sticking point)."""
+    """Merge consecutive same-direction runs.
+
+    Always across ``gap`` samples, and across up to ``long_gap`` samples when the bar never
+    came to rest in between (a sticking point).
+    """
     merged: list[tuple[int, int, int]] = []
     for seg in segments:
         between = seg[0] - merged[-1][1] if merged else 0
