@@ -91,8 +91,7 @@ def _merge(
             merged
             and merged[-1][2] == seg[2]
             and (
-                between <= gap
-                or (between <= long_gap and not still[merged[-1][1] : seg[0]].any())
+                between <= gap or (between <= long_gap and not still[merged[-1][1] : seg[0]].any())
             )
         ):
             merged[-1] = (merged[-1][0], seg[1], seg[2])
