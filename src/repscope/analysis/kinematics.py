@@ -70,7 +70,7 @@ class StillnessSettings:
 
     lowpass_hz: float = 5.0
     window_s: float = 0.2
-    noise_factor: float = 5.0
+    noise_factor: float = 3.0
     min_acc_threshold_mps2: float = 0.12
     gyr_threshold_dps: float = 6.0
     long_rest_s: float = 1.5
