@@ -191,15 +191,22 @@ def integrate_between_anchors(
 
 
 def _neighbour_elimination(
-    cum: np.ndarray, anchors: list[tuple[int, int]], accept_speed_mps: float
+    cum: np.ndarray,
+    anchors: list[tuple[int, int]],
+    accept_speed_mps: float,
+    *,
+    core_fraction: float,
+    core_len: int,
 ) -> list[tuple[int, int]]:
     """First pass: drop candidates contradicted by their immediate neighbours.
 
     Each interior candidate is judged by integrating between its two neighbouring
     candidates; the worst violators (local maxima of the violation) go first and the rest
-    are judged again, until all pass. Short spans keep integration error small, so a slow
-    phase's quiet stretch is caught here even when the recording's only long rests are
-    far away.
+    are judged again, until all pass. A violator keeps its longest stretch slower than
+    ``core_fraction * accept_speed_mps`` if that lasts ``core_len`` samples (a real pause
+    merged with the slow start of the next movement), else it is dropped. Short spans keep
+    integration error small, so a slow phase's quiet stretch is caught here even when the
+    recording's only long rests are far away.
     """
     while len(anchors) > 2:
         scores = [0.0]
@@ -219,8 +226,24 @@ def _neighbour_elimination(
         if not worst:
             break
         for k in reversed(worst):
-            del anchors[k]
+            i, j = anchors[k - 1][1] - 1, anchors[k + 1][0]
+            t = np.arange(*anchors[k])
+            v = np.abs(cum[t] - cum[i] - (t - i) / (j - i) * (cum[j] - cum[i]))
+            core = _quiet_core(v, core_fraction * accept_speed_mps, core_len)
+            if core is None:
+                del anchors[k]
+            else:
+                anchors[k] = (anchors[k][0] + core[0], anchors[k][0] + core[1])
     return anchors
+
+
+def _quiet_core(speed: np.ndarray, level: float, min_len: int) -> tuple[int, int] | None:
+    """Longest run with ``speed <= level`` if at least ``min_len`` long, else None."""
+    quiet = runs(speed <= level)
+    if not quiet:
+        return None
+    lo, hi = max(quiet, key=lambda r: r[1] - r[0])
+    return (lo, hi) if hi - lo >= min_len else None
 
 
 def validate_anchors(
@@ -232,6 +255,7 @@ def validate_anchors(
     min_len: int = 1,
     trusted_len: int | None = None,
     edge_fraction: float = 0.25,
+    core_s: float = 0.3,
 ) -> list[tuple[int, int]]:
     """Keep the still candidates the integral agrees with (step 2 of the module docs).
 
@@ -254,7 +278,10 @@ def validate_anchors(
     n = acc_mps2.shape[0]
     trusted = trusted_len if trusted_len is not None else 10 * min_len
     cum = np.concatenate([[0.0], np.cumsum((acc_mps2[1:] + acc_mps2[:-1]) * 0.5 * dt)])
-    candidates = _neighbour_elimination(cum, list(candidates), accept_speed_mps)
+    core_len = max(min_len, round(core_s / dt))
+    candidates = _neighbour_elimination(
+        cum, list(candidates), accept_speed_mps, core_fraction=edge_fraction, core_len=core_len
+    )
     accepted: list[tuple[int, int]] = []
     for a, b in sorted(candidates, key=lambda r: r[0] - r[1]):
         k = bisect.bisect_left(accepted, (a, b))
@@ -272,7 +299,11 @@ def validate_anchors(
             bisect.insort(accepted, (a, b))
             continue
         if a != 0 and b != n:
-            continue  # contradicted: the bar was moving (a slow phase, not a pause)
+            # contradicted: keep only a clearly still core (a pause next to a slow phase)
+            core = _quiet_core(speed, edge_fraction * accept_speed_mps, core_len)
+            if core is not None:
+                bisect.insort(accepted, (a + core[0], a + core[1]))
+            continue
         # a rest at the recording's edge with a slow movement's tail in it: keep the rest
         quiet = runs(speed <= edge_fraction * accept_speed_mps)
         lo, hi = quiet[0] if a == 0 and quiet else (quiet[-1] if quiet else (0, 0))
