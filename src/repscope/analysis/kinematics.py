@@ -393,7 +393,15 @@ def vertical_kinematics(
     margin = round(settings.erode_s * rate)
     n = len(vertical_acc_mps2)
     anchors = [erode_anchor(r, margin=margin, min_len=min_len, n=n) for r in anchors]
-    velocity = integrate_between_anchors(vertical_acc_mps2, anchors, sampling_rate_hz=rate)
+    # A recording (or gap-free stretch) is taken to begin and end with the sensor at rest
+    # even where no still interval was found there: trimmed exports often start mid-set,
+    # and an unanchored end would drift without bound.
+    bounded = list(anchors)
+    if not bounded or bounded[0][0] > 0:
+        bounded.insert(0, (0, 1))
+    if bounded[-1][1] < n:
+        bounded.append((n - 1, n))
+    velocity = integrate_between_anchors(vertical_acc_mps2, bounded, sampling_rate_hz=rate)
     position = np.concatenate([[0.0], np.cumsum((velocity[1:] + velocity[:-1]) * 0.5 / rate)])
     accepted = np.zeros_like(still)
     for a, b in anchors:
