@@ -414,3 +414,38 @@ def vertical_kinematics(
         long_rests=long_rests,
         acc_threshold_mps2=threshold,
     )
+
+
+def highpass_unanchored(
+    kin: VerticalKinematics,
+    *,
+    sampling_rate_hz: float,
+    cutoff_hz: float,
+    min_stretch_s: float = 8.0,
+) -> VerticalKinematics:
+    """High-pass the velocity of long stretches that have no still interval inside.
+
+    A wrist in a set never rests between reps, so ZUPT has nothing to hold on to; the
+    sensor's scale and alignment errors, which change as the forearm turns, then leave a
+    slowly varying velocity error. Over stretches of at least ``min_stretch_s`` between
+    anchors the velocity is high-passed (2nd-order Butterworth, zero phase, ``cutoff_hz``,
+    well below the rep frequency of 0.15-1 Hz) and the position re-integrated. Used for
+    wrist placement only: a bar sensor's phase timing must not be filtered.
+    """
+    rate = check_sampling_rate(sampling_rate_hz, max_cutoff_hz=cutoff_hz)
+    velocity = kin.velocity_mps.copy()
+    edges = [0] + [x for a, b in kin.anchors for x in (a, b)] + [velocity.size]
+    sos = signal.butter(2, cutoff_hz, btype="highpass", output="sos", fs=rate)
+    for lo, hi in zip(edges[::2], edges[1::2], strict=True):
+        if (hi - lo) / rate >= min_stretch_s:
+            padlen = min(hi - lo - 1, int(rate / cutoff_hz))
+            velocity[lo:hi] = signal.sosfiltfilt(sos, velocity[lo:hi], padlen=padlen)
+    position = np.concatenate([[0.0], np.cumsum((velocity[1:] + velocity[:-1]) * 0.5 / rate)])
+    return VerticalKinematics(
+        velocity_mps=velocity,
+        position_m=position,
+        still=kin.still,
+        anchors=kin.anchors,
+        long_rests=kin.long_rests,
+        acc_threshold_mps2=kin.acc_threshold_mps2,
+    )

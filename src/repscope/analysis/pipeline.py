@@ -29,7 +29,13 @@ import pandas as pd
 from repscope import __version__
 from repscope.analysis import wrist as wrist_counter
 from repscope.analysis.flags import FLAGS, flag_set, set_verdict
-from repscope.analysis.kinematics import StillnessSettings, lowpass, runs, vertical_kinematics
+from repscope.analysis.kinematics import (
+    StillnessSettings,
+    highpass_unanchored,
+    lowpass,
+    runs,
+    vertical_kinematics,
+)
 from repscope.analysis.orientation import OrientationEstimator, default_estimator
 from repscope.analysis.profiles import ExerciseProfile, get_profile
 from repscope.analysis.reps import Rep, RepSettings, group_sets, pair_strokes
@@ -48,6 +54,9 @@ TURNAROUND_WINDOW_S = 0.2
 #: the analysis; longer gaps split the recording into separately analysed stretches. The
 #: number of bridged gaps is reported in the provenance.
 MAX_BRIDGED_GAP_S = 0.25
+#: Wrist placement: velocity in stretches without a still interval longer than
+#: ``WRIST_UNANCHORED_S`` is high-passed at this cut-off (see :func:`highpass_unanchored`).
+WRIST_HIGHPASS_HZ = 0.1
 #: Where in the eccentric its arrival speed is read (fraction of its duration).
 ARRIVAL_FRACTION = 0.9
 
@@ -218,6 +227,8 @@ def _analyse_segment(
         sampling_rate_hz=rate,
         settings=config.stillness,
     )
+    if placement == "wrist":
+        kin = highpass_unanchored(kin, sampling_rate_hz=rate, cutoff_hz=WRIST_HIGHPASS_HZ)
     acc_lp = lowpass(orient.vertical_acc_mps2, cutoff_hz=METRIC_LOWPASS_HZ, sampling_rate_hz=rate)
     strokes = find_strokes(
         kin.velocity_mps, acc_lp, kin.still, sampling_rate_hz=rate, settings=config.strokes
