@@ -13,20 +13,24 @@ Steps
    between them (a grind's sticking point slows the bar without stopping it).
 2. Strokes travelling less than ``min_displacement_m`` are dropped, and the merge of step 1
    is repeated across the gaps they leave.
-3. **Onset and end times.** Human velocity profiles leave rest smoothly (velocity grows
-   like a power of time), so the time a speed threshold is crossed comes late. Each
-   boundary is extrapolated to zero speed: for ``v = c |t - t0|^p`` the ratio
-   ``r = v / |a|`` equals ``|t - t0| / p``, a straight line in time whose zero is ``t0``.
-   repscope fits that line by least squares over the samples whose speed lies between
-   the ``onset_levels`` (5% and 20%) of the stroke's peak speed. If the fitted ``p`` falls
-   outside [1, 4] the estimate falls back to ``t0 = t_5% - p v/a`` with ``p`` clamped.
-   ``t0`` is clamped to the last sample moving the other way (at most ``max_extension_s``
-   away), so a sharp reversal (a bounce) ends exactly at the velocity zero crossing. The
-   extrapolation may reach into a ZUPT anchor: a slow movement's tail is quiet enough to
-   pass as still, and its velocity there was forced to zero. This is repscope's own
-   method: exact for pure power-law onsets, within 0.05 s for beta-shaped profiles
-   (``tau^p (1 - tau)^2`` over 1.5 s, p = 1-3; tested), where a plain 5% threshold is
-   0.1-0.3 s late.
+3. **Onset and end times.** Human velocity profiles leave and reach rest smoothly, so the
+   time a speed threshold is crossed comes late at the start and early at the end. Each
+   stroke's boundaries come from a bell-shaped model of its speed,
+   ``v = c (t - t0)^a (t1 - t)^b`` with ``a, b`` in [``min_power``, ``max_power``],
+   fitted by least squares (:func:`scipy.optimize.least_squares`, ``c`` in closed form)
+   to the samples above ``fit_level`` (10%) of the peak speed: the low-speed tails are
+   where integration error dominates, the flanks above them fix ``t0`` and ``t1``. The
+   beta-function family is a standard description of bell-shaped speed profiles (it
+   contains the minimum-jerk profile, a = b = 2; Flash & Hogan 1985,
+   doi:10.1523/JNEUROSCI.05-07-01688.1985). The fitted boundaries may not cross motion
+   the other way faster than ``reverse_tolerance_mps`` (nor go further than
+   ``max_extension_s``), so a bounce's eccentric ends at the velocity reversal. If the fit
+   fails or explains less than ``fit_min_r2`` of the variance (a sticking point, an
+   irregular movement), the boundary is extrapolated from a power-law onset instead:
+   for ``v = c |t - t0|^p``, ``r = v / |a| = |t - t0| / p`` is a straight line whose zero
+   is ``t0``, fitted between the ``onset_levels`` (5% and 20%) of the peak speed.
+   Measured on beta-shaped strokes (``tau^p (1 - tau)^2`` over 1.5 s, p = 1-3): within
+   0.05 s, where a plain 5% threshold is 0.1-0.3 s late (tested).
 """
 
 from __future__ import annotations
