@@ -76,7 +76,7 @@ class StrokeSettings:
     max_extension_s: float = 1.0
     fit_level: float = 0.1
     reverse_tolerance_mps: float = 0.02
-    fit_max_points: int = 150
+    fit_max_points: int = 60
     fit_min_r2: float = 0.9
 
 
@@ -186,13 +186,13 @@ def _fit_bell(
     idx = np.arange(first, last + 1)
     step = max(1, idx.size // settings.fit_max_points)
     idx = idx[::step]
-    x = idx.astype(float)
-    y = speed[idx]
     span = float(last - first)
+    x = (idx.astype(float) - first) / span  # fit on a unit time scale: better conditioned
+    y = speed[idx] / speed[peak]
 
     def shape(params: np.ndarray) -> np.ndarray:
         t0, t1, a, b = params
-        return np.clip(x - t0, 1e-9, None) ** a * np.clip(t1 - x, 1e-9, None) ** b
+        return np.clip(x - t0, 1e-12, None) ** a * np.clip(t1 - x, 1e-12, None) ** b
 
     def residual(params: np.ndarray) -> np.ndarray:
         g = shape(params)
@@ -201,14 +201,14 @@ def _fit_bell(
         return np.asarray(c * g - y)
 
     lower = [
-        max(float(lo) - 1.0, first - span),
-        float(last) + 1e-3,
+        max((float(lo) - 1.0 - first) / span, -1.0),
+        1.0 + 1e-6,
         settings.min_power,
         settings.min_power,
     ]
     upper = [
-        float(first) - 1e-3,
-        min(float(hi) + 1.0, last + span),
+        -1e-6,
+        min((float(hi) + 1.0 - first) / span, 2.0),
         settings.max_power,
         settings.max_power,
     ]
@@ -216,22 +216,22 @@ def _fit_bell(
         return None
     guess = np.array(
         [
-            np.clip(first - 0.15 * span, lower[0] + 1e-6, upper[0] - 1e-6),
-            np.clip(last + 0.15 * span, lower[1] + 1e-6, upper[1] - 1e-6),
+            np.clip(-0.15, lower[0] + 1e-9, upper[0] - 1e-9),
+            np.clip(1.15, lower[1] + 1e-9, upper[1] - 1e-9),
             2.0,
             2.0,
         ]
     )
     try:
         fit = optimize.least_squares(
-            residual, guess, bounds=(lower, upper), max_nfev=60, x_scale="jac"
+            residual, guess, bounds=(lower, upper), max_nfev=40, x_scale="jac"
         )
     except (ValueError, np.linalg.LinAlgError):
         return None
     total = float(np.sum((y - y.mean()) ** 2))
     if total <= 0 or 1.0 - float(np.sum(fit.fun**2)) / total < settings.fit_min_r2:
         return None
-    return float(fit.x[0]), float(fit.x[1])
+    return first + span * float(fit.x[0]), first + span * float(fit.x[1])
 
 
 def find_strokes(
