@@ -14,6 +14,7 @@ from rich.table import Table
 
 from repscope.analysis import SessionAnalysis, analyze_recording
 from repscope.analysis.profiles import PROFILES
+from repscope.cli.report import check_report_path
 from repscope.errors import InputError
 from repscope.io import ensure_analysable, read_recording
 from repscope.tempo import parse_tempo
@@ -129,6 +130,14 @@ def print_tables(result: SessionAnalysis, console: Console) -> None:
     help="Write one row per rep to this CSV file.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print sets, reps and provenance as JSON.")
+@click.option(
+    "--report",
+    "report_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    callback=check_report_path,
+    help="Also draw the report: OUT.pdf (summary + one page per set), OUT.png or OUT.svg "
+    "(one set: OUT; several: OUT-set1.png, ... and OUT-summary.png). See `repscope report`.",
+)
 def analyze(
     file: Path,
     placement: str | None,
@@ -136,6 +145,7 @@ def analyze(
     tempo: str | None,
     reps_out: Path | None,
     as_json: bool,
+    report_out: Path | None,
 ) -> None:
     """Split FILE into sets and reps and measure every rep.
 
@@ -160,6 +170,11 @@ def analyze(
         raise exc.with_path(file) from None
     if reps_out is not None:
         write_reps_csv(result, reps_out)
+    report_files = []
+    if report_out is not None:
+        from repscope.report import write_report  # matplotlib only when a report is asked for
+
+        report_files = write_report(result, report_out, title=file.name)
     if as_json:
         click.echo(json.dumps(result.to_json_dict(), indent=2, default=_json_default))
         return
@@ -167,6 +182,8 @@ def analyze(
     print_tables(result, console)
     if reps_out is not None:
         console.print(f"Rep table written to {reps_out}")
+    for report_file in report_files:
+        console.print(f"Report written to {report_file}")
 
 
 def _json_default(value: Any) -> Any:

@@ -54,6 +54,9 @@ def _register() -> None:
     from repscope.cli.analyze import analyze
 
     cli.add_command(analyze)
+    from repscope.cli.report import report
+
+    cli.add_command(report)
     from repscope.cli.scan import scan
 
     cli.add_command(scan)

@@ -55,7 +55,7 @@ def report_format(path: str | Path) -> str:
         raise InputError(
             f"a report file must end in .pdf, .png or .svg, got {shown}",
             path=path,
-            hint="Pass e.g. --report report.pdf.",
+            hint="Name the file e.g. report.pdf.",
         )
     return suffix
 

@@ -1,0 +1,101 @@
+"""``repscope report``: set and session reports of one or more recordings (PDF, PNG, SVG)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from repscope.analysis import analyze_recording
+from repscope.analysis.profiles import PROFILES
+from repscope.errors import InputError
+from repscope.io import ensure_analysable, read_recording
+from repscope.tempo import parse_tempo
+
+
+def check_report_path(
+    ctx: click.Context | None, param: click.Parameter | None, value: Path | None
+) -> Path | None:
+    """Click callback: fail before any analysis when the report's extension is unknown."""
+    from repscope.report.writer import report_format
+
+    if value is not None:
+        report_format(value)
+    return value
+
+
+@click.command(name="report")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Report file: .pdf (all recordings), .png or .svg (one recording).",
+)
+@click.option(
+    "--placement",
+    type=click.Choice(["bar", "wrist"]),
+    help="Where the sensor was worn (default: from each file's metadata).",
+)
+@click.option(
+    "--exercise",
+    metavar="NAME",
+    help=f"Exercise: {', '.join(PROFILES)} (default: from each file's metadata).",
+)
+@click.option(
+    "--tempo",
+    metavar="E-B-C-T",
+    help="Prescribed tempo drawn against each rep's phases, e.g. 3-1-1-0 or 31X0.",
+)
+def report(
+    files: tuple[Path, ...],
+    out: Path,
+    placement: str | None,
+    exercise: str | None,
+    tempo: str | None,
+) -> None:
+    """Analyse each FILE and draw its report: a summary page, then one page per set.
+
+    A set page shows the bar's position and velocity with every rep's phases shaded
+    (eccentric, bottom pause, concentric, top pause) and its flags, the tempo of each
+    rep against the prescribed tempo, mean concentric velocity with velocity loss, and
+    range of motion, under a header with the verdict and a provenance footer.
+
+    PDF: one file with every recording's summary and set pages. PNG/SVG (one FILE only):
+    one page per file; a single set is written to OUT itself, several sets to
+    OUT-set1.png, OUT-set2.png, ... plus OUT-summary.png; no sets to OUT (a "No reps
+    detected" page). Files are reproducible: the same input gives identical bytes.
+
+    Example:
+
+        repscope report sample_data/squat_session.csv --out squat.pdf --tempo 3-1-X-0
+    """
+    from repscope.report import report_format, write_pdf_report, write_report
+
+    report_format(out)
+    if len(files) > 1 and report_format(out) != "pdf":
+        raise InputError(
+            "several recordings go into one .pdf report",
+            path=out,
+            hint="Use --out NAME.pdf, or run once per file for PNG/SVG.",
+        )
+    if tempo is not None:
+        parse_tempo(tempo)
+    results = []
+    for file in files:
+        recording = read_recording(file)
+        ensure_analysable(recording, path=file)
+        try:
+            results.append(
+                analyze_recording(recording, placement=placement, exercise=exercise, tempo=tempo)
+            )
+        except InputError as exc:
+            raise exc.with_path(file) from None
+    titles = [f.name for f in files]
+    if report_format(out) == "pdf":
+        written = write_pdf_report(results, out, titles=titles)
+    else:
+        written = write_report(results[0], out, title=titles[0])
+    for path in written:
+        click.echo(f"Report written to {path}")
