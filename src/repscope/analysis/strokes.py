@@ -72,7 +72,7 @@ class StrokeSettings:
     sticking_gap_s: float = 2.0
     onset_levels: tuple[float, float] = (0.05, 0.2)
     min_power: float = 1.0
-    max_power: float = 4.0
+    max_power: float = 6.0
     max_extension_s: float = 1.0
     fit_level: float = 0.1
     reverse_tolerance_mps: float = 0.02
