@@ -233,7 +233,17 @@ def _analyse_segment(
     strokes = find_strokes(
         kin.velocity_mps, acc_lp, kin.still, sampling_rate_hz=rate, settings=config.strokes
     )
-    reps = pair_strokes(strokes, profile, settings=config.reps)
+    n = kin.velocity_mps.size
+    edge = round(0.5 * rate)
+    open_start = not kin.anchors or kin.anchors[0][0] > edge
+    open_end = not kin.anchors or kin.anchors[-1][1] < n - edge
+    reps = pair_strokes(
+        strokes,
+        profile,
+        settings=config.reps,
+        open_start_s=0.0 if open_start else None,
+        open_end_s=(n - 1) / rate if open_end else None,
+    )
     if placement == "wrist":
         reps = wrist_counter.reconcile(
             reps, strokes, orient.acc_world_mps2, profile, sampling_rate_hz=rate
@@ -243,27 +253,33 @@ def _analyse_segment(
     offset = float(recording.time_s[a])
     rows = []
     for rep in reps:
-        con: Stroke = rep.concentric
-        i0, i1 = con.start_idx, max(con.end_idx, con.start_idx + 1)
-        v_con = kin.velocity_mps[i0 : i1 + 1]
-        a_con = acc_lp[i0 : i1 + 1]
-        speed_for_sparc = (
-            gyr_speed[i0 : i1 + 1]
-            if placement == "wrist" and gyr_speed is not None
-            else np.abs(v_con)
-        )
-        rows.append(
-            {
-                "rom_m": abs(con.displacement_m),
-                "peak_concentric_velocity_mps": float(np.max(v_con)) if v_con.size else math.nan,
-                "ldlj": ldlj(v_con, sampling_rate_hz=rate, acceleration=a_con),
-                "sparc": sparc(speed_for_sparc, sampling_rate_hz=rate),
-                "horizontal_excursion_m": _excursion(
-                    acc_h, rep.first.start_idx, rep.last.end_idx + 1, rate
-                ),
-                "rotation_deg": _rotation_deg(gyr, rep.first.start_idx, rep.last.end_idx + 1, rate),
-            }
-        )
+        con = rep.concentric
+        row: dict[str, Any] = {
+            "rom_m": abs(rep.first.displacement_m),
+            "peak_concentric_velocity_mps": math.nan,
+            "ldlj": math.nan,
+            "sparc": math.nan,
+            "horizontal_excursion_m": math.nan,
+            "rotation_deg": math.nan,
+        }
+        if con is not None:
+            i0, i1 = con.start_idx, max(con.end_idx, con.start_idx + 1)
+            v_con = kin.velocity_mps[i0 : i1 + 1]
+            a_con = acc_lp[i0 : i1 + 1]
+            speed_for_sparc = (
+                gyr_speed[i0 : i1 + 1]
+                if placement == "wrist" and gyr_speed is not None
+                else np.abs(v_con)
+            )
+            row["rom_m"] = abs(con.displacement_m)
+            row["peak_concentric_velocity_mps"] = float(np.max(v_con)) if v_con.size else math.nan
+            row["ldlj"] = ldlj(v_con, sampling_rate_hz=rate, acceleration=a_con)
+            row["sparc"] = sparc(speed_for_sparc, sampling_rate_hz=rate)
+        if not rep.truncated:
+            lo, hi = rep.first.start_idx, rep.last.end_idx + 1
+            row["horizontal_excursion_m"] = _excursion(acc_h, lo, hi, rate)
+            row["rotation_deg"] = _rotation_deg(gyr, lo, hi, rate)
+        rows.append(row)
     return _SegmentResult(
         reps=reps,
         rows=rows,
@@ -286,12 +302,14 @@ def _turnaround_acc(acc: np.ndarray, rate: float, ecc: Stroke, con: Stroke) -> f
     return float(np.max(acc[lo:hi])) if hi > lo else math.nan
 
 
-def _arrival_ratio(velocity: np.ndarray, rate: float, t0: float, ecc: Stroke) -> float:
+def _arrival_ratio(velocity: np.ndarray, rate: float, t0: float, ecc: Stroke | None) -> float:
     """Eccentric speed at ARRIVAL_FRACTION of its duration over its peak speed.
 
     A controlled eccentric decelerates to the bottom (about 0.1 at 90% for a
     minimum-jerk profile); a bounce arrives fast and lets the bottom stop it (0.5-0.7).
     """
+    if ecc is None:
+        return math.nan
     i0 = round((ecc.start_s - t0) * rate)
     i1 = round((ecc.end_s - t0) * rate)
     seg = np.abs(np.nan_to_num(velocity[max(i0, 0) : max(i1, i0 + 1) + 1]))
@@ -333,12 +351,14 @@ def _set_summary(
         float(np.clip(100.0 * (1.0 - np.mean(cvs)), 0.0, 100.0)) if cvs else math.nan
     )
     rom = reps["rom_m"].to_numpy(float)
-    row["mean_rom_m"] = float(rom.mean())
-    row["cv_rom"] = float(rom.std(ddof=1) / rom.mean()) if rom.size >= 2 else math.nan
-    mcv = reps["mean_concentric_velocity_mps"].to_numpy(float)
-    row["best_mcv_mps"] = float(np.max(mcv))
-    row["last_mcv_mps"] = float(mcv[-1])
-    row["velocity_loss"] = float(1.0 - mcv[-1] / np.max(mcv)) if np.max(mcv) > 0 else math.nan
+    row["mean_rom_m"] = float(np.nanmean(rom))
+    row["cv_rom"] = float(np.nanstd(rom, ddof=1) / np.nanmean(rom)) if rom.size >= 2 else math.nan
+    mcv_all = reps["mean_concentric_velocity_mps"].to_numpy(float)
+    mcv = mcv_all[np.isfinite(mcv_all)]  # truncated reps have no concentric measured
+    best = float(np.max(mcv)) if mcv.size else math.nan
+    row["best_mcv_mps"] = best
+    row["last_mcv_mps"] = float(mcv[-1]) if mcv.size else math.nan
+    row["velocity_loss"] = float(1.0 - mcv[-1] / best) if mcv.size and best > 0 else math.nan
     row["fatigue_slope_mps_per_rep"] = (
         float(np.polyfit(np.arange(1, mcv.size + 1), mcv, 1)[0]) if mcv.size >= 3 else math.nan
     )
@@ -418,7 +438,13 @@ def analyze_recording(
                 end_idx=s.end_idx + base_i,
             )
 
-        shifted.append(Rep(eccentric=move(rep.eccentric), concentric=move(rep.concentric)))
+        shifted.append(
+            Rep(
+                eccentric=move(rep.eccentric) if rep.eccentric else None,
+                concentric=move(rep.concentric) if rep.concentric else None,
+                eccentric_first=rep.eccentric_first,
+            )
+        )
         extras.append(row)
     sets = group_sets(shifted, settings=config.reps)
 
@@ -435,35 +461,33 @@ def analyze_recording(
         for k, rep in enumerate(members):
             extra = extras[index[id(rep)]]
             arrival = _arrival_ratio(velocity, rate, time_s[0], rep.eccentric)
-            if eccentric_first:
-                turn_arrival = arrival
-                turn_pause = rep.bottom_pause_s
+            turn_pause, turn_acc, turn_arrival = math.nan, math.nan, math.nan
+            # the turnaround into this rep's concentric ends which eccentric?
+            ecc_before = (
+                rep.eccentric if eccentric_first else (members[k - 1].eccentric if k else None)
+            )
+            pause_before = (
+                rep.bottom_pause_s
+                if eccentric_first
+                else (members[k - 1].bottom_pause_s if k else math.nan)
+            )
+            if ecc_before is not None and rep.concentric is not None:
+                turn_pause = pause_before
+                turn_arrival = _arrival_ratio(velocity, rate, time_s[0], ecc_before)
                 turn_acc = _turnaround_acc(
                     acc_for_turn,
                     rate,
-                    _local(rep.eccentric, time_s[0]),
+                    _local(ecc_before, time_s[0]),
                     _local(rep.concentric, time_s[0]),
                 )
-            elif k > 0:
-                prev = members[k - 1]
-                turn_arrival = _arrival_ratio(velocity, rate, time_s[0], prev.eccentric)
-                turn_pause = prev.bottom_pause_s
-                turn_acc = _turnaround_acc(
-                    acc_for_turn,
-                    rate,
-                    _local(prev.eccentric, time_s[0]),
-                    _local(rep.concentric, time_s[0]),
-                )
-            else:
-                turn_pause, turn_acc, turn_arrival = math.nan, math.nan, math.nan
-            con_s = rep.concentric.duration_s
+            con_s = rep.concentric.duration_s if rep.concentric else math.nan
             rows.append(
                 {
                     "set": rep.set_number,
                     "rep": k + 1,
                     "start_s": rep.start_s,
                     "end_s": rep.end_s,
-                    "eccentric_s": rep.eccentric.duration_s,
+                    "eccentric_s": rep.eccentric.duration_s if rep.eccentric else math.nan,
                     "bottom_pause_s": rep.bottom_pause_s,
                     "concentric_s": con_s,
                     "top_pause_s": rep.top_pause_s,
@@ -484,7 +508,8 @@ def analyze_recording(
                 }
             )
             for stroke, name in ((rep.eccentric, "eccentric"), (rep.concentric, "concentric")):
-                phase_col[stroke.start_idx : stroke.end_idx + 1] = name
+                if stroke is not None:
+                    phase_col[stroke.start_idx : stroke.end_idx + 1] = name
             lo = rep.first.start_idx
             hi = rep.last.end_idx + 1
             set_col[lo:hi] = rep.set_number
@@ -502,12 +527,13 @@ def analyze_recording(
     # pauses between phases inside sets
     for members in sets:
         for rep in members:
-            if rep.first is rep.eccentric:
-                phase_col[rep.eccentric.end_idx + 1 : rep.concentric.start_idx] = "bottom_pause"
-            else:
-                phase_col[rep.concentric.end_idx + 1 : rep.eccentric.start_idx] = "top_pause"
+            if rep.truncated:
+                continue
+            first, last = rep.first, rep.last
+            inner = "bottom_pause" if rep.eccentric_first else "top_pause"
+            phase_col[first.end_idx + 1 : last.start_idx] = inner
         for prev, nxt in itertools.pairwise(members):
-            name = "top_pause" if prev.first is prev.eccentric else "bottom_pause"
+            name = "top_pause" if prev.eccentric_first else "bottom_pause"
             phase_col[prev.last.end_idx + 1 : nxt.first.start_idx] = name
 
     reps_df = pd.DataFrame(rep_rows, columns=list(REP_COLUMNS)) if rep_rows else empty_reps()

@@ -44,29 +44,45 @@ class RepSettings:
 
     max_travel_ratio: float = 2.2
     set_gap_s: float = 15.0
+    truncated_travel_fraction: float = 0.6
+    truncated_edge_s: float = 1.0
 
 
 @dataclass
 class Rep:
-    """A rep as two strokes plus the phase times derived from them."""
+    """A rep as two strokes plus the phase times derived from them.
 
-    eccentric: Stroke
-    concentric: Stroke
+    A rep cut by the start or end of a recording that does not begin (end) at rest has
+    only one of its strokes: the other is ``None`` and its phases are unknown (NaN).
+    """
+
+    eccentric: Stroke | None
+    concentric: Stroke | None
     set_number: int = 0
     bottom_pause_s: float = float("nan")
     top_pause_s: float = float("nan")
+    eccentric_first: bool = True
+
+    @property
+    def truncated(self) -> bool:
+        """Whether one of the rep's strokes lies outside the recording."""
+        return self.eccentric is None or self.concentric is None
+
+    @property
+    def strokes(self) -> list[Stroke]:
+        """The rep's strokes, in time order."""
+        found = [s for s in (self.eccentric, self.concentric) if s is not None]
+        return sorted(found, key=lambda s: s.start_s)
 
     @property
     def first(self) -> Stroke:
         """The rep's first stroke in time."""
-        return (
-            self.eccentric if self.eccentric.start_s <= self.concentric.start_s else self.concentric
-        )
+        return self.strokes[0]
 
     @property
     def last(self) -> Stroke:
         """The rep's last stroke in time."""
-        return self.concentric if self.first is self.eccentric else self.eccentric
+        return self.strokes[-1]
 
     @property
     def start_s(self) -> float:
@@ -79,29 +95,74 @@ class Rep:
         return self.last.end_s
 
 
+def _travel_ok(a: Stroke, b: Stroke, profile: ExerciseProfile, settings: RepSettings) -> bool:
+    travel_a, travel_b = abs(a.displacement_m), abs(b.displacement_m)
+    return min(travel_a, travel_b) >= profile.min_rom_m and max(
+        travel_a, travel_b
+    ) <= settings.max_travel_ratio * min(travel_a, travel_b)
+
+
 def pair_strokes(
-    strokes: list[Stroke], profile: ExerciseProfile, *, settings: RepSettings | None = None
+    strokes: list[Stroke],
+    profile: ExerciseProfile,
+    *,
+    settings: RepSettings | None = None,
+    open_start_s: float | None = None,
+    open_end_s: float | None = None,
 ) -> list[Rep]:
-    """Pair consecutive strokes into reps following the profile (see module docs)."""
+    """Pair consecutive strokes into reps following the profile (see module docs).
+
+    ``open_start_s`` / ``open_end_s``: when the analysed stretch does not begin (end) at
+    rest, its start (end) time; a lone stroke there that would complete (begin) a rep, and
+    travels at least ``truncated_travel_fraction`` of the median travel of the paired
+    reps, is counted as a rep cut by the recording (see :class:`Rep`).
+    """
     settings = settings or RepSettings()
     first_dir = -1 if profile.first_phase == "eccentric" else 1
+    ecc_first = first_dir == -1
     reps: list[Rep] = []
+    used: list[int] = []
     i = 0
     while i < len(strokes) - 1:
         a, b = strokes[i], strokes[i + 1]
-        travel_a, travel_b = abs(a.displacement_m), abs(b.displacement_m)
-        ok = (
+        if (
             a.direction == first_dir
             and b.direction == -first_dir
-            and min(travel_a, travel_b) >= profile.min_rom_m
-            and max(travel_a, travel_b) <= settings.max_travel_ratio * min(travel_a, travel_b)
-        )
-        if ok:
-            ecc, con = (a, b) if first_dir == -1 else (b, a)
-            reps.append(Rep(eccentric=ecc, concentric=con))
+            and _travel_ok(a, b, profile, settings)
+        ):
+            ecc, con = (a, b) if ecc_first else (b, a)
+            reps.append(Rep(eccentric=ecc, concentric=con, eccentric_first=ecc_first))
+            used.append(i)
             i += 2
         else:
             i += 1
+    if not reps:
+        return reps
+    travel = float(np.median([abs(r.first.displacement_m) for r in reps]))
+    need = max(profile.min_rom_m, settings.truncated_travel_fraction * travel)
+    edge = settings.truncated_edge_s
+    head = used[0] - 1
+    if open_start_s is not None and head >= 0:
+        s = strokes[head]
+        if (
+            s.direction == -first_dir
+            and abs(s.displacement_m) >= need
+            and s.start_s - open_start_s <= edge
+        ):
+            cut_ecc: Stroke | None = None if ecc_first else s
+            cut_con: Stroke | None = s if ecc_first else None
+            reps.insert(0, Rep(eccentric=cut_ecc, concentric=cut_con, eccentric_first=ecc_first))
+    tail = used[-1] + 2
+    if open_end_s is not None and tail < len(strokes):
+        s = strokes[tail]
+        if (
+            s.direction == first_dir
+            and abs(s.displacement_m) >= need
+            and open_end_s - s.end_s <= edge
+        ):
+            cut_ecc = s if ecc_first else None
+            cut_con = None if ecc_first else s
+            reps.append(Rep(eccentric=cut_ecc, concentric=cut_con, eccentric_first=ecc_first))
     return reps
 
 
@@ -114,25 +175,26 @@ def group_sets(reps: list[Rep], *, settings: RepSettings | None = None) -> list[
             sets[-1].append(rep)
         else:
             sets.append([rep])
+    nan = float("nan")
+
+    def gap(a: Stroke | None, b: Stroke | None) -> float:
+        return nan if a is None or b is None else max(b.start_s - a.end_s, 0.0)
+
     for number, members in enumerate(sets, start=1):
         for k, rep in enumerate(members):
             rep.set_number = number
             nxt = members[k + 1] if k + 1 < len(members) else None
-            if rep.first is rep.eccentric:  # eccentric-first
-                rep.bottom_pause_s = max(rep.concentric.start_s - rep.eccentric.end_s, 0.0)
-                rep.top_pause_s = (
-                    max(nxt.eccentric.start_s - rep.concentric.end_s, 0.0) if nxt else float("nan")
-                )
+            if rep.eccentric_first:
+                rep.bottom_pause_s = gap(rep.eccentric, rep.concentric)
+                rep.top_pause_s = gap(rep.concentric, nxt.eccentric) if nxt else nan
             else:
-                rep.top_pause_s = max(rep.eccentric.start_s - rep.concentric.end_s, 0.0)
-                rep.bottom_pause_s = (
-                    max(nxt.concentric.start_s - rep.eccentric.end_s, 0.0) if nxt else float("nan")
-                )
+                rep.top_pause_s = gap(rep.concentric, rep.eccentric)
+                rep.bottom_pause_s = gap(rep.eccentric, nxt.concentric) if nxt else nan
     return sets
 
 
 def rep_phase_durations(rep: Rep) -> np.ndarray:
     """Phase durations in coaching order: eccentric, bottom pause, concentric, top pause."""
-    return np.array(
-        [rep.eccentric.duration_s, rep.bottom_pause_s, rep.concentric.duration_s, rep.top_pause_s]
-    )
+    ecc = rep.eccentric.duration_s if rep.eccentric else float("nan")
+    con = rep.concentric.duration_s if rep.concentric else float("nan")
+    return np.array([ecc, rep.bottom_pause_s, con, rep.top_pause_s])
