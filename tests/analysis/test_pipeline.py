@@ -65,3 +65,22 @@ def test_rushed_negatives_and_tempo_off_are_flagged_against_the_prescription():
     assert all("tempo_off" in f for f in reps["flags"])
     result = analyze_recording(recording, tempo="1-1-1-X")
     assert not any("rushed_negative" in f for f in result.reps["flags"])
+
+
+def test_a_rep_cut_by_the_start_of_the_recording_is_counted_with_empty_phases():
+    recording, truth = bench_set(n_reps=4)
+    # start the recording half-way down the first eccentric (3 s rest + 1.5 s)
+    cut = recording.slice_time(4.5, recording.time_s[-1] + 1)
+    reps = analyze_recording(cut, tempo="3-1-1-0").reps
+    assert len(reps) == 4
+    first = reps.iloc[0]
+    assert np.isnan(first["eccentric_s"]) and np.isnan(first["bottom_pause_s"])
+    assert first["concentric_s"] == pytest.approx(1.0, abs=0.15)
+    assert np.isfinite(reps["eccentric_s"].iloc[1:]).all()
+
+
+def test_a_lone_stroke_after_a_rest_is_not_a_rep():
+    recording, _ = bench_set(n_reps=3)
+    # the recording starts at rest: nothing may be invented before the first full rep
+    reps = analyze_recording(recording).reps
+    assert len(reps) == 3 and np.isfinite(reps["eccentric_s"]).all()

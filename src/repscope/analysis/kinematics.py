@@ -289,11 +289,23 @@ def validate_anchors(
         right = accepted[k] if k < len(accepted) else None
         i = left[1] - 1 if left else (min_len - 1 if a == 0 and b - a > 2 * min_len else None)
         j = right[0] if right else (n - min_len if b == n and b - a > 2 * min_len else None)
-        if i is None or j is None or j <= i or (left is None and right is None):
+        t = np.arange(a, b)
+        if (left is None) != (right is None) and (i is None or j is None):
+            # One accepted neighbour only (the recording starts or ends in motion): the
+            # neighbour is a rest, so its mean acceleration is the bias; integrate the
+            # bias-corrected acceleration from it to the candidate.
+            ref = left if left is not None else right
+            assert ref is not None
+            bias = float(np.mean(acc_mps2[ref[0] : ref[1]]))
+            edge_i = ref[1] - 1 if left is not None else ref[0]
+            drift = cum[t] - cum[edge_i] - (t - edge_i) * dt * bias
+            if (b - a >= trusted) or np.abs(drift).max() <= accept_speed_mps:
+                bisect.insort(accepted, (a, b))
+            continue
+        if i is None or j is None or j <= i:
             if b - a >= trusted:
                 bisect.insort(accepted, (a, b))
             continue
-        t = np.arange(a, b)
         speed = np.abs(cum[t] - cum[i] - (t - i) / (j - i) * (cum[j] - cum[i]))
         if speed.max() <= accept_speed_mps:
             bisect.insort(accepted, (a, b))

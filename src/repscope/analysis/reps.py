@@ -45,7 +45,7 @@ class RepSettings:
     max_travel_ratio: float = 2.2
     set_gap_s: float = 15.0
     truncated_travel_fraction: float = 0.6
-    truncated_edge_s: float = 1.0
+    truncated_edge_s: float = 3.0
 
 
 @dataclass
@@ -113,7 +113,9 @@ def pair_strokes(
     """Pair consecutive strokes into reps following the profile (see module docs).
 
     ``open_start_s`` / ``open_end_s``: when the analysed stretch does not begin (end) at
-    rest, its start (end) time; a lone stroke there that would complete (begin) a rep, and
+    rest, its start (end) time. The first (last) stroke of such a stretch, if it would
+    complete (begin) a rep, starts (ends) within ``truncated_edge_s`` of the edge (room
+    for the cut rep's pause) or is separated from it only by a remnant stroke there, and
     travels at least ``truncated_travel_fraction`` of the median travel of the paired
     reps, is counted as a rep cut by the recording (see :class:`Rep`).
     """
@@ -144,22 +146,21 @@ def pair_strokes(
     head = used[0] - 1
     if open_start_s is not None and head >= 0:
         s = strokes[head]
-        if (
-            s.direction == -first_dir
-            and abs(s.displacement_m) >= need
-            and s.start_s - open_start_s <= edge
-        ):
+        # it starts the recording, or only the cut-off remnant of its partner precedes it
+        at_edge = (head == 0 and s.start_s - open_start_s <= edge) or (
+            head == 1 and strokes[0].start_s - open_start_s <= edge
+        )
+        if s.direction == -first_dir and abs(s.displacement_m) >= need and at_edge:
             cut_ecc: Stroke | None = None if ecc_first else s
             cut_con: Stroke | None = s if ecc_first else None
             reps.insert(0, Rep(eccentric=cut_ecc, concentric=cut_con, eccentric_first=ecc_first))
     tail = used[-1] + 2
     if open_end_s is not None and tail < len(strokes):
         s = strokes[tail]
-        if (
-            s.direction == first_dir
-            and abs(s.displacement_m) >= need
-            and open_end_s - s.end_s <= edge
-        ):
+        at_edge = (tail == len(strokes) - 1 and open_end_s - s.end_s <= edge) or (
+            tail == len(strokes) - 2 and open_end_s - strokes[-1].end_s <= edge
+        )
+        if s.direction == first_dir and abs(s.displacement_m) >= need and at_edge:
             cut_ecc = s if ecc_first else None
             cut_con = None if ecc_first else s
             reps.append(Rep(eccentric=cut_ecc, concentric=cut_con, eccentric_first=ecc_first))
