@@ -68,7 +68,7 @@ def test_rushed_negatives_and_tempo_off_are_flagged_against_the_prescription():
 
 
 def test_a_rep_cut_by_the_start_of_the_recording_is_counted_with_empty_phases():
-    recording, truth = bench_set(n_reps=4)
+    recording, _ = bench_set(n_reps=4)
     # start the recording half-way down the first eccentric (3 s rest + 1.5 s)
     cut = recording.slice_time(4.5, recording.time_s[-1] + 1)
     reps = analyze_recording(cut, tempo="3-1-1-0").reps
