@@ -558,7 +558,7 @@ def analyze_recording(
         "algorithms": {
             "orientation": sorted(algorithms) or [default_estimator(uniform.has_gyro).name],
             "velocity": "two-pass ZUPT with linear drift removal",
-            "strokes": "velocity sign runs with power-law onset extrapolation",
+            "strokes": "velocity sign runs; boundaries from a bell-shaped speed fit",
             "reps": f"stroke pairing ({profile.first_phase} first)"
             + (" cross-checked by periodicity" if placement == "wrist" else ""),
         },
