@@ -128,3 +128,24 @@ def test_prescribed_tempo_lines_stop_at_an_x_phase(sample):
         if float(part) > 0:
             want[f"prescribed-{phase}"] = total
     assert lines == pytest.approx(want)
+
+
+def test_target_band_is_the_tempo_off_tolerance_around_the_prescribed_time(sample):
+    _, result = sample
+    parts = result.provenance["tempo"].split("-")
+    total = 0.0
+    for part in parts:
+        if part == "X":
+            break
+        total += float(part)
+    fig = plot_set(result, 1)
+    bands = [p for ax in fig.axes for p in ax.patches if p.get_gid() == "prescribed-band"]
+    assert len(bands) == 1
+    y0, y1 = bands[0].get_extents().y0, bands[0].get_extents().y1  # display units
+    ax = next(ax for ax in fig.axes if bands[0] in ax.patches)
+    inv = ax.transData.inverted()
+    lo = inv.transform((0, y0))[1]
+    hi = inv.transform((0, y1))[1]
+    tol = max(0.5, 0.25 * total)
+    assert lo == pytest.approx(total - tol, abs=0.02)
+    assert hi == pytest.approx(total + tol, abs=0.02)

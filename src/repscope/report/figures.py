@@ -18,7 +18,8 @@ Set page (A4 portrait), top to bottom
    the gap and the pause after the rep follows ``end_s``. Rep numbers run along the top
    and each flagged rep carries its flags' short codes (key in the panel's title).
 3. Tempo bars: each rep's phase durations stacked in E-B-C-T order, against the
-   prescribed tempo (dashed lines at the end of each prescribed phase; an ``X`` phase
+   prescribed tempo (dashed lines at the end of each prescribed phase and a grey target
+   band of max(0.5 s, 25%) around the last one, the ``tempo_off`` tolerance; an ``X`` phase
    has no duration, so no line from it on).
 4. Mean concentric velocity per rep with the velocity loss (percent below the set's best
    rep) on a second axis.
@@ -438,6 +439,15 @@ def _draw_tempo(reps: pd.DataFrame, tempo: Tempo | None, ax: Axes) -> None:
                     gid=f"prescribed-{phase}",
                 )  # fmt: skip
         note = f"dashed: prescribed {tempo.code()}, end of each phase"
+        if total > 0:
+            # the band a rep's cumulative time may lie in without being tempo_off (the
+            # flag rule's default tolerance: max(0.5 s, 25 %) of the target)
+            tol = max(0.5, 0.25 * total)
+            ax.axhspan(
+                total - tol, total + tol, color="#999999", alpha=0.15, lw=0,
+                gid="prescribed-band",
+            )  # fmt: skip
+            note += f"; grey band: +-{tol:.1f} s"
         if None in tempo.as_tuple():
             note += " (X: no target)"
         ax.set_title(note, loc="right", fontsize=6.5)
