@@ -14,34 +14,14 @@ from rich.table import Table
 
 from repscope.analysis import SessionAnalysis, analyze_recording
 from repscope.analysis.profiles import PROFILES
+from repscope.analysis.tables import REP_COLUMNS
 from repscope.cli.report import check_report_path
 from repscope.errors import InputError
 from repscope.io import ensure_analysable, read_recording
 from repscope.tempo import parse_tempo
 
-REPS_OUT_COLUMNS = (
-    "set",
-    "rep",
-    "start_s",
-    "end_s",
-    "eccentric_s",
-    "bottom_pause_s",
-    "concentric_s",
-    "top_pause_s",
-    "rom_m",
-    "mean_concentric_velocity_mps",
-    "peak_concentric_velocity_mps",
-    "time_under_tension_s",
-    "peak_turnaround_acc_mps2",
-    "eccentric_arrival_ratio",
-    "ldlj",
-    "sparc",
-    "velocity_loss",
-    "horizontal_excursion_m",
-    "rotation_deg",
-    "flags",
-    "flag_reasons",
-)
+#: Columns of ``--reps-out``: the documented rep table (repscope.analysis.tables).
+REPS_OUT_COLUMNS = REP_COLUMNS
 
 
 def _fmt(value: Any, digits: int = 1) -> str:
