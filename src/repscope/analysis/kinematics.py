@@ -190,6 +190,25 @@ def integrate_between_anchors(
     return velocity
 
 
+def _bridged_speed(cum: np.ndarray, span: tuple[int, int], i: int, j: int) -> np.ndarray:
+    """|velocity| over ``span`` integrated from anchor edge ``i`` to anchor edge ``j``.
+
+    With ``cum`` the cumulative integral of acceleration, the drift-corrected velocity is
+    ``V(t) - V(i) - (t - i) / (j - i) * (V(j) - V(i))``: each check costs only the span's
+    own length.
+    """
+    t = np.arange(*span)
+    return np.abs(cum[t] - cum[i] - (t - i) / (j - i) * (cum[j] - cum[i]))
+
+
+def _edge_run(speed: np.ndarray, level: float, *, at_start: bool) -> tuple[int, int] | None:
+    """Return the first (``at_start``) or last run with ``speed <= level``, or None."""
+    quiet = runs(speed <= level)
+    if not quiet:
+        return None
+    return quiet[0] if at_start else quiet[-1]
+
+
 def _neighbour_elimination(
     cum: np.ndarray,
     anchors: list[tuple[int, int]],
@@ -209,13 +228,11 @@ def _neighbour_elimination(
     recording's only long rests are far away.
     """
     while len(anchors) > 2:
-        scores = [0.0]
-        for k in range(1, len(anchors) - 1):
-            i, j = anchors[k - 1][1] - 1, anchors[k + 1][0]
-            t = np.arange(*anchors[k])
-            v = cum[t] - cum[i] - (t - i) / (j - i) * (cum[j] - cum[i])
-            scores.append(float(np.max(np.abs(v))))
-        scores.append(0.0)
+        speeds = [
+            _bridged_speed(cum, anchors[k], anchors[k - 1][1] - 1, anchors[k + 1][0])
+            for k in range(1, len(anchors) - 1)
+        ]
+        scores = [0.0, *(float(v.max()) for v in speeds), 0.0]
         worst = [
             k
             for k in range(1, len(anchors) - 1)
@@ -226,9 +243,7 @@ def _neighbour_elimination(
         if not worst:
             break
         for k in reversed(worst):
-            i, j = anchors[k - 1][1] - 1, anchors[k + 1][0]
-            t = np.arange(*anchors[k])
-            v = np.abs(cum[t] - cum[i] - (t - i) / (j - i) * (cum[j] - cum[i]))
+            v = speeds[k - 1]
             core = _quiet_core(v, core_fraction * accept_speed_mps, core_len)
             if core is None:
                 del anchors[k]
@@ -259,20 +274,22 @@ def validate_anchors(
 ) -> list[tuple[int, int]]:
     """Keep the still candidates the integral agrees with (step 2 of the module docs).
 
-    A first pass (:func:`_neighbour_elimination`) drops candidates their immediate
-    neighbours contradict. The survivors are then considered from the longest to the
-    shortest (a long rest is more
-    trustworthy than a 0.1 s lull), each against the nearest already accepted anchors on
-    either side: with ``V`` the cumulative integral of acceleration, the drift-corrected
-    velocity between anchors ending at ``i`` and starting at ``j`` is
-    ``V(t) - V(i) - (t - i) / (j - i) * (V(j) - V(i))``. A candidate whose velocity
-    exceeds ``accept_speed_mps`` somewhere is cut down to its longest stretch below it, or
-    dropped if that is shorter than ``min_len`` samples. Checking against accepted anchors
-    only means two false candidates inside one constant-speed stretch cannot vouch for each
-    other. A candidate with an accepted anchor on one side only is accepted when it is at
-    least ``trusted_len`` samples long (a real rest; recordings begin and end at rest);
-    a candidate touching the recording's start (end) is checked against its own first
-    (last) ``min_len`` samples when the other side has an anchor.
+    1. :func:`_neighbour_elimination` drops (or cuts down to a still core) the candidates
+       their immediate neighbours contradict.
+    2. The survivors are considered from the longest to the shortest (a long rest is more
+       trustworthy than a 0.1 s lull), each against the nearest already accepted anchors
+       on either side (:func:`_bridged_speed`). Checking against accepted anchors only
+       means two false candidates inside one constant-speed stretch cannot vouch for each
+       other. A contradicted candidate (faster than ``accept_speed_mps`` somewhere) keeps
+       only a core slower than ``edge_fraction * accept_speed_mps`` lasting ``core_s``;
+       one touching the recording's start (end) keeps the slow run that touches that
+       edge.
+    3. A candidate with an accepted anchor on one side only (the recording starts or ends
+       in motion) is checked by integrating from that anchor with its mean acceleration,
+       the bias, removed, or accepted outright when at least ``trusted_len`` samples long.
+    4. The rests accepted first had no neighbour to be checked against; once they have,
+       those touching the recording's edges are cut back to where a slow movement's tail
+       ends.
     """
     dt = 1.0 / check_sampling_rate(sampling_rate_hz)
     n = acc_mps2.shape[0]
@@ -306,7 +323,7 @@ def validate_anchors(
             if b - a >= trusted:
                 bisect.insort(accepted, (a, b))
             continue
-        speed = np.abs(cum[t] - cum[i] - (t - i) / (j - i) * (cum[j] - cum[i]))
+        speed = _bridged_speed(cum, (a, b), i, j)
         if speed.max() <= accept_speed_mps:
             bisect.insort(accepted, (a, b))
             continue
@@ -317,10 +334,11 @@ def validate_anchors(
                 bisect.insort(accepted, (a + core[0], a + core[1]))
             continue
         # a rest at the recording's edge with a slow movement's tail in it: keep the rest
-        quiet = runs(speed <= edge_fraction * accept_speed_mps)
-        lo, hi = quiet[0] if a == 0 and quiet else (quiet[-1] if quiet else (0, 0))
-        if hi - lo >= min_len and (lo == 0 if a == 0 else a + hi == b):
-            bisect.insort(accepted, (a + lo, a + hi))
+        run = _edge_run(speed, edge_fraction * accept_speed_mps, at_start=a == 0)
+        if run is not None and run[1] - run[0] >= min_len:
+            lo, hi = run
+            if lo == 0 if a == 0 else a + hi == b:
+                bisect.insort(accepted, (a + lo, a + hi))
     # The rests accepted first had no neighbour to be checked against: now they have.
     if len(accepted) >= 2:
         for k in (0, len(accepted) - 1):
@@ -331,12 +349,10 @@ def validate_anchors(
                 i, j = accepted[k - 1][1] - 1, n - min_len
             else:
                 continue
-            t = np.arange(a, b)
-            speed = np.abs(cum[t] - cum[i] - (t - i) / (j - i) * (cum[j] - cum[i]))
-            quiet = runs(speed <= edge_fraction * accept_speed_mps)
-            edge_run = quiet[0] if k == 0 else quiet[-1]
-            if quiet and edge_run[1] - edge_run[0] >= min_len:
-                accepted[k] = (a + edge_run[0], a + edge_run[1])
+            speed = _bridged_speed(cum, (a, b), i, j)
+            run = _edge_run(speed, edge_fraction * accept_speed_mps, at_start=k == 0)
+            if run is not None and run[1] - run[0] >= min_len:
+                accepted[k] = (a + run[0], a + run[1])
     return accepted
 
 
