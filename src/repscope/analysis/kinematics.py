@@ -380,7 +380,6 @@ class VerticalKinematics:
     position_m: np.ndarray
     still: np.ndarray
     anchors: list[tuple[int, int]]
-    long_rests: list[tuple[int, int]]
     acc_threshold_mps2: float
 
 
@@ -417,7 +416,6 @@ def vertical_kinematics(
         min_len=min_len,
         trusted_len=round(settings.long_rest_s * rate),
     )
-    long_rests = [(a, b) for a, b in anchors if (b - a) / rate >= settings.long_rest_s]
     margin = round(settings.erode_s * rate)
     n = len(vertical_acc_mps2)
     anchors = [erode_anchor(r, margin=margin, min_len=min_len, n=n) for r in anchors]
@@ -439,7 +437,6 @@ def vertical_kinematics(
         position_m=position,
         still=accepted,
         anchors=anchors,
-        long_rests=long_rests,
         acc_threshold_mps2=threshold,
     )
 
@@ -474,6 +471,5 @@ def highpass_unanchored(
         position_m=position,
         still=kin.still,
         anchors=kin.anchors,
-        long_rests=kin.long_rests,
         acc_threshold_mps2=kin.acc_threshold_mps2,
     )

@@ -8,7 +8,8 @@ Stages (each its own module)
 2. Orientation and gravity (:mod:`.orientation`): vertical acceleration in m/s^2.
 3. Velocity and position with drift removed (:mod:`.kinematics`).
 4. Strokes (:mod:`.strokes`), then reps and sets (:mod:`.reps`). For wrist placement the
-   rep count is cross-checked with the periodicity counter (:mod:`.wrist`).
+   velocity of long stretches without a still interval is high-passed first
+   (:func:`.kinematics.highpass_unanchored`).
 5. Metrics per rep and per set (this module, columns in :mod:`.tables`), smoothness
    (:mod:`.smoothness`).
 6. Flags and verdicts (:mod:`.flags`).
@@ -27,7 +28,6 @@ import numpy as np
 import pandas as pd
 
 from repscope import __version__
-from repscope.analysis import wrist as wrist_counter
 from repscope.analysis.flags import FLAGS, flag_set, set_verdict
 from repscope.analysis.kinematics import (
     StillnessSettings,
@@ -244,10 +244,6 @@ def _analyse_segment(
         open_start_s=0.0 if open_start else None,
         open_end_s=(n - 1) / rate if open_end else None,
     )
-    if placement == "wrist":
-        reps = wrist_counter.reconcile(
-            reps, strokes, orient.acc_world_mps2, profile, sampling_rate_hz=rate
-        )
     acc_h = orient.acc_world_mps2[:, :2] if gyr is not None else None
     gyr_speed = None if gyr is None else np.linalg.norm(gyr, axis=1)
     offset = float(recording.time_s[a])
@@ -559,8 +555,7 @@ def analyze_recording(
             "orientation": sorted(algorithms) or [default_estimator(uniform.has_gyro).name],
             "velocity": "two-pass ZUPT with linear drift removal",
             "strokes": "velocity sign runs; boundaries from a bell-shaped speed fit",
-            "reps": f"stroke pairing ({profile.first_phase} first)"
-            + (" cross-checked by periodicity" if placement == "wrist" else ""),
+            "reps": f"stroke pairing ({profile.first_phase} first)",
         },
         "parameters": {
             **config.to_dict(),

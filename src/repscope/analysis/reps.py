@@ -192,10 +192,3 @@ def group_sets(reps: list[Rep], *, settings: RepSettings | None = None) -> list[
                 rep.top_pause_s = gap(rep.concentric, rep.eccentric)
                 rep.bottom_pause_s = gap(rep.eccentric, nxt.concentric) if nxt else nan
     return sets
-
-
-def rep_phase_durations(rep: Rep) -> np.ndarray:
-    """Phase durations in coaching order: eccentric, bottom pause, concentric, top pause."""
-    ecc = rep.eccentric.duration_s if rep.eccentric else float("nan")
-    con = rep.concentric.duration_s if rep.concentric else float("nan")
-    return np.array([ecc, rep.bottom_pause_s, con, rep.top_pause_s])

@@ -20,8 +20,9 @@ approach of wrist-IMU exercise work (Morris et al. 2014, RecoFit, doi:10.1145/25
    robust amplitude (5th-95th percentile range), on both polarities; the polarity whose
    peak intervals are the more regular (lower coefficient of variation) wins.
 
-The count is the number of peaks. :func:`reconcile` uses it to check the stroke-based reps
-of the pipeline for wrist recordings.
+The count is the number of peaks. The pipeline does not use it: on the real MetaMotion
+wrist recordings it counts worse than the stroke-based reps (see ``docs/accuracy.md``),
+and it is kept as the reference counter the accuracy benchmark reports beside them.
 """
 
 from __future__ import annotations
@@ -32,9 +33,6 @@ import numpy as np
 from scipy import signal
 
 from repscope.analysis.kinematics import runs
-from repscope.analysis.profiles import ExerciseProfile
-from repscope.analysis.reps import Rep
-from repscope.analysis.strokes import Stroke
 from repscope.recording import check_sampling_rate
 
 
@@ -166,19 +164,3 @@ def periodicity_count(
             chosen, chosen_cv = peaks, cv
     assert chosen is not None
     return WristCount(int(chosen.size), float(period), chosen + a, axis, (a, b), x)
-
-
-def reconcile(
-    reps: list[Rep],
-    strokes: list[Stroke],
-    acc_world_mps2: np.ndarray,
-    profile: ExerciseProfile,
-    *,
-    sampling_rate_hz: float,
-) -> list[Rep]:
-    """Return the stroke-based reps of a wrist recording.
-
-    The periodicity count (:func:`periodicity_count`) is reported beside them by the
-    pipeline; reps keep the stroke boundaries because they carry the tempo phases.
-    """
-    return reps
