@@ -176,14 +176,22 @@ class _SegmentResult:
     orientation_parameters: dict[str, Any]
 
 
+def _closed_integral(x: np.ndarray, dt: float) -> np.ndarray:
+    """Trapezoidal running integral of ``x`` (N, k), ramped back to zero at the end.
+
+    The linear ramp is the zero-velocity (or return-to-attitude) correction over a rep:
+    whatever constant bias the signal has, the integral starts and ends at zero.
+    """
+    out = np.vstack([np.zeros((1, x.shape[1])), np.cumsum((x[1:] + x[:-1]) * 0.5 * dt, axis=0)])
+    return out - np.linspace(0.0, 1.0, out.shape[0])[:, None] * out[-1]
+
+
 def _excursion(acc_h: np.ndarray | None, a: int, b: int, rate: float) -> float:
     """Largest horizontal distance from the start over [a, b), drift-corrected (ZUPT ends)."""
     if acc_h is None or b - a < 3:
         return math.nan
-    seg = acc_h[a:b]
     dt = 1.0 / rate
-    vel = np.vstack([np.zeros((1, 2)), np.cumsum((seg[1:] + seg[:-1]) * 0.5 * dt, axis=0)])
-    vel -= np.linspace(0.0, 1.0, vel.shape[0])[:, None] * vel[-1]
+    vel = _closed_integral(acc_h[a:b], dt)
     pos = np.vstack([np.zeros((1, 2)), np.cumsum((vel[1:] + vel[:-1]) * 0.5 * dt, axis=0)])
     return float(np.max(np.linalg.norm(pos, axis=1)))
 
@@ -198,10 +206,7 @@ def _rotation_deg(gyr_dps: np.ndarray | None, a: int, b: int, rate: float) -> fl
     """
     if gyr_dps is None or b - a < 3:
         return math.nan
-    seg = gyr_dps[a:b]
-    dt = 1.0 / rate
-    angle = np.vstack([np.zeros((1, 3)), np.cumsum((seg[1:] + seg[:-1]) * 0.5 * dt, axis=0)])
-    angle -= np.linspace(0.0, 1.0, angle.shape[0])[:, None] * angle[-1]
+    angle = _closed_integral(gyr_dps[a:b], 1.0 / rate)
     return float(np.max(np.linalg.norm(angle, axis=1)))
 
 
