@@ -37,6 +37,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import signal
+from scipy.integrate import cumulative_trapezoid
 
 from repscope.recording import check_sampling_rate
 
@@ -166,25 +167,25 @@ def integrate_between_anchors(
     n = acc_mps2.shape[0]
     velocity = np.zeros(n)
     if not anchors:
-        velocity[1:] = np.cumsum((acc_mps2[1:] + acc_mps2[:-1]) * 0.5 * dt)
+        velocity = cumulative_trapezoid(acc_mps2, dx=dt, initial=0.0)
         return velocity
     for (_, end_a), (start_b, _) in itertools.pairwise(anchors):
         i0, i1 = end_a - 1, start_b
         if i1 - i0 < 1:
             continue
         seg = acc_mps2[i0 : i1 + 1]
-        v = np.concatenate([[0.0], np.cumsum((seg[1:] + seg[:-1]) * 0.5 * dt)])
+        v = cumulative_trapezoid(seg, dx=dt, initial=0.0)
         v -= np.linspace(0.0, v[-1], v.size)
         velocity[i0 : i1 + 1] = v
     first_start = anchors[0][0]
     if first_start > 0:
         seg = acc_mps2[: first_start + 1][::-1]
-        v = np.concatenate([[0.0], -np.cumsum((seg[1:] + seg[:-1]) * 0.5 * dt)])
+        v = -cumulative_trapezoid(seg, dx=dt, initial=0.0)
         velocity[: first_start + 1] = v[::-1]
     last_end = anchors[-1][1] - 1
     if last_end < n - 1:
         seg = acc_mps2[last_end:]
-        velocity[last_end:] = np.concatenate([[0.0], np.cumsum((seg[1:] + seg[:-1]) * 0.5 * dt)])
+        velocity[last_end:] = cumulative_trapezoid(seg, dx=dt, initial=0.0)
     for a, b in anchors:
         velocity[a:b] = 0.0
     return velocity
@@ -294,7 +295,7 @@ def validate_anchors(
     dt = 1.0 / check_sampling_rate(sampling_rate_hz)
     n = acc_mps2.shape[0]
     trusted = trusted_len if trusted_len is not None else 10 * min_len
-    cum = np.concatenate([[0.0], np.cumsum((acc_mps2[1:] + acc_mps2[:-1]) * 0.5 * dt)])
+    cum = cumulative_trapezoid(acc_mps2, dx=dt, initial=0.0)
     core_len = max(min_len, round(core_s / dt))
     candidates = _neighbour_elimination(
         cum, list(candidates), accept_speed_mps, core_fraction=edge_fraction, core_len=core_len
@@ -428,7 +429,7 @@ def vertical_kinematics(
     if bounded[-1][1] < n:
         bounded.append((n - 1, n))
     velocity = integrate_between_anchors(vertical_acc_mps2, bounded, sampling_rate_hz=rate)
-    position = np.concatenate([[0.0], np.cumsum((velocity[1:] + velocity[:-1]) * 0.5 / rate)])
+    position = cumulative_trapezoid(velocity, dx=1.0 / rate, initial=0.0)
     accepted = np.zeros_like(still)
     for a, b in anchors:
         accepted[a:b] = True
@@ -465,7 +466,7 @@ def highpass_unanchored(
         if (hi - lo) / rate >= min_stretch_s:
             padlen = min(hi - lo - 1, int(rate / cutoff_hz))
             velocity[lo:hi] = signal.sosfiltfilt(sos, velocity[lo:hi], padlen=padlen)
-    position = np.concatenate([[0.0], np.cumsum((velocity[1:] + velocity[:-1]) * 0.5 / rate)])
+    position = cumulative_trapezoid(velocity, dx=1.0 / rate, initial=0.0)
     return VerticalKinematics(
         velocity_mps=velocity,
         position_m=position,

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.integrate import cumulative_trapezoid
 
 from repscope import __version__
 from repscope.analysis.flags import FLAGS, flag_set, set_verdict
@@ -182,7 +183,7 @@ def _closed_integral(x: np.ndarray, dt: float) -> np.ndarray:
     The linear ramp is the zero-velocity (or return-to-attitude) correction over a rep:
     whatever constant bias the signal has, the integral starts and ends at zero.
     """
-    out = np.vstack([np.zeros((1, x.shape[1])), np.cumsum((x[1:] + x[:-1]) * 0.5 * dt, axis=0)])
+    out = cumulative_trapezoid(x, dx=dt, axis=0, initial=0.0)
     return out - np.linspace(0.0, 1.0, out.shape[0])[:, None] * out[-1]
 
 
@@ -192,7 +193,7 @@ def _excursion(acc_h: np.ndarray | None, a: int, b: int, rate: float) -> float:
         return math.nan
     dt = 1.0 / rate
     vel = _closed_integral(acc_h[a:b], dt)
-    pos = np.vstack([np.zeros((1, 2)), np.cumsum((vel[1:] + vel[:-1]) * 0.5 * dt, axis=0)])
+    pos = cumulative_trapezoid(vel, dx=dt, axis=0, initial=0.0)
     return float(np.max(np.linalg.norm(pos, axis=1)))
 
 

@@ -39,6 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import optimize
+from scipy.integrate import cumulative_trapezoid
 
 from repscope.analysis.kinematics import runs
 from repscope.recording import check_sampling_rate
@@ -272,7 +273,7 @@ def find_strokes(
     segments.sort()
     long_gap = round(settings.sticking_gap_s * rate)
     segments = _merge(segments, gap, long_gap, still)
-    position = np.concatenate([[0.0], np.cumsum((v[1:] + v[:-1]) * 0.5 * dt)])
+    position = cumulative_trapezoid(v, dx=dt, initial=0.0)
 
     def travel(a: int, b: int) -> float:
         return float(position[min(b, n - 1)] - position[a])
@@ -304,6 +305,8 @@ def find_strokes(
         else:
             start = _boundary(speed, acceleration_mps2, peak, max(lo - 1, 0), -1, settings, rate)
             end = _boundary(speed, acceleration_mps2, peak, min(hi + 1, n - 1), +1, settings, rate)
+        # the fit may place a boundary up to a sample beyond the data: keep it on the data
+        start, end = max(start, 0.0), min(end, n - 1.0)
         i0, i1 = int(np.floor(start)), int(np.ceil(end))
         strokes.append(
             Stroke(
