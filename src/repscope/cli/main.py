@@ -69,6 +69,9 @@ def _register() -> None:
     from repscope.cli.simulate import simulate
 
     cli.add_command(simulate)
+    from repscope.cli.batch import batch
+
+    cli.add_command(batch)
 
 
 _register()

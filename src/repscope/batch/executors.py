@@ -1,0 +1,178 @@
+"""Where the files of a batch are analysed: in the driver, in local processes, or on Dask.
+
+All three give the same interface, a small seam the driver's windowed loop drives:
+``submit(job) -> future``, ``wait_any(futures) -> done futures``, ``slots`` (how many
+files run at once) and ``close()``. Futures answer ``result()``.
+
+Local processes use :class:`concurrent.futures.ProcessPoolExecutor` rather than Dask's
+local scheduler: the default path then needs nothing beyond the standard library (Dask is
+an optional extra), a worker process costs one fork, and the same submit-and-wait loop
+drives both backends. The pool starts its workers with the ``forkserver`` method (where
+the platform has it, else ``spawn``): forking the driver directly could copy a lock held
+by one of its threads (the progress bar redraws from a thread) and hang the child.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing
+import os
+import uuid
+from typing import Any, Protocol
+
+from repscope.batch.worker import FileJob, FileResult, analyse_file
+from repscope.errors import InputError
+
+DASK_HINT = 'Install it with: pip install "repscope[dask]"'
+
+
+def default_workers() -> int:
+    """Return the number of CPUs this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class Executor(Protocol):
+    """What the batch driver needs from a backend."""
+
+    slots: int
+    name: str
+
+    def submit(self, job: FileJob) -> Any:
+        """Start one file; return a future."""
+
+    def wait_any(self, futures: set[Any]) -> set[Any]:
+        """Block until at least one future is done; return the done ones."""
+
+    def close(self) -> None:
+        """Release workers and connections."""
+
+
+class SerialExecutor:
+    """Analyse each file in the driver process, at submission (``workers=1``)."""
+
+    name = "in-process"
+
+    def __init__(self) -> None:
+        self.slots = 1
+
+    def submit(self, job: FileJob) -> cf.Future[FileResult]:
+        """Start one file; return its future."""
+        future: cf.Future[FileResult] = cf.Future()
+        future.set_result(analyse_file(job))
+        return future
+
+    def wait_any(self, futures: set[Any]) -> set[Any]:
+        """Block until a future is done; return the done ones."""
+        return set(futures)
+
+    def close(self) -> None:
+        """Release the workers."""
+        return None
+
+
+class LocalExecutor:
+    """A pool of ``workers`` local processes."""
+
+    def __init__(self, workers: int) -> None:
+        methods = multiprocessing.get_all_start_methods()
+        method = "forkserver" if "forkserver" in methods else "spawn"
+        context = multiprocessing.get_context(method)
+        if method == "forkserver":
+            context.set_forkserver_preload(["repscope.batch.worker"])
+        self.pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        self.slots = workers
+        self.name = f"{workers} local processes"
+
+    def submit(self, job: FileJob) -> cf.Future[FileResult]:
+        """Start one file; return its future."""
+        return self.pool.submit(analyse_file, job)
+
+    def wait_any(self, futures: set[Any]) -> set[Any]:
+        """Block until a future is done; return the done ones."""
+        done, _ = cf.wait(futures, return_when=cf.FIRST_COMPLETED)
+        return set(done)
+
+    def close(self) -> None:
+        """Release the workers."""
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def import_distributed() -> Any:
+    """Import :mod:`distributed`, or raise :class:`InputError` saying how to install it."""
+    try:
+        import distributed
+    except ImportError:
+        raise InputError(
+            "running on a Dask cluster needs dask.distributed, which is not installed",
+            where="--scheduler",
+            hint=DASK_HINT,
+        ) from None
+    return distributed
+
+
+class DaskExecutor:
+    """Files run as tasks on a Dask distributed cluster.
+
+    Parameters
+    ----------
+    scheduler
+        The scheduler's address (``tcp://host:8786``) or a connected
+        :class:`distributed.Client` (left open at :meth:`close`).
+    workers
+        Files in flight at once is twice this; default: the cluster's worker threads.
+
+    Notes
+    -----
+    Workers open the files by absolute path, so they must see the same file system as
+    the driver (one machine, or a shared mount) and have repscope installed.
+    """
+
+    def __init__(self, scheduler: Any, workers: int | None = None) -> None:
+        distributed = import_distributed()
+        self._wait = distributed.wait
+        if isinstance(scheduler, str):
+            try:
+                self.client = distributed.Client(scheduler, timeout="15s", set_as_default=False)
+            except (OSError, TimeoutError, ValueError) as exc:
+                raise InputError(
+                    f"cannot connect to the Dask scheduler at {scheduler} ({exc})",
+                    where="--scheduler",
+                    hint="Check the address (tcp://HOST:PORT) and that `dask scheduler` runs.",
+                ) from None
+            self._owned = True
+            self.name = f"Dask scheduler {scheduler}"
+        else:
+            self.client = scheduler
+            self._owned = False
+            self.name = f"Dask scheduler {getattr(scheduler, 'scheduler', scheduler)}"
+        threads = sum(self.client.nthreads().values())
+        self.slots = workers or max(1, threads)
+
+    def submit(self, job: FileJob) -> Any:
+        """Start one file; return its future."""
+        key = f"repscope-batch-{uuid.uuid4().hex}"
+        return self.client.submit(analyse_file, job, key=key, pure=False)
+
+    def wait_any(self, futures: set[Any]) -> set[Any]:
+        """Block until a future is done; return the done ones."""
+        return set(self._wait(list(futures), return_when="FIRST_COMPLETED").done)
+
+    def close(self) -> None:
+        """Release the workers."""
+        if self._owned:
+            self.client.close()
+
+
+def make_executor(workers: int | None, scheduler: Any) -> Executor:
+    """Return the backend for ``workers`` local processes or a Dask ``scheduler``."""
+    if scheduler is not None:
+        return DaskExecutor(scheduler, workers)
+    count = default_workers() if workers is None else workers
+    if count < 1:
+        raise InputError(f"workers must be at least 1, got {count}", where="--workers")
+    if count == 1:
+        return SerialExecutor()
+    return LocalExecutor(count)

@@ -1,0 +1,167 @@
+"""The work done for one file, in a worker process (or on a Dask worker).
+
+:func:`analyse_file` reads one recording, analyses it and returns only the small result
+tables (session row, sets, reps) as Arrow tables with the schemas of
+:mod:`repscope.batch.schema`. The per-sample traces of the analysis stay in the worker:
+for a one-hour recording they are hundreds of thousands of rows, the rep table a few
+hundred.
+
+It never raises: a file that cannot be analysed comes back as a :class:`FileResult`
+with ``error`` set, so one bad file cannot stop a batch.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+
+from repscope.batch.schema import COLUMNS, ROW_SESSION_COLUMNS, SCHEMAS, SET_SESSION_COLUMNS
+from repscope.errors import InputError
+
+
+@dataclass(frozen=True)
+class FileJob:
+    """What a worker needs to analyse one file.
+
+    Attributes
+    ----------
+    path
+        Absolute path the worker opens (workers may run in another folder).
+    source_path
+        The path as discovered, written to the ``source_path`` column.
+    content_sha256
+        :func:`repscope.analysis.session.file_sha256` of the file, computed by the driver.
+    placement, exercise, tempo
+        Analysis options applied to every file; ``None`` takes them from the metadata.
+    """
+
+    path: str
+    source_path: str
+    content_sha256: str
+    placement: str | None = None
+    exercise: str | None = None
+    tempo: str | None = None
+
+
+@dataclass
+class FileResult:
+    """Result of :func:`analyse_file`.
+
+    Attributes
+    ----------
+    source_path
+        As in the job.
+    session
+        The session row (:data:`repscope.analysis.session.SESSION_COLUMNS`), ``None`` on error.
+    sessions, sets, reps
+        One-row session table and the set and rep tables with the session columns in
+        front, as Arrow tables (schemas in :mod:`repscope.batch.schema`); ``None`` on error.
+    error
+        One-line reason the file could not be analysed, ``None`` when it was.
+    internal
+        True when the reason is an unexpected exception (a repscope bug), not bad input.
+    elapsed_s
+        Time the worker spent on the file.
+    """
+
+    source_path: str
+    session: dict[str, Any] | None = None
+    sessions: pa.Table | None = None
+    sets: pa.Table | None = None
+    reps: pa.Table | None = None
+    error: str | None = None
+    internal: bool = False
+    elapsed_s: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """Whether the file was analysed."""
+        return self.error is None
+
+
+def _to_table(frame: pd.DataFrame, table: str) -> pa.Table:
+    columns = list(COLUMNS[table])
+    arrow = pa.Table.from_pandas(frame[columns], schema=SCHEMAS[table], preserve_index=False)
+    return arrow.replace_schema_metadata(None)
+
+
+def _with_session(
+    frame: pd.DataFrame, session: dict[str, Any], names: tuple[str, ...]
+) -> pd.DataFrame:
+    out = frame.reset_index(drop=True).copy()
+    for i, name in enumerate(names):
+        out.insert(i, name, pd.Series([session[name]] * len(out), dtype=object))
+    return out
+
+
+def result_tables(
+    session: dict[str, Any], sets: pd.DataFrame, reps: pd.DataFrame
+) -> tuple[pa.Table, pa.Table, pa.Table]:
+    """Session, set and rep tables of one analysis, typed, rows sorted by set and rep."""
+    sets = sets.sort_values("set", kind="stable")
+    reps = reps.sort_values(["set", "rep"], kind="stable")
+    session_frame = pd.DataFrame([{name: session[name] for name in COLUMNS["sessions"]}])
+    session_frame = session_frame.astype(object)
+    return (
+        _to_table(session_frame, "sessions"),
+        _to_table(_with_session(sets, session, SET_SESSION_COLUMNS), "sets"),
+        _to_table(_with_session(reps, session, ROW_SESSION_COLUMNS), "reps"),
+    )
+
+
+def _reason(exc: InputError, path: str) -> str:
+    """Return the error's line, without the file name when it names the analysed file."""
+    if exc.path is not None and Path(exc.path) != Path(path):
+        return exc.one_line()
+    return InputError(exc.problem, where=exc.where, hint=exc.hint).one_line()
+
+
+def analyse_file(job: FileJob) -> FileResult:
+    """Read, check and analyse one recording; return its small tables or the reason it failed.
+
+    Steps: :func:`repscope.io.read_recording` (format detected from the content),
+    :func:`repscope.io.ensure_analysable`, :func:`repscope.analysis.analyze_recording`
+    with the job's options, :func:`repscope.analysis.session.session_record`, then
+    :func:`result_tables`. :class:`~repscope.errors.InputError` becomes the one-line
+    reason; any other exception becomes ``internal error (<type>: <message>)``.
+    """
+    from repscope.analysis import analyze_recording
+    from repscope.analysis.session import session_record
+    from repscope.io import ensure_analysable, read_recording
+
+    start = time.perf_counter()
+    try:
+        recording = read_recording(job.path)
+        ensure_analysable(recording, path=job.path)
+        analysis = analyze_recording(
+            recording, placement=job.placement, exercise=job.exercise, tempo=job.tempo
+        )
+        session = session_record(
+            analysis, source_path=job.source_path, content_sha256=job.content_sha256
+        )
+        sessions, sets, reps = result_tables(session, analysis.sets, analysis.reps)
+    except InputError as exc:
+        return FileResult(
+            job.source_path, error=_reason(exc, job.path), elapsed_s=time.perf_counter() - start
+        )
+    except Exception as exc:  # one file's bug must not stop the batch
+        message = " ".join(str(exc).split())[:200]
+        return FileResult(
+            job.source_path,
+            error=f"internal error ({type(exc).__name__}: {message})",
+            internal=True,
+            elapsed_s=time.perf_counter() - start,
+        )
+    return FileResult(
+        job.source_path,
+        session=session,
+        sessions=sessions,
+        sets=sets,
+        reps=reps,
+        elapsed_s=time.perf_counter() - start,
+    )
