@@ -119,7 +119,7 @@ def batch(
         repscope batch sample_data --out results
         repscope batch 'recordings/**/*.csv' --out results --placement bar --workers 4
         repscope batch recordings --out results --scheduler tcp://10.0.0.5:8786
-    """
+    """  # noqa: D301 (click needs the \b marker)
     summary = run_batch(
         paths,
         out_dir=out_dir,
