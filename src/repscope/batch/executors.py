@@ -17,6 +17,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import multiprocessing
 import os
+import socket
 import uuid
 from typing import Any, Protocol
 
@@ -24,6 +25,8 @@ from repscope.batch.worker import FileJob, FileResult, analyse_file
 from repscope.errors import InputError
 
 DASK_HINT = 'Install it with: pip install "repscope[dask]"'
+#: Seconds to wait for a Dask scheduler to answer.
+CONNECT_TIMEOUT_S = 15.0
 
 
 def default_workers() -> int:
@@ -132,10 +135,12 @@ class DaskExecutor:
 
     def __init__(self, scheduler: Any, workers: int | None = None) -> None:
         distributed = import_distributed()
-        self._wait = distributed.wait
         if isinstance(scheduler, str):
+            _check_reachable(scheduler)
             try:
-                self.client = distributed.Client(scheduler, timeout="15s", set_as_default=False)
+                self.client = distributed.Client(
+                    scheduler, timeout=CONNECT_TIMEOUT_S, set_as_default=False
+                )
             except (OSError, TimeoutError, ValueError) as exc:
                 raise InputError(
                     f"cannot connect to the Dask scheduler at {scheduler} ({exc})",
@@ -147,23 +152,62 @@ class DaskExecutor:
         else:
             self.client = scheduler
             self._owned = False
-            self.name = f"Dask scheduler {getattr(scheduler, 'scheduler', scheduler)}"
+            self.name = f"Dask scheduler {getattr(scheduler.scheduler, 'address', '')}"
         threads = sum(self.client.nthreads().values())
         self.slots = workers or max(1, threads)
+        # Yields each submitted future once, when it is done (no default client needed).
+        self._completed = distributed.as_completed(loop=self.client.loop)
 
     def submit(self, job: FileJob) -> Any:
         """Start one file; return its future."""
         key = f"repscope-batch-{uuid.uuid4().hex}"
-        return self.client.submit(analyse_file, job, key=key, pure=False)
+        future = self.client.submit(analyse_file, job, key=key, pure=False)
+        self._completed.add(future)
+        return future
 
     def wait_any(self, futures: set[Any]) -> set[Any]:
         """Block until a future is done; return the done ones."""
-        return set(self._wait(list(futures), return_when="FIRST_COMPLETED").done)
+        first = next(self._completed)
+        return {first, *self._completed.next_batch(block=False)}
 
     def close(self) -> None:
         """Release the workers."""
         if self._owned:
             self.client.close()
+
+
+def _check_reachable(address: str) -> None:
+    """Fail fast, with the usage error, when a ``tcp://`` scheduler does not answer.
+
+    Checked with a plain socket before :class:`distributed.Client` is made: a client
+    that failed to connect keeps trying to close itself until the interpreter exits.
+    """
+    from urllib.parse import urlsplit
+
+    given = address
+    if "://" not in address:
+        address = f"tcp://{address}"  # distributed's default protocol
+    elif not address.startswith(("tcp://", "tls://")):
+        return  # inproc://, ucx://: left to distributed
+    try:
+        parts = urlsplit(address)
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        host, port = None, None
+    if host is None or port is None:
+        raise InputError(
+            f"{given!r} is not a scheduler address",
+            where="--scheduler",
+            hint="Write it as tcp://HOST:PORT, e.g. tcp://10.0.0.5:8786.",
+        )
+    try:
+        socket.create_connection((host, port), timeout=CONNECT_TIMEOUT_S).close()
+    except OSError as exc:
+        raise InputError(
+            f"cannot connect to the Dask scheduler at {given} ({exc.strerror or exc})",
+            where="--scheduler",
+            hint="Check the address and that `dask scheduler` runs there.",
+        ) from None
 
 
 def make_executor(workers: int | None, scheduler: Any) -> Executor:

@@ -104,10 +104,10 @@ class Store:
     out_dir
         Output folder; created if missing.
     part_sessions
-        Sessions per part (memory bound of the driver).
+        Sessions per part (memory bound of the driver); default :data:`PART_SESSIONS`.
     """
 
-    def __init__(self, out_dir: str | Path, *, part_sessions: int = PART_SESSIONS) -> None:
+    def __init__(self, out_dir: str | Path, *, part_sessions: int | None = None) -> None:
         self.out_dir = Path(out_dir)
         if self.out_dir.exists() and not self.out_dir.is_dir():
             raise InputError("is a file, not a folder", path=self.out_dir, where="--out")
@@ -115,7 +115,7 @@ class Store:
             self.out_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise InputError(f"cannot create the folder: {exc.strerror}", path=out_dir) from None
-        self.part_sessions = part_sessions
+        self.part_sessions = PART_SESSIONS if part_sessions is None else part_sessions
         self.previous, self.outputs_written = self._load()
         self.current: dict[str, Entry] = {}
         self._buffer: list[FileResult] = []
