@@ -3,9 +3,11 @@
 Every ``notebooks/*.ipynb`` is picked up automatically (new notebooks need no test edit).
 Notebooks are executed in memory with nbclient (the files are never written), with the
 working directory set to ``notebooks/`` as Jupyter would, a time limit per cell, and an
-explicit kernel whose command is *this* interpreter (``sys.executable``): the stock
-``python3`` kernelspec starts whatever ``python`` is first on PATH, which in CI (a fresh
-``.venv`` that is never activated) is not the interpreter that has repscope installed.
+explicit kernel whose command is *this* interpreter (``sys.executable``). The stock
+``python3`` kernelspec is looked up in the Jupyter data paths, where a user- or system-wide
+``python3`` kernel (``~/.local/share/jupyter/kernels``, a conda install) may point at
+another interpreter without repscope; a private kernelspec rules that out, and the run
+checks which interpreter executed the notebook.
 """
 
 from __future__ import annotations
