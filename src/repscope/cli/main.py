@@ -69,6 +69,12 @@ def _register() -> None:
     from repscope.cli.simulate import simulate
 
     cli.add_command(simulate)
+    from repscope.cli.history import history
+
+    cli.add_command(history)
+    from repscope.cli.trend import trend
+
+    cli.add_command(trend)
     from repscope.cli.batch import batch
 
     cli.add_command(batch)

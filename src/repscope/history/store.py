@@ -281,6 +281,13 @@ class History:
             raise exc.with_path(path) from None
         return self.add_analysis(analysis, source_path=path, content_sha256=file_sha256(path))
 
+    def has(self, session_id: str) -> bool:
+        """Whether the history holds a session with exactly this id."""
+        found = self._conn.execute(
+            "SELECT 1 FROM sessions WHERE session_id = ?", (session_id,)
+        ).fetchone()
+        return found is not None
+
     def remove(self, session_id: str) -> None:
         """Remove a session with its sets and reps; InputError when it is not there."""
         with self._lock:
@@ -335,6 +342,18 @@ class History:
                 hint="Give more of the id.",
             )
         return found[0]
+
+    def session(self, session_id: str) -> dict[str, Any]:
+        """Return one session's row (:data:`SESSION_TABLE_COLUMNS`); InputError if unknown."""
+        frame = self._frame(
+            f"SELECT {_quoted(SESSION_TABLE_COLUMNS)} FROM sessions WHERE session_id = ?",
+            [session_id],
+            "sessions",
+            SESSION_TABLE_COLUMNS,
+        )
+        if frame.empty:
+            raise self._unknown(session_id)
+        return {str(k): v for k, v in frame.iloc[0].items()}
 
     def sessions(
         self,
@@ -450,13 +469,16 @@ class History:
         return pd.DataFrame(data, columns=list(columns))
 
 
-def open_history(path: str | Path | None = None) -> History:
+def open_history(path: str | Path | None = None, *, create: bool = True) -> History:
     """Open (creating or upgrading it if needed) the training history at ``path``.
 
     Parameters
     ----------
     path
         The SQLite file; :func:`default_history_path` when None. Its folder is created.
+    create
+        Create the file when it does not exist (False: raise InputError instead, for
+        commands that only read).
 
     Raises
     ------
@@ -467,6 +489,12 @@ def open_history(path: str | Path | None = None) -> History:
     target = default_history_path() if path is None else Path(path).expanduser()
     if target.is_dir():
         raise InputError("is a folder, not a history file", path=target, hint="Give a file path.")
+    if not create and not target.exists():
+        raise InputError(
+            "there is no training history here yet",
+            path=target,
+            hint="Add sessions with `repscope history add FILE`, or give --db.",
+        )
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(

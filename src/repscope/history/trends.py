@@ -202,7 +202,7 @@ class OneRepMaxEstimate:
     mvt_range_kg: tuple[float, float] | None = field(default=None)
 
     def velocity_at(self, load_kg: float | np.ndarray) -> float | np.ndarray:
-        """Velocity (m/s) on the fitted line at ``load_kg``."""
+        """Return the velocity (m/s) on the fitted line at ``load_kg``."""
         return self.intercept_mps + self.slope_mps_per_kg * load_kg
 
     @property
@@ -265,7 +265,7 @@ def fit_load_velocity(
     if loads.size < MIN_DISTINCT_LOADS:
         shown = ", ".join(f"{v:g}" for v in loads) or "none"
         raise NotEnoughLoadsError(
-            f"no 1RM estimate: a load-velocity profile needs at least {MIN_DISTINCT_LOADS} "
+            f"a load-velocity profile needs at least {MIN_DISTINCT_LOADS} "
             f"different loads with a measured velocity, found {loads.size} ({shown} kg); "
             "through fewer points a line always fits, so neither its shape nor its error "
             "can be checked",
@@ -278,7 +278,7 @@ def fit_load_velocity(
     intercept = y_mean - slope * x_mean
     if slope >= 0:
         raise NotEnoughLoadsError(
-            f"no 1RM estimate: velocity does not fall with load in these sessions (slope "
+            f"velocity does not fall with load in these sessions (slope "
             f"{slope:+.4f} m/s per kg), so the line never reaches the minimum velocity "
             "threshold",
             hint="Check the loads recorded with each session.",
@@ -513,8 +513,9 @@ def compute_trends(
     Raises
     ------
     InputError
-        When there is no session, or the exercise has no default MVT and none is given.
-        Too few loads is not an error: :attr:`TrendResult.refusal` says why.
+        When there is no session, or ``mvt_mps`` is not a positive number. Too few
+        loads, or an exercise without a default MVT, is not an error:
+        :attr:`TrendResult.refusal` says why there is no estimate.
     """
     if sessions.empty:
         who = f" for athlete {athlete!r}" if athlete else ""
@@ -522,21 +523,28 @@ def compute_trends(
             f"the history has no {exercise} sessions{who} in this range",
             hint="`repscope history list` shows what it holds.",
         )
-    threshold = velocity_threshold(exercise, mvt_mps)
+    threshold: VelocityThreshold | None = None
+    refusal: str | None = None
+    try:
+        threshold = velocity_threshold(exercise, mvt_mps)
+    except InputError as exc:
+        if mvt_mps is not None:
+            raise
+        refusal = f"{exc.problem}. {exc.hint}"
     summary = session_summary(sessions, sets, reps)
     chosen = most_common_load(summary) if load_kg is None else float(load_kg)
     at_load = velocity_at_load(summary, chosen) if chosen is not None else summary.iloc[0:0]
     estimate: OneRepMaxEstimate | None = None
-    refusal: str | None = None
-    try:
-        estimate = fit_load_velocity(
-            summary["load_kg"].to_numpy(dtype=float),
-            summary["session_velocity_mps"].to_numpy(dtype=float),
-            threshold=threshold,
-            confidence=confidence,
-        )
-    except NotEnoughLoadsError as exc:
-        refusal = exc.problem
+    if threshold is not None:
+        try:
+            estimate = fit_load_velocity(
+                summary["load_kg"].to_numpy(dtype=float),
+                summary["session_velocity_mps"].to_numpy(dtype=float),
+                threshold=threshold,
+                confidence=confidence,
+            )
+        except NotEnoughLoadsError as exc:
+            refusal = exc.problem
     return TrendResult(
         athlete=athlete,
         exercise=exercise,

@@ -1,0 +1,224 @@
+"""``repscope trend``: one athlete's lift across the sessions of the training history."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from repscope.cli.history import check_date, db_option
+from repscope.errors import InputError
+from repscope.history import open_history
+from repscope.history.trends import MVT_MPS, TrendResult, compute_trends
+
+
+def _fmt(value: float | None, digits: int = 1, scale: float = 1.0) -> str:
+    if value is None or not math.isfinite(float(value)):
+        return "-"
+    return f"{float(value) * scale:.{digits}f}"
+
+
+def check_trend_path(
+    ctx: click.Context | None, param: click.Parameter | None, value: Path | None
+) -> Path | None:
+    """Click callback: fail before reading the history when the extension is unknown."""
+    from repscope.report.writer import report_format
+
+    if value is not None:
+        report_format(value)
+    return value
+
+
+def print_trends(result: TrendResult, console: Console) -> None:
+    """Print the per-session table, the velocity at a load and the 1RM estimate."""
+    summary = result.summary
+    table = Table(
+        title=f"{result.athlete or 'athlete not recorded'}, {result.exercise}: "
+        f"{len(summary)} sessions",
+        title_justify="left",
+    )
+    for name in (
+        "date",
+        "load (kg)",
+        "reps",
+        "mean tempo E-B-C-T (s)",
+        "CV ecc (%)",
+        "CV con (%)",
+        "flagged (%)",
+        "velocity (m/s)",
+    ):
+        table.add_column(
+            name, justify="left" if name in ("date", "mean tempo E-B-C-T (s)") else "right"
+        )
+    for row in summary.to_dict(orient="records"):
+        tempo = "-".join(
+            _fmt(row[f"mean_{p}_s"])
+            for p in ("eccentric", "bottom_pause", "concentric", "top_pause")
+        )
+        table.add_row(
+            row["date"] or "-",
+            _fmt(row["load_kg"]),
+            str(row["n_reps"]),
+            tempo,
+            _fmt(row["cv_eccentric"], 0, 100.0),
+            _fmt(row["cv_concentric"], 0, 100.0),
+            _fmt(row["flagged_rep_rate"], 0, 100.0),
+            _fmt(row["session_velocity_mps"], 2),
+        )
+    console.print(table)
+    console.print(
+        "velocity: mean over sets of each set's fastest mean concentric velocity; "
+        "CV: standard deviation over mean of the phase's duration over the session's reps"
+    )
+    at_load = result.at_load
+    if result.load_kg is not None and len(at_load):
+        v = at_load["session_velocity_mps"].to_numpy(float)
+        change = f", change {v[-1] - v[0]:+.2f} m/s" if len(v) > 1 else ""
+        console.print(
+            f"Velocity at {result.load_kg:g} kg: {len(v)} session{'s' if len(v) != 1 else ''}, "
+            f"first {v[0]:.2f} m/s, last {v[-1]:.2f} m/s{change}"
+        )
+    estimate = result.estimate
+    if estimate is None:
+        console.print(f"[bold]No 1RM estimate[/bold]: {result.refusal}")
+        return
+    console.print(
+        f"Load-velocity profile: v = {estimate.intercept_mps:.3f} "
+        f"{estimate.slope_mps_per_kg:+.4f} x load (m/s, kg), r^2 {estimate.r_squared:.2f}, "
+        f"residual SD {estimate.residual_sd_mps:.3f} m/s, {estimate.n_points} sessions at "
+        f"{estimate.n_loads} loads ({estimate.min_load_kg:g}-{estimate.max_load_kg:g} kg)"
+    )
+    level = f"{100 * estimate.confidence:g}%"
+    interval = (
+        f"{level} CI {estimate.ci_low_kg:.1f}-{estimate.ci_high_kg:.1f} kg"
+        if estimate.bounded
+        else f"{level} CI unbounded: velocity does not fall clearly enough with load"
+    )
+    console.print(
+        f"[bold]Estimated 1RM (an estimate, not a measured lift): {estimate.one_rm_kg:.1f} kg"
+        f"[/bold] ({interval}), where the line reaches {estimate.threshold.mvt_mps:g} m/s "
+        f"[{estimate.threshold.source}]"
+    )
+    if estimate.mvt_range_kg is not None and estimate.threshold.sd_mps:
+        low, high = sorted(estimate.mvt_range_kg)
+        console.print(
+            f"  The 1RM velocity differs between athletes (SD {estimate.threshold.sd_mps:g} m/s "
+            f"in that study); at {estimate.threshold.mvt_mps:g} ± "
+            f"{estimate.threshold.sd_mps:g} m/s the estimate is {low:.1f}-{high:.1f} kg."
+        )
+    beyond = estimate.one_rm_kg / estimate.max_load_kg - 1.0
+    if beyond > 0.25:
+        console.print(
+            f"  The estimate lies {100 * beyond:.0f}% above the heaviest load lifted; "
+            "heavier sessions would make it more reliable."
+        )
+
+
+@click.command("trend")
+@click.option("--exercise", required=True, metavar="NAME", help="The exercise, e.g. bench.")
+@click.option(
+    "--athlete",
+    default=None,
+    help="The athlete (may be left out when the history holds one athlete for the exercise).",
+)
+@db_option
+@click.option(
+    "--since", default=None, metavar="YYYY-MM-DD", callback=check_date, help="First date (UTC)."
+)
+@click.option(
+    "--until", default=None, metavar="YYYY-MM-DD", callback=check_date, help="Last date (UTC)."
+)
+@click.option(
+    "--load",
+    "load_kg",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    metavar="KG",
+    help="Load of the velocity-at-load trend (default: the most common load).",
+)
+@click.option(
+    "--mvt",
+    "mvt_mps",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    metavar="M/S",
+    help="Minimum velocity threshold (velocity of a 1RM lift) for the 1RM estimate; default "
+    + ", ".join(f"{k} {v.mvt_mps:g}" for k, v in MVT_MPS.items())
+    + " m/s, required for other exercises.",
+)
+@click.option(
+    "--confidence",
+    type=click.FloatRange(0.5, 0.999),
+    default=0.95,
+    show_default=True,
+    help="Level of the 1RM's confidence interval.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    callback=check_trend_path,
+    help="Also draw the trends page: OUT.pdf, OUT.png or OUT.svg.",
+)
+def trend(
+    exercise: str,
+    athlete: str | None,
+    db: Path | None,
+    since: str | None,
+    until: str | None,
+    load_kg: float | None,
+    mvt_mps: float | None,
+    confidence: float,
+    out: Path | None,
+) -> None:
+    """Show how an athlete's lift develops across the sessions in the history.
+
+    Per session: tempo (each phase's mean and its coefficient of variation), the share
+    of flagged reps, and the velocity (mean of each set's fastest rep). Across sessions:
+    the velocity at one load, and a load-velocity profile (least-squares line of velocity
+    against load, one point per session) with an ESTIMATED 1RM: the load where the line
+    reaches the exercise's minimum velocity threshold, with its confidence interval. With
+    fewer than 3 different loads no 1RM is estimated. Methods and references:
+    docs/history.md.
+
+    Example:
+
+        repscope trend --athlete ana --exercise bench --out ana-bench.pdf
+    """
+    with open_history(db, create=False) as store:
+        if athlete is None:
+            athletes = sorted(
+                {a for a in store.sessions(exercise=exercise)["athlete"] if a is not None}
+            )
+            if len(athletes) > 1:
+                raise InputError(
+                    f"the history holds {exercise} sessions of several athletes "
+                    f"({', '.join(athletes[:5])})",
+                    where="--athlete",
+                    hint="Pass --athlete NAME.",
+                )
+            athlete = athletes[0] if athletes else None
+        sessions = store.sessions(athlete, exercise, since, until)
+        sets = store.sets(athlete, exercise, since, until)
+        reps = store.reps(athlete, exercise, since, until)
+        source = str(store.path)
+    result = compute_trends(
+        sessions,
+        sets,
+        reps,
+        exercise=exercise,
+        athlete=athlete,
+        load_kg=load_kg,
+        mvt_mps=mvt_mps,
+        confidence=confidence,
+    )
+    console = Console(highlight=False)
+    print_trends(result, console)
+    if out is not None:
+        from repscope.report.trends import write_trends  # matplotlib only when asked for
+
+        written = write_trends(result, out, source=source)
+        console.print(f"Trends written to {written}")

@@ -1,0 +1,326 @@
+"""The trends page: one athlete's lift across sessions (PDF, PNG or SVG).
+
+Panels (each axes has a ``gid`` for tests and tools):
+
+``tempo``
+    Each phase's mean duration per session with a band of ± one standard deviation over
+    the session's reps (phase colours of :mod:`repscope.report.style`).
+``tempo-cv``
+    Each phase's coefficient of variation per session (lower: more consistent tempo).
+``flags``
+    Share of the session's reps carrying each flag (stacked), and the flagged-rep rate.
+``velocity-at-load``
+    The session velocity (mean of each set's fastest rep) of the sessions lifted at one
+    load.
+``load-velocity``
+    Every session's load and velocity, the fitted line, the minimum velocity threshold,
+    and the estimated 1RM with its confidence interval, labelled as an estimate; or the
+    reason no 1RM was estimated.
+
+The maths is in :mod:`repscope.history.trends`. Figures are built without pyplot
+(:class:`matplotlib.figure.Figure` on the Agg canvas) inside
+:func:`repscope.report.style.report_style`, and written with the same reproducible
+metadata as the session reports.
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+from datetime import datetime, timezone
+from pathlib import Path
+
+import matplotlib.dates as mdates
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from repscope import __version__
+from repscope.analysis.flags import FLAGS
+from repscope.errors import InputError
+from repscope.history.trends import PHASES, TrendResult
+from repscope.report.style import (
+    A4_PORTRAIT_IN,
+    FLAG_COLOURS,
+    MCV_COLOUR,
+    OKABE_ITO,
+    PHASE_ALPHA,
+    PHASE_COLOURS,
+    PHASE_LABELS,
+    report_style,
+)
+
+# The session reports' writer metadata (no timestamps, repscope as the creator), shared so
+# that both kinds of page are reproducible in the same way.
+from repscope.report.writer import _METADATA, DEFAULT_PNG_DPI, report_format
+
+#: ``gid`` of each panel, top to bottom, left to right.
+PANELS: tuple[str, ...] = ("tempo", "tempo-cv", "flags", "velocity-at-load", "load-velocity")
+
+#: Colour of the fitted load-velocity line and the 1RM estimate.
+FIT_COLOUR = OKABE_ITO["blue"]
+
+
+def _x_values(summary: pd.DataFrame) -> tuple[np.ndarray, bool]:
+    """Session positions: matplotlib date numbers when every session has a time, else 1..n."""
+    moments: list[datetime] = []
+    for start, day in zip(summary["start_time_utc"], summary["date"], strict=True):
+        moment = _moment(start, day)
+        if moment is None:
+            return np.arange(1, len(summary) + 1, dtype=float), False
+        moments.append(moment)
+    return np.asarray(mdates.date2num(moments), dtype=float), True
+
+
+def _moment(start: object, day: object) -> datetime | None:
+    if isinstance(start, str) and start:
+        text = start[:-1] + "+00:00" if start.endswith(("Z", "z")) else start
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            moment = None
+        if moment is not None:
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=timezone.utc)
+            return moment.astimezone(timezone.utc).replace(tzinfo=None)
+    if isinstance(day, str) and day:
+        try:
+            return datetime.fromisoformat(day).replace(hour=12)
+        except ValueError:
+            return None
+    return None
+
+
+def _format_x(ax: Axes, dated: bool, n: int) -> None:
+    if dated:
+        locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+        ax.set_xlabel("session date (UTC)")
+    else:
+        ax.set_xlim(0.4, n + 0.6)
+        ax.set_xlabel("session (#, in the order added)")
+
+
+def _bar_width(x: np.ndarray, dated: bool) -> float:
+    if x.size < 2:
+        return 0.6
+    spacing = float(np.min(np.diff(np.unique(x)))) if np.unique(x).size > 1 else 1.0
+    return 0.6 * spacing if not dated else max(0.6 * spacing, 0.3)
+
+
+def _fmt(value: float | None, digits: int = 1) -> str:
+    return f"{value:.{digits}f}" if value is not None and math.isfinite(value) else "-"
+
+
+def _tempo_panel(ax: Axes, summary: pd.DataFrame, x: np.ndarray) -> None:
+    for phase in PHASES:
+        mean = summary[f"mean_{phase}_s"].to_numpy(float)
+        sd = np.nan_to_num(summary[f"sd_{phase}_s"].to_numpy(float))
+        colour = PHASE_COLOURS[phase]
+        ax.fill_between(x, mean - sd, mean + sd, color=colour, alpha=PHASE_ALPHA, linewidth=0)
+        ax.plot(x, mean, marker="o", markersize=3, color=colour, label=PHASE_LABELS[phase])
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel("phase duration (s)")
+    ax.set_title("tempo per session: mean phase duration, band ± 1 SD over the reps", loc="left")
+    ax.legend(loc="upper left", frameon=False, ncols=4, fontsize=6.5)
+
+
+def _cv_panel(ax: Axes, summary: pd.DataFrame, x: np.ndarray) -> None:
+    drawn = False
+    for phase in PHASES:
+        cv = 100.0 * summary[f"cv_{phase}"].to_numpy(float)
+        if not np.isfinite(cv).any():
+            continue
+        drawn = True
+        ax.plot(
+            x, cv, marker="o", markersize=3, color=PHASE_COLOURS[phase], label=PHASE_LABELS[phase]
+        )
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel("coefficient of variation (%)")
+    ax.set_title("tempo consistency (CV; lower is steadier)", loc="left")
+    if drawn:
+        ax.legend(loc="upper left", frameon=False, fontsize=6.0, ncols=2)
+
+
+def _flags_panel(ax: Axes, summary: pd.DataFrame, x: np.ndarray, width: float) -> None:
+    n_reps = summary["n_reps"].to_numpy(float)
+    share = np.divide(1.0, n_reps, out=np.zeros_like(n_reps), where=n_reps > 0) * 100.0
+    bottom = np.zeros(x.size)
+    for flag in FLAGS:
+        counts = summary[f"n_{flag}"].to_numpy(float) * share
+        if not counts.any():
+            continue
+        ax.bar(
+            x, counts, bottom=bottom, width=width, color=FLAG_COLOURS.get(flag, "#999999"),
+            label=flag.replace("_", " "), edgecolor="white", linewidth=0.4,
+        )  # fmt: skip
+        bottom = bottom + counts
+    rate = 100.0 * summary["flagged_rep_rate"].to_numpy(float)
+    ax.plot(x, rate, linestyle="none", marker="_", markersize=9, color="black", label="any flag")
+    top = max(float(np.nanmax(bottom)) if bottom.size else 0.0, 10.0)
+    ax.set_ylim(0, top * 1.35)
+    ax.set_ylabel("reps flagged (%)")
+    ax.set_title("flagged reps (a rep with two flags is in both)", loc="left")
+    ax.legend(loc="upper left", frameon=False, fontsize=6.0, ncols=3)
+
+
+def _velocity_panel(
+    ax: Axes, result: TrendResult, summary: pd.DataFrame, x_all: np.ndarray
+) -> None:
+    if result.load_kg is None or result.at_load.empty:
+        ax.set_title("velocity at a load", loc="left")
+        ax.text(0.5, 0.5, "no session with a load and a velocity", transform=ax.transAxes,
+                ha="center", va="center", color="#444444")  # fmt: skip
+        return
+    position = {sid: k for k, sid in enumerate(summary["session_id"])}
+    x = x_all[[position[sid] for sid in result.at_load["session_id"]]]
+    v = result.at_load["session_velocity_mps"].to_numpy(float)
+    ax.plot(x, v, marker="o", markersize=4, color=MCV_COLOUR)
+    low, high = float(np.min(v)), float(np.max(v))
+    pad = max(0.05, 0.15 * (high - low))
+    ax.set_ylim(max(0.0, low - pad), high + pad)
+    ax.set_ylabel("velocity (m/s)")
+    ax.set_title(f"velocity at {result.load_kg:g} kg (mean of each set's fastest rep)", loc="left")
+
+
+def _lv_panel(ax: Axes, result: TrendResult) -> None:
+    summary = result.summary
+    loads = summary["load_kg"].to_numpy(float)
+    velocity = summary["session_velocity_mps"].to_numpy(float)
+    keep = np.isfinite(loads) & np.isfinite(velocity)
+    ax.scatter(loads[keep], velocity[keep], s=14, color=MCV_COLOUR, zorder=3, label="sessions")
+    ax.set_xlabel("load (kg)")
+    ax.set_ylabel("velocity (m/s)")
+    estimate = result.estimate
+    if estimate is None:
+        ax.set_title("load-velocity profile: no 1RM estimate", loc="left")
+        reason = "\n".join(textwrap.wrap(result.refusal or "no estimate", 48))
+        ax.text(0.03, 0.04, reason, transform=ax.transAxes, ha="left", va="bottom",
+                fontsize=6.5, color="#444444", gid="refusal")  # fmt: skip
+        return
+    mvt = estimate.threshold.mvt_mps
+    right = estimate.one_rm_kg
+    if estimate.bounded:
+        right = max(right, estimate.ci_high_kg)
+    left = min(float(loads[keep].min()), estimate.one_rm_kg) * 0.9
+    right = right * 1.04
+    line_x = np.linspace(left, right, 50)
+    ax.plot(line_x, estimate.velocity_at(line_x), color=FIT_COLOUR, label="fitted line")
+    ax.axhline(mvt, color="black", linestyle="--", linewidth=0.8,
+               label=f"minimum velocity threshold {mvt:g} m/s")  # fmt: skip
+    if estimate.bounded:
+        ax.errorbar(
+            [estimate.one_rm_kg], [mvt],
+            xerr=[[estimate.one_rm_kg - estimate.ci_low_kg],
+                  [estimate.ci_high_kg - estimate.one_rm_kg]],
+            fmt="D", color=FIT_COLOUR, markersize=5, capsize=3, zorder=4,
+            label=f"estimated 1RM, {100 * estimate.confidence:g}% CI",
+        )  # fmt: skip
+        level = f"{100 * estimate.confidence:g}%"
+        interval = f"{level} CI {estimate.ci_low_kg:.1f}-{estimate.ci_high_kg:.1f} kg"
+    else:
+        ax.plot([estimate.one_rm_kg], [mvt], "D", color=FIT_COLOUR, markersize=5,
+                label="estimated 1RM")  # fmt: skip
+        interval = "CI unbounded"
+    ax.set_xlim(left, right)
+    ax.set_ylim(0, max(float(velocity[keep].max()) * 1.15, mvt * 2))
+    ax.set_title("load-velocity profile and estimated 1RM", loc="left")
+    text = (
+        f"estimated 1RM {estimate.one_rm_kg:.1f} kg\n{interval}\n"
+        "an estimate, not a measured 1RM\n"
+        f"v = {estimate.intercept_mps:.3f} {estimate.slope_mps_per_kg:+.4f}·load, "
+        f"r² {estimate.r_squared:.2f}\n{estimate.n_points} sessions, {estimate.n_loads} loads"
+    )
+    ax.text(0.97, 0.97, text, transform=ax.transAxes, ha="right", va="top", fontsize=6.3,
+            gid="estimate")  # fmt: skip
+    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 0.2), frameon=False, fontsize=5.8)
+
+
+def plot_trends(result: TrendResult, *, source: str | None = None) -> Figure:
+    """Draw the trends page of one athlete's exercise (panels in the module docs).
+
+    Parameters
+    ----------
+    result
+        From :func:`repscope.history.trends.compute_trends`.
+    source
+        Where the sessions came from (e.g. the history file), for the footer.
+    """
+    summary = result.summary.reset_index(drop=True)
+    with report_style():
+        fig = Figure(figsize=A4_PORTRAIT_IN)
+        FigureCanvasAgg(fig)
+        who = result.athlete or "athlete not recorded"
+        dates = [d for d in summary["date"] if isinstance(d, str) and d]
+        span = f", {min(dates)} to {max(dates)}" if dates else ""
+        fig.text(0.06, 0.975, f"Trends: {who}, {result.exercise}", fontsize=13,
+                 fontweight="bold", va="top", ha="left")  # fmt: skip
+        estimate_line = (
+            result.estimate.describe()
+            if result.estimate is not None
+            else f"no 1RM estimate: {result.refusal}"
+        )
+        head = [
+            f"{len(summary)} session{'s' if len(summary) != 1 else ''}{span} | "
+            f"{int(summary['n_reps'].sum())} reps",
+            "\n".join(textwrap.wrap(estimate_line, 120)),
+        ]
+        fig.text(0.06, 0.950, "\n".join(head), fontsize=8.0, va="top", ha="left",
+                 linespacing=1.45)  # fmt: skip
+        grid = fig.add_gridspec(
+            3, 2, left=0.09, right=0.97, top=0.88, bottom=0.09,
+            height_ratios=[1.0, 1.0, 1.25], hspace=0.5, wspace=0.28,
+        )  # fmt: skip
+        x, dated = _x_values(summary)
+        ax_tempo = fig.add_subplot(grid[0, :])
+        ax_cv = fig.add_subplot(grid[1, 0])
+        ax_flags = fig.add_subplot(grid[1, 1])
+        ax_vel = fig.add_subplot(grid[2, 0])
+        ax_lv = fig.add_subplot(grid[2, 1])
+        _tempo_panel(ax_tempo, summary, x)
+        _cv_panel(ax_cv, summary, x)
+        _flags_panel(ax_flags, summary, x, _bar_width(x, dated))
+        _velocity_panel(ax_vel, result, summary, x)
+        _lv_panel(ax_lv, result)
+        for ax in (ax_tempo, ax_cv, ax_flags, ax_vel):
+            _format_x(ax, dated, len(summary))
+            if dated and len(x):
+                pad = max(1.0, 0.03 * float(x.max() - x.min()))
+                ax.set_xlim(float(x.min()) - pad, float(x.max()) + pad)
+        for ax, gid in zip((ax_tempo, ax_cv, ax_flags, ax_vel, ax_lv), PANELS, strict=True):
+            ax.set_gid(gid)
+        threshold = result.estimate.threshold.source if result.estimate is not None else "not used"
+        footer = (
+            f"repscope {__version__} | sessions from {source or 'the training history'} | "
+            "session velocity: mean over sets of each set's fastest mean concentric velocity | "
+            "1RM: load where the least-squares load-velocity line reaches the minimum velocity "
+            f"threshold ({threshold}); Fieller confidence interval; an estimate, not a "
+            "measured 1RM"
+        )
+        fig.text(0.06, 0.012, "\n".join(textwrap.wrap(footer, 160)), fontsize=5.8,
+                 color="#444444", va="bottom", ha="left", gid="footer")  # fmt: skip
+    return fig
+
+
+def write_trends(
+    result: TrendResult,
+    path: str | Path,
+    *,
+    source: str | None = None,
+    dpi: float = DEFAULT_PNG_DPI,
+) -> Path:
+    """Draw the trends page and write it to ``path`` (``.pdf``, ``.png`` or ``.svg``).
+
+    The same result gives the same bytes (see :mod:`repscope.report.writer`).
+    """
+    fmt = report_format(path)
+    fig = plot_trends(result, source=source)
+    with report_style():
+        try:
+            fig.savefig(path, format=fmt, dpi=dpi, metadata=_METADATA[fmt])
+        except OSError as exc:
+            raise InputError(f"cannot write: {exc.strerror}", path=path) from None
+    return Path(path)
