@@ -102,12 +102,12 @@ def parse_date(value: str | date | None, *, where: str) -> str | None:
 
 
 def _plain(value: Any) -> Any:
-    """Return a value SQLite can store: Python scalars, None for NaN / NA."""
+    """Return a value SQLite can store: Python scalars, None for NaN / NA (infinities stay)."""
     if value is None or value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, np.generic):
         value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
+    if isinstance(value, float) and math.isnan(value):
         return None
     if isinstance(value, (str, int, float)):
         return value
