@@ -29,6 +29,7 @@ import pandas as pd
 from scipy.integrate import cumulative_trapezoid
 
 from repscope import __version__
+from repscope.analysis.closure import close_cycles
 from repscope.analysis.flags import FLAGS, flag_set, set_verdict
 from repscope.analysis.kinematics import (
     StillnessSettings,
@@ -41,7 +42,7 @@ from repscope.analysis.orientation import OrientationEstimator, default_estimato
 from repscope.analysis.profiles import ExerciseProfile, get_profile
 from repscope.analysis.reps import Rep, RepSettings, group_sets, pair_strokes
 from repscope.analysis.smoothness import ldlj, sparc
-from repscope.analysis.strokes import Stroke, StrokeSettings, find_strokes
+from repscope.analysis.strokes import Stroke, StrokeSettings, find_strokes, snap_turnarounds
 from repscope.analysis.tables import PHASE_COLUMNS, REP_COLUMNS, SET_COLUMNS, empty_reps
 from repscope.errors import InputError
 from repscope.recording import PLACEMENTS, STANDARD_GRAVITY_MPS2, Recording
@@ -70,6 +71,7 @@ class AnalysisConfig:
     strokes: StrokeSettings = field(default_factory=StrokeSettings)
     reps: RepSettings = field(default_factory=RepSettings)
     orientation: OrientationEstimator | None = None
+    close_cycles: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         """Parameters as plain data."""
@@ -77,6 +79,7 @@ class AnalysisConfig:
             "stillness": dataclasses.asdict(self.stillness),
             "strokes": dataclasses.asdict(self.strokes),
             "reps": dataclasses.asdict(self.reps),
+            "close_cycles": self.close_cycles,
         }
 
 
@@ -239,6 +242,28 @@ def _analyse_segment(
     strokes = find_strokes(
         kin.velocity_mps, acc_lp, kin.still, sampling_rate_hz=rate, settings=config.strokes
     )
+    if placement == "bar" and config.close_cycles:
+        # Every rep starts at the same height: close the position between rests
+        # (repscope.analysis.closure) and find the strokes again on the corrected velocity.
+        first_direction = -1 if profile.first_phase == "eccentric" else 1
+        returns = [
+            s.start_s * rate
+            for s in strokes
+            if s.direction == first_direction and abs(s.displacement_m) >= profile.min_rom_m
+        ]
+        velocity, n_closed = close_cycles(
+            kin.velocity_mps, kin.anchors, returns, sampling_rate_hz=rate
+        )
+        if n_closed:
+            kin = dataclasses.replace(
+                kin,
+                velocity_mps=velocity,
+                position_m=cumulative_trapezoid(velocity, dx=1.0 / rate, initial=0.0),
+            )
+            strokes = find_strokes(
+                kin.velocity_mps, acc_lp, kin.still, sampling_rate_hz=rate, settings=config.strokes
+            )
+    strokes = snap_turnarounds(strokes, kin.still, sampling_rate_hz=rate)
     n = kin.velocity_mps.size
     edge = round(0.5 * rate)
     open_start = not kin.anchors or kin.anchors[0][0] > edge

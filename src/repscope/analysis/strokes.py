@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.integrate import cumulative_trapezoid
@@ -384,3 +384,36 @@ def find_strokes(
             )
         )
     return strokes
+
+
+def snap_turnarounds(
+    strokes: list[Stroke], still: np.ndarray, *, sampling_rate_hz: float
+) -> list[Stroke]:
+    """Join consecutive opposite strokes at one instant when the bar never rested between.
+
+    A gap between the end of one stroke and the start of the next, opposite one, is a
+    pause only if the bar was seen at rest in it (an accepted still anchor, ``still``).
+    Without one, the gap is the slow tail of a turnaround whose speed, a few mm/s, is below
+    what integration can resolve, and both boundaries are extrapolations. The turnaround
+    is then put at the boundary of the stroke with the higher peak speed, whose flanks are
+    steeper and measured with a better signal-to-noise ratio (typically the concentric),
+    and the other stroke is extended (or shortened) to meet it. Displacements are kept.
+    """
+    rate = check_sampling_rate(sampling_rate_hz)
+    out = list(strokes)
+    n = still.size
+    for k in range(len(out) - 1):
+        first, second = out[k], out[k + 1]
+        if first.direction == second.direction:
+            continue
+        lo = max(min(first.end_idx, second.start_idx), 0)
+        hi = min(max(first.end_idx, second.start_idx), n - 1)
+        if still[lo : hi + 1].any():
+            continue
+        turn_s = first.end_s if first.peak_speed_mps >= second.peak_speed_mps else second.start_s
+        if not first.start_s < turn_s < second.end_s:
+            continue
+        i_turn = turn_s * rate
+        out[k] = replace(first, end_s=turn_s, end_idx=int(np.ceil(i_turn)))
+        out[k + 1] = replace(second, start_s=turn_s, start_idx=int(np.floor(i_turn)))
+    return out
