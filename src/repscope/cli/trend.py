@@ -37,7 +37,7 @@ def print_trends(result: TrendResult, console: Console) -> None:
     summary = result.summary
     table = Table(
         title=f"{result.athlete or 'athlete not recorded'}, {result.exercise}: "
-        f"{len(summary)} sessions",
+        f"{len(summary)} session{'s' if len(summary) != 1 else ''}",
         title_justify="left",
     )
     for name in (
