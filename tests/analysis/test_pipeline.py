@@ -63,6 +63,9 @@ def test_rushed_negatives_and_tempo_off_are_flagged_against_the_prescription():
     reps = analyze_recording(recording, tempo="3-1-1-0").reps
     assert all("rushed_negative" in f for f in reps["flags"])
     assert all("tempo_off" in f for f in reps["flags"])
+    # one reason per flag, in the same order (a reason never contains the separator)
+    for flags, reasons in zip(reps["flags"], reps["flag_reasons"], strict=True):
+        assert len(reasons.split(";")) == len(flags.split(";")) >= 2
     result = analyze_recording(recording, tempo="1-1-1-X")
     assert not any("rushed_negative" in f for f in result.reps["flags"])
 

@@ -170,7 +170,7 @@ def flag_set(
                 if abs(actual - target) > tol:
                     off.append(f"{name} {actual:.1f} s vs {target:g} s")
             if off:
-                found["tempo_off"] = "; ".join(off)
+                found["tempo_off"] = ", ".join(off)
         names = [f for f in FLAGS if f in found]
         all_flags.append(names)
         all_reasons.append([found[f] for f in names])
