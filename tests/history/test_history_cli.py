@@ -35,7 +35,7 @@ def csv_files(tmp_path, block_recordings):
     return paths
 
 
-def test_add_list_show_remove(tmp_path, csv_files):
+def test_add_list_show_remove(tmp_path, csv_files, block_analyses):
     db = str(tmp_path / "h.sqlite")
     added = run("history", "add", *map(str, csv_files), "--athlete", "bea", "--db", db)
     assert added.exit_code == 0, added.output
@@ -59,8 +59,9 @@ def test_add_list_show_remove(tmp_path, csv_files):
     shown = run("history", "show", ids[1][:6], "--db", db, "--reps")
     assert shown.exit_code == 0, shown.output
     assert f"Session {ids[1]}" in shown.output and "athlete bea" in shown.output
-    assert "2 sets, 6 reps" in shown.output
-    assert "set 1:" in shown.output and "Set 2: 3 reps" in shown.output
+    second = block_analyses[1]
+    assert f"{len(second.sets)} sets, {len(second.reps)} reps" in shown.output
+    assert "set 1:" in shown.output and "Set 1: " in shown.output  # with --reps: rep tables
 
     removed = run("history", "remove", ids[0], "--db", db)
     assert removed.exit_code == 0 and f"removed {ids[0]}" in removed.output
@@ -166,3 +167,21 @@ def test_every_command_has_help_with_an_example(command):
     assert "Example" in result.output
     if command != ["history"]:
         assert "--db" in result.output
+
+
+def test_batch_adds_what_it_analyses_to_the_history(tmp_path, csv_files, block_analyses):
+    db = tmp_path / "h.sqlite"
+    args = ["batch", str(csv_files[0].parent), "--out", str(tmp_path / "out"), "--workers", "1"]
+    result = run(*args, "--no-progress", "--history", str(db))
+    assert result.exit_code == 0, result.output
+    assert f"3 sessions added to the history {db}" in result.output
+    with open_history(db) as history:
+        sessions = history.sessions()
+        assert set(sessions["session_id"]) == {file_sha256(p)[:16] for p in csv_files}
+        assert len(history.reps()) == sum(len(a.reps) for a in block_analyses[:3])
+        assert len(history.sets()) == sum(len(a.sets) for a in block_analyses[:3])
+    # unchanged files are skipped by batch, so nothing new is added without --force
+    again = run(*args, "--no-progress", "--history", str(db))
+    assert "0 sessions added" in again.output
+    without = run(*args, "--no-progress")
+    assert "added to the history" not in without.output

@@ -11,6 +11,7 @@ from rich.table import Table
 from repscope.analysis.profiles import PROFILES
 from repscope.batch import BatchSummary, run_batch
 from repscope.batch.store import OUTPUT_FORMATS
+from repscope.cli.history import history_hook, history_option
 
 #: Environment variable naming the Dask scheduler (same as --scheduler).
 SCHEDULER_ENV = "REPSCOPE_DASK_SCHEDULER"
@@ -86,6 +87,7 @@ def print_summary(summary: BatchSummary, console: Console, errors: Console) -> N
     help="Format of the three output tables.",
 )
 @click.option("--no-progress", is_flag=True, help="Do not show the progress bar.")
+@history_option
 def batch(
     paths: tuple[str, ...],
     out_dir: Path,
@@ -97,6 +99,7 @@ def batch(
     force: bool,
     fmt: str,
     no_progress: bool,
+    history_db: str | None,
 ) -> None:
     """Analyse many recordings in parallel into sessions, sets and reps tables.
 
@@ -120,6 +123,7 @@ def batch(
         repscope batch 'recordings/**/*.csv' --out results --placement bar --workers 4
         repscope batch recordings --out results --scheduler tcp://10.0.0.5:8786
     """  # noqa: D301 (click needs the \b marker)
+    history = history_hook(history_db)  # --history: opened (and checked) first
     summary = run_batch(
         paths,
         out_dir=out_dir,
@@ -131,7 +135,10 @@ def batch(
         force=force,
         fmt=fmt,
         progress=not no_progress,
+        on_session=history.on_session if history is not None else None,
     )
+    if history is not None:
+        history.close()
     print_summary(summary, Console(highlight=False), Console(stderr=True, highlight=False))
     if not summary.ok:
         click.get_current_context().exit(summary.exit_code)

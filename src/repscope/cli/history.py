@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,79 @@ def db_option(func: Any) -> Any:
         default=None,
         help=f"History file (default: ${HISTORY_ENV}, else {_shown_default()}).",
     )(func)
+
+
+def history_option(func: Any) -> Any:
+    """Add ``--history [PATH]`` (used by ``repscope batch`` and ``repscope record``)."""
+    return click.option(
+        "--history",
+        "history_db",
+        is_flag=False,
+        flag_value="",
+        default=None,
+        metavar="[PATH]",
+        help="Also add each analysed session to the training history: the default file, or "
+        "PATH (see `repscope history`). batch adds the files it analyses, not the unchanged "
+        "ones it skips (use --force to add those too).",
+    )(func)
+
+
+def _history_path(history_db: str) -> Path | None:
+    return Path(history_db) if history_db else None
+
+
+class HistoryHook:
+    """An ``on_session(session_row, sets, reps)`` hook adding each session to a history.
+
+    Opened from a ``--history`` value (``""`` for the default file, or a path) before the
+    work starts, so that a bad file fails early; :meth:`close` prints how many sessions
+    were added.
+    """
+
+    def __init__(self, history_db: str) -> None:
+        self._store = open_history(_history_path(history_db))
+        self.added: list[str] = []
+
+    def on_session(self, session: dict[str, Any], sets: pd.DataFrame, reps: pd.DataFrame) -> None:
+        """Add one analysed session (see :meth:`repscope.history.History.add_tables`)."""
+        self.added.append(self._store.add_tables(session, sets, reps))
+
+    def close(self) -> None:
+        """Close the history and say how many sessions were added."""
+        self._store.close()
+        click.echo(f"{_count(len(self.added), 'session')} added to the history {self._store.path}")
+
+
+def history_hook(history_db: str | None) -> HistoryHook | None:
+    """Return the hook for a ``--history`` value, or None when the option was not given."""
+    return None if history_db is None else HistoryHook(history_db)
+
+
+def check_history(history_db: str | None) -> None:
+    """Open the ``--history`` file once, so a bad one fails before a long recording."""
+    if history_db is not None:
+        open_history(_history_path(history_db)).close()
+
+
+def add_recordings(paths: Iterable[Path], history_db: str) -> int:
+    """Analyse and add freshly recorded files; return how many could not be added.
+
+    A file that cannot be analysed is reported on stderr in one line; the recording
+    itself is kept.
+    """
+    failed = 0
+    with open_history(_history_path(history_db)) as store:
+        for path in paths:
+            try:
+                session_id = store.add_file(path)
+            except RepscopeError as exc:
+                failed += 1
+                click.echo(
+                    f"repscope: {path} is recorded but not added to the history: {exc}", err=True
+                )
+                continue
+            click.echo(f"{path}: added to the history {store.path} as {session_id}")
+    return failed
 
 
 def _shown_default() -> str:
