@@ -99,9 +99,7 @@ def add_recordings(paths: Iterable[Path], history_db: str) -> int:
                 session_id = store.add_file(path)
             except RepscopeError as exc:
                 failed += 1
-                click.echo(
-                    f"repscope: {path} is recorded but not added to the history: {exc}", err=True
-                )
+                click.echo(f"repscope: recorded, but not added to the history: {exc}", err=True)
                 continue
             click.echo(f"{path}: added to the history {store.path} as {session_id}")
     return failed

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from repscope.cli.history import add_recordings, check_history, history_option
 from repscope.errors import InputError
 from repscope.recording import PLACEMENTS
 
@@ -76,6 +77,7 @@ def _parse_device(entry: str) -> tuple[str | None, str]:
     help="How long to scan for the sensors first.",
 )
 @click.option("--force", is_flag=True, help="Overwrite existing output files.")
+@history_option
 def record(
     devices: tuple[str, ...],
     out: Path,
@@ -88,6 +90,7 @@ def record(
     placement: str | None,
     scan_seconds: float,
     force: bool,
+    history_db: str | None,
 ) -> None:
     """Record live sensors to project CSV files (crash-safe: rows are on disk within 0.25 s).
 
@@ -110,6 +113,8 @@ def record(
             where="--placement",
             hint="With several sensors, label them bar=... and wrist=... instead.",
         )
+    check_history(history_db)  # a bad --history file fails before the recording, not after
+    recorded: list[Path] = []
 
     async def main() -> None:
         click.echo(f"scanning for {scan_seconds:g} s ...", err=True)
@@ -158,5 +163,8 @@ def record(
                 f"{stats.malformed_packets} malformed packet(s), "
                 f"{stats.link_losses} link loss(es))"
             )
+        recorded.extend(summary.files.values())
 
     asyncio.run(main())
+    if history_db is not None:  # analysed after recording; a file that fails is kept
+        add_recordings(recorded, history_db)
