@@ -18,12 +18,18 @@ Examples
 
 Modules: :mod:`~repscope.simulate.specs` (what to simulate),
 :mod:`~repscope.simulate.profiles` (velocity shapes), :mod:`~repscope.simulate.motion`
-(timeline, truth, trajectory), :mod:`~repscope.simulate.sensor` (the IMU) and
-:mod:`~repscope.simulate.session` (entry points).
+(timeline, truth, trajectory), :mod:`~repscope.simulate.sensor` (the IMU),
+:mod:`~repscope.simulate.session` (entry points) and :mod:`~repscope.simulate.block`
+(weeks of sessions with a known load-velocity relation).
 """
 
 from __future__ import annotations
 
+from repscope.simulate.block import (
+    AthleteProfile,
+    simulate_training_block,
+    training_block_truth,
+)
 from repscope.simulate.motion import SETS_TRUTH_COLUMNS, TRUTH_COLUMNS
 from repscope.simulate.session import (
     SIMULATOR_VERSION,
@@ -46,6 +52,7 @@ __all__ = [
     "SETS_TRUTH_COLUMNS",
     "SIMULATOR_VERSION",
     "TRUTH_COLUMNS",
+    "AthleteProfile",
     "Fault",
     "RepSpec",
     "SensorSpec",
@@ -55,4 +62,6 @@ __all__ = [
     "parse_tempo",
     "simulate_session",
     "simulate_set",
+    "simulate_training_block",
+    "training_block_truth",
 ]
