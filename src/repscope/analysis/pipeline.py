@@ -242,8 +242,8 @@ def _analyse_segment(
     strokes = find_strokes(
         kin.velocity_mps, acc_lp, kin.still, sampling_rate_hz=rate, settings=config.strokes
     )
-    if placement == "bar" and config.close_cycles:
-        # Every rep starts at the same height: close the position between rests
+    if config.close_cycles:
+        # Every rep starts at the same height (bar and wrist): close the position between rests
         # (repscope.analysis.closure) and find the strokes again on the corrected velocity.
         first_direction = -1 if profile.first_phase == "eccentric" else 1
         returns = [
