@@ -25,6 +25,8 @@ from repscope.batch.worker import FileJob, FileResult, analyse_file
 from repscope.errors import InputError
 
 DASK_HINT = 'Install it with: pip install "repscope[dask]"'
+#: Modules the forkserver imports before it forks workers.
+PRELOAD: tuple[str, ...] = ("repscope.batch.worker", "repscope.analysis", "repscope.io")
 #: Seconds to wait for a Dask scheduler to answer.
 CONNECT_TIMEOUT_S = 15.0
 
@@ -84,7 +86,8 @@ class LocalExecutor:
         method = "forkserver" if "forkserver" in methods else "spawn"
         context = multiprocessing.get_context(method)
         if method == "forkserver":
-            context.set_forkserver_preload(["repscope.batch.worker"])
+            # Imported once in the server, so that each forked worker starts warm.
+            context.set_forkserver_preload(list(PRELOAD))
         self.pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=context)
         self.slots = workers
         self.name = f"{workers} local processes"

@@ -45,6 +45,9 @@ class BatchSummary:
         Rows in the output tables (analysed and skipped files).
     recording_s
         Total duration of the recordings analysed in this run.
+    worker_s
+        Time the workers spent on the files of this run (reading and analysing), summed;
+        ``worker_s / wall_s`` is how many workers were busy on average.
     wall_s
         Wall time of the whole run (discovery to the assembled tables).
     failures
@@ -63,6 +66,7 @@ class BatchSummary:
     sets: int = 0
     reps: int = 0
     recording_s: float = 0.0
+    worker_s: float = 0.0
     wall_s: float = 0.0
     failures: list[FileFailure] = field(default_factory=list)
     outputs: dict[str, Path] = field(default_factory=dict)
@@ -281,6 +285,7 @@ def run_batch(
         return f"analysed {summary.analysed}, skipped {summary.skipped}, failed {summary.failed}"
 
     def handle(result: FileResult, key: str) -> None:
+        summary.worker_s += result.elapsed_s
         if not result.ok:
             fail(result.source_path, str(result.error), result.internal)
             return
