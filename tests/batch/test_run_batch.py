@@ -305,5 +305,6 @@ def test_interrupted_batch_keeps_finished_results(sample_data: Path, tmp_path: P
     out = tmp_path / "out"
     with pytest.raises(KeyboardInterrupt):
         _run([sample_data], out, on_session=stop_after_two)
+    # the file the hook failed on is not cached: the next run analyses it again
     summary = _run([sample_data], out)
-    assert (summary.skipped, summary.analysed) == (2, 2)
+    assert (summary.skipped, summary.analysed) == (1, 3)

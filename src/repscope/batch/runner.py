@@ -214,7 +214,8 @@ def run_batch(
         :data:`repscope.analysis.session.SESSION_COLUMNS`; ``sets`` and ``reps`` are the
         DataFrames written to the output, with the session columns in front. It is the
         hook for adding sessions to a training history. An exception raised by it stops
-        the batch (results analysed so far stay cached).
+        the batch; the files passed to it before stay cached, the file it failed on does
+        not (the next run passes it again).
 
     Returns
     -------
@@ -289,13 +290,15 @@ def run_batch(
         if not result.ok:
             fail(result.source_path, str(result.error), result.internal)
             return
-        store.add(result, key)
         session = result.session
         assert session is not None and result.sets is not None and result.reps is not None
+        if on_session is not None:
+            # Before the result is stored: if the hook fails, the file is not cached and
+            # the next run analyses it (and calls the hook) again.
+            on_session(dict(session), result.sets.to_pandas(), result.reps.to_pandas())
+        store.add(result, key)
         summary.analysed += 1
         summary.recording_s += float(session["duration_s"])
-        if on_session is not None:
-            on_session(dict(session), result.sets.to_pandas(), result.reps.to_pandas())
         advance(status())
 
     # The executor starts at the first file to analyse: a run where every file is
