@@ -15,8 +15,8 @@ from rich.table import Table
 
 from repscope.analysis.profiles import PROFILES
 from repscope.errors import RepscopeError
-from repscope.history import HISTORY_ENV, default_history_path, open_history
-from repscope.history.store import parse_date
+from repscope.history import HISTORY_ENV, open_history
+from repscope.history.store import parse_date, platform_history_path
 from repscope.tempo import parse_tempo
 
 #: Exit status when some files could not be added.
@@ -30,6 +30,7 @@ def db_option(func: Any) -> Any:
         "db",
         type=click.Path(dir_okay=False, path_type=Path),
         default=None,
+        metavar="PATH",
         help=f"History file (default: ${HISTORY_ENV}, else {_shown_default()}).",
     )(func)
 
@@ -106,7 +107,7 @@ def add_recordings(paths: Iterable[Path], history_db: str) -> int:
 
 
 def _shown_default() -> str:
-    path = default_history_path()
+    path = platform_history_path()
     home = Path.home()
     try:
         return "~/" + str(path.relative_to(home))

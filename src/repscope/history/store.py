@@ -71,6 +71,11 @@ def default_history_path() -> Path:
     env = os.environ.get(HISTORY_ENV)
     if env:
         return Path(env).expanduser()
+    return platform_history_path()
+
+
+def platform_history_path() -> Path:
+    """Return the per-user data file of this platform (ignoring ``$REPSCOPE_HISTORY``)."""
     home = Path.home()
     if sys.platform == "win32":
         base = Path(os.environ.get("LOCALAPPDATA") or home / "AppData" / "Local")

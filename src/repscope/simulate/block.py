@@ -216,9 +216,8 @@ def simulate_training_block(
     first_day = date.fromisoformat(str(start_date)) if isinstance(start_date, str) else start_date
     model = EXERCISES[exercise]
     n_sessions = weeks * sessions_per_week
-    session_seeds = np.random.SeedSequence(int(seed)).spawn(n_sessions)
-    recordings: list[Recording] = []
-    for index, session_ss in enumerate(session_seeds):
+    plan: list[tuple[int, int, float, float]] = []  # week, session in week, intensity, load
+    for index in range(n_sessions):
         week, k = divmod(index, sessions_per_week)
         ramp = 0.0 if weeks == 1 else week / (weeks - 1)
         intensity = start_intensity + (end_intensity - start_intensity) * ramp
@@ -229,6 +228,10 @@ def simulate_training_block(
                 f"session {index + 1} would be lifted at {load:g} kg, outside (0, 1RM)",
                 hint="Check the intensities and daily_offsets.",
             )
+        plan.append((week, k, intensity, load))
+    session_seeds = np.random.SeedSequence(int(seed)).spawn(n_sessions)
+    recordings: list[Recording] = []
+    for (week, k, intensity, load), session_ss in zip(plan, session_seeds, strict=True):
         rng = np.random.default_rng(session_ss)
         true_v = profile.velocity_at(load)
         day_shift = float(rng.normal(0.0, day_sd_mps)) if day_sd_mps > 0 else 0.0
