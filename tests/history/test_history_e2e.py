@@ -78,6 +78,17 @@ def test_trends_page_has_every_panel(history_path):
     np.testing.assert_allclose(
         rate.get_ydata(), 100 * result.summary["flagged_rep_rate"].to_numpy(float)
     )
+    # the stacked bars add up to the flagged-rep rate (a rep with two flags counts once)
+    heights: dict[float, float] = {}
+    for bar in by_gid["flags"].patches:
+        centre = round(bar.get_x() + bar.get_width() / 2, 6)
+        heights[centre] = heights.get(centre, 0.0) + bar.get_height()
+    flagged = result.summary["flagged_rep_rate"].to_numpy(float) > 0
+    assert flagged.any()
+    np.testing.assert_allclose(
+        sorted(h for h in heights.values() if h > 0),
+        sorted(100 * result.summary["flagged_rep_rate"].to_numpy(float)[flagged]),
+    )
     vel = by_gid["velocity-at-load"]
     assert f"velocity at {result.load_kg:g} kg" in vel.get_title(loc="left")
     assert len(vel.get_lines()[0].get_xdata()) == len(result.at_load)

@@ -419,7 +419,9 @@ def session_summary(sessions: pd.DataFrame, sets: pd.DataFrame, reps: pd.DataFra
         consistency = its_sets["tempo_consistency"].to_numpy(dtype=float)
         consistency = consistency[np.isfinite(consistency)]
         row["tempo_consistency"] = float(consistency.mean()) if consistency.size else math.nan
-        flag_lists = [[f for f in str(v or "").split(";") if f] for v in its_reps["flags"]]
+        flag_lists = [
+            [f for f in v.split(";") if f] if isinstance(v, str) else [] for v in its_reps["flags"]
+        ]
         n_flagged = sum(1 for flags in flag_lists if flags)
         row["n_flagged_reps"] = n_flagged
         row["flagged_rep_rate"] = n_flagged / len(its_reps) if len(its_reps) else math.nan

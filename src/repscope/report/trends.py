@@ -8,7 +8,8 @@ Panels (each axes has a ``gid`` for tests and tools):
 ``tempo-cv``
     Each phase's coefficient of variation per session (lower: more consistent tempo).
 ``flags``
-    Share of the session's reps carrying each flag (stacked), and the flagged-rep rate.
+    The share of the session's reps with at least one flag, the bar split between the
+    flags in proportion to their counts.
 ``velocity-at-load``
     The session velocity (mean of each set's fastest rep) of the sessions lifted at one
     load.
@@ -36,6 +37,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from repscope import __version__
 from repscope.analysis.flags import FLAGS
@@ -101,6 +103,7 @@ def _format_x(ax: Axes, dated: bool, n: int) -> None:
         ax.set_xlabel("session date (UTC)")
     else:
         ax.set_xlim(0.4, n + 0.6)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("session (#, in the order added)")
 
 
@@ -146,24 +149,30 @@ def _cv_panel(ax: Axes, summary: pd.DataFrame, x: np.ndarray) -> None:
 
 
 def _flags_panel(ax: Axes, summary: pd.DataFrame, x: np.ndarray, width: float) -> None:
-    n_reps = summary["n_reps"].to_numpy(float)
-    share = np.divide(1.0, n_reps, out=np.zeros_like(n_reps), where=n_reps > 0) * 100.0
+    rate = 100.0 * np.nan_to_num(summary["flagged_rep_rate"].to_numpy(float))
+    counts = {flag: summary[f"n_{flag}"].to_numpy(float) for flag in FLAGS}
+    total = np.sum(list(counts.values()), axis=0)
+    # Each bar is the flagged-rep rate, split between the flags in proportion to their counts
+    # (a rep with two flags would otherwise count twice and the bar pass 100%).
+    scale = np.divide(rate, total, out=np.zeros_like(rate), where=total > 0)
     bottom = np.zeros(x.size)
     for flag in FLAGS:
-        counts = summary[f"n_{flag}"].to_numpy(float) * share
-        if not counts.any():
+        part = counts[flag] * scale
+        if not part.any():
             continue
         ax.bar(
-            x, counts, bottom=bottom, width=width, color=FLAG_COLOURS.get(flag, "#999999"),
+            x, part, bottom=bottom, width=width, color=FLAG_COLOURS.get(flag, "#999999"),
             label=flag.replace("_", " "), edgecolor="white", linewidth=0.4,
         )  # fmt: skip
-        bottom = bottom + counts
-    rate = 100.0 * summary["flagged_rep_rate"].to_numpy(float)
-    ax.plot(x, rate, linestyle="none", marker="_", markersize=9, color="black", label="any flag")
-    top = max(float(np.nanmax(bottom)) if bottom.size else 0.0, 10.0)
-    ax.set_ylim(0, top * 1.35)
+        bottom = bottom + part
+    ax.plot(
+        x, 100.0 * summary["flagged_rep_rate"].to_numpy(float), linestyle="none", marker="_",
+        markersize=9, color="black", label="any flag",
+    )  # fmt: skip
+    top = max(float(rate.max()) if rate.size else 0.0, 10.0)
+    ax.set_ylim(0, min(top * 1.35, 135.0))
     ax.set_ylabel("reps flagged (%)")
-    ax.set_title("flagged reps (a rep with two flags is in both)", loc="left")
+    ax.set_title("flagged reps (bar split by flag count)", loc="left")
     ax.legend(loc="upper left", frameon=False, fontsize=6.0, ncols=3)
 
 
@@ -292,7 +301,9 @@ def plot_trends(result: TrendResult, *, source: str | None = None) -> Figure:
                 ax.set_xlim(float(x.min()) - pad, float(x.max()) + pad)
         for ax, gid in zip((ax_tempo, ax_cv, ax_flags, ax_vel, ax_lv), PANELS, strict=True):
             ax.set_gid(gid)
-        threshold = result.estimate.threshold.source if result.estimate is not None else "not used"
+        threshold = (
+            result.estimate.threshold.source if result.estimate is not None else "no estimate"
+        )
         footer = (
             f"repscope {__version__} | sessions from {source or 'the training history'} | "
             "session velocity: mean over sets of each set's fastest mean concentric velocity | "
