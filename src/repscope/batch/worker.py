@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from repscope.batch.schema import COLUMNS, ROW_SESSION_COLUMNS, SCHEMAS, SET_SESSION_COLUMNS
+from repscope.batch.schema import ROW_SESSION_COLUMNS, SCHEMAS, SET_SESSION_COLUMNS
 from repscope.errors import InputError
 
 
@@ -84,33 +85,60 @@ class FileResult:
         return self.error is None
 
 
-def _to_table(frame: pd.DataFrame, table: str) -> pa.Table:
-    columns = list(COLUMNS[table])
-    arrow = pa.Table.from_pandas(frame[columns], schema=SCHEMAS[table], preserve_index=False)
-    return arrow.replace_schema_metadata(None)
+def _session_value(value: Any, type_: pa.DataType) -> Any:
+    """Convert a session value to the column's type (metadata may hold ints for floats)."""
+    if value is None:
+        return None
+    if pa.types.is_string(type_):
+        return str(value)
+    if pa.types.is_floating(type_):
+        return float(value)
+    return int(value)
 
 
-def _with_session(
-    frame: pd.DataFrame, session: dict[str, Any], names: tuple[str, ...]
-) -> pd.DataFrame:
-    out = frame.reset_index(drop=True).copy()
-    for i, name in enumerate(names):
-        out.insert(i, name, pd.Series([session[name]] * len(out), dtype=object))
-    return out
+def _to_table(
+    frame: pd.DataFrame, session: dict[str, Any], prefix: tuple[str, ...], table: str
+) -> pa.Table:
+    """``prefix`` columns repeated from the session, then the frame's columns, typed.
+
+    Built column by column (not with ``pa.Table.from_pandas`` on a widened frame, which
+    cost more than the analysis of a short set). Missing floats (NaN) become nulls, as
+    ``from_pandas`` would make them; rows are ordered by set (and rep).
+    """
+    schema = SCHEMAS[table]
+    n = len(frame)
+    keys = [k for k in ("set", "rep") if k in frame.columns]
+    order = np.lexsort([frame[k].to_numpy() for k in reversed(keys)]) if n else np.arange(0)
+    in_order = bool(np.all(order == np.arange(n)))
+    columns = dict(frame.items())
+    arrays = []
+    for field in schema:
+        if field.name in prefix:
+            value = _session_value(session[field.name], field.type)
+            arrays.append(pa.array([value] * n, type=field.type))
+            continue
+        values = columns[field.name]
+        if not in_order:
+            values = values.iloc[order]
+        if n == 0:
+            arrays.append(pa.array([], type=field.type))
+        else:
+            arrays.append(pa.array(values, type=field.type, from_pandas=True))
+    return pa.Table.from_arrays(arrays, schema=schema)
 
 
 def result_tables(
     session: dict[str, Any], sets: pd.DataFrame, reps: pd.DataFrame
 ) -> tuple[pa.Table, pa.Table, pa.Table]:
     """Session, set and rep tables of one analysis, typed, rows sorted by set and rep."""
-    sets = sets.sort_values("set", kind="stable")
-    reps = reps.sort_values(["set", "rep"], kind="stable")
-    session_frame = pd.DataFrame([{name: session[name] for name in COLUMNS["sessions"]}])
-    session_frame = session_frame.astype(object)
+    schema = SCHEMAS["sessions"]
+    sessions = pa.Table.from_pylist(
+        [{f.name: _session_value(session[f.name], f.type) for f in schema}], schema=schema
+    )
     return (
-        _to_table(session_frame, "sessions"),
-        _to_table(_with_session(sets, session, SET_SESSION_COLUMNS), "sets"),
-        _to_table(_with_session(reps, session, ROW_SESSION_COLUMNS), "reps"),
+        sessions,
+        _to_table(sets, session, SET_SESSION_COLUMNS, "sets"),
+        _to_table(reps, session, ROW_SESSION_COLUMNS, "reps"),
     )
 
 
