@@ -9,17 +9,18 @@ Layout of ``DIR``::
     DIR/sessions.parquet, DIR/sets.parquet, DIR/reps.parquet   (or .csv with --format csv)
 
 Results are streamed: the driver keeps at most ``part_sessions`` analysed sessions in
-memory, then writes them as one part (three Parquet files, one row group per session,
-in the same order in all three) and records each session's part and row group in the
+memory, then writes them as one part (three single-row-group Parquet files, sessions in
+source-path order) and records where each session's rows start in each of them in the
 manifest. The manifest is rewritten (atomically, via a temporary file and a rename)
 after every part, so an interrupted batch resumes where it stopped.
 
-:meth:`Store.assemble` writes the final tables by reading one session's row group at a
-time, in the order of the source paths, and appending it to a
+:meth:`Store.assemble` walks the sessions in source-path order, slices each one's rows
+out of its part (the last :data:`_OPEN_PARTS` parts read stay loaded; parts hold runs of
+consecutive paths, so each is usually read once) and appends them to a
 :class:`pyarrow.parquet.ParquetWriter` (or :class:`pyarrow.csv.CSVWriter`) in row groups
-of about :data:`OUTPUT_ROW_GROUP_ROWS` rows: memory is bounded by one row group, whatever
-the number of sessions. Parts no longer referenced by the manifest (files that changed
-or left the batch) are deleted afterwards.
+of about :data:`OUTPUT_ROW_GROUP_ROWS` rows: memory is bounded by a few parts and one
+row group, whatever the number of sessions. Parts no longer referenced by the manifest
+(files that changed or left the batch) are deleted afterwards.
 
 The cache key of a session (:func:`cache_key`) is the SHA-256 of the file's content hash
 (and its MetaMotion partner's), the analysis options, the repscope version and the
@@ -47,14 +48,16 @@ from repscope.errors import InputError
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = "repscope-batch-manifest"
 #: Bump when the part files or table columns change meaning: old caches are then unused.
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2
 PARTS_DIR = "parts"
 #: Sessions buffered in memory before they are written as one part.
 PART_SESSIONS = 64
 #: Rows per row group of the assembled Parquet tables.
 OUTPUT_ROW_GROUP_ROWS = 65_536
-#: Part files kept open at once while assembling.
-_OPEN_PARTS = 16
+#: Session pieces gathered before they are compacted into one table while assembling.
+_COMPACT_PIECES = 64
+#: Parts kept loaded while assembling.
+_OPEN_PARTS = 4
 OUTPUT_FORMATS: tuple[str, ...] = ("parquet", "csv")
 
 
@@ -79,16 +82,30 @@ def cache_key(
 
 @dataclass
 class Entry:
-    """Where one analysed session's rows are, and what they summarise."""
+    """Where one analysed session's rows are, and what they summarise.
+
+    Its rows are row ``sessions_row`` of the part's sessions file, ``n_sets`` rows from
+    ``sets_row`` of its sets file and ``n_reps`` rows from ``reps_row`` of its reps file.
+    """
 
     cache_key: str
     content_sha256: str
     session_id: str
     part: int
-    row_group: int
+    sessions_row: int
+    sets_row: int
+    reps_row: int
     n_sets: int
     n_reps: int
     duration_s: float
+
+    def rows(self, table: str) -> tuple[int, int]:
+        """First row and number of rows of this session in the part of ``table``."""
+        if table == "sessions":
+            return self.sessions_row, 1
+        if table == "sets":
+            return self.sets_row, self.n_sets
+        return self.reps_row, self.n_reps
 
 
 def part_path(out_dir: Path, table: str, part: int) -> Path:
@@ -136,6 +153,8 @@ class Store:
             data = json.loads(path.read_text(encoding="utf-8"))
             if data.get("format") != MANIFEST_FORMAT:
                 raise ValueError("not a repscope batch manifest")
+            if data.get("layout_version") != LAYOUT_VERSION:
+                return {}, []  # written by another repscope: analyse everything again
             entries = {src: Entry(**fields) for src, fields in data["sessions"].items()}
             outputs = [str(name) for name in data.get("outputs", [])]
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -196,22 +215,26 @@ class Store:
         for table in TABLES:
             path = part_path(self.out_dir, table, part)
             path.parent.mkdir(parents=True, exist_ok=True)
-            with pq.ParquetWriter(path, SCHEMAS[table]) as writer:
-                for result in buffered:
-                    writer.write_table(getattr(result, table))
-        for row_group, result in enumerate(buffered):
+            rows = pa.concat_tables([getattr(result, table) for result in buffered])
+            pq.write_table(rows, path, row_group_size=max(1, rows.num_rows))
+        sets_row = reps_row = 0
+        for sessions_row, result in enumerate(buffered):
             session = result.session
-            assert session is not None
+            assert session is not None and result.sets is not None and result.reps is not None
             self.current[result.source_path] = Entry(
                 cache_key=self._keys.pop(result.source_path),
                 content_sha256=str(session["content_sha256"]),
                 session_id=str(session["session_id"]),
                 part=part,
-                row_group=row_group,
-                n_sets=int(session["n_sets"]),
-                n_reps=int(session["n_reps"]),
+                sessions_row=sessions_row,
+                sets_row=sets_row,
+                reps_row=reps_row,
+                n_sets=result.sets.num_rows,
+                n_reps=result.reps.num_rows,
                 duration_s=float(session["duration_s"]),
             )
+            sets_row += result.sets.num_rows
+            reps_row += result.reps.num_rows
         self._buffer.clear()
         self._save({**self.previous, **self.current}, self.outputs_written)
 
@@ -243,41 +266,44 @@ class Store:
         schema = SCHEMAS[table]
         out = self.out_dir / f"{table}.{fmt}"
         tmp = out.with_name(out.name + ".tmp")
-        handles: OrderedDict[int, pq.ParquetFile] = OrderedDict()
+        loaded: OrderedDict[int, pa.Table] = OrderedDict()
         writer: pq.ParquetWriter | pacsv.CSVWriter
         writer = pq.ParquetWriter(tmp, schema) if fmt == "parquet" else pacsv.CSVWriter(tmp, schema)
         try:
-            pending: list[pa.Table] = []
+            compacted: list[pa.Table] = []  # tables that own their rows
+            slices: list[pa.Table] = []  # views into loaded parts
             rows = 0
             for _, entry in order:
-                piece = self._row_group(handles, table, entry)
-                if piece.num_rows:
-                    pending.append(piece)
-                    rows += piece.num_rows
+                first, count = entry.rows(table)
+                if count:
+                    slices.append(self._part(loaded, table, entry.part).slice(first, count))
+                    rows += count
+                if len(slices) >= _COMPACT_PIECES or rows >= OUTPUT_ROW_GROUP_ROWS:
+                    # Copy the slices, so that they stop holding on to evicted parts.
+                    compacted.append(pa.concat_tables(slices).combine_chunks())
+                    slices = []
                 if rows >= OUTPUT_ROW_GROUP_ROWS:
-                    writer.write_table(pa.concat_tables(pending))
-                    pending, rows = [], 0
-            if pending:
-                writer.write_table(pa.concat_tables(pending))
+                    writer.write_table(pa.concat_tables(compacted))
+                    compacted, rows = [], 0
+            if rows:
+                writer.write_table(pa.concat_tables([*compacted, *slices]))
         finally:
             writer.close()
-            for handle in handles.values():
-                handle.close()
         tmp.replace(out)
         return out
 
-    def _row_group(
-        self, handles: OrderedDict[int, pq.ParquetFile], table: str, entry: Entry
-    ) -> pa.Table:
-        handle = handles.get(entry.part)
-        if handle is None:
-            handle = pq.ParquetFile(part_path(self.out_dir, table, entry.part))
-            handles[entry.part] = handle
-            if len(handles) > _OPEN_PARTS:
-                handles.popitem(last=False)[1].close()
+    def _part(self, loaded: OrderedDict[int, pa.Table], table: str, part: int) -> pa.Table:
+        """One part of ``table``, read at most once while it stays among the recent ones."""
+        rows = loaded.get(part)
+        if rows is None:
+            with pq.ParquetFile(part_path(self.out_dir, table, part)) as handle:
+                rows = handle.read(use_threads=False)
+            loaded[part] = rows
+            if len(loaded) > _OPEN_PARTS:
+                loaded.popitem(last=False)
         else:
-            handles.move_to_end(entry.part)
-        return handle.read_row_group(entry.row_group)
+            loaded.move_to_end(part)
+        return rows
 
     def _delete_unreferenced_parts(self) -> None:
         live = {entry.part for entry in self.current.values()}
