@@ -247,6 +247,17 @@ def test_output_holds_only_this_runs_files(sample_data: Path, tmp_path: Path) ->
     assert list(_tables(out)["sessions"]["source_path"]) == [str(sample_data / "bench_ego.csv")]
 
 
+def test_manifest_of_another_layout_is_ignored(sample_data: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _run([sample_data / "bench_ego.csv"], out)
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["layout_version"] = store_module.LAYOUT_VERSION - 1
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    summary = _run([sample_data / "bench_ego.csv"], out)
+    assert (summary.analysed, summary.skipped) == (1, 0)
+    assert [p.name for p in (out / "parts" / "reps").iterdir()] == ["part-00002.parquet"]
+
+
 def test_corrupt_manifest_is_a_usage_error(sample_data: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
