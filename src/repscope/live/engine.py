@@ -1,0 +1,1012 @@
+"""Incremental set and rep detection for live feedback, built on the batch pipeline.
+
+:class:`LiveAnalyzer` takes samples as they arrive (:meth:`LiveAnalyzer.push`) and returns
+:class:`LiveEvent` objects: the current movement phase (``phase``), the first rep of a set
+(``set_started``), every rep once it is complete (``rep_completed``, with its rep-table
+row), later corrections of a rep (``rep_updated``) and the set summary when the set is
+over (``set_ended``). It is pure: no Bluetooth, no clock, no terminal; time is the
+samples' own ``time_s``.
+
+Why re-run the batch pipeline
+-----------------------------
+Rep detection in repscope is not a streaming algorithm: velocity comes from integrating
+acceleration between still intervals (zero-velocity updates with a linear drift
+correction between two anchors), stroke boundaries from a least-squares bell fit over the
+whole stroke, some flags from the rest of the set. A second, causal implementation would
+give a second set of numbers that disagree with ``repscope analyze``. The engine instead
+runs :func:`repscope.analysis.analyze_recording` itself on a window of recent samples and
+decides which of the reps it finds are complete. The numbers a lifter sees live are the
+batch numbers computed on less data; the set summary is the batch analysis of the set.
+
+When to run it: at zero velocity
+--------------------------------
+The pipeline takes a recording to end at rest: it forces the velocity to zero on the last
+sample and removes drift with a linear ramp back to the last still interval. A window
+that ends while the bar moves at ``v`` therefore bends every velocity since that interval
+by up to ``v``, which in a set without pauses (touch-and-go) moves stroke boundaries by
+tenths of a second or loses reps. Measured on simulated sets: a window ending within
+0.05 s after a turnaround gives the batch values (phases within 0.05 s); 0.1-0.2 s into a
+fast next stroke the errors reach 0.2-0.4 s. So the engine runs the pipeline when the bar
+is momentarily at zero velocity: at a **turnaround** (the end of a stroke and the start of
+the next one) or when it **stops**. Those moments come from :class:`TurnaroundDetector`,
+a cheap causal estimate of the vertical velocity (the accelerometer magnitude minus its
+value at rest, integrated from the last turnaround). It only decides when to run the
+pipeline and which phase to show; no number a lifter sees comes from it. The pipeline
+also runs every ``update_interval_s`` (0.25 s) as a fallback (missed turnarounds, wrist
+placement, set ends); reps found by those updates must be seen by two updates in a row
+and end ``settle_s`` before the window does.
+
+Steps of one update (at sample time ``t``)
+------------------------------------------
+1. **Window.** ``[t0, t]`` starts at a moment of zero velocity: the start of a still
+   interval found by an earlier update (or inside one), or the start or end of a reported
+   rep. ``t0`` is the latest such moment at least ``min_window_s`` before ``t`` and, during
+   a set, before the last reported rep (so that it is measured again); never more than
+   ``max_window_s`` before ``t``. Outside a set the window reaches back ``idle_window_s``.
+2. **Batch analysis** of the window with the same placement, exercise, tempo and
+   :class:`~repscope.analysis.AnalysisConfig`, except one parameter:
+   ``stillness.long_rest_s`` (how long a still interval must be to be trusted without
+   being checked against a rest on *both* sides) is lowered to ``live_trusted_rest_s``
+   (0.5 s). A live window has no rest after its end, so the pipeline can check a pause
+   near the end only against the far rest before the set, and with the batch value of
+   1.5 s it rejects every tempo pause there and merges it into the eccentric (measured:
+   a 3-1-1-0 bench rep then reads 4-0-1-0). Pauses further back are still checked
+   against their neighbours as in batch.
+3. **New reps.** A rep of the window is new when it has both strokes, starts after the
+   window's first ``edge_margin_s`` and after the last reported rep. An update at a
+   turnaround or stop, or one whose window ends inside a still interval, reports it at
+   once; a periodic update only when it ends ``settle_s`` before the window and the
+   previous update saw it too (start and end within ``confirm_tolerance_s``).
+4. **Matching and corrections.** A rep of the window that overlaps a reported rep by at
+   least half the shorter one is the same rep. Updates at zero velocity refresh its
+   values; a change of a phase by more than ``update_tolerance_s`` or of its flags is
+   reported as ``rep_updated``.
+5. **Flags.** Rules about the rep alone (``bounce``, ``rushed_negative``, ``tempo_off``)
+   come from the window. Rules relative to the set (``partial_rom``, ``grind``, ``swing``,
+   ``jerky``) and ``velocity_loss`` are recomputed against the reps of the set *so far*
+   with the batch rule (:func:`repscope.analysis.flags.flag_set`): live, a rep can only
+   be compared with the reps before it; the set summary compares it with the whole set,
+   as ``repscope analyze`` does.
+6. **Set end.** A set is over when ``set_gap_s`` (the batch rule: reps further apart start
+   a new set; :class:`~repscope.analysis.reps.RepSettings`' 15 s by default) have passed
+   after its last rep and the bar is not moving, or at :meth:`LiveAnalyzer.finish`. The
+   set is then analysed once more with the batch configuration, from halfway through the
+   rest before it (or the first buffered sample) to the newest sample; its rep rows and
+   set row are the ``set_ended`` event's ``reps`` and ``summary``. For a session of one
+   set that fits in the buffer this window is the whole recording, so the summary is
+   exactly what ``repscope analyze`` reports on the saved file.
+
+The phase shown live (``phase`` events) comes from the detector: moving down is
+``eccentric``, up ``concentric``; stopped inside a set ``bottom_pause`` after a down stroke
+and ``top_pause`` after an up stroke; stopped outside a set ``rest``.
+
+Bounded memory
+--------------
+Samples live in a ring buffer of ``buffer_s`` seconds (:class:`SampleRing`; 240 s by
+default, 2.7 MB at 200 Hz with a gyroscope); older samples are only in the recorder's
+file. The engine keeps the current set's rep rows and a bounded list of still intervals,
+nothing about earlier sets. A set longer than the buffer is summarised from the part still
+in the buffer, and its ``set_ended`` event says ``complete=False``.
+
+Cost
+----
+One update costs one batch analysis of the window (15-40 ms for 8-30 s windows, mostly
+the bell fits of its strokes, whatever the rate); there are four periodic updates per
+second plus one per turnaround. ``benchmarks/bench_live.py`` measures it and the latency
+from the end of a rep to its report (figures in ``docs/ble.md``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from repscope.analysis import AnalysisConfig, SessionAnalysis, analyze_recording
+from repscope.analysis.flags import FLAGS, flag_set
+from repscope.analysis.kinematics import runs
+from repscope.analysis.orientation import rotate_by_quaternion
+from repscope.analysis.profiles import ExerciseProfile, get_profile
+from repscope.analysis.tables import REP_COLUMNS
+from repscope.errors import InputError
+from repscope.recording import (
+    PLACEMENTS,
+    STANDARD_GRAVITY_MPS2,
+    Recording,
+    RecordingMeta,
+    check_sampling_rate,
+)
+from repscope.tempo import Tempo, parse_tempo
+
+#: Kinds of :class:`LiveEvent`.
+EVENT_KINDS: tuple[str, ...] = (
+    "phase",
+    "set_started",
+    "rep_completed",
+    "rep_updated",
+    "set_ended",
+)
+#: Labels of the current phase.
+PHASES: tuple[str, ...] = ("rest", "eccentric", "bottom_pause", "concentric", "top_pause")
+#: Flags whose rule compares a rep with the rest of its set (recomputed over the set so far).
+SET_RELATIVE_FLAGS: tuple[str, ...] = ("partial_rom", "grind", "swing", "jerky")
+
+_PHASE_COLUMNS = ("eccentric_s", "bottom_pause_s", "concentric_s", "top_pause_s")
+
+
+# ---------------------------------------------------------------------- events
+@dataclass(frozen=True)
+class LiveEvent:
+    """Something the lifter should hear about.
+
+    Attributes
+    ----------
+    kind
+        One of :data:`EVENT_KINDS`.
+    time_s
+        Time of the newest sample when the engine emitted the event (the samples'
+        ``time_s`` axis); for a rep, ``time_s - row["end_s"]`` is how long after the
+        rep's end the data that reported it had arrived.
+    set_number
+        Live set number, from 1 (0 for a ``phase`` event outside a set).
+    rep_number
+        Rep number within the set, from 1 (rep events only).
+    phase
+        The new phase (``phase`` events; one of :data:`PHASES`).
+    row
+        The rep's row with the columns of :data:`repscope.analysis.tables.REP_COLUMNS`
+        (rep events).
+    summary
+        The set's row with the columns of :data:`repscope.analysis.tables.SET_COLUMNS`
+        (``set_ended``; empty when the set's reps were not found again).
+    reps
+        The set's rep rows from the analysis of the whole set (``set_ended``).
+    complete
+        ``set_ended`` only: False when the set was longer than the buffer (the summary
+        covers the buffered part) or its reps were not found again (``reps`` are then
+        the live ones and ``summary`` is empty).
+    """
+
+    kind: str
+    time_s: float
+    set_number: int = 0
+    rep_number: int = 0
+    phase: str = ""
+    row: dict[str, Any] | None = None
+    summary: dict[str, Any] | None = None
+    reps: tuple[dict[str, Any], ...] = ()
+    complete: bool = True
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """Return the event as JSON-ready data (NaN becomes None, flags become lists)."""
+        out: dict[str, Any] = {"kind": self.kind, "time_s": _clean(self.time_s)}
+        out["set"] = self.set_number
+        if self.kind == "phase":
+            out["phase"] = self.phase
+        if self.row is not None:
+            out["rep"] = self.rep_number
+            out["row"] = clean_row(self.row)
+        if self.kind == "set_ended":
+            out["summary"] = clean_row(self.summary or {})
+            out["reps"] = [clean_row(r) for r in self.reps]
+            out["complete"] = self.complete
+        return out
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def clean_row(row: dict[str, Any]) -> dict[str, Any]:
+    """Return a rep or set row as JSON-ready data: NaN as None, ``;`` lists as lists."""
+    out = {str(k): _clean(v) for k, v in row.items()}
+    for key in ("flags", "flag_reasons", "verdict_reasons"):
+        if isinstance(out.get(key), str):
+            out[key] = [x for x in out[key].split(";") if x]
+    return out
+
+
+# ---------------------------------------------------------------------- ring buffer
+class SampleRing:
+    """The last ``capacity`` samples (time plus ``n_channels`` values); the oldest drop out.
+
+    Stored in arrays of twice the capacity: appends write after the newest sample and, when
+    the end is reached, the newest samples are moved to the front (an amortised O(1) copy
+    per sample), so that every read is one contiguous slice.
+
+    Parameters
+    ----------
+    capacity
+        Most samples kept.
+    n_channels
+        Values per sample (3 for acceleration only, 6 with a gyroscope).
+    """
+
+    def __init__(self, capacity: int, n_channels: int) -> None:
+        if capacity < 1:
+            raise ValueError("capacity must be at least 1")
+        self.capacity = int(capacity)
+        self._time = np.empty(2 * self.capacity)
+        self._values = np.empty((2 * self.capacity, n_channels))
+        self._start = 0
+        self._stop = 0
+
+    def __len__(self) -> int:
+        return self._stop - self._start
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the buffer's arrays."""
+        return int(self._time.nbytes + self._values.nbytes)
+
+    @property
+    def oldest_time_s(self) -> float:
+        """Time of the oldest sample kept (NaN when empty)."""
+        return float(self._time[self._start]) if len(self) else math.nan
+
+    @property
+    def newest_time_s(self) -> float:
+        """Time of the newest sample (NaN when empty)."""
+        return float(self._time[self._stop - 1]) if len(self) else math.nan
+
+    def extend(self, time_s: np.ndarray, values: np.ndarray) -> None:
+        """Append samples (the caller keeps times increasing)."""
+        n = time_s.shape[0]
+        if n > self.capacity:
+            time_s, values, n = time_s[-self.capacity :], values[-self.capacity :], self.capacity
+        if self._stop + n > self._time.shape[0]:
+            keep = min(len(self), self.capacity - n)
+            lo = self._stop - keep
+            self._time[:keep] = self._time[lo : self._stop]
+            self._values[:keep] = self._values[lo : self._stop]
+            self._start, self._stop = 0, keep
+        self._time[self._stop : self._stop + n] = time_s
+        self._values[self._stop : self._stop + n] = values
+        self._stop += n
+        if len(self) > self.capacity:
+            self._start = self._stop - self.capacity
+
+    def since(self, start_s: float, stop_s: float = math.inf) -> tuple[np.ndarray, np.ndarray]:
+        """Return copies of the samples with ``start_s <= time_s <= stop_s``."""
+        t = self._time[self._start : self._stop]
+        lo = self._start + int(np.searchsorted(t, start_s, side="left"))
+        hi = self._start + int(np.searchsorted(t, stop_s, side="right"))
+        return self._time[lo:hi].copy(), self._values[lo:hi].copy()
+
+
+# ---------------------------------------------------------------------- turnarounds
+class TurnaroundDetector:
+    """Causal detector of the moments the bar is at zero vertical velocity.
+
+    Vertical acceleration, causally: with a gyroscope, the real-time variant of VQF (the
+    filter whose offline variant the pipeline uses; Laidig & Seel 2023,
+    doi:10.1016/j.inffus.2022.10.014; ``tau_acc_s`` 3 s and rest time 0.5 s as in the
+    pipeline) rotates each sample into the earth frame and ``a`` is its vertical
+    component minus gravity. Without one, ``a = (|f| - |f|_rest) g`` (valid while the
+    sensor turns slowly; horizontal acceleration only enters to second order). Either way
+    an exponential running mean of ``a`` with time constant ``bias_tau_s`` (4 s, much
+    longer than a stroke, whose mean acceleration is zero) is removed, which takes out
+    sensor bias and scale error. Integrating ``a`` gives a velocity ``v`` good for one
+    stroke:
+
+    - a **movement** starts when ``|v|`` exceeds ``start_speed_mps`` (0.1 m/s);
+    - it ends at a **turnaround** when ``v`` crosses zero (the next stroke goes the other
+      way), or with a **stop** when ``|v|`` stays below ``stop_speed_mps`` (0.03 m/s) for
+      ``stop_s`` (0.1 s), or after ``max_move_s`` (8 s, longer than any stroke). Each sets
+      ``v`` back to zero.
+
+    Between movements ``v`` leaks to zero with time constant ``leak_s`` (0.5 s), so that
+    what the running mean has not yet absorbed cannot build up into a false movement.
+
+    Only :class:`LiveAnalyzer`'s scheduling and its phase label use this; it measures
+    nothing that is reported.
+    """
+
+    def __init__(
+        self,
+        *,
+        sampling_rate_hz: float,
+        start_speed_mps: float = 0.1,
+        stop_speed_mps: float = 0.03,
+        stop_s: float = 0.1,
+        leak_s: float = 0.5,
+        bias_tau_s: float = 4.0,
+        max_move_s: float = 8.0,
+        tau_acc_s: float = 3.0,
+        rest_min_s: float = 0.5,
+    ) -> None:
+        self.dt_s = 1.0 / check_sampling_rate(sampling_rate_hz)
+        self.start_speed_mps = start_speed_mps
+        self.stop_speed_mps = stop_speed_mps
+        self.stop_samples = max(1, round(stop_s / self.dt_s))
+        self.max_move_samples = max(1, round(max_move_s / self.dt_s))
+        self.leak = math.exp(-self.dt_s / leak_s)
+        self.bias_weight = 1.0 - math.exp(-self.dt_s / bias_tau_s)
+        self.tau_acc_s = tau_acc_s
+        self.rest_min_s = rest_min_s
+        self._vqf: Any = None
+        self._bias = math.nan
+        self.velocity_mps = 0.0
+        #: Direction of the movement under way: +1 up, -1 down, 0 none.
+        self.direction = 0
+        #: Direction of the last movement that ended.
+        self.last_direction = 0
+        self._slow = 0
+        self._moving = 0
+
+    def vertical_acceleration(self, acc_g: np.ndarray, gyr_dps: np.ndarray | None) -> np.ndarray:
+        """Vertical acceleration (m/s^2, gravity and running bias not yet removed: see feed)."""
+        acc_mps2 = np.ascontiguousarray(acc_g, dtype=float) * STANDARD_GRAVITY_MPS2
+        if gyr_dps is None:
+            return np.asarray(np.linalg.norm(acc_mps2, axis=1))
+        if self._vqf is None:
+            import vqf
+
+            self._vqf = vqf.VQF(self.dt_s, tauAcc=self.tau_acc_s, restMinT=self.rest_min_s)
+        gyr_rps = np.ascontiguousarray(np.deg2rad(gyr_dps), dtype=float)
+        out = self._vqf.updateBatch(gyr_rps, acc_mps2)
+        return np.asarray(rotate_by_quaternion(out["quat6D"], acc_mps2)[:, 2])
+
+    def feed(self, acc_g: np.ndarray, gyr_dps: np.ndarray | None) -> list[tuple[int, str]]:
+        """Process samples; return ``(index, kind)`` for each ``move``, ``turn`` and ``stop``."""
+        if len(acc_g) == 0:
+            return []
+        vertical = self.vertical_acceleration(acc_g, gyr_dps).tolist()
+        if math.isnan(self._bias):
+            self._bias = float(np.median(vertical))
+        out: list[tuple[int, str]] = []
+        v, d, slow, moving = self.velocity_mps, self.direction, self._slow, self._moving
+        bias, w, dt = self._bias, self.bias_weight, self.dt_s
+        start, stop = self.start_speed_mps, self.stop_speed_mps
+        for i, a in enumerate(vertical):
+            bias += w * (a - bias)
+            dv = (a - bias) * dt
+            if d == 0:
+                v = v * self.leak + dv
+                if abs(v) > start:
+                    d = 1 if v > 0 else -1
+                    slow = moving = 0
+                    out.append((i, "move"))
+                continue
+            v += dv
+            moving += 1
+            if d * v <= 0.0:
+                out.append((i, "turn"))
+            elif abs(v) < stop or moving >= self.max_move_samples:
+                slow += 1
+                if slow < self.stop_samples and moving < self.max_move_samples:
+                    continue
+                out.append((i, "stop"))
+            else:
+                slow = 0
+                continue
+            self.last_direction, d, v, slow = d, 0, 0.0, 0
+        self.velocity_mps, self.direction, self._slow, self._moving = v, d, slow, moving
+        self._bias = bias
+        return out
+
+
+# ---------------------------------------------------------------------- analyzer
+@dataclass
+class _LiveRep:
+    number: int
+    row: dict[str, Any]
+    window_flags: list[str]
+    window_reasons: list[str]
+
+
+@dataclass
+class UpdateStats:
+    """Cost of the updates so far (wall-clock seconds of each batch analysis)."""
+
+    n_updates: int = 0
+    n_fast: int = 0
+    n_failed: int = 0
+    total_s: float = 0.0
+    max_s: float = 0.0
+    recent_s: deque[float] = field(default_factory=lambda: deque(maxlen=2000))
+
+    def add(self, seconds: float) -> None:
+        """Record one analysis' cost."""
+        self.n_updates += 1
+        self.total_s += seconds
+        self.max_s = max(self.max_s, seconds)
+        self.recent_s.append(seconds)
+
+
+class LiveAnalyzer:
+    """Incremental set and rep detection (see the module docs for the steps).
+
+    Parameters
+    ----------
+    sampling_rate_hz
+        Nominal sampling rate of the stream (required, validated).
+    placement
+        ``"bar"`` or ``"wrist"``.
+    exercise
+        Exercise name or alias (:data:`repscope.analysis.profiles.PROFILES`).
+    tempo
+        Prescribed tempo (``"3-1-1-0"``), or None.
+    config
+        Pipeline parameters, as for :func:`~repscope.analysis.analyze_recording`.
+    update_interval_s
+        Data time between two periodic updates (0.25 s).
+    settle_s
+        Data a periodic update needs after a rep's end before it reports it (0.15 s).
+    min_window_s, max_window_s, idle_window_s
+        Window lengths (8, 30 and 15 s; see step 1).
+    live_trusted_rest_s
+        ``stillness.long_rest_s`` of the live windows (0.5 s; see step 2).
+    set_gap_s
+        Rest after a set's last rep that ends the set; ``config.reps.set_gap_s`` (15 s)
+        when None, as in batch.
+    set_context_s
+        The set summary's window starts at least this long before the set's first rep
+        (5 s).
+    buffer_s
+        Samples kept in memory (240 s).
+    device
+        Device name for the analysis' provenance.
+    """
+
+    def __init__(
+        self,
+        *,
+        sampling_rate_hz: float,
+        placement: str,
+        exercise: str,
+        tempo: str | Tempo | None = None,
+        config: AnalysisConfig | None = None,
+        update_interval_s: float = 0.25,
+        settle_s: float = 0.15,
+        min_window_s: float = 8.0,
+        max_window_s: float = 30.0,
+        idle_window_s: float = 15.0,
+        live_trusted_rest_s: float = 0.5,
+        set_gap_s: float | None = None,
+        set_context_s: float = 5.0,
+        buffer_s: float = 240.0,
+        device: str = "live",
+    ) -> None:
+        self.sampling_rate_hz = check_sampling_rate(sampling_rate_hz)
+        if placement not in PLACEMENTS:
+            raise InputError(
+                f"placement must be bar or wrist, got {placement!r}", where="--placement"
+            )
+        self.placement = placement
+        self.profile: ExerciseProfile = get_profile(exercise)
+        self.tempo = parse_tempo(tempo) if isinstance(tempo, str) else tempo
+        self.config = config or AnalysisConfig()
+        for name, value in (
+            ("update_interval_s", update_interval_s),
+            ("min_window_s", min_window_s),
+            ("max_window_s", max_window_s),
+            ("idle_window_s", idle_window_s),
+            ("live_trusted_rest_s", live_trusted_rest_s),
+            ("buffer_s", buffer_s),
+        ):
+            if not (math.isfinite(value) and value > 0):
+                raise InputError(f"{name} must be a positive number of seconds, got {value!r}")
+        if not min_window_s <= max_window_s <= buffer_s or idle_window_s > buffer_s:
+            raise InputError(
+                "the windows must satisfy min_window_s <= max_window_s <= buffer_s "
+                "and idle_window_s <= buffer_s"
+            )
+        self.update_interval_s = float(update_interval_s)
+        self.settle_s = float(settle_s)
+        self.min_window_s = float(min_window_s)
+        self.max_window_s = float(max_window_s)
+        self.idle_window_s = float(idle_window_s)
+        self.set_gap_s = float(self.config.reps.set_gap_s if set_gap_s is None else set_gap_s)
+        self.set_context_s = float(set_context_s)
+        self.buffer_s = float(buffer_s)
+        self.device = device
+        stillness = dataclasses.replace(
+            self.config.stillness,
+            long_rest_s=min(self.config.stillness.long_rest_s, float(live_trusted_rest_s)),
+        )
+        self.live_config = dataclasses.replace(self.config, stillness=stillness)
+        #: Margin at the window's start inside which reps are not taken (a cut rep).
+        self.edge_margin_s = 0.25
+        #: Still intervals shorter than this (a turnaround the pipeline found still for a
+        #: moment) do not start a window.
+        self.min_rest_s = 0.3
+        #: How far before the last reported rep's start the window begins at the latest.
+        self.refine_margin_s = 0.5
+        #: A refreshed rep is reported again when a phase moves by more than this.
+        self.update_tolerance_s = 0.05
+        #: Start and end of a rep seen by two periodic updates agree within this.
+        self.confirm_tolerance_s = 0.2
+        #: After a turnaround or stop, ``burst_n`` updates ``burst_interval_s`` apart.
+        self.burst_interval_s = 0.05
+        self.burst_n = 6
+        #: A rep ending closer than this to the window's end may be cut by it (unless the
+        #: detector has seen the bar reverse).
+        self.cut_margin_s = 0.03
+        self.stats = UpdateStats()
+        #: Called after every update with ``(t0, t1, triggered, analysis or None)``.
+        self.on_update: Callable[[float, float, bool, SessionAnalysis | None], None] | None = None
+        self._detector = TurnaroundDetector(sampling_rate_hz=self.sampling_rate_hz)
+        self._ring: SampleRing | None = None
+        self._has_gyro: bool | None = None
+        self._first_time_s = math.nan
+        self._next_update_s = math.nan
+        self._rest_runs: deque[tuple[float, float]] = deque(maxlen=256)
+        self._turn_points: deque[float] = deque(maxlen=256)
+        self._pending: list[tuple[float, float]] = []
+        self._burst: list[float] = []
+        self._burst_margin_s = 0.0
+        self._set_number = 0
+        self._set_reps: list[_LiveRep] = []
+        self._floor_s = -math.inf
+        self._phase = "rest"
+
+    # ------------------------------------------------------------------ public state
+    @property
+    def phase(self) -> str:
+        """The current phase (one of :data:`PHASES`)."""
+        return self._phase
+
+    @property
+    def set_number(self) -> int:
+        """Number of the current (or last) set; 0 before the first."""
+        return self._set_number
+
+    @property
+    def in_set(self) -> bool:
+        """Whether a set is in progress."""
+        return bool(self._set_reps)
+
+    @property
+    def reps(self) -> list[dict[str, Any]]:
+        """Rows of the current set's reps as reported so far (latest values)."""
+        return [dict(r.row) for r in self._set_reps]
+
+    @property
+    def buffer_nbytes(self) -> int:
+        """Memory held by the sample buffer."""
+        return self._ring.nbytes if self._ring is not None else 0
+
+    @property
+    def buffered_s(self) -> float:
+        """Time span of the samples in the buffer."""
+        if self._ring is None or len(self._ring) < 2:
+            return 0.0
+        return self._ring.newest_time_s - self._ring.oldest_time_s
+
+    # ------------------------------------------------------------------ input
+    def push(
+        self, time_s: Sequence[float] | np.ndarray, acc_g: np.ndarray, gyr_dps: np.ndarray | None
+    ) -> list[LiveEvent]:
+        """Add samples and return the events they cause, in time order.
+
+        Parameters
+        ----------
+        time_s
+            Sample times in seconds, strictly increasing and later than every sample
+            pushed before (a gap in time is fine).
+        acc_g
+            Acceleration, shape (N, 3), g.
+        gyr_dps
+            Angular rate, shape (N, 3), deg/s, or None; the first push decides whether the
+            stream has a gyroscope.
+
+        Returns
+        -------
+        list of LiveEvent
+            Updates run at the sample where a turnaround or stop is detected and at the
+            first sample past each multiple of ``update_interval_s``, wherever the chunks
+            are cut, so the events do not depend on how the stream is chunked.
+        """
+        t, values = self._check_input(time_s, acc_g, gyr_dps)
+        events: list[LiveEvent] = []
+        if t.size == 0:
+            return events
+        ring = self._ring
+        assert ring is not None
+        if math.isnan(self._first_time_s):
+            self._first_time_s = float(t[0])
+            self._next_update_s = float(t[0]) + self.update_interval_s
+        marks = self._detector_marks(values[:, :3], values[:, 3:] if self._has_gyro else None)
+        done = 0  # samples of this chunk already in the ring
+        m = 0  # next mark
+        while True:
+            due = min([self._next_update_s, *self._burst[:1]])
+            k = int(np.searchsorted(t, due, side="left"))
+            if m < len(marks) and marks[m][0] <= k:
+                k = marks[m][0]
+            if k >= t.size:
+                break
+            ring.extend(t[done : k + 1], values[done : k + 1])
+            done = k + 1
+            now = float(t[k])
+            fast = False
+            if m < len(marks) and marks[m][0] == k:
+                kind = marks[m][1]
+                m += 1
+                events.extend(self._phase_events(kind, now))
+                if kind in ("turn", "stop"):
+                    self._burst = [now + j * self.burst_interval_s for j in range(self.burst_n)]
+                    self._burst_margin_s = self.cut_margin_s
+                else:  # a movement starts from (almost) zero velocity
+                    fast = True
+                    # moving the other way: the last stroke has certainly ended (a
+                    # turnaround alone may be the error of a slow stroke's creeping end)
+                    detector = self._detector
+                    reverse = detector.direction == -detector.last_direction
+                    self._burst_margin_s = 0.0 if reverse else self.cut_margin_s
+            while self._burst and self._burst[0] <= now:
+                self._burst.pop(0)
+                fast = True
+            periodic = self._next_update_s <= now
+            if periodic:
+                self._next_update_s = max(self._next_update_s + self.update_interval_s, now + 1e-9)
+            if fast or periodic:
+                margin = self._burst_margin_s if fast else self.cut_margin_s
+                events.extend(self._update(now, fast=fast, cut_margin_s=margin))
+        ring.extend(t[done:], values[done:])
+        return events
+
+    def finish(self) -> list[LiveEvent]:
+        """End of stream: report the reps that end at the last sample and end the set."""
+        if self._ring is None or len(self._ring) < 2:
+            return []
+        newest = self._ring.newest_time_s
+        events = self._update(newest, fast=True, cut_margin_s=0.0)
+        if self._set_reps:
+            events.extend(self._end_set(newest))
+        return events
+
+    def _check_input(
+        self, time_s: Sequence[float] | np.ndarray, acc_g: np.ndarray, gyr_dps: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        t = np.asarray(time_s, dtype=float).reshape(-1)
+        acc = np.asarray(acc_g, dtype=float)
+        if acc.shape != (t.size, 3):
+            raise InputError(f"acc_g must have shape ({t.size}, 3), got {acc.shape}")
+        if self._has_gyro is None:
+            self._has_gyro = gyr_dps is not None
+            capacity = math.ceil(self.buffer_s * self.sampling_rate_hz * 1.05) + 1
+            self._ring = SampleRing(capacity, 6 if self._has_gyro else 3)
+        if (gyr_dps is not None) != self._has_gyro:
+            raise InputError(
+                "a live stream must keep or lack the gyroscope throughout",
+                hint="Push gyr_dps with every chunk or with none.",
+            )
+        values = acc
+        if gyr_dps is not None:
+            gyr = np.asarray(gyr_dps, dtype=float)
+            if gyr.shape != acc.shape:
+                raise InputError(f"gyr_dps must have shape {acc.shape}, got {gyr.shape}")
+            values = np.hstack([acc, gyr])
+        if t.size:
+            assert self._ring is not None
+            previous = self._ring.newest_time_s
+            if (
+                not np.all(np.isfinite(t))
+                or np.any(np.diff(t) <= 0)
+                or (len(self._ring) and t[0] <= previous)
+                or not np.all(np.isfinite(values))
+            ):
+                raise InputError(
+                    "live samples must be finite, with strictly increasing times",
+                    where="time_s",
+                    hint="Push samples in time order, each later than the last one pushed.",
+                )
+        return t, values
+
+    def _detector_marks(
+        self, acc_g: np.ndarray, gyr_dps: np.ndarray | None
+    ) -> list[tuple[int, str]]:
+        marks: dict[int, str] = {}
+        for index, kind in self._detector.feed(acc_g, gyr_dps):
+            # a turnaround wins over a move starting on the same sample
+            if marks.get(index) not in ("turn", "stop"):
+                marks[index] = kind
+        return sorted(marks.items())
+
+    # ------------------------------------------------------------------ phase
+    def _phase_events(self, kind: str, t: float) -> list[LiveEvent]:
+        detector = self._detector
+        if kind == "move":
+            phase = "concentric" if detector.direction > 0 else "eccentric"
+        elif not self._set_reps:
+            phase = "rest"
+        else:
+            phase = "top_pause" if detector.last_direction > 0 else "bottom_pause"
+        if phase == self._phase:
+            return []
+        self._phase = phase
+        return [LiveEvent("phase", t, self._set_number if self._set_reps else 0, phase=phase)]
+
+    # ------------------------------------------------------------------ one update
+    def _analyse(self, t0: float, t1: float, config: AnalysisConfig) -> SessionAnalysis | None:
+        assert self._ring is not None
+        t, values = self._ring.since(t0, t1)
+        if t.size < 4 or t[-1] - t[0] < 2.0:
+            return None
+        meta = RecordingMeta(
+            sampling_rate_hz=self.sampling_rate_hz,
+            device=self.device,
+            placement=self.placement,
+            exercise=self.profile.name,
+            source="live",
+        )
+        recording = Recording.from_arrays(
+            time_s=t,
+            acc_g=values[:, :3],
+            gyr_dps=values[:, 3:] if self._has_gyro else None,
+            meta=meta,
+        )
+        started = time.perf_counter()
+        try:
+            result = analyze_recording(
+                recording,
+                placement=self.placement,
+                exercise=self.profile.name,
+                tempo=self.tempo,
+                config=config,
+            )
+        except InputError:
+            self.stats.n_failed += 1
+            return None
+        finally:
+            self.stats.add(time.perf_counter() - started)
+        return result
+
+    def _window_start(self, t_edge: float) -> float:
+        """Start of the next window (step 1 of the module docs)."""
+        assert self._ring is not None
+        earliest = max(self._ring.oldest_time_s, t_edge - self.max_window_s)
+        if self._set_reps:
+            latest = min(
+                t_edge - self.min_window_s,
+                float(self._set_reps[-1].row["start_s"]) - self.refine_margin_s,
+            )
+        else:
+            latest = t_edge - self.idle_window_s
+        # a rest first: the orientation filter and the noise floor need one
+        long_rests = [(a, b) for a, b in self._rest_runs if b - a >= self.min_rest_s]
+        rests = [a for a, _ in long_rests if earliest <= a <= latest]
+        rests += [earliest for a, b in long_rests if a < earliest <= b]
+        if rests:
+            return max(rests)
+        turns = [p for p in self._turn_points if earliest <= p <= latest]
+        if turns:
+            return max(turns)
+        return max(earliest, min(latest, t_edge - self.min_window_s))
+
+    def _update(
+        self, t_edge: float, *, fast: bool, cut_margin_s: float | None = None
+    ) -> list[LiveEvent]:
+        t0 = self._window_start(t_edge)
+        result = self._analyse(t0, t_edge, self.live_config)
+        if fast:
+            self.stats.n_fast += 1
+        if self.on_update is not None:
+            self.on_update(t0, t_edge, fast, result)
+        if result is None:
+            return []
+        self._remember_rests(result, t0, t_edge)
+        at_rest = bool(len(result.traces)) and bool(result.traces["still"].iloc[-1])
+        margin = self.cut_margin_s if cut_margin_s is None else cut_margin_s
+        events = self._take_reps(result, t0, t_edge, good=fast or at_rest, cut_margin_s=margin)
+        if any(e.kind == "rep_completed" for e in events):
+            self._burst = []
+        if self._set_reps and self._set_should_end(result, t_edge):
+            events.extend(self._end_set(t_edge))
+        return events
+
+    def _remember_rests(self, result: SessionAnalysis, t0: float, t_edge: float) -> None:
+        """Add the window's still intervals to the known rests (they are never removed).
+
+        Intervals touching either end of the window are left out: the pipeline takes a
+        recording's ends to be at rest, so stillness there is an assumption, not a finding.
+        """
+        traces = result.traces
+        time_s = traces["time_s"].to_numpy(float)
+        found = [
+            (float(time_s[a]), float(time_s[b - 1]))
+            for a, b in runs(traces["still"].to_numpy(bool))
+            if time_s[a] > t0 + self.edge_margin_s and time_s[b - 1] < t_edge - self.edge_margin_s
+        ]
+        for run in found:
+            if not any(run[0] <= y and x <= run[1] for x, y in self._rest_runs):
+                self._rest_runs.append(run)
+
+    # ------------------------------------------------------------------ reps
+    def _take_reps(
+        self, result: SessionAnalysis, t0: float, t_edge: float, *, good: bool, cut_margin_s: float
+    ) -> list[LiveEvent]:
+        """Match the window's reps to the reported ones; report new ones (steps 3-5)."""
+        rows = [{str(k): v for k, v in r.items()} for r in result.reps.to_dict(orient="records")]
+        whole = sorted(
+            (
+                r
+                for r in rows
+                if math.isfinite(float(r["eccentric_s"]))
+                and math.isfinite(float(r["concentric_s"]))
+                and float(r["start_s"]) >= t0 + self.edge_margin_s
+                and float(r["start_s"]) > self._floor_s
+            ),
+            key=lambda r: float(r["start_s"]),
+        )
+        refreshed: set[int] = set()
+        candidates: list[dict[str, Any]] = []
+        for row in whole:
+            match = self._match(row)
+            if match is None:
+                last_end = float(self._set_reps[-1].row["end_s"]) if self._set_reps else -math.inf
+                if float(row["start_s"]) >= last_end - 0.3:
+                    candidates.append(row)
+            elif good and match.number not in refreshed:
+                refreshed.add(match.number)
+                match.row = {c: row[c] for c in REP_COLUMNS}
+                match.window_flags, match.window_reasons = _split(row)
+        new_rows = []
+        for row in candidates:
+            end = float(row["end_s"])
+            settled = end <= t_edge - self.settle_s
+            seen = any(_same_rep(row, p, self.confirm_tolerance_s) for p in self._pending)
+            if not ((good and end <= t_edge - cut_margin_s) or (settled and seen)):
+                break  # reps are reported in order
+            new_rows.append(row)
+        self._pending = [(float(r["start_s"]), float(r["end_s"])) for r in candidates]
+        events: list[LiveEvent] = []
+        before = {r.number: dict(r.row) for r in self._set_reps}
+        for row in new_rows:
+            if not self._set_reps:
+                self._set_number += 1
+                events.append(LiveEvent("set_started", t_edge, self._set_number))
+            rep = _LiveRep(len(self._set_reps) + 1, {c: row[c] for c in REP_COLUMNS}, *_split(row))
+            self._set_reps.append(rep)
+            self._turn_points.extend((float(row["start_s"]), float(row["end_s"])))
+        if new_rows or refreshed:
+            self._reflag()
+        for rep in self._set_reps:
+            old = before.get(rep.number)
+            if old is None:
+                kind = "rep_completed"
+            elif _changed(old, rep.row, self.update_tolerance_s):
+                kind = "rep_updated"
+            else:
+                continue
+            events.append(LiveEvent(kind, t_edge, self._set_number, rep.number, row=dict(rep.row)))
+        return events
+
+    def _match(self, row: dict[str, Any]) -> _LiveRep | None:
+        a0, a1 = float(row["start_s"]), float(row["end_s"])
+        best, best_overlap = None, 0.0
+        for rep in self._set_reps:
+            b0, b1 = float(rep.row["start_s"]), float(rep.row["end_s"])
+            overlap = min(a1, b1) - max(a0, b0)
+            shorter = max(min(a1 - a0, b1 - b0), 1e-9)
+            if overlap >= 0.5 * shorter and overlap > best_overlap:
+                best, best_overlap = rep, overlap
+        return best
+
+    def _reflag(self) -> None:
+        """Recompute flags and velocity loss over the set so far (step 5 of the module docs)."""
+        frame = pd.DataFrame([r.row for r in self._set_reps])
+        mcv = frame["mean_concentric_velocity_mps"].to_numpy(float)
+        best = float(np.nanmax(mcv)) if np.isfinite(mcv).any() else math.nan
+        loss = 1.0 - mcv / best if best > 0 else np.full(mcv.shape, math.nan)
+        frame["turnaround_bottom_pause_s"] = math.nan  # bounce comes from the window
+        frame["turnaround_arrival_ratio"] = math.nan
+        flags, reasons = flag_set(frame, thresholds=self.profile.thresholds, tempo=self.tempo)
+        for rep, set_flags, set_reasons, rep_loss in zip(
+            self._set_reps, flags, reasons, loss, strict=True
+        ):
+            found = {f: r for f, r in zip(set_flags, set_reasons, strict=True)}
+            for name, reason in zip(rep.window_flags, rep.window_reasons, strict=True):
+                if name not in SET_RELATIVE_FLAGS:
+                    found.setdefault(name, reason)
+            names = [f for f in FLAGS if f in found]
+            rep.row["flags"] = ";".join(names)
+            rep.row["flag_reasons"] = ";".join(found[f] for f in names)
+            rep.row["velocity_loss"] = float(rep_loss)
+            rep.row["set"] = self._set_number
+            rep.row["rep"] = rep.number
+
+    # ------------------------------------------------------------------ sets
+    def _set_should_end(self, result: SessionAnalysis, t_edge: float) -> bool:
+        last_end = float(self._set_reps[-1].row["end_s"])
+        if t_edge - last_end <= self.set_gap_s or self._detector.direction != 0:
+            return False
+        # a rep under way that started within the gap still belongs to this set
+        for r in result.reps.to_dict(orient="records"):
+            start = float(r["start_s"])
+            if last_end + 0.3 < start <= last_end + self.set_gap_s and float(r["end_s"]) > (
+                t_edge - self.settle_s
+            ):
+                return False
+        return True
+
+    def _end_set(self, t_edge: float) -> list[LiveEvent]:
+        """Analyse the whole set once more and report it (step 6 of the module docs)."""
+        assert self._ring is not None
+        first = float(self._set_reps[0].row["start_s"])
+        last_end = float(self._set_reps[-1].row["end_s"])
+        oldest = self._ring.oldest_time_s
+        if math.isfinite(self._floor_s):
+            wanted = min(first - self.set_context_s, 0.5 * (self._floor_s + first))
+            complete = wanted >= oldest
+        else:
+            wanted = oldest
+            complete = oldest <= self._first_time_s
+        result = self._analyse(max(wanted, oldest), t_edge, self.config)
+        summary: dict[str, Any] = {}
+        if result is not None and not result.reps.empty:
+            frame = result.reps
+            end = frame["end_s"].to_numpy(float)
+            start = frame["start_s"].to_numpy(float)
+            overlap = pd.Series(
+                np.clip(np.minimum(end, last_end) - np.maximum(start, first), 0.0, None),
+                index=frame.index,
+            )
+            chosen = int(overlap.groupby(frame["set"]).sum().idxmax())
+            reps = [
+                {**{str(k): v for k, v in r.items()}, "set": self._set_number}
+                for r in frame[frame["set"] == chosen].to_dict(orient="records")
+            ]
+            sets = result.sets
+            summary = {str(k): v for k, v in sets[sets["set"] == chosen].iloc[0].to_dict().items()}
+            summary["set"] = self._set_number
+        else:  # the set's reps were not found again: report what was seen live
+            complete = False
+            reps = [dict(r.row) for r in self._set_reps]
+        number = self._set_number
+        self._floor_s = max([last_end] + [float(r["end_s"]) for r in reps])
+        self._set_reps = []
+        self._pending = []
+        return [
+            LiveEvent(
+                "set_ended", t_edge, number, summary=summary, reps=tuple(reps), complete=complete
+            )
+        ]
+
+
+def _split(row: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """Return the flags and their reasons of a rep row.
+
+    Reasons are joined with ``;``; should a reason itself contain ``;``, the surplus parts
+    are kept with the last flag's reason.
+    """
+    flags = [f for f in str(row["flags"]).split(";") if f]
+    if not flags:
+        return [], []
+    parts = str(row["flag_reasons"]).split(";")
+    head = len(flags) - 1
+    reasons = [*parts[:head], ";".join(parts[head:])]
+    reasons += [""] * (len(flags) - len(reasons))
+    return flags, reasons
+
+
+def _same_rep(row: dict[str, Any], seen: tuple[float, float], tolerance_s: float) -> bool:
+    return (
+        abs(float(row["start_s"]) - seen[0]) <= tolerance_s
+        and abs(float(row["end_s"]) - seen[1]) <= tolerance_s
+    )
+
+
+def _changed(old: dict[str, Any], new: dict[str, Any], tolerance_s: float) -> bool:
+    if old["flags"] != new["flags"]:
+        return True
+    for col in _PHASE_COLUMNS:
+        a, b = float(old[col]), float(new[col])
+        if math.isfinite(a) != math.isfinite(b):
+            return True
+        if math.isfinite(a) and abs(a - b) > tolerance_s:
+            return True
+    return False
