@@ -96,6 +96,19 @@ def test_start_response_factor_scales_gyro_frames_and_times_follow_timestamps():
     np.testing.assert_allclose(batch2.device_time_s, [1.05, 1.1])
 
 
+def test_feature_read_delivered_as_notification_is_not_malformed():
+    # BlueZ delivers a read of a subscribed characteristic as a notification as well, so
+    # the control point's feature bitmap (read at set-up) also arrives through feed().
+    decoder = DRIVERS["polar"].new_stream_decoder()
+    assert decoder.feed(CP, bytes.fromhex("0f0500")) == []
+    assert decoder.malformed_count == 0
+    assert decoder.device_info["model"] == "H10"
+    # a response still counts as one, and a truncated bitmap is malformed
+    decoder.feed(CP, bytes.fromhex("f0 02 02 00 00"))
+    assert decoder.feed(CP, bytes.fromhex("0f")) == []
+    assert decoder.malformed_count == 1
+
+
 def test_failed_gyro_start_falls_back_to_acc_only():
     decoder = DRIVERS["polar"].new_stream_decoder()
     decoder.feed_write(GattWrite(CP, bytes.fromhex("0205 0001 3400")))

@@ -408,6 +408,11 @@ class PolarStreamDecoder(StreamDecoder):
 
     def _feed(self, char_uuid: str, payload: bytes) -> list[SampleBatch]:
         if char_uuid == CONTROL_POINT_UUID:
+            if payload[:1] == bytes([FEATURES_CODE]):
+                # BlueZ also delivers a read of a characteristic the client is subscribed to
+                # as a notification: this is the feature bitmap read, not a response.
+                self._observe_read(char_uuid, payload)
+                return []
             self._on_response(decode_control_point_response(payload))
             return []
         if char_uuid != DATA_CHAR_UUID:
