@@ -468,6 +468,7 @@ async def record_session(
     on_progress: Callable[[dict[str, int]], None] | None = None,
     flush_interval_s: float = DEFAULT_FLUSH_INTERVAL_S,
     link_options: Mapping[str, Any] | None = None,
+    on_samples: Callable[[str, TimedSamples], None] | None = None,
 ) -> RecordSummary:
     """Record ``targets`` until ``seconds`` have passed or ``stop_event`` is set.
 
@@ -495,6 +496,9 @@ async def record_session(
         Longest time rows stay in memory.
     link_options
         Extra keyword arguments for every :class:`repscope.ble.transport.DeviceLink`.
+    on_samples
+        Optional callback with ``(label, samples)`` for every batch, after it is queued
+        for the file (live analysis, :mod:`repscope.live`).
 
     Raises
     ------
@@ -547,6 +551,8 @@ async def record_session(
 
     def sink(label: str, samples: TimedSamples) -> None:
         writers[label].write(samples)
+        if on_samples is not None:
+            on_samples(label, samples)
 
     session = LiveSession(
         [SessionDevice(t.label, t.device, drivers[t.label], sampling_rate_hz) for t in targets],
