@@ -46,8 +46,12 @@ class BatchSummary:
     recording_s
         Total duration of the recordings analysed in this run.
     worker_s
-        Time the workers spent on the files of this run (reading and analysing), summed;
-        ``worker_s / wall_s`` is how many workers were busy on average.
+        Wall time the workers spent on the files of this run (reading and analysing),
+        summed; ``worker_s / wall_s`` is how many workers were busy on average.
+    worker_cpu_s
+        CPU time of the same work: below ``worker_s`` when workers waited for a core
+        (more workers than free cores), so ``worker_cpu_s / analysed`` is the cost of
+        a file whatever else runs on the machine.
     wall_s
         Wall time of the whole run (discovery to the assembled tables).
     failures
@@ -67,6 +71,7 @@ class BatchSummary:
     reps: int = 0
     recording_s: float = 0.0
     worker_s: float = 0.0
+    worker_cpu_s: float = 0.0
     wall_s: float = 0.0
     failures: list[FileFailure] = field(default_factory=list)
     outputs: dict[str, Path] = field(default_factory=dict)
@@ -287,6 +292,7 @@ def run_batch(
 
     def handle(result: FileResult, key: str) -> None:
         summary.worker_s += result.elapsed_s
+        summary.worker_cpu_s += result.cpu_s
         if not result.ok:
             fail(result.source_path, str(result.error), result.internal)
             return

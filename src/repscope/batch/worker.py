@@ -67,7 +67,9 @@ class FileResult:
     internal
         True when the reason is an unexpected exception (a repscope bug), not bad input.
     elapsed_s
-        Time the worker spent on the file.
+        Wall time the worker spent on the file.
+    cpu_s
+        CPU time of the worker's thread on the file (without waiting for a core).
     """
 
     source_path: str
@@ -78,6 +80,7 @@ class FileResult:
     error: str | None = None
     internal: bool = False
     elapsed_s: float = 0.0
+    cpu_s: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -163,6 +166,7 @@ def analyse_file(job: FileJob) -> FileResult:
     from repscope.io import ensure_analysable, read_recording
 
     start = time.perf_counter()
+    cpu_start = time.thread_time()
     try:
         recording = read_recording(job.path)
         ensure_analysable(recording, path=job.path)
@@ -175,7 +179,10 @@ def analyse_file(job: FileJob) -> FileResult:
         sessions, sets, reps = result_tables(session, analysis.sets, analysis.reps)
     except InputError as exc:
         return FileResult(
-            job.source_path, error=_reason(exc, job.path), elapsed_s=time.perf_counter() - start
+            job.source_path,
+            error=_reason(exc, job.path),
+            elapsed_s=time.perf_counter() - start,
+            cpu_s=time.thread_time() - cpu_start,
         )
     except Exception as exc:  # one file's bug must not stop the batch
         message = " ".join(str(exc).split())[:200]
@@ -184,6 +191,7 @@ def analyse_file(job: FileJob) -> FileResult:
             error=f"internal error ({type(exc).__name__}: {message})",
             internal=True,
             elapsed_s=time.perf_counter() - start,
+            cpu_s=time.thread_time() - cpu_start,
         )
     return FileResult(
         job.source_path,
@@ -192,4 +200,5 @@ def analyse_file(job: FileJob) -> FileResult:
         sets=sets,
         reps=reps,
         elapsed_s=time.perf_counter() - start,
+        cpu_s=time.thread_time() - cpu_start,
     )

@@ -34,7 +34,7 @@ def print_summary(summary: BatchSummary, console: Console, errors: Console) -> N
     )
     table.add_row("recording time analysed", f"{summary.recording_s / 60:.1f} min")
     table.add_row("wall time", f"{summary.wall_s:.1f} s ({summary.executor})")
-    table.add_row("worker time", f"{summary.worker_s:.1f} s")
+    table.add_row("worker time (CPU)", f"{summary.worker_s:.1f} s ({summary.worker_cpu_s:.1f} s)")
     table.add_row("multiple of real time", multiple)
     console.print(table)
     for name, path in summary.outputs.items():
