@@ -326,6 +326,30 @@ def _fmt_load(report: dict[str, Any]) -> str:
     return f"{load['before']:.1f} before, {load['after']:.1f} after"
 
 
+def _growth(report: dict[str, Any]) -> str:
+    """One sentence: how the driver's peak changed from the smallest to the largest batch."""
+    parts = []
+    for count in report["config"]["workers"]:
+        runs = sorted(
+            (m for m in report["memory"] if m["workers"] == count), key=lambda m: m["sessions"]
+        )
+        if len(runs) < 2:
+            continue
+        low, high = runs[0], runs[-1]
+        parts.append(
+            f"{high['driver_peak_rss_mb'] - low['driver_peak_rss_mb']:+.0f} MB with "
+            f"{count} worker{'s' if count > 1 else ''}"
+        )
+    if not parts:
+        return ""
+    sizes = sorted(report["config"]["memory_sizes"])
+    return (
+        f"From {sizes[0]:,} to {sizes[-1]:,} sessions the driver's peak changed by "
+        + " and ".join(parts)
+        + "."
+    )
+
+
 def markdown(report: dict[str, Any]) -> str:
     """The batch section of docs/performance.md."""
     cfg = report["config"]
@@ -351,6 +375,8 @@ def markdown(report: dict[str, Any]) -> str:
             "the peak should not grow with the number of sessions.",
             "",
             md_table(MEM_HEADER, _mem_rows(report)),
+            "",
+            _growth(report),
             "",
             "Reproduce: `.venv/bin/python benchmarks/bench_batch.py --write-docs` "
             "(about 4 min; `--quick` for a 1-minute check).",

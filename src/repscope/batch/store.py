@@ -52,8 +52,10 @@ LAYOUT_VERSION = 2
 PARTS_DIR = "parts"
 #: Sessions buffered in memory before they are written as one part.
 PART_SESSIONS = 64
-#: Rows per row group of the assembled Parquet tables.
+#: Rows per row group of the assembled Parquet tables (at most)...
 OUTPUT_ROW_GROUP_ROWS = 65_536
+#: ... and bytes (the session rows carry the provenance JSON, about 2 KB each).
+OUTPUT_ROW_GROUP_BYTES = 8 << 20
 #: Session pieces gathered before they are compacted into one table while assembling.
 _COMPACT_PIECES = 64
 #: Parts kept loaded while assembling.
@@ -80,7 +82,7 @@ def cache_key(
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-@dataclass
+@dataclass(slots=True)
 class Entry:
     """Where one analysed session's rows are, and what they summarise.
 
@@ -166,14 +168,15 @@ class Store:
         return entries, outputs
 
     def _save(self, sessions: dict[str, Entry], outputs: list[str]) -> None:
-        data = {
-            "format": MANIFEST_FORMAT,
-            "layout_version": LAYOUT_VERSION,
-            "outputs": outputs,
-            "sessions": {src: asdict(entry) for src, entry in sorted(sessions.items())},
-        }
+        """Write the manifest, one session per line, streamed (no copy of it all in memory)."""
+        head = {"format": MANIFEST_FORMAT, "layout_version": LAYOUT_VERSION, "outputs": outputs}
         tmp = self.manifest_path.with_name(MANIFEST_NAME + ".tmp")
-        tmp.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+        with tmp.open("w", encoding="utf-8") as handle:
+            handle.write(json.dumps(head)[:-1] + ', "sessions": {')
+            for i, source in enumerate(sorted(sessions)):
+                entry = json.dumps(asdict(sessions[source]))
+                handle.write(f"{',' if i else ''}\n{json.dumps(source)}: {entry}")
+            handle.write("\n}}\n")
         tmp.replace(self.manifest_path)
 
     def _first_free_part(self) -> int:
@@ -272,19 +275,22 @@ class Store:
         try:
             compacted: list[pa.Table] = []  # tables that own their rows
             slices: list[pa.Table] = []  # views into loaded parts
-            rows = 0
+            rows = size = 0
             for _, entry in order:
                 first, count = entry.rows(table)
                 if count:
-                    slices.append(self._part(loaded, table, entry.part).slice(first, count))
+                    piece = self._part(loaded, table, entry.part).slice(first, count)
+                    slices.append(piece)
                     rows += count
-                if len(slices) >= _COMPACT_PIECES or rows >= OUTPUT_ROW_GROUP_ROWS:
+                    size += piece.nbytes
+                full = rows >= OUTPUT_ROW_GROUP_ROWS or size >= OUTPUT_ROW_GROUP_BYTES
+                if slices and (len(slices) >= _COMPACT_PIECES or full):
                     # Copy the slices, so that they stop holding on to evicted parts.
                     compacted.append(pa.concat_tables(slices).combine_chunks())
                     slices = []
-                if rows >= OUTPUT_ROW_GROUP_ROWS:
+                if full:
                     writer.write_table(pa.concat_tables(compacted))
-                    compacted, rows = [], 0
+                    compacted, rows, size = [], 0, 0
             if rows:
                 writer.write_table(pa.concat_tables([*compacted, *slices]))
         finally:
