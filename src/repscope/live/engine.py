@@ -302,9 +302,11 @@ class TurnaroundDetector:
 
     - a **movement** starts when ``|v|`` exceeds ``start_speed_mps`` (0.1 m/s);
     - it ends at a **turnaround** when ``v`` crosses zero (the next stroke goes the other
-      way), or with a **stop** when ``|v|`` stays below ``stop_speed_mps`` (0.03 m/s) for
-      ``stop_s`` (0.1 s), or after ``max_move_s`` (8 s, longer than any stroke). Each sets
-      ``v`` back to zero.
+      way), or with a **stop** when ``|v|`` stays below ``stop_speed_mps`` (0.05 m/s) for
+      ``stop_s`` (0.1 s), or below ``start_speed_mps`` with ``|a|`` under
+      ``quiet_acc_mps2`` (0.3 m/s^2) for ``quiet_s`` (0.2 s: what is left of ``v`` is
+      integration error), or after ``max_move_s`` (8 s, longer than any stroke). Each
+      sets ``v`` back to zero.
 
     Between movements ``v`` leaks to zero with time constant ``leak_s`` (0.5 s), so that
     what the running mean has not yet absorbed cannot build up into a false movement.
@@ -318,11 +320,13 @@ class TurnaroundDetector:
         *,
         sampling_rate_hz: float,
         start_speed_mps: float = 0.1,
-        stop_speed_mps: float = 0.03,
+        stop_speed_mps: float = 0.05,
         stop_s: float = 0.1,
         leak_s: float = 0.5,
         bias_tau_s: float = 4.0,
         max_move_s: float = 8.0,
+        quiet_acc_mps2: float = 0.3,
+        quiet_s: float = 0.2,
         tau_acc_s: float = 3.0,
         rest_min_s: float = 0.5,
     ) -> None:
@@ -331,6 +335,8 @@ class TurnaroundDetector:
         self.stop_speed_mps = stop_speed_mps
         self.stop_samples = max(1, round(stop_s / self.dt_s))
         self.max_move_samples = max(1, round(max_move_s / self.dt_s))
+        self.quiet_acc_mps2 = quiet_acc_mps2
+        self.quiet_samples = max(1, round(quiet_s / self.dt_s))
         self.leak = math.exp(-self.dt_s / leak_s)
         self.bias_weight = 1.0 - math.exp(-self.dt_s / bias_tau_s)
         self.tau_acc_s = tau_acc_s
@@ -344,6 +350,7 @@ class TurnaroundDetector:
         self.last_direction = 0
         self._slow = 0
         self._moving = 0
+        self._quiet = 0
 
     def vertical_acceleration(self, acc_g: np.ndarray, gyr_dps: np.ndarray | None) -> np.ndarray:
         """Vertical acceleration (m/s^2, gravity and running bias not yet removed: see feed)."""
@@ -358,40 +365,50 @@ class TurnaroundDetector:
         out = self._vqf.updateBatch(gyr_rps, acc_mps2)
         return np.asarray(rotate_by_quaternion(out["quat6D"], acc_mps2)[:, 2])
 
-    def feed(self, acc_g: np.ndarray, gyr_dps: np.ndarray | None) -> list[tuple[int, str]]:
-        """Process samples; return ``(index, kind)`` for each ``move``, ``turn`` and ``stop``."""
+    def feed(self, acc_g: np.ndarray, gyr_dps: np.ndarray | None) -> list[tuple[int, str, int]]:
+        """Process samples; return ``(index, kind, direction)`` per ``move``, ``turn``, ``stop``.
+
+        ``direction`` is the movement's (+1 up, -1 down): the one starting for ``move``,
+        the one ending for ``turn`` and ``stop``.
+        """
         if len(acc_g) == 0:
             return []
         vertical = self.vertical_acceleration(acc_g, gyr_dps).tolist()
         if math.isnan(self._bias):
             self._bias = float(np.median(vertical))
-        out: list[tuple[int, str]] = []
+        out: list[tuple[int, str, int]] = []
         v, d, slow, moving = self.velocity_mps, self.direction, self._slow, self._moving
+        quiet = self._quiet
         bias, w, dt = self._bias, self.bias_weight, self.dt_s
-        start, stop = self.start_speed_mps, self.stop_speed_mps
+        start, stop, quiet_acc = self.start_speed_mps, self.stop_speed_mps, self.quiet_acc_mps2
         for i, a in enumerate(vertical):
             bias += w * (a - bias)
-            dv = (a - bias) * dt
             if d == 0:
-                v = v * self.leak + dv
+                v = v * self.leak + (a - bias) * dt
                 if abs(v) > start:
                     d = 1 if v > 0 else -1
-                    slow = moving = 0
-                    out.append((i, "move"))
+                    slow = moving = quiet = 0
+                    out.append((i, "move", d))
                 continue
-            v += dv
+            v += (a - bias) * dt
             moving += 1
+            quiet = quiet + 1 if abs(a - bias) < quiet_acc and abs(v) < start else 0
             if d * v <= 0.0:
-                out.append((i, "turn"))
-            elif abs(v) < stop or moving >= self.max_move_samples:
+                out.append((i, "turn", d))
+            elif abs(v) < stop or quiet >= self.quiet_samples or moving >= self.max_move_samples:
                 slow += 1
-                if slow < self.stop_samples and moving < self.max_move_samples:
+                if (
+                    slow < self.stop_samples
+                    and quiet < self.quiet_samples
+                    and moving < self.max_move_samples
+                ):
                     continue
-                out.append((i, "stop"))
+                out.append((i, "stop", d))
             else:
                 slow = 0
                 continue
-            self.last_direction, d, v, slow = d, 0, 0.0, 0
+            self.last_direction, d, v, slow, quiet = d, 0, 0.0, 0, 0
+        self._quiet = quiet
         self.velocity_mps, self.direction, self._slow, self._moving = v, d, slow, moving
         self._bias = bias
         return out
@@ -531,6 +548,8 @@ class LiveAnalyzer:
         #: After a turnaround or stop, ``burst_n`` updates ``burst_interval_s`` apart.
         self.burst_interval_s = 0.05
         self.burst_n = 6
+        #: While the bar moves, periodic updates wait until none has run for this long.
+        self.fallback_s = 0.25
         #: A rep ending closer than this to the window's end may be cut by it (unless the
         #: detector has seen the bar reverse).
         self.cut_margin_s = 0.03
@@ -546,7 +565,9 @@ class LiveAnalyzer:
         self._turn_points: deque[float] = deque(maxlen=256)
         self._pending: list[tuple[float, float]] = []
         self._burst: list[float] = []
-        self._burst_margin_s = 0.0
+        self._moving = 0
+        self._last_direction = 0
+        self._last_update_s = -math.inf
         self._set_number = 0
         self._set_reps: list[_LiveRep] = []
         self._floor_s = -math.inf
@@ -618,7 +639,7 @@ class LiveAnalyzer:
         if math.isnan(self._first_time_s):
             self._first_time_s = float(t[0])
             self._next_update_s = float(t[0]) + self.update_interval_s
-        marks = self._detector_marks(values[:, :3], values[:, 3:] if self._has_gyro else None)
+        marks = self._detector.feed(values[:, :3], values[:, 3:] if self._has_gyro else None)
         done = 0  # samples of this chunk already in the ring
         m = 0  # next mark
         while True:
@@ -632,28 +653,33 @@ class LiveAnalyzer:
             done = k + 1
             now = float(t[k])
             fast = False
-            if m < len(marks) and marks[m][0] == k:
-                kind = marks[m][1]
+            margin = self.cut_margin_s
+            while m < len(marks) and marks[m][0] == k:
+                _, kind, direction = marks[m]
                 m += 1
-                events.extend(self._phase_events(kind, now))
-                if kind in ("turn", "stop"):
-                    self._burst = [now + j * self.burst_interval_s for j in range(self.burst_n)]
-                    self._burst_margin_s = self.cut_margin_s
-                else:  # a movement starts from (almost) zero velocity
+                events.extend(self._phase_events(kind, direction, now))
+                if kind == "move":
+                    # a movement starts from (almost) zero velocity; if it goes the other
+                    # way the last stroke has certainly ended (a turnaround alone may be
+                    # the error of a slow stroke's creeping end)
                     fast = True
-                    # moving the other way: the last stroke has certainly ended (a
-                    # turnaround alone may be the error of a slow stroke's creeping end)
-                    detector = self._detector
-                    reverse = detector.direction == -detector.last_direction
-                    self._burst_margin_s = 0.0 if reverse else self.cut_margin_s
+                    self._burst = []
+                    if direction == -self._last_direction:
+                        margin = 0.0
+                    self._moving = direction
+                else:
+                    self._burst = [now + j * self.burst_interval_s for j in range(self.burst_n)]
+                    self._last_direction, self._moving = direction, 0
             while self._burst and self._burst[0] <= now:
                 self._burst.pop(0)
                 fast = True
-            periodic = self._next_update_s <= now
-            if periodic:
+            periodic = False
+            if self._next_update_s <= now:
                 self._next_update_s = max(self._next_update_s + self.update_interval_s, now + 1e-9)
+                # mid-stroke the window would end in motion (see the module docs): only
+                # when nothing else has run for a while
+                periodic = not self._moving or now - self._last_update_s >= self.fallback_s - 1e-6
             if fast or periodic:
-                margin = self._burst_margin_s if fast else self.cut_margin_s
                 events.extend(self._update(now, fast=fast, cut_margin_s=margin))
         ring.extend(t[done:], values[done:])
         return events
@@ -706,25 +732,14 @@ class LiveAnalyzer:
                 )
         return t, values
 
-    def _detector_marks(
-        self, acc_g: np.ndarray, gyr_dps: np.ndarray | None
-    ) -> list[tuple[int, str]]:
-        marks: dict[int, str] = {}
-        for index, kind in self._detector.feed(acc_g, gyr_dps):
-            # a turnaround wins over a move starting on the same sample
-            if marks.get(index) not in ("turn", "stop"):
-                marks[index] = kind
-        return sorted(marks.items())
-
     # ------------------------------------------------------------------ phase
-    def _phase_events(self, kind: str, t: float) -> list[LiveEvent]:
-        detector = self._detector
+    def _phase_events(self, kind: str, direction: int, t: float) -> list[LiveEvent]:
         if kind == "move":
-            phase = "concentric" if detector.direction > 0 else "eccentric"
+            phase = "concentric" if direction > 0 else "eccentric"
         elif not self._set_reps:
             phase = "rest"
         else:
-            phase = "top_pause" if detector.last_direction > 0 else "bottom_pause"
+            phase = "top_pause" if direction > 0 else "bottom_pause"
         if phase == self._phase:
             return []
         self._phase = phase
@@ -791,6 +806,7 @@ class LiveAnalyzer:
         self, t_edge: float, *, fast: bool, cut_margin_s: float | None = None
     ) -> list[LiveEvent]:
         t0 = self._window_start(t_edge)
+        self._last_update_s = t_edge
         result = self._analyse(t0, t_edge, self.live_config)
         if fast:
             self.stats.n_fast += 1
@@ -801,7 +817,9 @@ class LiveAnalyzer:
         self._remember_rests(result, t0, t_edge)
         at_rest = bool(len(result.traces)) and bool(result.traces["still"].iloc[-1])
         margin = self.cut_margin_s if cut_margin_s is None else cut_margin_s
-        events = self._take_reps(result, t0, t_edge, good=fast or at_rest, cut_margin_s=margin)
+        events = self._take_reps(
+            result, t0, t_edge, good=fast or at_rest or not self._moving, cut_margin_s=margin
+        )
         if any(e.kind == "rep_completed" for e in events):
             self._burst = []
         if self._set_reps and self._set_should_end(result, t_edge):
@@ -922,7 +940,7 @@ class LiveAnalyzer:
     # ------------------------------------------------------------------ sets
     def _set_should_end(self, result: SessionAnalysis, t_edge: float) -> bool:
         last_end = float(self._set_reps[-1].row["end_s"])
-        if t_edge - last_end <= self.set_gap_s or self._detector.direction != 0:
+        if t_edge - last_end <= self.set_gap_s or self._moving:
             return False
         # a rep under way that started within the gap still belongs to this set
         for r in result.reps.to_dict(orient="records"):
