@@ -66,6 +66,9 @@ def _register() -> None:
     from repscope.cli.emulate import emulate
 
     cli.add_command(emulate)
+    from repscope.cli.live import live
+
+    cli.add_command(live)
     from repscope.cli.simulate import simulate
 
     cli.add_command(simulate)

@@ -241,7 +241,7 @@ async def run_live_session(
     raw_out: str | Path | None = None,
     overwrite: bool = False,
     stop_event: asyncio.Event | None = None,
-    on_events: Callable[[list[LiveEvent]], None] | None = None,
+    on_events: Callable[[list[LiveEvent], float], None] | None = None,
     on_link_event: Callable[[LinkEvent], None] | None = None,
     on_tick: Callable[[float], None] | None = None,
     tick_s: float = 0.25,
@@ -257,7 +257,9 @@ async def run_live_session(
     out, info, seconds, raw_out, overwrite, stop_event
         As for :func:`repscope.ble.recorder.record_session`.
     on_events
-        Called with the events of each batch, as they happen.
+        Called with the events of each batch as they happen, and the host-clock session
+        time (seconds since the session's zero, placed on the host clock from the first
+        batch) at which they were produced.
     on_link_event
         Link events (connections, losses) from the transport.
     on_tick
@@ -279,13 +281,13 @@ async def run_live_session(
     def handle(new: list[LiveEvent]) -> None:
         if not new:
             return
-        now = time.monotonic()
+        host_time_s = time.monotonic() - (anchor[0] if anchor else 0.0)
         for event in new:
             if event.kind == "rep_completed" and event.row is not None and anchor:
-                latencies.append(now - (anchor[0] + float(event.row["end_s"])))
+                latencies.append(host_time_s - float(event.row["end_s"]))
         events.extend(new)
         if on_events is not None:
-            on_events(new)
+            on_events(new, host_time_s)
 
     def on_samples(_label: str, samples: TimedSamples) -> None:
         if not anchor:

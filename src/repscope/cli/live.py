@@ -1,0 +1,363 @@
+"""``repscope live``: record a BLE sensor and give feedback on every rep as it happens."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import math
+import signal
+import statistics
+from pathlib import Path
+from typing import IO, Any
+
+import click
+from rich.console import Console
+
+from repscope.errors import InputError
+from repscope.recording import PLACEMENTS
+
+
+def _open_events(path: Path | None, *, force: bool) -> IO[str] | None:
+    if path is None:
+        return None
+    if path.exists() and not force:
+        raise InputError(
+            "file already exists", path=path, hint="Choose another name or pass --force."
+        )
+    try:
+        return path.open("w", encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write: {exc.strerror}", path=path) from None
+
+
+def _stats_line(analyzer: Any, latencies: list[float]) -> str:
+    stats = analyzer.stats
+    text = (
+        f"{stats.n_updates} updates, {1000 * stats.total_s / max(stats.n_updates, 1):.0f} ms each"
+    )
+    if latencies:
+        text += (
+            f"; feedback {statistics.median(latencies):.2f} s after a rep's end "
+            f"(median, max {max(latencies):.2f} s)"
+        )
+    return text
+
+
+@click.command("live")
+@click.option(
+    "--device",
+    default=None,
+    metavar="NAME|ADDRESS",
+    help="Sensor to stream from, by advertised name or address.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Output CSV (crash-safe, as `repscope record`); `repscope analyze OUT` reads it.",
+)
+@click.option(
+    "--placement",
+    type=click.Choice(PLACEMENTS),
+    default=None,
+    help="Where the sensor is worn [default: bar; with --replay, the file's metadata].",
+)
+@click.option("--exercise", default=None, help="Exercise, e.g. bench (required for a sensor).")
+@click.option("--tempo", default=None, help="Prescribed tempo, e.g. 3-1-1-0 or 31X0.")
+@click.option("--beep", is_flag=True, help="Ring the terminal bell per rep (three rings: flagged).")
+@click.option(
+    "--duration",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Stop after this many seconds (default: until Ctrl-C).",
+)
+@click.option(
+    "--rate-hz", type=float, default=100.0, show_default=True, help="Sampling rate to configure."
+)
+@click.option(
+    "--raw-out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Also keep every notification (JSON lines) for --replay.",
+)
+@click.option(
+    "--replay",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    default=None,
+    help="Instead of a sensor, replay a raw capture (--raw-out) or a recording at full speed.",
+)
+@click.option(
+    "--events-out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write every event as a JSON line (reps as reported, corrections, set summaries).",
+)
+@click.option("--athlete", default=None, help="Athlete name or id (metadata).")
+@click.option("--load-kg", type=click.FloatRange(min=0), default=None, help="Load (metadata).")
+@click.option(
+    "--scan-seconds",
+    type=click.FloatRange(min=0.1),
+    default=4.0,
+    show_default=True,
+    help="How long to scan for the sensor first.",
+)
+@click.option("--force", is_flag=True, help="Overwrite existing output files.")
+def live(
+    device: str | None,
+    out: Path | None,
+    placement: str | None,
+    exercise: str | None,
+    tempo: str | None,
+    beep: bool,
+    duration: float | None,
+    rate_hz: float,
+    raw_out: Path | None,
+    replay: Path | None,
+    events_out: Path | None,
+    athlete: str | None,
+    load_kg: float | None,
+    scan_seconds: float,
+    force: bool,
+) -> None:
+    """Live feedback on every rep while a BLE sensor streams.
+
+    Shows the current phase, the rep count, each rep's tempo against the target, flags as
+    they happen and the set summary when the set ends. The session is recorded to OUT
+    exactly as `repscope record` does, so `repscope analyze OUT` gives the same sets
+    afterwards. Reps are reported about 0.1 s after they end (live numbers are the batch
+    analysis of the last seconds; the set summary is the batch analysis of the whole
+    set). Stop with Ctrl-C or --duration.
+
+    \b
+    Examples:
+        repscope live --device repscope-diy-1 --out b.csv --exercise bench --tempo 3-1-1-0
+        repscope live --device repscope-diy-1 --out b.csv --exercise squat --beep --duration 60
+        repscope live --replay b.raw.jsonl --exercise bench --tempo 3-1-1-0
+    """  # noqa: D301 (click needs the \b marker)
+    from repscope.live.display import Beeper, LiveView, render_view
+    from repscope.tempo import parse_tempo
+
+    tempo_obj = parse_tempo(tempo) if tempo is not None else None
+    if (device is None) == (replay is None):
+        raise InputError(
+            "give a sensor or a file to replay",
+            where="--device/--replay",
+            hint="Pass --device NAME (with --out) or --replay FILE.",
+        )
+    console = Console(highlight=False)
+    err = Console(stderr=True, highlight=False)
+    events_file = _open_events(events_out, force=force)
+
+    def write_events(new: list[Any], host_time_s: float | None = None) -> None:
+        if events_file is None:
+            return
+        for event in new:
+            record = event.to_json_dict()
+            if host_time_s is not None and event.kind == "rep_completed" and event.row:
+                record["host_latency_s"] = round(host_time_s - float(event.row["end_s"]), 4)
+            events_file.write(json.dumps(record) + "\n")
+        events_file.flush()
+
+    try:
+        if replay is not None:
+            _replay(replay, placement, exercise, tempo, console, write_events, beep)
+            return
+        if out is None:
+            raise InputError("--out is required with --device", where="--out")
+        from repscope.analysis.profiles import get_profile
+        from repscope.live.engine import LiveAnalyzer
+
+        profile = get_profile(exercise)
+        where = placement or "bar"
+        analyzer = LiveAnalyzer(
+            sampling_rate_hz=rate_hz,
+            placement=where,
+            exercise=profile.name,
+            tempo=tempo_obj,
+            device=str(device),
+        )
+        view = LiveView(
+            title=f"{device}: {profile.name}, {where}"
+            + (f", tempo {tempo_obj.code()}" if tempo_obj else ""),
+            tempo=tempo_obj,
+            thresholds=profile.thresholds,
+        )
+        asyncio.run(
+            _run(
+                device=str(device),
+                out=out,
+                analyzer=analyzer,
+                view=view,
+                placement=where,
+                exercise=profile.name,
+                athlete=athlete,
+                load_kg=load_kg,
+                duration=duration,
+                raw_out=raw_out,
+                scan_seconds=scan_seconds,
+                force=force,
+                beep=beep,
+                console=console,
+                err=err,
+                write_events=write_events,
+                render=render_view,
+                beeper_cls=Beeper,
+            )
+        )
+        hint = f"repscope analyze {out}" + (f" --tempo {tempo_obj.code()}" if tempo_obj else "")
+        console.print(f"analyse the saved session with: {hint}")
+    finally:
+        if events_file is not None:
+            events_file.close()
+
+
+def _replay(
+    path: Path,
+    placement: str | None,
+    exercise: str | None,
+    tempo: str | None,
+    console: Console,
+    write_events: Any,
+    beep: bool,
+) -> None:
+    from repscope.live.display import Beeper, LiveView
+    from repscope.live.session import load_replay_source, make_analyzer, replay_recording
+
+    recording = load_replay_source(path)
+    analyzer = make_analyzer(recording, placement=placement, exercise=exercise, tempo=tempo)
+    view = LiveView(tempo=analyzer.tempo, thresholds=analyzer.profile.thresholds)
+    beeper = Beeper(lambda text: console.file.write(text)) if beep else None
+    console.print(
+        f"replaying {path.name}: {analyzer.profile.name}, {analyzer.placement}, "
+        f"{analyzer.sampling_rate_hz:g} Hz"
+        + (f", tempo {analyzer.tempo.code()}" if analyzer.tempo else "")
+    )
+
+    def on_events(new: list[Any]) -> None:
+        write_events(new)
+        for event in new:
+            for line in view.apply(event):
+                console.print(f"{event.time_s:8.2f} s  {line}")
+            if beeper is not None:
+                beeper.on_event(event)
+
+    result = replay_recording(recording, analyzer, on_events=on_events)
+    latencies = [
+        e.time_s - float(e.row["end_s"])
+        for e in result.events
+        if e.kind == "rep_completed" and e.row
+    ]
+    console.print(
+        _stats_line(analyzer, [])
+        + (
+            f"; reps reported {statistics.median(latencies):.2f} s of data after their end (median)"
+            if latencies
+            else ""
+        )
+    )
+
+
+async def _run(
+    *,
+    device: str,
+    out: Path,
+    analyzer: Any,
+    view: Any,
+    placement: str,
+    exercise: str,
+    athlete: str | None,
+    load_kg: float | None,
+    duration: float | None,
+    raw_out: Path | None,
+    scan_seconds: float,
+    force: bool,
+    beep: bool,
+    console: Console,
+    err: Console,
+    write_events: Any,
+    render: Any,
+    beeper_cls: Any,
+) -> None:
+    from rich.live import Live
+
+    from repscope.ble.recorder import RecordTarget, SessionInfo, safe_label
+    from repscope.ble.transport import pick_devices, scan
+    from repscope.live.session import run_live_session
+
+    err.print(f"scanning for {scan_seconds:g} s ...")
+    (found,) = pick_devices(await scan(timeout_s=scan_seconds), [device])
+    target = RecordTarget(
+        safe_label(found.name or found.address.replace(":", "")), found, placement
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    beeper = None
+    if beep:
+
+        def bell(text: str) -> None:
+            console.file.write(text)
+            console.file.flush()
+
+        beeper = beeper_cls(bell, schedule=loop.call_later)
+    terminal = console.is_terminal
+    display = Live(render(view), console=console, auto_refresh=False) if terminal else None
+    latencies: list[float] = []
+
+    def on_events(new: list[Any], host_time_s: float) -> None:
+        write_events(new, host_time_s)
+        for event in new:
+            if event.kind == "rep_completed" and event.row is not None:
+                latencies.append(host_time_s - float(event.row["end_s"]))
+            lines = view.apply(event)
+            if beeper is not None:
+                beeper.on_event(event)
+            if display is None:
+                for line in lines:
+                    console.print(f"{event.time_s:8.2f} s  {line}")
+        if display is not None:
+            display.update(render(view), refresh=True)
+
+    def on_tick(session_s: float) -> None:
+        view.status = f"{session_s:.0f} s recorded to {out.name}; Ctrl-C to stop"
+        if display is not None:
+            display.update(render(view), refresh=True)
+
+    def on_link(event: Any) -> None:
+        if event.kind in ("disconnected", "connected", "retry"):
+            err.print(f"{event.device}: {event.kind} {event.detail}".rstrip())
+
+    err.print(
+        f"live: {exercise} on the {placement} at {analyzer.sampling_rate_hz:g} Hz; "
+        "press Ctrl-C to stop"
+    )
+    if display is not None:
+        display.start()
+    try:
+        result = await run_live_session(
+            target,
+            analyzer,
+            out=out,
+            info=SessionInfo(athlete=athlete, exercise=exercise, load_kg=load_kg),
+            seconds=duration,
+            raw_out=raw_out,
+            overwrite=force,
+            stop_event=stop,
+            on_events=on_events,
+            on_link_event=on_link,
+            on_tick=on_tick,
+        )
+    finally:
+        if display is not None:
+            display.stop()
+    summary = result.summary
+    if summary is not None:
+        stats = summary.stats[target.label]
+        console.print(
+            f"{summary.samples[target.label]} samples -> {out} ({len(stats.gaps)} gap(s), "
+            f"{stats.malformed_packets} malformed packet(s), {stats.link_losses} link loss(es))"
+        )
+    console.print(_stats_line(analyzer, [x for x in latencies if math.isfinite(x)]))
