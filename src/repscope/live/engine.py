@@ -3,9 +3,9 @@
 :class:`LiveAnalyzer` takes samples as they arrive (:meth:`LiveAnalyzer.push`) and returns
 :class:`LiveEvent` objects: the current movement phase (``phase``), the first rep of a set
 (``set_started``), every rep once it is complete (``rep_completed``, with its rep-table
-row), later corrections of a rep (``rep_updated``) and the set summary when the set is
-over (``set_ended``). It is pure: no Bluetooth, no clock, no terminal; time is the
-samples' own ``time_s``.
+row), a change of an earlier rep's flags as the set goes on (``rep_updated``) and the set
+summary when the set is over (``set_ended``). It is pure: no Bluetooth, no clock, no
+terminal; time is the samples' own ``time_s``.
 
 Why re-run the batch pipeline
 -----------------------------
@@ -16,33 +16,38 @@ whole stroke, some flags from the rest of the set. A second, causal implementati
 give a second set of numbers that disagree with ``repscope analyze``. The engine instead
 runs :func:`repscope.analysis.analyze_recording` itself on a window of recent samples and
 decides which of the reps it finds are complete. The numbers a lifter sees live are the
-batch numbers computed on less data; the set summary is the batch analysis of the set.
+batch numbers computed on the data so far; the set summary is the batch analysis of the
+set.
 
 When to run it: at zero velocity
 --------------------------------
 The pipeline takes a recording to end at rest: it forces the velocity to zero on the last
 sample and removes drift with a linear ramp back to the last still interval. A window
 that ends while the bar moves at ``v`` therefore bends every velocity since that interval
-by up to ``v``, which in a set without pauses (touch-and-go) moves stroke boundaries by
+by up to ``v``; in a set without pauses (touch-and-go) that moves stroke boundaries by
 tenths of a second or loses reps. Measured on simulated sets: a window ending within
 0.05 s after a turnaround gives the batch values (phases within 0.05 s); 0.1-0.2 s into a
 fast next stroke the errors reach 0.2-0.4 s. So the engine runs the pipeline when the bar
-is momentarily at zero velocity: at a **turnaround** (the end of a stroke and the start of
-the next one) or when it **stops**. Those moments come from :class:`TurnaroundDetector`,
-a cheap causal estimate of the vertical velocity (the accelerometer magnitude minus its
-value at rest, integrated from the last turnaround). It only decides when to run the
-pipeline and which phase to show; no number a lifter sees comes from it. The pipeline
-also runs every ``update_interval_s`` (0.25 s) as a fallback (missed turnarounds, wrist
-placement, set ends); reps found by those updates must be seen by two updates in a row
-and end ``settle_s`` before the window does.
+is momentarily at zero velocity: at a **turnaround** (one stroke ends, the next goes the
+other way), when it **stops**, and when it **starts** moving again. Those moments come
+from :class:`TurnaroundDetector`, a cheap causal estimate of the vertical velocity
+(real-time VQF, integrated from the last turnaround). It only decides when to run the
+pipeline and which phase to show; no number a lifter sees comes from it.
+
+After a turnaround or a stop the pipeline runs ``burst_n`` (6) times, ``burst_interval_s``
+(0.05 s) apart, until the rep shows up complete; when the bar starts moving again it runs
+once more. It also runs every ``update_interval_s`` (0.25 s) while the bar is still, and
+at least that often while it moves only when nothing else ran (a fallback for missed
+turnarounds and for the wrist).
 
 Steps of one update (at sample time ``t``)
 ------------------------------------------
-1. **Window.** ``[t0, t]`` starts at a moment of zero velocity: the start of a still
-   interval found by an earlier update (or inside one), or the start or end of a reported
-   rep. ``t0`` is the latest such moment at least ``min_window_s`` before ``t`` and, during
-   a set, before the last reported rep (so that it is measured again); never more than
-   ``max_window_s`` before ``t``. Outside a set the window reaches back ``idle_window_s``.
+1. **Window.** ``[t0, t]`` starts in a rest, where the orientation filter and the noise
+   floor of the stillness detector get what they need: the start of the latest still
+   interval of at least ``min_rest_s`` (0.3 s) found by an earlier update, at least
+   ``min_window_s`` (8 s) before ``t`` and, during a set, before the last reported rep;
+   or a rep boundary (zero velocity) when no such rest lies within ``max_window_s``
+   (30 s). Outside a set the window reaches back ``idle_window_s`` (15 s).
 2. **Batch analysis** of the window with the same placement, exercise, tempo and
    :class:`~repscope.analysis.AnalysisConfig`, except one parameter:
    ``stillness.long_rest_s`` (how long a still interval must be to be trusted without
@@ -53,21 +58,28 @@ Steps of one update (at sample time ``t``)
    a 3-1-1-0 bench rep then reads 4-0-1-0). Pauses further back are still checked
    against their neighbours as in batch.
 3. **New reps.** A rep of the window is new when it has both strokes, starts after the
-   window's first ``edge_margin_s`` and after the last reported rep. An update at a
-   turnaround or stop, or one whose window ends inside a still interval, reports it at
-   once; a periodic update only when it ends ``settle_s`` before the window and the
-   previous update saw it too (start and end within ``confirm_tolerance_s``).
-4. **Matching and corrections.** A rep of the window that overlaps a reported rep by at
-   least half the shorter one is the same rep. Updates at zero velocity refresh its
-   values; a change of a phase by more than ``update_tolerance_s`` or of its flags is
-   reported as ``rep_updated``.
-5. **Flags.** Rules about the rep alone (``bounce``, ``rushed_negative``, ``tempo_off``)
+   window's first ``edge_margin_s`` (0.25 s) and after the last reported rep, and does
+   not overlap a reported rep by half its length. It is reported when the update ran at
+   zero velocity (a burst, a start of movement, or a window ending in a still interval
+   or while the detector sees no movement) and the rep ends at least ``cut_margin_s``
+   (0.03 s) before the window (a stroke the window cuts ends on its last sample) -- when
+   the bar already moves the other way, the rep has certainly ended and the margin is 0;
+   or, from any update, when it ends ``settle_s`` (0.15 s) before the window and the
+   previous update saw it too (start and end within ``confirm_tolerance_s``, 0.2 s).
+   This is the confirmation rule: it needs no still period after the rep, so a
+   touch-and-go rep is reported while the next one is under way. Its price: the first
+   report of a rep that ends by creeping to rest can come up to ~0.2 s early, with that
+   phase short by as much; the set summary has the batch value.
+4. **Flags.** Rules about the rep alone (``bounce``, ``rushed_negative``, ``tempo_off``)
    come from the window. Rules relative to the set (``partial_rom``, ``grind``, ``swing``,
    ``jerky``) and ``velocity_loss`` are recomputed against the reps of the set *so far*
-   with the batch rule (:func:`repscope.analysis.flags.flag_set`): live, a rep can only
-   be compared with the reps before it; the set summary compares it with the whole set,
-   as ``repscope analyze`` does.
-6. **Set end.** A set is over when ``set_gap_s`` (the batch rule: reps further apart start
+   with the batch rule (:func:`repscope.analysis.flags.flag_set`): live, a rep can only be
+   compared with the reps before it (a change of an earlier rep's flags is a
+   ``rep_updated`` event); the set summary compares it with the whole set, as
+   ``repscope analyze`` does. A reported rep's phases are not re-measured live: later
+   windows that end at other moments disagree with each other by more than they improve
+   on the first report (measured), so the correction is the set summary.
+5. **Set end.** A set is over when ``set_gap_s`` (the batch rule: reps further apart start
    a new set; :class:`~repscope.analysis.reps.RepSettings`' 15 s by default) have passed
    after its last rep and the bar is not moving, or at :meth:`LiveAnalyzer.finish`. The
    set is then analysed once more with the batch configuration, from halfway through the
@@ -84,16 +96,17 @@ Bounded memory
 --------------
 Samples live in a ring buffer of ``buffer_s`` seconds (:class:`SampleRing`; 240 s by
 default, 2.7 MB at 200 Hz with a gyroscope); older samples are only in the recorder's
-file. The engine keeps the current set's rep rows and a bounded list of still intervals,
-nothing about earlier sets. A set longer than the buffer is summarised from the part still
-in the buffer, and its ``set_ended`` event says ``complete=False``.
+file. The engine keeps the current set's rep rows and bounded lists of still intervals
+and rep boundaries, nothing about earlier sets. A set longer than the buffer is
+summarised from the part still in the buffer, and its ``set_ended`` event says
+``complete=False``.
 
 Cost
 ----
 One update costs one batch analysis of the window (15-40 ms for 8-30 s windows, mostly
-the bell fits of its strokes, whatever the rate); there are four periodic updates per
-second plus one per turnaround. ``benchmarks/bench_live.py`` measures it and the latency
-from the end of a rep to its report (figures in ``docs/ble.md``).
+the bell fits of its strokes); ``benchmarks/bench_live.py`` measures it, the share of a
+core it takes at 50-200 Hz and the latency from the end of a rep to its report (figures
+in ``docs/ble.md``).
 """
 
 from __future__ import annotations
@@ -137,8 +150,6 @@ EVENT_KINDS: tuple[str, ...] = (
 PHASES: tuple[str, ...] = ("rest", "eccentric", "bottom_pause", "concentric", "top_pause")
 #: Flags whose rule compares a rep with the rest of its set (recomputed over the set so far).
 SET_RELATIVE_FLAGS: tuple[str, ...] = ("partial_rom", "grind", "swing", "jerky")
-
-_PHASE_COLUMNS = ("eccentric_s", "bottom_pause_s", "concentric_s", "top_pause_s")
 
 
 # ---------------------------------------------------------------------- events
@@ -295,17 +306,20 @@ class TurnaroundDetector:
     pipeline) rotates each sample into the earth frame and ``a`` is its vertical
     component minus gravity. Without one, ``a = (|f| - |f|_rest) g`` (valid while the
     sensor turns slowly; horizontal acceleration only enters to second order). Either way
-    an exponential running mean of ``a`` with time constant ``bias_tau_s`` (4 s, much
-    longer than a stroke, whose mean acceleration is zero) is removed, which takes out
-    sensor bias and scale error. Integrating ``a`` gives a velocity ``v`` good for one
-    stroke:
+    its bias is removed: the median of the first ``init_s`` (0.5 s) of samples, then an
+    exponential running mean with time constant ``bias_tau_s`` (4 s), during a movement
+    only over the samples within ``quiet_acc_mps2`` of it (a stroke's pushes and brakes
+    would bend the mean).
+    This takes out sensor bias and scale error. Integrating ``a`` gives a velocity ``v``
+    good for one stroke:
 
     - a **movement** starts when ``|v|`` exceeds ``start_speed_mps`` (0.1 m/s);
     - it ends at a **turnaround** when ``v`` crosses zero (the next stroke goes the other
-      way), or with a **stop** when ``|v|`` stays below ``stop_speed_mps`` (0.05 m/s) for
-      ``stop_s`` (0.1 s), or below ``start_speed_mps`` with ``|a|`` under
-      ``quiet_acc_mps2`` (0.3 m/s^2) for ``quiet_s`` (0.2 s: what is left of ``v`` is
-      integration error), or after ``max_move_s`` (8 s, longer than any stroke). Each
+      way), or with a **stop** when ``|v|`` stays below ``stop_speed_mps`` (0.05 m/s) or
+      ``stop_fraction`` (15%) of the movement's peak speed for ``stop_s`` (0.1 s: a
+      minimum-jerk stroke is then in its last tenth), or below ``start_speed_mps`` with
+      ``|a|`` under ``quiet_acc_mps2`` (0.3 m/s^2) for ``quiet_s`` (0.2 s: what is left of
+      ``v`` is integration error), or after ``max_move_s`` (8 s, longer than any stroke). Each
       sets ``v`` back to zero.
 
     Between movements ``v`` leaks to zero with time constant ``leak_s`` (0.5 s), so that
@@ -321,18 +335,21 @@ class TurnaroundDetector:
         sampling_rate_hz: float,
         start_speed_mps: float = 0.1,
         stop_speed_mps: float = 0.05,
+        stop_fraction: float = 0.15,
         stop_s: float = 0.1,
         leak_s: float = 0.5,
         bias_tau_s: float = 4.0,
         max_move_s: float = 8.0,
         quiet_acc_mps2: float = 0.3,
         quiet_s: float = 0.2,
+        init_s: float = 0.5,
         tau_acc_s: float = 3.0,
         rest_min_s: float = 0.5,
     ) -> None:
         self.dt_s = 1.0 / check_sampling_rate(sampling_rate_hz)
         self.start_speed_mps = start_speed_mps
         self.stop_speed_mps = stop_speed_mps
+        self.stop_fraction = stop_fraction
         self.stop_samples = max(1, round(stop_s / self.dt_s))
         self.max_move_samples = max(1, round(max_move_s / self.dt_s))
         self.quiet_acc_mps2 = quiet_acc_mps2
@@ -343,6 +360,8 @@ class TurnaroundDetector:
         self.rest_min_s = rest_min_s
         self._vqf: Any = None
         self._bias = math.nan
+        self._init: list[float] = []
+        self.init_samples = max(1, round(init_s / self.dt_s))
         self.velocity_mps = 0.0
         #: Direction of the movement under way: +1 up, -1 down, 0 none.
         self.direction = 0
@@ -351,6 +370,7 @@ class TurnaroundDetector:
         self._slow = 0
         self._moving = 0
         self._quiet = 0
+        self._peak = 0.0
 
     def vertical_acceleration(self, acc_g: np.ndarray, gyr_dps: np.ndarray | None) -> np.ndarray:
         """Vertical acceleration (m/s^2, gravity and running bias not yet removed: see feed)."""
@@ -374,41 +394,49 @@ class TurnaroundDetector:
         if len(acc_g) == 0:
             return []
         vertical = self.vertical_acceleration(acc_g, gyr_dps).tolist()
+        skip = 0
         if math.isnan(self._bias):
-            self._bias = float(np.median(vertical))
+            # the first init_s of samples set the bias and are not analysed further
+            needed = self.init_samples - len(self._init)
+            self._init.extend(vertical[:needed])
+            if len(self._init) < self.init_samples:
+                return []
+            self._bias = float(np.median(self._init))
+            skip = needed
         out: list[tuple[int, str, int]] = []
         v, d, slow, moving = self.velocity_mps, self.direction, self._slow, self._moving
-        quiet = self._quiet
+        quiet, peak = self._quiet, self._peak
         bias, w, dt = self._bias, self.bias_weight, self.dt_s
         start, stop, quiet_acc = self.start_speed_mps, self.stop_speed_mps, self.quiet_acc_mps2
-        for i, a in enumerate(vertical):
-            bias += w * (a - bias)
+        for i in range(skip, len(vertical)):
+            a = vertical[i]
+            if d == 0 or abs(a - bias) < quiet_acc:  # a stroke's pushes would bend the mean
+                bias += w * (a - bias)
             if d == 0:
                 v = v * self.leak + (a - bias) * dt
                 if abs(v) > start:
                     d = 1 if v > 0 else -1
                     slow = moving = quiet = 0
+                    peak = abs(v)
                     out.append((i, "move", d))
                 continue
             v += (a - bias) * dt
             moving += 1
+            peak = max(peak, abs(v))
             quiet = quiet + 1 if abs(a - bias) < quiet_acc and abs(v) < start else 0
+            slow = slow + 1 if abs(v) < max(stop, self.stop_fraction * peak) else 0
             if d * v <= 0.0:
                 out.append((i, "turn", d))
-            elif abs(v) < stop or quiet >= self.quiet_samples or moving >= self.max_move_samples:
-                slow += 1
-                if (
-                    slow < self.stop_samples
-                    and quiet < self.quiet_samples
-                    and moving < self.max_move_samples
-                ):
-                    continue
+            elif (
+                slow >= self.stop_samples
+                or quiet >= self.quiet_samples
+                or moving >= self.max_move_samples
+            ):
                 out.append((i, "stop", d))
             else:
-                slow = 0
                 continue
             self.last_direction, d, v, slow, quiet = d, 0, 0.0, 0, 0
-        self._quiet = quiet
+        self._quiet, self._peak = quiet, peak
         self.velocity_mps, self.direction, self._slow, self._moving = v, d, slow, moving
         self._bias = bias
         return out
@@ -541,8 +569,6 @@ class LiveAnalyzer:
         self.min_rest_s = 0.3
         #: How far before the last reported rep's start the window begins at the latest.
         self.refine_margin_s = 0.5
-        #: A refreshed rep is reported again when a phase moves by more than this.
-        self.update_tolerance_s = 0.05
         #: Start and end of a rep seen by two periodic updates agree within this.
         self.confirm_tolerance_s = 0.2
         #: After a turnaround or stop, ``burst_n`` updates ``burst_interval_s`` apart.
@@ -860,29 +886,31 @@ class LiveAnalyzer:
             ),
             key=lambda r: float(r["start_s"]),
         )
-        refreshed: set[int] = set()
+
+        def trusted(row: dict[str, Any], margin_s: float) -> bool:
+            # an update at zero velocity, or a rep that ended settle_s ago and that the
+            # previous update saw too
+            end = float(row["end_s"])
+            if good and end <= t_edge - margin_s:
+                return True
+            seen = any(_same_rep(row, p, self.confirm_tolerance_s) for p in self._pending)
+            return end <= t_edge - self.settle_s and seen
+
+        before = {r.number: dict(r.row) for r in self._set_reps}
         candidates: list[dict[str, Any]] = []
         for row in whole:
-            match = self._match(row)
-            if match is None:
-                last_end = float(self._set_reps[-1].row["end_s"]) if self._set_reps else -math.inf
-                if float(row["start_s"]) >= last_end - 0.3:
-                    candidates.append(row)
-            elif good and match.number not in refreshed:
-                refreshed.add(match.number)
-                match.row = {c: row[c] for c in REP_COLUMNS}
-                match.window_flags, match.window_reasons = _split(row)
+            if self._match(row) is not None:
+                continue  # reported already: its values stay until the set summary
+            last_end = float(self._set_reps[-1].row["end_s"]) if self._set_reps else -math.inf
+            if float(row["start_s"]) >= last_end - 0.3:
+                candidates.append(row)
         new_rows = []
         for row in candidates:
-            end = float(row["end_s"])
-            settled = end <= t_edge - self.settle_s
-            seen = any(_same_rep(row, p, self.confirm_tolerance_s) for p in self._pending)
-            if not ((good and end <= t_edge - cut_margin_s) or (settled and seen)):
+            if not trusted(row, cut_margin_s):
                 break  # reps are reported in order
             new_rows.append(row)
-        self._pending = [(float(r["start_s"]), float(r["end_s"])) for r in candidates]
+        self._pending = [(float(r["start_s"]), float(r["end_s"])) for r in whole]
         events: list[LiveEvent] = []
-        before = {r.number: dict(r.row) for r in self._set_reps}
         for row in new_rows:
             if not self._set_reps:
                 self._set_number += 1
@@ -890,13 +918,13 @@ class LiveAnalyzer:
             rep = _LiveRep(len(self._set_reps) + 1, {c: row[c] for c in REP_COLUMNS}, *_split(row))
             self._set_reps.append(rep)
             self._turn_points.extend((float(row["start_s"]), float(row["end_s"])))
-        if new_rows or refreshed:
+        if new_rows:
             self._reflag()
         for rep in self._set_reps:
             old = before.get(rep.number)
             if old is None:
                 kind = "rep_completed"
-            elif _changed(old, rep.row, self.update_tolerance_s):
+            elif old["flags"] != rep.row["flags"]:
                 kind = "rep_updated"
             else:
                 continue
@@ -1016,15 +1044,3 @@ def _same_rep(row: dict[str, Any], seen: tuple[float, float], tolerance_s: float
         abs(float(row["start_s"]) - seen[0]) <= tolerance_s
         and abs(float(row["end_s"]) - seen[1]) <= tolerance_s
     )
-
-
-def _changed(old: dict[str, Any], new: dict[str, Any], tolerance_s: float) -> bool:
-    if old["flags"] != new["flags"]:
-        return True
-    for col in _PHASE_COLUMNS:
-        a, b = float(old[col]), float(new[col])
-        if math.isfinite(a) != math.isfinite(b):
-            return True
-        if math.isfinite(a) and abs(a - b) > tolerance_s:
-            return True
-    return False

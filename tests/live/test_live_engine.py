@@ -1,0 +1,249 @@
+"""The live engine on simulated sets: reps as batch analysis finds them, on time, bounded."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from repscope.analysis import analyze_recording
+from repscope.errors import InputError
+from repscope.live import LiveAnalyzer, SampleRing, TurnaroundDetector, replay_live
+from repscope.live.session import replay_recording
+from repscope.simulate import SetSpec, simulate_session, simulate_set
+
+PHASES = ("eccentric_s", "bottom_pause_s", "concentric_s", "top_pause_s")
+
+# Tolerances for the first report of a rep against `repscope analyze` on the same data.
+# Measured over 72 simulated bar sets (8 exercise/tempo designs x 3 seeds x 50/100/200 Hz,
+# /tmp sweep in the pull request, figures in docs/ble.md): 95% of first reports are within
+# 0.31 s (eccentric) and 0.22 s (concentric) of the batch value; the rest come from windows
+# that end while a slow stroke is still creeping to rest. The bounds below leave room above
+# the 95th percentile without hiding a window that ends in the wrong place (errors of
+# 0.5-1.5 s, as before the zero-velocity scheduling).
+FIRST_REPORT_TOL_S = {"eccentric_s": 0.4, "concentric_s": 0.3}
+# The set summary is the batch analysis of the whole buffered session, i.e. of the same
+# samples `repscope analyze` sees when the session is one set: equal to rounding.
+FINAL_TOL = 1e-9
+
+CASES = [
+    # (exercise, tempo, seed): eccentric-first with pauses, touch-and-go, concentric-first
+    ("bench", "2-1-1-0", 11),
+    ("squat", "X-0-X-0", 12),
+    ("deadlift", "2-1-1-1", 13),
+    ("ohp", "2-0-X-0", 14),
+]
+
+
+def _sim(exercise: str, tempo: str, seed: int, *, rate: float = 100.0, n_reps: int = 4):
+    return simulate_set(
+        SetSpec(exercise, n_reps=n_reps, tempo=tempo),
+        sampling_rate_hz=rate,
+        placement="bar",
+        seed=seed,
+    )
+
+
+def _tempo(code: str) -> str | None:
+    return None if "X" in code else code
+
+
+@pytest.fixture(scope="module", params=CASES, ids=[f"{c[0]}-{c[1]}" for c in CASES])
+def replayed(request):
+    exercise, tempo, seed = request.param
+    sim = _sim(exercise, tempo, seed)
+    batch = analyze_recording(sim.recording, tempo=_tempo(tempo))
+    result = replay_live(sim.recording, tempo=_tempo(tempo))
+    return sim, batch, result
+
+
+def test_every_rep_is_reported_once_with_the_batch_count(replayed):
+    sim, batch, result = replayed
+    first = result.reps()
+    assert len(first) == len(batch.reps) == len(sim.truth)
+    assert [r["rep"] for r in first] == list(range(1, len(first) + 1))
+    assert {r["set"] for r in first} == {1}
+    kinds = [e.kind for e in result.events if e.kind not in ("phase", "rep_updated")]
+    assert kinds == ["set_started"] + ["rep_completed"] * len(first) + ["set_ended"]
+
+
+def test_first_reports_match_batch_within_tolerance(replayed):
+    _, batch, result = replayed
+    for row, (_, ref) in zip(result.reps(), batch.reps.iterrows(), strict=True):
+        assert abs(row["end_s"] - ref["end_s"]) < 0.3
+        for col, tol in FIRST_REPORT_TOL_S.items():
+            assert abs(row[col] - ref[col]) <= tol, (col, row[col], ref[col])
+
+
+def test_set_summary_is_the_batch_analysis(replayed):
+    _, batch, result = replayed
+    (ended,) = [e for e in result.events if e.kind == "set_ended"]
+    assert ended.complete
+    assert len(ended.reps) == len(batch.reps)
+    for row, (_, ref) in zip(ended.reps, batch.reps.iterrows(), strict=True):
+        for col in ("start_s", "end_s", *PHASES, "rom_m", "mean_concentric_velocity_mps"):
+            a, b = float(row[col]), float(ref[col])
+            assert (math.isnan(a) and math.isnan(b)) or abs(a - b) <= FINAL_TOL, col
+        assert row["flags"] == ref["flags"]
+    summary = batch.sets.iloc[0]
+    assert ended.summary["n_reps"] == summary["n_reps"]
+    assert ended.summary["tempo_code"] == summary["tempo_code"]
+    assert ended.summary["verdict"] == summary["verdict"]
+
+
+def test_reps_are_reported_within_half_a_second_of_their_end(replayed):
+    sim, _, result = replayed
+    truth_end = sim.truth["end_s"].to_numpy()
+    for event in result.events:
+        if event.kind == "rep_completed":
+            end = truth_end[event.rep_number - 1]
+            # data time only (compute time is benchmarked in benchmarks/bench_live.py). A
+            # rep can be reported up to ~0.2 s before the simulator's nominal end: a
+            # minimum-jerk stroke creeps the last 0.1-0.2 s below 5 cm/s, and the bar is
+            # taken to have stopped (the first report's phase is then that much short,
+            # corrected by rep_updated and the set summary).
+            assert -0.25 <= event.time_s - end <= 0.5
+
+
+def test_events_do_not_depend_on_how_the_stream_is_chunked():
+    sim = _sim("bench", "2-0-1-0", 21, n_reps=2)
+
+    def events(chunk_s):
+        analyzer = LiveAnalyzer(sampling_rate_hz=100, placement="bar", exercise="bench")
+        out = replay_recording(sim.recording, analyzer, chunk_s=chunk_s).events
+        return [(e.kind, round(e.time_s, 9), e.rep_number, e.phase) for e in out]
+
+    reference = events(0.03)
+    assert events(0.011) == reference
+    assert events(0.7) == reference
+
+
+def test_phase_events_follow_the_movement():
+    sim = _sim("bench", "2-1-1-0", 22, n_reps=2)
+    result = replay_live(sim.recording, tempo="2-1-1-0")
+    truth = sim.truth.iloc[1]  # rep 2: eccentric, bottom pause, concentric
+    phases = [(e.time_s, e.phase) for e in result.events if e.kind == "phase"]
+
+    def phase_at(t):
+        return [p for s, p in phases if s <= t][-1]
+
+    assert phase_at(truth["eccentric_start_s"] + 1.0) == "eccentric"
+    assert phase_at(truth["eccentric_end_s"] + 0.6) == "bottom_pause"
+    assert phase_at(truth["concentric_start_s"] + 0.5) == "concentric"
+    assert {p for _, p in phases} <= {"rest", "eccentric", "bottom_pause", "concentric", "top_pause"}
+
+
+def test_flags_as_they_happen_against_the_prescribed_tempo():
+    sim = simulate_set(
+        SetSpec("bench", n_reps=3, tempo="3-1-1-0", faults={2: "rushed_negative"}),
+        sampling_rate_hz=100,
+        placement="bar",
+        seed=23,
+    )
+    result = replay_live(sim.recording, tempo="3-1-1-0")
+    rows = {r["rep"]: r for r in result.reps()}
+    assert "rushed_negative" in rows[2]["flags"].split(";")
+    assert "negative" in rows[2]["flag_reasons"] and "3 s prescribed" in rows[2]["flag_reasons"]
+    assert "rushed_negative" not in rows[1]["flags"]
+
+
+def test_two_sets_start_and_end_with_the_batch_rule():
+    sets = [
+        SetSpec("squat", n_reps=2, tempo="2-0-1-0", rest_after_s=10.0),
+        SetSpec("squat", n_reps=3, tempo="2-0-1-0", rest_before_s=10.0),
+    ]
+    sim = simulate_session(sets, sampling_rate_hz=50, placement="bar", seed=24)
+    batch = analyze_recording(sim.recording)
+    result = replay_live(sim.recording)
+    started = [e for e in result.events if e.kind == "set_started"]
+    ended = [e for e in result.events if e.kind == "set_ended"]
+    assert [e.set_number for e in started] == [1, 2]
+    assert [e.set_number for e in ended] == [1, 2]
+    assert [len(e.reps) for e in ended] == list(batch.sets["n_reps"]) == [2, 3]
+    # the first set ends once set_gap_s (15 s) of rest have followed its last rep, before
+    # the second set starts
+    last_end = max(r["end_s"] for r in result.reps() if r["set"] == 1)
+    assert last_end + 15.0 < ended[0].time_s < started[1].time_s
+    for event, (_, ref) in zip(ended, batch.sets.iterrows(), strict=True):
+        assert event.summary["n_reps"] == ref["n_reps"]
+        assert abs(event.summary["mean_concentric_s"] - ref["mean_concentric_s"]) < 0.05
+
+
+def test_memory_is_bounded_by_the_buffer():
+    rate = 50.0
+    analyzer = LiveAnalyzer(
+        sampling_rate_hz=rate,
+        placement="bar",
+        exercise="squat",
+        buffer_s=12.0,
+        max_window_s=10.0,
+        idle_window_s=10.0,
+        min_window_s=5.0,
+    )
+    rng = np.random.default_rng(0)
+    sizes = []
+    for second in range(40):  # 40 s of a sensor at rest, 1 s per push
+        t = second + np.arange(int(rate)) / rate
+        acc = np.tile([0.0, 0.0, 1.0], (t.size, 1)) + rng.normal(0, 0.003, (t.size, 3))
+        gyr = rng.normal(0, 0.1, (t.size, 3))
+        assert analyzer.push(t, acc, gyr) == [] or second < 3
+        sizes.append(analyzer.buffer_nbytes)
+    assert analyzer.buffered_s <= 12.0 * 1.05  # 5% for sensors faster than nominal
+    assert len(set(sizes)) == 1  # allocated once
+    assert sizes[0] < 12.0 * rate * 1.05 * 7 * 8 * 2 + 1000
+
+
+def test_sample_ring_keeps_the_newest_samples_in_order():
+    ring = SampleRing(5, 1)
+    for start in range(0, 23, 3):
+        t = np.arange(start, start + 3, dtype=float)
+        ring.extend(t, t[:, None] * 10)
+    assert len(ring) == 5
+    t, values = ring.since(-1.0)
+    np.testing.assert_array_equal(t, [19, 20, 21, 22, 23])
+    np.testing.assert_array_equal(values[:, 0], t * 10)
+    np.testing.assert_array_equal(ring.since(20.5, 22.0)[0], [21, 22])
+    assert (ring.oldest_time_s, ring.newest_time_s) == (19.0, 23.0)
+    ring.extend(np.arange(100.0, 108.0), np.zeros((8, 1)))  # more than the capacity at once
+    np.testing.assert_array_equal(ring.since(0.0)[0], [103, 104, 105, 106, 107])
+
+
+def test_turnaround_detector_finds_the_ends_of_strokes():
+    # sensor flat, bar up 0.4 m in 1 s (minimum jerk), then straight down in 1.5 s, rest
+    rate = 100.0
+    t = np.arange(0, 6, 1 / rate)
+
+    def min_jerk_acc(t, t0, duration, distance):
+        tau = np.clip((t - t0) / duration, 0, 1)
+        inside = (t >= t0) & (t <= t0 + duration)
+        return inside * distance / duration**2 * (60 * tau - 180 * tau**2 + 120 * tau**3)
+
+    acc_z = min_jerk_acc(t, 1.0, 1.0, 0.4) + min_jerk_acc(t, 2.0, 1.5, -0.4)
+    acc_g = np.column_stack([np.zeros_like(t), np.zeros_like(t), 1.0 + acc_z / 9.80665])
+    detector = TurnaroundDetector(sampling_rate_hz=rate)
+    marks = detector.feed(acc_g, np.zeros_like(acc_g))
+    kinds = [(k, d) for _, k, d in marks]
+    assert kinds[:3] == [("move", 1), ("turn", 1), ("move", -1)]
+    assert len(kinds) == 4 and kinds[3][0] in ("turn", "stop") and kinds[3][1] == -1
+    times = [t[i] for i, _, _ in marks]
+    assert 1.0 < times[0] < 1.4  # 0.1 m/s is reached 0.2 s into the stroke
+    assert abs(times[1] - 2.0) < 0.1  # the turnaround at the top (the bursts cover 0.25 s)
+    assert 3.3 <= times[3] <= 3.6  # the down stroke ends at 3.5 s
+
+
+def test_bad_input_is_one_line_error():
+    analyzer = LiveAnalyzer(sampling_rate_hz=100, placement="bar", exercise="bench")
+    acc = np.tile([0.0, 0.0, 1.0], (3, 1))
+    analyzer.push([0.0, 0.01, 0.02], acc, None)
+    with pytest.raises(InputError, match="strictly increasing"):
+        analyzer.push([0.02, 0.03, 0.04], acc, None)
+    with pytest.raises(InputError, match="gyroscope throughout"):
+        analyzer.push([0.05, 0.06, 0.07], acc, np.zeros((3, 3)))
+    with pytest.raises(InputError, match="placement"):
+        LiveAnalyzer(sampling_rate_hz=100, placement="ankle", exercise="bench")
+    with pytest.raises(InputError, match="sampling_rate_hz"):
+        LiveAnalyzer(sampling_rate_hz=0, placement="bar", exercise="bench")
+    with pytest.raises(InputError, match="unknown exercise"):
+        LiveAnalyzer(sampling_rate_hz=100, placement="bar", exercise="yoga")
+    assert "\n" not in str(InputError("x", where="time_s", hint="y"))
