@@ -7,13 +7,15 @@ import math
 import numpy as np
 import pytest
 
-from repscope.analysis import analyze_recording
+from repscope.analysis import AnalysisConfig, analyze_recording
+from repscope.analysis.reps import RepSettings
 from repscope.errors import InputError
 from repscope.live import LiveAnalyzer, SampleRing, TurnaroundDetector, replay_live
 from repscope.live.session import replay_recording
 from repscope.simulate import SetSpec, simulate_session, simulate_set
 
 PHASES = ("eccentric_s", "bottom_pause_s", "concentric_s", "top_pause_s")
+PHASE_NAMES = ("rest", "eccentric", "bottom_pause", "concentric", "top_pause")
 
 # Tolerances for the first report of a rep against `repscope analyze` on the same data.
 # Measured over 72 simulated bar sets (8 exercise/tempo designs x 3 seeds x 50/100/200 Hz,
@@ -36,9 +38,9 @@ CASES = [
 ]
 
 
-def _sim(exercise: str, tempo: str, seed: int, *, rate: float = 100.0, n_reps: int = 4):
+def _sim(exercise: str, tempo: str, seed: int, *, rate: float = 100.0, n_reps: int = 3):
     return simulate_set(
-        SetSpec(exercise, n_reps=n_reps, tempo=tempo),
+        SetSpec(exercise, n_reps=n_reps, tempo=tempo, rest_before_s=2.0, rest_after_s=2.0),
         sampling_rate_hz=rate,
         placement="bar",
         seed=seed,
@@ -107,36 +109,45 @@ def test_reps_are_reported_within_half_a_second_of_their_end(replayed):
 
 
 def test_events_do_not_depend_on_how_the_stream_is_chunked():
-    sim = _sim("bench", "2-0-1-0", 21, n_reps=2)
+    sim = _sim("squat", "X-0-X-0", 21, rate=50.0, n_reps=2)
 
     def events(chunk_s):
-        analyzer = LiveAnalyzer(sampling_rate_hz=100, placement="bar", exercise="bench")
+        analyzer = LiveAnalyzer(sampling_rate_hz=50, placement="bar", exercise="squat")
         out = replay_recording(sim.recording, analyzer, chunk_s=chunk_s).events
         return [(e.kind, round(e.time_s, 9), e.rep_number, e.phase) for e in out]
 
     reference = events(0.03)
-    assert events(0.011) == reference
-    assert events(0.7) == reference
+    assert any(kind == "rep_completed" for kind, *_ in reference)
+    assert events(0.07) == reference
+    assert events(0.9) == reference
 
 
-def test_phase_events_follow_the_movement():
-    sim = _sim("bench", "2-1-1-0", 22, n_reps=2)
-    result = replay_live(sim.recording, tempo="2-1-1-0")
-    truth = sim.truth.iloc[1]  # rep 2: eccentric, bottom pause, concentric
+def test_phase_events_follow_the_movement(replayed):
+    sim, _, result = replayed
     phases = [(e.time_s, e.phase) for e in result.events if e.kind == "phase"]
+    assert {p for _, p in phases} <= set(PHASE_NAMES)
 
     def phase_at(t):
         return [p for s, p in phases if s <= t][-1]
 
-    assert phase_at(truth["eccentric_start_s"] + 1.0) == "eccentric"
-    assert phase_at(truth["eccentric_end_s"] + 0.6) == "bottom_pause"
-    assert phase_at(truth["concentric_start_s"] + 0.5) == "concentric"
-    assert {p for _, p in phases} <= {"rest", "eccentric", "bottom_pause", "concentric", "top_pause"}
+    for _, rep in sim.truth.iterrows():
+        # shown within 0.3 s of the phase's start (the detector needs 0.1 m/s first)
+        ecc_mid = 0.5 * (rep["eccentric_start_s"] + rep["eccentric_end_s"])
+        con_mid = 0.5 * (rep["concentric_start_s"] + rep["concentric_end_s"])
+        assert phase_at(max(ecc_mid, rep["eccentric_start_s"] + 0.3)) == "eccentric"
+        assert phase_at(max(con_mid, rep["concentric_start_s"] + 0.3)) == "concentric"
 
 
 def test_flags_as_they_happen_against_the_prescribed_tempo():
     sim = simulate_set(
-        SetSpec("bench", n_reps=3, tempo="3-1-1-0", faults={2: "rushed_negative"}),
+        SetSpec(
+            "bench",
+            n_reps=2,
+            tempo="3-1-1-0",
+            faults={2: "rushed_negative"},
+            rest_before_s=2.0,
+            rest_after_s=1.0,
+        ),
         sampling_rate_hz=100,
         placement="bar",
         seed=23,
@@ -149,22 +160,24 @@ def test_flags_as_they_happen_against_the_prescribed_tempo():
 
 
 def test_two_sets_start_and_end_with_the_batch_rule():
+    # the batch rule with a shorter set gap (5 s) keeps the simulated rests short
+    config = AnalysisConfig(reps=RepSettings(set_gap_s=5.0))
     sets = [
-        SetSpec("squat", n_reps=2, tempo="2-0-1-0", rest_after_s=10.0),
-        SetSpec("squat", n_reps=3, tempo="2-0-1-0", rest_before_s=10.0),
+        SetSpec("squat", n_reps=2, tempo="X-0-X-0", rest_before_s=2.0, rest_after_s=4.0),
+        SetSpec("squat", n_reps=2, tempo="X-0-X-0", rest_before_s=4.0, rest_after_s=1.0),
     ]
     sim = simulate_session(sets, sampling_rate_hz=50, placement="bar", seed=24)
-    batch = analyze_recording(sim.recording)
-    result = replay_live(sim.recording)
+    batch = analyze_recording(sim.recording, config=config)
+    result = replay_live(sim.recording, config=config)
     started = [e for e in result.events if e.kind == "set_started"]
     ended = [e for e in result.events if e.kind == "set_ended"]
     assert [e.set_number for e in started] == [1, 2]
     assert [e.set_number for e in ended] == [1, 2]
-    assert [len(e.reps) for e in ended] == list(batch.sets["n_reps"]) == [2, 3]
-    # the first set ends once set_gap_s (15 s) of rest have followed its last rep, before
-    # the second set starts
+    assert [len(e.reps) for e in ended] == list(batch.sets["n_reps"]) == [2, 2]
+    # the first set ends once set_gap_s of rest have followed its last rep, before the
+    # second set starts
     last_end = max(r["end_s"] for r in result.reps() if r["set"] == 1)
-    assert last_end + 15.0 < ended[0].time_s < started[1].time_s
+    assert last_end + 5.0 < ended[0].time_s < started[1].time_s
     for event, (_, ref) in zip(ended, batch.sets.iterrows(), strict=True):
         assert event.summary["n_reps"] == ref["n_reps"]
         assert abs(event.summary["mean_concentric_s"] - ref["mean_concentric_s"]) < 0.05
@@ -176,22 +189,22 @@ def test_memory_is_bounded_by_the_buffer():
         sampling_rate_hz=rate,
         placement="bar",
         exercise="squat",
-        buffer_s=12.0,
-        max_window_s=10.0,
-        idle_window_s=10.0,
-        min_window_s=5.0,
+        buffer_s=8.0,
+        max_window_s=6.0,
+        idle_window_s=6.0,
+        min_window_s=4.0,
     )
     rng = np.random.default_rng(0)
     sizes = []
-    for second in range(40):  # 40 s of a sensor at rest, 1 s per push
+    for second in range(20):  # 20 s of a sensor at rest, 1 s per push
         t = second + np.arange(int(rate)) / rate
         acc = np.tile([0.0, 0.0, 1.0], (t.size, 1)) + rng.normal(0, 0.003, (t.size, 3))
         gyr = rng.normal(0, 0.1, (t.size, 3))
         assert analyzer.push(t, acc, gyr) == [] or second < 3
         sizes.append(analyzer.buffer_nbytes)
-    assert analyzer.buffered_s <= 12.0 * 1.05  # 5% for sensors faster than nominal
+    assert analyzer.buffered_s <= 8.0 * 1.05  # 5% for sensors faster than nominal
     assert len(set(sizes)) == 1  # allocated once
-    assert sizes[0] < 12.0 * rate * 1.05 * 7 * 8 * 2 + 1000
+    assert sizes[0] < 8.0 * rate * 1.05 * 7 * 8 * 2 + 1000
 
 
 def test_sample_ring_keeps_the_newest_samples_in_order():
