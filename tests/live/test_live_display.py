@@ -1,0 +1,137 @@
+"""Feedback lines, the screen's state, its rendering and the bell."""
+
+from __future__ import annotations
+
+import math
+
+from rich.console import Console
+
+from repscope.analysis.profiles import get_profile
+from repscope.live import LiveEvent
+from repscope.live.display import Beeper, LiveView, feedback_line, render_view, summary_line
+from repscope.tempo import parse_tempo
+
+ROW = {
+    "set": 1,
+    "rep": 6,
+    "start_s": 40.0,
+    "end_s": 43.0,
+    "eccentric_s": 0.94,
+    "bottom_pause_s": 1.02,
+    "concentric_s": 1.06,
+    "top_pause_s": math.nan,
+    "mean_concentric_velocity_mps": 0.412,
+    "flags": "rushed_negative;tempo_off",
+    "flag_reasons": "negative 0.9 s against 3 s prescribed;eccentric 0.9 s vs 3 s",
+}
+SUMMARY = {
+    "set": 2,
+    "n_reps": 8,
+    "tempo_code": "2.9-1.0-1.1-0.1",
+    "tempo_consistency": 91.6,
+    "velocity_loss": 0.184,
+    "verdict": "rushed_negatives",
+    "verdict_reasons": "3 of 8 negatives rushed",
+}
+
+
+def test_feedback_line_names_the_phases_and_the_flags_with_reasons():
+    assert feedback_line(ROW) == (
+        "rep 6: negative 0.9 s, pause 1.0 s, up 1.1 s, 0.41 m/s - "
+        "rushed negative (negative 0.9 s against 3 s prescribed); "
+        "off tempo (eccentric 0.9 s vs 3 s)"
+    )
+    clean = {**ROW, "flags": "", "flag_reasons": "", "top_pause_s": 0.04}
+    assert (
+        feedback_line(clean) == "rep 6: negative 0.9 s, pause 1.0 s, up 1.1 s, top 0.0 s, 0.41 m/s"
+    )
+    # JSON form (lists instead of ';'-joined text) reads the same
+    listed = {**ROW, "flags": ["bounce"], "flag_reasons": ["no pause at the bottom"]}
+    assert feedback_line(listed).endswith("- bounced (no pause at the bottom)")
+
+
+def test_summary_line():
+    assert summary_line(SUMMARY) == (
+        "set 2: 8 reps, tempo 2.9-1.0-1.1-0.1, consistency 92/100, velocity loss 18% - "
+        "rushed negatives (3 of 8 negatives rushed)"
+    )
+    assert summary_line({"set": 1, "n_reps": 0}) == "set 1: 0 reps"
+
+
+def _events():
+    return [
+        LiveEvent("phase", 39.0, 0, phase="eccentric"),
+        LiveEvent("set_started", 43.1, 2),
+        LiveEvent("rep_completed", 43.1, 2, 6, row=dict(ROW)),
+        LiveEvent("phase", 43.2, 2, phase="top_pause"),
+        LiveEvent("rep_updated", 47.0, 2, 6, row={**ROW, "flags": "", "flag_reasons": ""}),
+        LiveEvent("set_ended", 60.0, 2, summary=dict(SUMMARY), reps=tuple([dict(ROW)] * 8)),
+    ]
+
+
+def test_view_follows_the_events():
+    view = LiveView(tempo=parse_tempo("3-1-1-0"), thresholds=get_profile("bench").thresholds)
+    lines = [line for event in _events() for line in view.apply(event)]
+    assert lines == [
+        "set 2 started",
+        feedback_line(ROW),
+        "  corrected rep 6: negative 0.9 s, pause 1.0 s, up 1.1 s, 0.41 m/s",
+        summary_line(SUMMARY),
+    ]
+    assert view.phase == "top_pause"
+    assert view.rep_count == 8 and not view.in_set
+    assert view.last_summary == SUMMARY
+    assert view.target("eccentric") == 3.0
+    assert view.on_target("eccentric", 0.94) is False  # 3 s +- max(0.5, 25%)
+    assert view.on_target("concentric", 1.06) is True
+    assert LiveView().on_target("eccentric", 3.0) is None
+
+
+def test_rendering_shows_phase_count_tempo_against_target_and_flags():
+    view = LiveView(
+        title="repscope-diy-1: bench, bar",
+        tempo=parse_tempo("3-1-1-0"),
+        thresholds=get_profile("bench").thresholds,
+    )
+    for event in _events()[:4]:
+        view.apply(event)
+    console = Console(record=True, width=100, color_system=None)
+    console.print(render_view(view))
+    text = console.export_text()
+    assert "repscope-diy-1: bench, bar" in text
+    assert "PAUSE AT THE TOP" in text
+    assert "6 reps" in text and "set 2" in text
+    # table rows inside the panel: "│ │ phase │ actual │ target │ ... │"
+    cells = [[c.strip() for c in line.split("│")] for line in text.splitlines()]
+    rows = {c[2]: c[3:5] for c in cells if len(c) >= 6}
+    assert rows["negative"] == ["0.9 s", "3 s"]
+    assert rows["up"] == ["1.1 s", "1 s"]
+    assert rows["top"] == ["-", "0 s"]
+    assert "rushed negative: negative 0.9 s against 3 s prescribed" in text
+    assert "rep 6: negative 0.9 s" in text  # the log
+
+
+def test_rendering_without_a_rep_yet():
+    console = Console(record=True, width=80, color_system=None)
+    console.print(render_view(LiveView()))
+    text = console.export_text()
+    assert "REST" in text and "0 reps" in text and "between sets" in text
+
+
+def test_beeper_rings_once_per_clean_rep_and_three_times_spaced_for_a_flagged_one():
+    written: list[str] = []
+    scheduled: list[float] = []
+
+    def schedule(delay_s, callback):
+        scheduled.append(delay_s)
+        callback()
+
+    beeper = Beeper(written.append, schedule=schedule, gap_s=0.2)
+    clean = LiveEvent("rep_completed", 1.0, 1, 1, row={**ROW, "flags": "", "flag_reasons": ""})
+    beeper.on_event(clean)
+    assert written == ["\a"] and scheduled == []
+    beeper.on_event(LiveEvent("rep_completed", 2.0, 1, 2, row=dict(ROW)))
+    assert written == ["\a"] * 4 and scheduled == [0.2, 0.4]
+    beeper.on_event(LiveEvent("phase", 3.0, 1, phase="eccentric"))
+    beeper.on_event(LiveEvent("rep_updated", 3.0, 1, 2, row=dict(ROW)))
+    assert len(written) == 4
