@@ -238,7 +238,7 @@ def _replay(
         write_events(new)
         for event in new:
             for line in view.apply(event):
-                console.print(f"{event.time_s:8.2f} s  {line}")
+                console.print(f"{event.time_s:8.2f} s  {line}", soft_wrap=True)
             if beeper is not None:
                 beeper.on_event(event)
 
@@ -317,7 +317,7 @@ async def _run(
                 beeper.on_event(event)
             if display is None:
                 for line in lines:
-                    console.print(f"{event.time_s:8.2f} s  {line}")
+                    console.print(f"{event.time_s:8.2f} s  {line}", soft_wrap=True)
         if display is not None:
             display.update(render(view), refresh=True)
 
