@@ -61,7 +61,7 @@ def _stats_line(analyzer: Any, latencies: list[float]) -> str:
     "--placement",
     type=click.Choice(PLACEMENTS),
     default=None,
-    help="Where the sensor is worn [default: bar; with --replay, the file's metadata].",
+    help="Where the sensor is worn [default: the file's metadata with --replay, else bar].",
 )
 @click.option("--exercise", default=None, help="Exercise, e.g. bench (required for a sensor).")
 @click.option("--tempo", default=None, help="Prescribed tempo, e.g. 3-1-1-0 or 31X0.")
@@ -145,7 +145,7 @@ def live(
             where="--device/--replay",
             hint="Pass --device NAME (with --out) or --replay FILE.",
         )
-    console = Console(highlight=False)
+    console = Console(highlight=False, soft_wrap=True)
     err = Console(stderr=True, highlight=False)
     events_file = _open_events(events_out, force=force)
 
@@ -225,6 +225,7 @@ def _replay(
     from repscope.live.session import load_replay_source, make_analyzer, replay_recording
 
     recording = load_replay_source(path)
+    placement = placement or recording.meta.placement or "bar"
     analyzer = make_analyzer(recording, placement=placement, exercise=exercise, tempo=tempo)
     view = LiveView(tempo=analyzer.tempo, thresholds=analyzer.profile.thresholds)
     beeper = Beeper(lambda text: console.file.write(text)) if beep else None
