@@ -94,7 +94,7 @@ def test_live_reps_match_analyze_on_the_saved_session(emulated_set, tmp_path, mo
     for reported, ref in zip(live, batch, strict=True):
         row = reported["row"]
         assert abs(row["end_s"] - ref["end_s"]) < 0.3
-        # tolerances of tests/live/test_live_engine.py (measured on 72 simulated sets)
+        # the tolerances of tests/live/test_live_engine.py (see there)
         assert _close(row["eccentric_s"], ref["eccentric_s"], 0.4)
         assert _close(row["concentric_s"], ref["concentric_s"], 0.3)
         # host clock: radio batching, transport, decoding and analysis; the benchmark

@@ -18,12 +18,12 @@ PHASES = ("eccentric_s", "bottom_pause_s", "concentric_s", "top_pause_s")
 PHASE_NAMES = ("rest", "eccentric", "bottom_pause", "concentric", "top_pause")
 
 # Tolerances for the first report of a rep against `repscope analyze` on the same data.
-# Measured over 72 simulated bar sets (8 exercise/tempo designs x 3 seeds x 50/100/200 Hz,
-# /tmp sweep in the pull request, figures in docs/ble.md): 95% of first reports are within
-# 0.31 s (eccentric) and 0.22 s (concentric) of the batch value; the rest come from windows
-# that end while a slow stroke is still creeping to rest. The bounds below leave room above
-# the 95th percentile without hiding a window that ends in the wrong place (errors of
-# 0.5-1.5 s, as before the zero-velocity scheduling).
+# benchmarks/bench_live.py (16 sets of 8 designs per rate, evaluation seeds, docs/ble.md):
+# at 100 Hz, 95% of first reports are within 0.33 s (eccentric) and 0.11 s (concentric) of
+# the batch value; the rest come from windows that end while a slow stroke is still
+# creeping to rest. The bounds leave room above the 95th percentile without hiding a
+# window that ends in the wrong place (0.5-1.5 s off, as before the zero-velocity
+# scheduling).
 FIRST_REPORT_TOL_S = {"eccentric_s": 0.4, "concentric_s": 0.3}
 # The set summary is the batch analysis of the whole buffered session, i.e. of the same
 # samples `repscope analyze` sees when the session is one set: equal to rounding.
