@@ -181,6 +181,9 @@ def test_two_sets_start_and_end_with_the_batch_rule():
     for event, (_, ref) in zip(ended, batch.sets.iterrows(), strict=True):
         assert event.summary["n_reps"] == ref["n_reps"]
         assert abs(event.summary["mean_concentric_s"] - ref["mean_concentric_s"]) < 0.05
+    # between the sets the phase is rest, not a pause
+    phases = [(e.time_s, e.phase) for e in result.events if e.kind == "phase"]
+    assert [p for t, p in phases if t <= ended[0].time_s][-1] == "rest"
 
 
 def test_memory_is_bounded_by_the_buffer():

@@ -1016,11 +1016,15 @@ class LiveAnalyzer:
         self._floor_s = max([last_end] + [float(r["end_s"]) for r in reps])
         self._set_reps = []
         self._pending = []
-        return [
+        events = [
             LiveEvent(
                 "set_ended", t_edge, number, summary=summary, reps=tuple(reps), complete=complete
             )
         ]
+        if self._phase in ("bottom_pause", "top_pause"):  # a pause between sets is a rest
+            self._phase = "rest"
+            events.append(LiveEvent("phase", t_edge, 0, phase="rest"))
+        return events
 
 
 def _split(row: dict[str, Any]) -> tuple[list[str], list[str]]:
