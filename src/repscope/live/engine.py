@@ -103,10 +103,11 @@ summarised from the part still in the buffer, and its ``set_ended`` event says
 
 Cost
 ----
-One update costs one batch analysis of the window (15-40 ms for 8-30 s windows, mostly
-the bell fits of its strokes); ``benchmarks/bench_live.py`` measures it, the share of a
-core it takes at 50-200 Hz and the latency from the end of a rep to its report (figures
-in ``docs/ble.md``).
+One update costs one batch analysis of the window, mostly the bell fits of its strokes:
+16-20 ms (median) and under 50 ms (95th percentile) at 50-200 Hz on the project's 2-core
+machine, about five updates per second of data, 10-12% of a core on average (25% at
+most, during touch-and-go sets). ``benchmarks/bench_live.py`` measures it and the latency
+from the end of a rep to its report (figures in ``docs/ble.md``).
 """
 
 from __future__ import annotations
