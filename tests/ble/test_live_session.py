@@ -8,22 +8,18 @@ reps it reported are compared with ``repscope analyze`` on the saved file.
 from __future__ import annotations
 
 import json
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import pytest
 from click.testing import CliRunner
-from test_recorder_process import _readline
 
-from repscope.ble.emulator import PrivateBus, start_private_bus
+from emulator_process import emulator_process
+from repscope.ble.emulator import PrivateBus
 from repscope.cli.main import cli
 from repscope.io import read_recording
 
 pytestmark = pytest.mark.ble
 
-REPSCOPE = [sys.executable, "-m", "repscope.cli.main"]
 SET = ["--exercise", "bench", "--reps", "3", "--tempo", "2-0-1-0", "--seed", "2"]
 CI = ["--connection-interval-ms", "15"]
 #: The simulated set (seed 2) racks the bar 19.7 s after the stream starts.
@@ -33,26 +29,9 @@ PHASES = ("eccentric_s", "bottom_pause_s", "concentric_s", "top_pause_s")
 
 @pytest.fixture(scope="module")
 def emulated_set() -> Iterator[PrivateBus]:
-    bus = start_private_bus()
-    proc = subprocess.Popen(
-        [*REPSCOPE, "emulate", "--bus-address", bus.address, "--profile", "diy", *SET, *CI],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=bus.env(),
-    )
-    try:
-        lines = [_readline(proc, 20) for _ in range(3)]
-        assert lines[-1].strip() == "ready"
+    with emulator_process(["--profile", "diy", *SET, *CI]) as (bus, lines):
+        assert len(lines) == 3
         yield bus
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-            bus.stop()
 
 
 def _close(a: float | None, b: float | None, tol: float) -> bool:

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import datetime
@@ -15,58 +13,22 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from repscope.ble.emulator import PrivateBus, start_private_bus
+from emulator_process import REPSCOPE, emulator_process
+from repscope.ble.emulator import PrivateBus
 from repscope.cli.main import cli
 from repscope.io import read_recording
 
 pytestmark = pytest.mark.ble
 
-REPSCOPE = [sys.executable, "-m", "repscope.cli.main"]
-
-
-def _readline(proc: subprocess.Popen[str], timeout_s: float) -> str:
-    deadline = time.monotonic() + timeout_s
-    assert proc.stdout is not None
-    os.set_blocking(proc.stdout.fileno(), False)
-    buffer = ""
-    while time.monotonic() < deadline:
-        chunk = proc.stdout.readline()
-        if chunk:
-            buffer += chunk
-            if buffer.endswith("\n"):
-                return buffer
-        elif proc.poll() is not None:
-            break
-        time.sleep(0.02)
-    raise AssertionError(f"no line from the emulator within {timeout_s} s: {buffer!r}")
-
 
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[PrivateBus]:
     """`repscope emulate` with three DIY sensors in its own process, on its own bus."""
-    bus = start_private_bus()
-    proc = subprocess.Popen(
-        [*REPSCOPE, "emulate", "--bus-address", bus.address]
-        + ["--profile", "diy"] * 3
-        + ["--connection-interval-ms", "15"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=bus.env(),
-    )
-    try:
-        lines = [_readline(proc, 20) for _ in range(5)]
+    args = ["--profile", "diy"] * 3 + ["--connection-interval-ms", "15"]
+    with emulator_process(args) as (bus, lines):
+        assert len(lines) == 5
         assert lines[0].startswith(f"DBUS_SYSTEM_BUS_ADDRESS={bus.address}")
-        assert lines[-1].strip() == "ready"
         yield bus
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-            bus.stop()
 
 
 def _rows(path: Path) -> int:

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import pytest
 from click.testing import CliRunner
 
+from emulator_process import emulator_process
 from repscope.analysis.session import file_sha256
-from repscope.ble.emulator import PrivateBus, start_private_bus
+from repscope.ble.emulator import PrivateBus
 from repscope.cli.history import add_recordings
 from repscope.cli.main import cli
 from repscope.history import open_history
@@ -38,25 +36,9 @@ def test_add_recordings_adds_good_files_and_reports_the_rest(tmp_path, block_rec
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[PrivateBus]:
     """`repscope emulate` with one DIY sensor at rest, on a private bus."""
-    bus = start_private_bus()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "repscope.cli.main", "emulate", "--bus-address", bus.address,
-         "--profile", "diy", "--connection-interval-ms", "15"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=bus.env(),
-    )  # fmt: skip
-    try:
-        assert proc.stdout is not None
-        lines = [proc.stdout.readline() for _ in range(3)]
-        assert lines[-1].strip() == "ready", lines
+    with emulator_process(["--profile", "diy", "--connection-interval-ms", "15"]) as (bus, lines):
+        assert len(lines) == 3, lines
         yield bus
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-            bus.stop()
 
 
 @pytest.mark.ble
