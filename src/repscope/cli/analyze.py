@@ -18,6 +18,7 @@ from repscope.analysis.tables import REP_COLUMNS
 from repscope.cli.report import check_report_path
 from repscope.errors import InputError
 from repscope.io import ensure_analysable, read_recording
+from repscope.recording import PLACEMENTS
 from repscope.tempo import parse_tempo
 
 #: Columns of ``--reps-out``: the documented rep table (repscope.analysis.tables).
@@ -91,7 +92,7 @@ def print_tables(result: SessionAnalysis, console: Console) -> None:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--placement",
-    type=click.Choice(["bar", "wrist"]),
+    type=click.Choice(PLACEMENTS),
     help="Where the sensor was worn (default: from the file's metadata).",
 )
 @click.option(

@@ -12,6 +12,7 @@ from repscope.analysis.profiles import PROFILES
 from repscope.batch import BatchSummary, run_batch
 from repscope.batch.store import OUTPUT_FORMATS
 from repscope.cli.history import history_hook, history_option
+from repscope.recording import PLACEMENTS
 
 #: Environment variable naming the Dask scheduler (same as --scheduler).
 SCHEDULER_ENV = "REPSCOPE_DASK_SCHEDULER"
@@ -65,7 +66,7 @@ def print_summary(summary: BatchSummary, console: Console, errors: Console) -> N
 )
 @click.option(
     "--placement",
-    type=click.Choice(["bar", "wrist"]),
+    type=click.Choice(PLACEMENTS),
     help="Where the sensor was worn, for every file (default: each file's metadata).",
 )
 @click.option(

@@ -17,6 +17,7 @@ from repscope.analysis.profiles import PROFILES
 from repscope.errors import RepscopeError
 from repscope.history import HISTORY_ENV, open_history
 from repscope.history.store import parse_date, platform_history_path
+from repscope.recording import PLACEMENTS
 from repscope.tempo import parse_tempo
 
 #: Exit status when some files could not be added.
@@ -189,7 +190,7 @@ def history() -> None:
 @db_option
 @click.option(
     "--placement",
-    type=click.Choice(["bar", "wrist"]),
+    type=click.Choice(PLACEMENTS),
     help="Where the sensor was worn (default: from each file's metadata).",
 )
 @click.option(

@@ -10,6 +10,7 @@ from repscope.analysis import analyze_recording
 from repscope.analysis.profiles import PROFILES
 from repscope.errors import InputError
 from repscope.io import ensure_analysable, read_recording
+from repscope.recording import PLACEMENTS
 from repscope.tempo import parse_tempo
 
 
@@ -35,7 +36,7 @@ def check_report_path(
 )
 @click.option(
     "--placement",
-    type=click.Choice(["bar", "wrist"]),
+    type=click.Choice(PLACEMENTS),
     help="Where the sensor was worn (default: from each file's metadata).",
 )
 @click.option(
