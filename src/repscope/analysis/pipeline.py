@@ -59,6 +59,12 @@ MAX_BRIDGED_GAP_S = 0.25
 #: Wrist placement: velocity in stretches without a still interval longer than
 #: ``WRIST_UNANCHORED_S`` is high-passed at this cut-off (see :func:`highpass_unanchored`).
 WRIST_HIGHPASS_HZ = 0.1
+#: Until version 0.1 only stretches of 8 s or more were high-passed; a short still point
+#: mid-set then left its neighbouring stretches to drift (on the real wrist recordings, a
+#: 7.8 s stretch between a data gap and the set's end lost 2 reps). Shorter than about one
+#: and a half slow reps, the 0.1 Hz high-pass eats into the strokes themselves: at 2 or
+#: 4 s, 3 of 144 simulated wrist sets (seeds 0-439) lost a rep; at 6 s none did.
+WRIST_UNANCHORED_S = 6.0
 #: Where in the eccentric its arrival speed is read (fraction of its duration).
 ARRIVAL_FRACTION = 0.9
 
@@ -214,6 +220,16 @@ def _rotation_deg(gyr_dps: np.ndarray | None, a: int, b: int, rate: float) -> fl
     return float(np.max(np.linalg.norm(angle, axis=1)))
 
 
+def _turn_deg(gyr_dps: np.ndarray, a: int, b: int, rate: float, *, closed: bool) -> float:
+    """Rotation over samples ``a:b`` in degrees: closed as :func:`_rotation_deg`, or open."""
+    if closed:
+        return _rotation_deg(gyr_dps, a, b, rate)
+    if b - a < 3:
+        return math.nan
+    angle = np.cumsum(gyr_dps[a:b], axis=0) / rate
+    return float(np.max(np.linalg.norm(angle, axis=1)))
+
+
 def _analyse_segment(
     recording: Recording,
     a: int,
@@ -237,7 +253,12 @@ def _analyse_segment(
         settings=config.stillness,
     )
     if placement == "wrist":
-        kin = highpass_unanchored(kin, sampling_rate_hz=rate, cutoff_hz=WRIST_HIGHPASS_HZ)
+        kin = highpass_unanchored(
+            kin,
+            sampling_rate_hz=rate,
+            cutoff_hz=WRIST_HIGHPASS_HZ,
+            min_stretch_s=WRIST_UNANCHORED_S,
+        )
     acc_lp = lowpass(orient.vertical_acc_mps2, cutoff_hz=METRIC_LOWPASS_HZ, sampling_rate_hz=rate)
     strokes = find_strokes(
         kin.velocity_mps, acc_lp, kin.still, sampling_rate_hz=rate, settings=config.strokes
@@ -274,6 +295,12 @@ def _analyse_segment(
         settings=config.reps,
         open_start_s=0.0 if open_start else None,
         open_end_s=(n - 1) / rate if open_end else None,
+        rotation_deg=(
+            None
+            if gyr is None or placement != "wrist"
+            else lambda i0, i1, closed: _turn_deg(gyr, i0, i1, rate, closed=closed)
+        ),
+        max_rotation_deg=profile.max_wrist_rotation_deg,
     )
     acc_h = orient.acc_world_mps2[:, :2] if gyr is not None else None
     gyr_speed = None if gyr is None else np.linalg.norm(gyr, axis=1)

@@ -58,6 +58,10 @@ class ExerciseProfile:
     first_phase: FirstPhase
     min_rom_m: float = 0.10
     aliases: tuple[str, ...] = ()
+    #: Wrist placement: a stroke pair whose forearm turns more than this (closed integral of
+    #: the gyroscope over the rep) is not a rep. None: no limit (the curl's forearm pitches
+    #: about 130 degrees every rep).
+    max_wrist_rotation_deg: float | None = 50.0
     thresholds: FlagThresholds = field(default_factory=FlagThresholds)
 
     def with_thresholds(self, **changes: Any) -> ExerciseProfile:
@@ -79,7 +83,12 @@ PROFILES: dict[str, ExerciseProfile] = {
         ExerciseProfile("deadlift", "concentric", min_rom_m=0.12, aliases=("dead", "rdl")),
         ExerciseProfile("ohp", "concentric", aliases=("overhead_press", "press", "military_press")),
         ExerciseProfile("row", "concentric", aliases=("barbell_row", "bent_over_row")),
-        ExerciseProfile("curl", "concentric", aliases=("biceps_curl", "barbell_curl")),
+        ExerciseProfile(
+            "curl",
+            "concentric",
+            aliases=("biceps_curl", "barbell_curl"),
+            max_wrist_rotation_deg=None,
+        ),
     )
 }
 

@@ -30,6 +30,7 @@ Negative gaps (boundaries overlapping by a sample) are clamped to zero.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -109,8 +110,15 @@ def pair_strokes(
     settings: RepSettings | None = None,
     open_start_s: float | None = None,
     open_end_s: float | None = None,
+    rotation_deg: Callable[[int, int, bool], float] | None = None,
+    max_rotation_deg: float | None = None,
 ) -> list[Rep]:
     """Pair consecutive strokes into reps following the profile (see module docs).
+
+    ``rotation_deg(start_idx, end_idx, closed)``, with ``max_rotation_deg``: how far the
+    sensor turns over a span of samples (``closed``: the span returns to its starting
+    attitude, as a full rep does); a pair, or a cut rep's single stroke, that turns more
+    is not a rep (wrist placement: raising the arm, a hand to the face, re-gripping).
 
     ``open_start_s`` / ``open_end_s``: when the analysed stretch does not begin (end) at
     rest, its start (end) time. The first (last) stroke of such a stretch, if it would
@@ -120,6 +128,12 @@ def pair_strokes(
     reps, is counted as a rep cut by the recording (see :class:`Rep`).
     """
     settings = settings or RepSettings()
+
+    def turns_ok(i0: int, i1: int, closed: bool = True) -> bool:
+        if rotation_deg is None or max_rotation_deg is None:
+            return True
+        return not rotation_deg(i0, i1, closed) > max_rotation_deg
+
     first_dir = -1 if profile.first_phase == "eccentric" else 1
     ecc_first = first_dir == -1
     reps: list[Rep] = []
@@ -131,6 +145,7 @@ def pair_strokes(
             a.direction == first_dir
             and b.direction == -first_dir
             and _travel_ok(a, b, profile, settings)
+            and turns_ok(a.start_idx, b.end_idx + 1)
         ):
             ecc, con = (a, b) if ecc_first else (b, a)
             reps.append(Rep(eccentric=ecc, concentric=con, eccentric_first=ecc_first))
@@ -150,7 +165,12 @@ def pair_strokes(
         at_edge = (head == 0 and s.start_s - open_start_s <= edge) or (
             head == 1 and strokes[0].start_s - open_start_s <= edge
         )
-        if s.direction == -first_dir and abs(s.displacement_m) >= need and at_edge:
+        if (
+            s.direction == -first_dir
+            and abs(s.displacement_m) >= need
+            and at_edge
+            and turns_ok(s.start_idx, s.end_idx + 1, closed=False)
+        ):
             cut_ecc: Stroke | None = None if ecc_first else s
             cut_con: Stroke | None = s if ecc_first else None
             reps.insert(0, Rep(eccentric=cut_ecc, concentric=cut_con, eccentric_first=ecc_first))
@@ -160,7 +180,12 @@ def pair_strokes(
         at_edge = (tail == len(strokes) - 1 and open_end_s - s.end_s <= edge) or (
             tail == len(strokes) - 2 and open_end_s - strokes[-1].end_s <= edge
         )
-        if s.direction == first_dir and abs(s.displacement_m) >= need and at_edge:
+        if (
+            s.direction == first_dir
+            and abs(s.displacement_m) >= need
+            and at_edge
+            and turns_ok(s.start_idx, s.end_idx + 1, closed=False)
+        ):
             cut_ecc = s if ecc_first else None
             cut_con = None if ecc_first else s
             reps.append(Rep(eccentric=cut_ecc, concentric=cut_con, eccentric_first=ecc_first))

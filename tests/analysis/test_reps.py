@@ -1,0 +1,63 @@
+"""Stroke pairing: the rotation gate for wrist placement (known answers)."""
+
+from __future__ import annotations
+
+from repscope.analysis.profiles import get_profile
+from repscope.analysis.reps import pair_strokes
+from repscope.analysis.strokes import Stroke
+
+RATE = 50.0
+
+
+def _stroke(t0: float, t1: float, displacement_m: float) -> Stroke:
+    return Stroke(
+        start_idx=round(t0 * RATE),
+        end_idx=round(t1 * RATE),
+        direction=1 if displacement_m > 0 else -1,
+        start_s=t0,
+        end_s=t1,
+        displacement_m=displacement_m,
+        peak_speed_mps=abs(displacement_m),
+    )
+
+
+def _ohp_strokes() -> list[Stroke]:
+    # overhead press: up then down, three reps of 0.5 m
+    out = []
+    for k in range(3):
+        t = 1.0 + 3.0 * k
+        out += [_stroke(t, t + 1.0, 0.5), _stroke(t + 1.5, t + 2.5, -0.5)]
+    return out
+
+
+def test_without_rotation_every_pair_is_a_rep() -> None:
+    reps = pair_strokes(_ohp_strokes(), get_profile("ohp"))
+    assert len(reps) == 3
+
+
+def test_pairs_that_turn_more_than_the_limit_are_not_reps() -> None:
+    second_rep = (round(4.0 * RATE), round(6.5 * RATE) + 1)
+
+    def rotation_deg(i0: int, i1: int, closed: bool) -> float:
+        return 120.0 if (i0, i1) == second_rep else 20.0
+
+    reps = pair_strokes(
+        _ohp_strokes(), get_profile("ohp"), rotation_deg=rotation_deg, max_rotation_deg=50.0
+    )
+    assert [r.concentric.start_s for r in reps if r.concentric] == [1.0, 7.0]
+
+
+def test_no_limit_means_no_gate() -> None:
+    reps = pair_strokes(
+        _ohp_strokes(),
+        get_profile("ohp"),
+        rotation_deg=lambda i0, i1, closed: 180.0,
+        max_rotation_deg=None,
+    )
+    assert len(reps) == 3
+
+
+def test_curl_profile_has_no_rotation_limit_and_barbell_lifts_have_one() -> None:
+    assert get_profile("curl").max_wrist_rotation_deg is None
+    for name in ("bench", "squat", "deadlift", "ohp", "row"):
+        assert get_profile(name).max_wrist_rotation_deg == 50.0
