@@ -21,8 +21,23 @@ Per-rep rules
     concentric-first lifts the turnaround before rep k's concentric ends rep k-1's
     eccentric.
 ``partial_rom``
-    ``rom_m < t.partial_rom_fraction * reference``, the reference being the set's 90th
-    percentile range of motion (the set's full reps; with fewer than 3 reps, the maximum).
+    A rep cut short of the set's full range. With ``f = t.partial_rom_fraction``:
+
+    1. Only complete reps are judged and only they make the reference: a rep the recording
+       cut (``eccentric_s`` or ``concentric_s`` NaN) may have lost part of its remaining
+       stroke to the cut, so its range is unknown.
+    2. The reference is the set's full range, :func:`full_range_reference`: the median
+       ``rom_m`` of the reps that are not short against the set's 90th percentile ``rom_m``
+       (its maximum with fewer than 3 reps), i.e. of the reps with
+       ``rom_m >= f * p90``. A typical full rep, so that a few over-measured reps do not
+       raise the bar for all the others, as a high percentile alone lets them.
+    3. ``rom_m`` (the concentric's travel) ``< f * reference``.
+    4. When the table has the eccentric's travel (column ``eccentric_rom_m``, optional),
+       it must be short as well: ``eccentric_rom_m < f * eccentric reference`` (step 2 on
+       that column). Every rep starts and ends at the same height, so a rep cut short
+       travels less both down and up; a short concentric after a full-range eccentric is
+       a concentric split at a sticking point (part of it taken for a pause), not a
+       partial rep. Without the column (or with it NaN) step 3 decides alone.
 ``grind``
     A slow concentric: ``concentric_s >= t.grind_concentric_ratio`` x the set's median
     concentric. (Velocity loss alone is fatigue, reported per set, not a grind.)
@@ -82,6 +97,31 @@ def _finite(x: float | None) -> bool:
     return x is not None and math.isfinite(x)
 
 
+def full_range_reference(travel_m: np.ndarray, *, fraction: float) -> float:
+    """Return the set's full range of motion, the reference of ``partial_rom``.
+
+    Parameters
+    ----------
+    travel_m
+        One stroke's travel per rep of the set (m); NaN entries (unknown) are ignored.
+    fraction
+        ``partial_rom_fraction``: a rep travelling less than this fraction of the full
+        range is cut short.
+
+    Returns
+    -------
+    float
+        The median travel of the reps with ``travel >= fraction * p90``, ``p90`` being the
+        set's 90th percentile travel (its maximum with fewer than 3 known values); NaN
+        without any known value.
+    """
+    known = travel_m[np.isfinite(travel_m)]
+    if known.size == 0:
+        return math.nan
+    top = float(np.percentile(known, 90)) if known.size >= 3 else float(np.max(known))
+    return float(np.median(known[known >= fraction * top]))
+
+
 def flag_set(
     reps: pd.DataFrame, *, thresholds: FlagThresholds, tempo: Tempo | None
 ) -> tuple[list[list[str]], list[list[str]]]:
@@ -91,7 +131,8 @@ def flag_set(
     ----------
     reps
         One set's rows of the rep table (columns of :data:`repscope.analysis.tables.REP_COLUMNS`
-        plus ``turnaround_bottom_pause_s`` and ``turnaround_arrival_ratio``).
+        plus ``turnaround_bottom_pause_s`` and ``turnaround_arrival_ratio``; optionally
+        ``eccentric_rom_m``, the eccentric's travel, used by ``partial_rom``).
     thresholds
         The exercise's thresholds.
     tempo
@@ -104,7 +145,17 @@ def flag_set(
     """
     t = thresholds
     rom = reps["rom_m"].to_numpy(float)
-    reference_rom = float(np.nanpercentile(rom, 90)) if len(rom) >= 3 else float(np.nanmax(rom))
+    complete = np.isfinite(reps["eccentric_s"].to_numpy(float)) & np.isfinite(
+        reps["concentric_s"].to_numpy(float)
+    )
+    rom = np.where(complete, rom, math.nan)
+    reference_rom = full_range_reference(rom, fraction=t.partial_rom_fraction)
+    rom_down = (
+        np.where(complete, reps["eccentric_rom_m"].to_numpy(float), math.nan)
+        if "eccentric_rom_m" in reps.columns
+        else np.full(len(reps), math.nan)
+    )
+    reference_down = full_range_reference(rom_down, fraction=t.partial_rom_fraction)
     concentric = reps["concentric_s"].to_numpy(float)
     median_concentric = float(np.nanmedian(concentric))
     rotation = reps["rotation_deg"].to_numpy(float)
@@ -120,7 +171,7 @@ def flag_set(
     rows: list[dict[str, Any]] = [
         {str(k): v for k, v in r.items()} for r in reps.to_dict(orient="records")
     ]
-    for row in rows:
+    for k, row in enumerate(rows):
         found: dict[str, str] = {}
         ecc = float(row["eccentric_s"])
         target_e = targets[0]
@@ -141,10 +192,17 @@ def flag_set(
             found["bounce"] = (
                 f"no pause at the bottom, arriving at {arrival:.0%} of the negative's top speed"
             )
-        rom_m = float(row["rom_m"])
-        if _finite(reference_rom) and rom_m < t.partial_rom_fraction * reference_rom:
+        rom_m, down_m = float(rom[k]), float(rom_down[k])
+        down_known = _finite(down_m) and _finite(reference_down)
+        if (
+            _finite(rom_m)
+            and _finite(reference_rom)
+            and rom_m < t.partial_rom_fraction * reference_rom
+            and (not down_known or down_m < t.partial_rom_fraction * reference_down)
+        ):
             found["partial_rom"] = (
                 f"range {rom_m:.2f} m, {rom_m / reference_rom:.0%} of the set's full reps"
+                + (f" (down {down_m / reference_down:.0%})" if down_known else "")
             )
         con = float(row["concentric_s"])
         if _finite(median_concentric) and con >= t.grind_concentric_ratio * median_concentric:

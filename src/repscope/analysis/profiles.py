@@ -14,6 +14,9 @@ Defaults and where they come from
   gate (0.10 m) sits between them and still counts half reps (flagged ``partial_rom``).
   The science notes suggest 0.15 m for full reps; repscope uses a lower gate so that
   partial reps are counted and flagged rather than silently dropped.
+- ``partial_rom_fraction`` (0.75): a rep that misses a quarter or more of the set's full
+  range (the median range of its full reps, :func:`repscope.analysis.flags.full_range_reference`)
+  was cut short; the coaching definition of a partial rep, not fitted to data.
 - ``rushed_negative_min_eccentric_s`` (1.0 s) applies only without a prescribed tempo:
   coaching texts treat an eccentric under about one second as uncontrolled (e.g. Wilk et al.
   2021, doi:10.1007/s40279-020-01329-1). With ``--tempo`` the rule compares against the

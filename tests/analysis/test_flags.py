@@ -1,0 +1,124 @@
+"""The partial_rom rule of repscope.analysis.flags on hand-built rep tables (known answers)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from repscope.analysis.flags import flag_set, full_range_reference
+from repscope.analysis.profiles import FlagThresholds
+
+T = FlagThresholds()
+
+
+def rep_table(
+    rom_m: Sequence[float],
+    eccentric_rom_m: Sequence[float] | None = None,
+    *,
+    eccentric_s: Sequence[float] | None = None,
+    concentric_s: Sequence[float] | None = None,
+) -> pd.DataFrame:
+    """One set of controlled reps (no other rule fires) with the given travels."""
+    n = len(rom_m)
+    table = pd.DataFrame(
+        {
+            "rep": np.arange(1, n + 1),
+            "eccentric_s": list(eccentric_s) if eccentric_s is not None else [2.0] * n,
+            "bottom_pause_s": [1.0] * n,
+            "concentric_s": list(concentric_s) if concentric_s is not None else [1.0] * n,
+            "top_pause_s": [0.5] * n,
+            "rom_m": list(rom_m),
+            "rotation_deg": [5.0] * n,
+            "ldlj": [-6.0] * n,
+            "turnaround_bottom_pause_s": [1.0] * n,
+            "turnaround_arrival_ratio": [0.1] * n,
+        }
+    )
+    if eccentric_rom_m is not None:
+        table["eccentric_rom_m"] = list(eccentric_rom_m)
+    return table
+
+
+def partial(table: pd.DataFrame) -> list[bool]:
+    flags, _ = flag_set(table, thresholds=T, tempo=None)
+    return ["partial_rom" in f for f in flags]
+
+
+def test_reference_is_the_median_of_the_reps_not_short_against_the_90th_percentile():
+    # p90 = 0.516 (numpy's linear interpolation); 0.25 < 0.75 * 0.516 is left out
+    assert full_range_reference(np.array([0.50, 0.52, 0.48, 0.25, 0.51]), fraction=0.75) == (
+        pytest.approx(0.505)
+    )
+    # fewer than 3 known values: against the maximum; NaN (unknown) values are ignored
+    assert full_range_reference(np.array([0.5, 0.3, math.nan]), fraction=0.75) == 0.5
+    assert math.isnan(full_range_reference(np.array([math.nan, math.nan]), fraction=0.75))
+
+
+def test_a_rep_short_on_both_strokes_is_partial_and_the_reason_quotes_both():
+    table = rep_table([0.50, 0.52, 0.48, 0.25, 0.51], [0.49, 0.50, 0.50, 0.245, 0.51])
+    assert partial(table) == [False, False, False, True, False]
+    _, reasons = flag_set(table, thresholds=T, tempo=None)
+    # 0.25 / 0.505 and 0.245 / 0.50 (the eccentric reference)
+    assert reasons[3] == ["range 0.25 m, 50% of the set's full reps (down 49%)"]
+
+
+def test_a_short_concentric_after_a_full_eccentric_is_not_a_partial_rep():
+    # rep 3: the concentric travelled 0.25 m but the eccentric went the full 0.49 m down
+    # (a concentric split at a sticking point), so the rep was not cut short
+    assert partial(rep_table([0.5, 0.5, 0.25, 0.5], [0.5, 0.5, 0.49, 0.5])) == [False] * 4
+    # without the eccentric's travel the concentric decides alone
+    assert partial(rep_table([0.5, 0.5, 0.25, 0.5])) == [False, False, True, False]
+    # an unknown eccentric travel (NaN) also leaves the decision to the concentric
+    assert partial(rep_table([0.5, 0.5, 0.25, 0.5], [0.5, 0.5, math.nan, 0.5]))[2]
+
+
+def test_the_threshold_is_strict_three_quarters_of_the_reference():
+    full = [0.5, 0.5, 0.5, 0.5]
+    assert partial(rep_table([*full, 0.375], [*full, 0.375])) == [False] * 5
+    assert partial(rep_table([*full, 0.374], [*full, 0.374]))[-1]
+    # both strokes must be short: a full-length eccentric at the boundary keeps the rep
+    assert not partial(rep_table([*full, 0.374], [*full, 0.375]))[-1]
+
+
+def test_over_measured_reps_do_not_make_the_full_reps_partial():
+    # full reps measure 0.51-0.59 m; four reps in a row are over-measured (0.64-0.76 m).
+    # Against the 90th percentile (0.716 m) the 0.51 and 0.52 m reps would be under
+    # 75%; against the median of the full reps (0.615 m) they are 83%.
+    rom = [0.54, 0.64, 0.59, 0.71, 0.72, 0.76, 0.67, 0.59, 0.58, 0.52, 0.51, 0.58]
+    assert float(np.percentile(rom, 90)) * 0.75 > 0.52
+    assert full_range_reference(np.array(rom), fraction=0.75) == pytest.approx(0.615)
+    assert not any(partial(rep_table(rom, rom)))
+    # a real partial rep in that set is still found
+    flagged = partial(rep_table([*rom, 0.30], [*rom, 0.31]))
+    assert flagged == [False] * len(rom) + [True]
+
+
+def test_a_set_of_mostly_partial_reps_is_judged_against_its_full_reps():
+    rom = [0.5, 0.3, 0.3, 0.5, 0.3, 0.3, 0.5, 0.3, 0.3, 0.5]
+    assert partial(rep_table(rom, rom)) == [r < 0.4 for r in rom]
+
+
+def test_reps_cut_by_the_recording_are_not_judged_and_not_in_the_reference():
+    # rep 1 lost its eccentric to the start of the recording: its 0.2 m is not a range
+    rom = [0.2, 0.5, 0.5, 0.5, 0.3]
+    ecc_s = [math.nan, 2.0, 2.0, 2.0, 2.0]
+    assert partial(rep_table(rom, [math.nan, 0.5, 0.5, 0.5, 0.3], eccentric_s=ecc_s)) == [
+        False,
+        False,
+        False,
+        False,
+        True,
+    ]
+    # the last rep lost its concentric to the end of the recording (up-first lift)
+    con_s = [1.0, 1.0, 1.0, math.nan]
+    assert partial(rep_table([0.5, 0.5, 0.5, 0.1], concentric_s=con_s)) == [False] * 4
+
+
+def test_few_reps():
+    assert partial(rep_table([0.3])) == [False]
+    assert partial(rep_table([0.5, 0.3], [0.5, 0.3])) == [False, True]
+    assert partial(rep_table([0.5, 0.45], [0.5, 0.45])) == [False, False]
