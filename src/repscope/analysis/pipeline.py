@@ -559,6 +559,9 @@ def analyze_recording(
                     "horizontal_excursion_m": extra["horizontal_excursion_m"],
                     "rotation_deg": extra["rotation_deg"],
                     "turnaround_bottom_pause_s": turn_pause,
+                    "eccentric_rom_m": abs(rep.eccentric.displacement_m)
+                    if rep.eccentric is not None
+                    else math.nan,
                 }
             )
             for stroke, name in ((rep.eccentric, "eccentric"), (rep.concentric, "concentric")):
