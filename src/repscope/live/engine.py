@@ -34,11 +34,32 @@ from :class:`TurnaroundDetector`, a cheap causal estimate of the vertical veloci
 (real-time VQF, integrated from the last turnaround). It only decides when to run the
 pipeline and which phase to show; no number a lifter sees comes from it.
 
-After a turnaround or a stop the pipeline runs ``burst_n`` (6) times, ``burst_interval_s``
-(0.05 s) apart, until the rep shows up complete; when the bar starts moving again it runs
-once more. It also runs every ``update_interval_s`` (0.25 s) while the bar is still, and
-at least that often while it moves only when nothing else ran (a fallback for missed
-turnarounds and for the wrist).
+Integrated over a stroke, that velocity drifts (a tilt error of a fraction of a degree is
+a few hundredths of m/s^2), and without a pause between reps the drift would carry from
+one stroke into the next: measured on simulated touch-and-go curls at 50 Hz, the detector
+saw the end of a rep up to 0.5 s late. Two things keep it close. After each reported rep
+its velocity is **re-anchored**: integrated again from zero from the rep's end, which the
+batch pipeline found at zero velocity (:meth:`TurnaroundDetector.reanchor`). And when a
+late detection shows (below), the engine **looks back**.
+
+Only a stroke in the rep's last direction can end a rep (up for eccentric-first
+exercises, down for concentric-first ones). After a turnaround that ends such a stroke
+the pipeline runs ``burst_n`` (6) times, ``burst_interval_s`` (0.05 s) apart (the bar is
+at zero velocity only for an instant); after such a stop, ``stop_n`` (4) times
+``stop_interval_s`` (0.1 s) apart, and on while the window still cuts the rep (a
+creeping end), up to ``stop_burst_s`` (0.5 s) after the stop; the burst ends when the rep
+is reported. After the other turnarounds and stops, and when the bar starts moving again,
+it runs once. It also runs every ``update_interval_s`` (0.25 s) of data, moving or not,
+unless another update ran less than ``min_gap_s`` (0.1 s) before: with the confirmation
+rule of step 3 this reports a rep whose end the detector missed.
+
+**Look-back.** A window that ends well after a turnaround, in the next stroke, loses
+strokes: reps reported before go missing, or its last rep stops short of the window's
+end. When the window at a turnaround or stop that can end a rep shows that and no new
+rep, the detector saw the zero late; the engine then analyses windows ending
+``look_back_s`` (0.05, 0.1, 0.15, 0.2, 0.3, 0.4 s) earlier, newest first, each judged as
+an update at zero velocity, and reports from the first that has the rep. The data are in
+the buffer already, so this costs compute time only, and only when a detection was late.
 
 Steps of one update (at sample time ``t``)
 ------------------------------------------
@@ -67,15 +88,17 @@ Steps of one update (at sample time ``t``)
    or, from any update, when it ends ``settle_s`` (0.15 s) before the window and the
    previous update saw it too (start and end within ``confirm_tolerance_s``, 0.2 s).
    This is the confirmation rule: it needs no still period after the rep, so a
-   touch-and-go rep is reported while the next one is under way. Its price: the first
+   touch-and-go rep is reported while the next one is under way. A look-back window
+   counts as one ending at zero velocity; the event's time is still ``t``. Its price: the first
    report of a rep that ends by creeping to rest can come up to ~0.2 s early, with that
    phase short by as much; the set summary has the batch value.
 4. **Flags.** Rules about the rep alone (``bounce``, ``rushed_negative``, ``tempo_off``)
    come from the window. Rules relative to the set (``partial_rom``, ``grind``, ``swing``,
    ``jerky``) and ``velocity_loss`` are recomputed against the reps of the set *so far*
    with the batch rule (:func:`repscope.analysis.flags.flag_set`): live, a rep can only be
-   compared with the reps before it (a change of an earlier rep's flags is a
-   ``rep_updated`` event); the set summary compares it with the whole set, as
+   compared with the reps before it (a change of an earlier rep's flags or of their
+   reasons, against what was last reported, is a ``rep_updated`` event; nothing else
+   is, not even its velocity loss); the set summary compares it with the whole set, as
    ``repscope analyze`` does. A reported rep's phases are not re-measured live: later
    windows that end at other moments disagree with each other by more than they improve
    on the first report (measured), so the correction is the set summary.
@@ -151,6 +174,8 @@ EVENT_KINDS: tuple[str, ...] = (
 PHASES: tuple[str, ...] = ("rest", "eccentric", "bottom_pause", "concentric", "top_pause")
 #: Flags whose rule compares a rep with the rest of its set (recomputed over the set so far).
 SET_RELATIVE_FLAGS: tuple[str, ...] = ("partial_rom", "grind", "swing", "jerky")
+#: Fields of a reported rep whose change is a ``rep_updated`` event.
+UPDATE_FIELDS: tuple[str, ...] = ("flags", "flag_reasons")
 
 
 # ---------------------------------------------------------------------- events
@@ -289,6 +314,11 @@ class SampleRing:
         if len(self) > self.capacity:
             self._start = self._stop - self.capacity
 
+    def count_after(self, time_s: float) -> int:
+        """Return how many of the samples kept are later than ``time_s``."""
+        t = self._time[self._start : self._stop]
+        return int(t.size - np.searchsorted(t, time_s, side="right"))
+
     def since(self, start_s: float, stop_s: float = math.inf) -> tuple[np.ndarray, np.ndarray]:
         """Return copies of the samples with ``start_s <= time_s <= stop_s``."""
         t = self._time[self._start : self._stop]
@@ -326,6 +356,12 @@ class TurnaroundDetector:
     Between movements ``v`` leaks to zero with time constant ``leak_s`` (0.5 s), so that
     what the running mean has not yet absorbed cannot build up into a false movement.
 
+    The last ``history_s`` (4 s) of bias-free vertical acceleration are kept, so that when
+    the caller learns that the bar was at rest at some recent moment (a rep's end found by
+    the batch pipeline), :meth:`reanchor` integrates again from zero from there with the
+    same rules: the error gathered since the last reset is dropped, unless a mark came
+    after that moment (the velocity was restarted then already).
+
     Only :class:`LiveAnalyzer`'s scheduling and its phase label use this; it measures
     nothing that is reported.
     """
@@ -346,6 +382,7 @@ class TurnaroundDetector:
         init_s: float = 0.5,
         tau_acc_s: float = 3.0,
         rest_min_s: float = 0.5,
+        history_s: float = 4.0,
     ) -> None:
         self.dt_s = 1.0 / check_sampling_rate(sampling_rate_hz)
         self.start_speed_mps = start_speed_mps
@@ -372,6 +409,9 @@ class TurnaroundDetector:
         self._moving = 0
         self._quiet = 0
         self._peak = 0.0
+        self._since_mark = 0
+        #: Recent bias-free vertical accelerations, for :meth:`reanchor`.
+        self._residuals: deque[float] = deque(maxlen=max(1, round(history_s / self.dt_s)))
 
     def vertical_acceleration(self, acc_g: np.ndarray, gyr_dps: np.ndarray | None) -> np.ndarray:
         """Vertical acceleration (m/s^2, gravity and running bias not yet removed: see feed)."""
@@ -394,53 +434,101 @@ class TurnaroundDetector:
         """
         if len(acc_g) == 0:
             return []
-        vertical = self.vertical_acceleration(acc_g, gyr_dps).tolist()
-        skip = 0
+        marks, _ = self.integrate(self.vertical_acceleration(acc_g, gyr_dps))
+        return marks
+
+    def integrate(
+        self, vertical: np.ndarray | Sequence[float], *, stop_at_mark: bool = False
+    ) -> tuple[list[tuple[int, str, int]], int]:
+        """Advance by samples of :meth:`vertical_acceleration`; return the marks and samples used.
+
+        With ``stop_at_mark`` it stops after the first sample that makes a mark, so that
+        the caller can act on it (and :meth:`reanchor`) before the next sample.
+        """
+        values = np.asarray(vertical, dtype=float).tolist()
+        start = 0
         if math.isnan(self._bias):
             # the first init_s of samples set the bias and are not analysed further
             needed = self.init_samples - len(self._init)
-            self._init.extend(vertical[:needed])
+            self._init.extend(values[:needed])
             if len(self._init) < self.init_samples:
-                return []
+                return [], len(values)
             self._bias = float(np.median(self._init))
-            skip = needed
+            start = needed
         out: list[tuple[int, str, int]] = []
-        v, d, slow, moving = self.velocity_mps, self.direction, self._slow, self._moving
-        quiet, peak = self._quiet, self._peak
-        bias, w, dt = self._bias, self.bias_weight, self.dt_s
-        start, stop, quiet_acc = self.start_speed_mps, self.stop_speed_mps, self.quiet_acc_mps2
-        for i in range(skip, len(vertical)):
-            a = vertical[i]
-            if d == 0 or abs(a - bias) < quiet_acc:  # a stroke's pushes would bend the mean
-                bias += w * (a - bias)
-            if d == 0:
-                v = v * self.leak + (a - bias) * dt
-                if abs(v) > start:
-                    d = 1 if v > 0 else -1
-                    slow = moving = quiet = 0
-                    peak = abs(v)
-                    out.append((i, "move", d))
-                continue
-            v += (a - bias) * dt
-            moving += 1
-            peak = max(peak, abs(v))
-            quiet = quiet + 1 if abs(a - bias) < quiet_acc and abs(v) < start else 0
-            slow = slow + 1 if abs(v) < max(stop, self.stop_fraction * peak) else 0
-            if d * v <= 0.0:
-                out.append((i, "turn", d))
-            elif (
-                slow >= self.stop_samples
-                or quiet >= self.quiet_samples
-                or moving >= self.max_move_samples
-            ):
-                out.append((i, "stop", d))
-            else:
-                continue
-            self.last_direction, d, v, slow, quiet = d, 0, 0.0, 0, 0
-        self._quiet, self._peak = quiet, peak
-        self.velocity_mps, self.direction, self._slow, self._moving = v, d, slow, moving
-        self._bias = bias
-        return out
+        w, quiet_acc = self.bias_weight, self.quiet_acc_mps2
+        for i in range(start, len(values)):
+            a = values[i]
+            if self.direction == 0 or abs(a - self._bias) < quiet_acc:
+                self._bias += w * (a - self._bias)  # a stroke's pushes would bend the mean
+            residual = a - self._bias
+            self._residuals.append(residual)
+            self._since_mark += 1
+            mark = self._step(residual)
+            if mark is not None:
+                self._since_mark = 0
+                out.append((i, *mark))
+                if stop_at_mark:
+                    return out, i + 1
+        return out, len(values)
+
+    def _step(self, a: float) -> tuple[str, int] | None:
+        """One sample of bias-free vertical acceleration ``a``; the mark it makes, if any."""
+        d = self.direction
+        if d == 0:
+            self.velocity_mps = v = self.velocity_mps * self.leak + a * self.dt_s
+            if abs(v) <= self.start_speed_mps:
+                return None
+            self.direction = 1 if v > 0 else -1
+            self._slow = self._moving = self._quiet = 0
+            self._peak = abs(v)
+            return "move", self.direction
+        self.velocity_mps = v = self.velocity_mps + a * self.dt_s
+        self._moving += 1
+        self._peak = max(self._peak, abs(v))
+        slow_limit = max(self.stop_speed_mps, self.stop_fraction * self._peak)
+        self._slow = self._slow + 1 if abs(v) < slow_limit else 0
+        quiet = abs(a) < self.quiet_acc_mps2 and abs(v) < self.start_speed_mps
+        self._quiet = self._quiet + 1 if quiet else 0
+        if d * v <= 0.0:
+            kind = "turn"
+        elif (
+            self._slow >= self.stop_samples
+            or self._quiet >= self.quiet_samples
+            or self._moving >= self.max_move_samples
+        ):
+            kind = "stop"
+        else:
+            return None
+        self.last_direction, self.direction, self.velocity_mps = d, 0, 0.0
+        self._slow = self._quiet = 0
+        return kind, d
+
+    def reanchor(self, n_samples: int) -> list[tuple[str, int]]:
+        """Restart the velocity from zero ``n_samples`` samples ago.
+
+        Called when the bar is known to have been at rest then (a rep's end, found by the
+        batch pipeline): the last ``n_samples`` are integrated again from zero with the
+        same rules, which removes the error the velocity had gathered since its last
+        reset. Returns what the state change means for the caller, ``("move", d)`` when
+        a movement in direction ``d`` is now under way that was not before, or
+        ``("stop", d)`` when the movement in direction ``d`` is no longer; nothing when
+        fewer samples are kept (``history_s``).
+        """
+        if not 0 < n_samples <= min(len(self._residuals), self._since_mark):
+            return []  # not kept, or the velocity has been restarted since
+        before = self.direction
+        recent = list(self._residuals)[-n_samples:]
+        self.velocity_mps, self.direction = 0.0, 0
+        self._slow = self._moving = self._quiet = 0
+        for a in recent:
+            self._step(a)
+        if self.direction == before:
+            return []
+        if self.direction == 0:
+            self.last_direction = before
+            return [("stop", before)]
+        return [("move", self.direction)]
 
 
 # ---------------------------------------------------------------------- analyzer
@@ -450,6 +538,8 @@ class _LiveRep:
     row: dict[str, Any]
     window_flags: list[str]
     window_reasons: list[str]
+    #: The row as last emitted (None before its ``rep_completed``).
+    shown: dict[str, Any] | None = None
 
 
 @dataclass
@@ -459,6 +549,7 @@ class UpdateStats:
     n_updates: int = 0
     n_fast: int = 0
     n_failed: int = 0
+    n_look_back: int = 0
     total_s: float = 0.0
     max_s: float = 0.0
     recent_s: deque[float] = field(default_factory=lambda: deque(maxlen=2000))
@@ -572,18 +663,32 @@ class LiveAnalyzer:
         self.refine_margin_s = 0.5
         #: Start and end of a rep seen by two periodic updates agree within this.
         self.confirm_tolerance_s = 0.2
-        #: After a turnaround or stop, ``burst_n`` updates ``burst_interval_s`` apart.
+        #: After a turnaround that can end a rep, ``burst_n`` updates ``burst_interval_s``
+        #: apart.
         self.burst_interval_s = 0.05
         self.burst_n = 6
-        #: While the bar moves, periodic updates wait until none has run for this long.
-        self.fallback_s = 0.25
+        #: After a stop that can end a rep, updates ``stop_interval_s`` apart, at least
+        #: ``stop_n`` of them and more while the window cuts the rep, until ``stop_burst_s``
+        #: after the stop.
+        self.stop_interval_s = 0.1
+        self.stop_n = 4
+        self.stop_burst_s = 0.5
+        #: A periodic update is left out when another one ran less than this before it.
+        self.min_gap_s = 0.1
         #: A rep ending closer than this to the window's end may be cut by it (unless the
         #: detector has seen the bar reverse).
         self.cut_margin_s = 0.03
+        #: Look-back windows end this much before a turnaround or stop that can end a rep.
+        self.look_back_s: tuple[float, ...] = (0.05, 0.1, 0.15, 0.2, 0.3, 0.4)
+        #: A window whose last rep lacks a stroke and ends this long before the window
+        #: does has lost the motion in between.
+        self.lost_motion_s = 0.3
         self.stats = UpdateStats()
         #: Called after every update with ``(t0, t1, triggered, analysis or None)``.
         self.on_update: Callable[[float, float, bool, SessionAnalysis | None], None] | None = None
         self._detector = TurnaroundDetector(sampling_rate_hz=self.sampling_rate_hz)
+        #: Direction of the stroke that ends a rep: up for eccentric-first exercises.
+        self._closing_direction = 1 if self.profile.first_phase == "eccentric" else -1
         self._ring: SampleRing | None = None
         self._has_gyro: bool | None = None
         self._first_time_s = math.nan
@@ -592,6 +697,9 @@ class LiveAnalyzer:
         self._turn_points: deque[float] = deque(maxlen=256)
         self._pending: list[tuple[float, float]] = []
         self._burst: list[float] = []
+        self._burst_step = self.burst_interval_s
+        self._burst_until = -math.inf
+        self._cut = False
         self._moving = 0
         self._last_direction = 0
         self._last_update_s = -math.inf
@@ -666,24 +774,31 @@ class LiveAnalyzer:
         if math.isnan(self._first_time_s):
             self._first_time_s = float(t[0])
             self._next_update_s = float(t[0]) + self.update_interval_s
-        marks = self._detector.feed(values[:, :3], values[:, 3:] if self._has_gyro else None)
-        done = 0  # samples of this chunk already in the ring
-        m = 0  # next mark
+        detector = self._detector
+        vertical = detector.vertical_acceleration(
+            values[:, :3], values[:, 3:] if self._has_gyro else None
+        )
+        done = 0  # samples of this chunk in the ring
+        fed = 0  # samples of this chunk the detector has integrated
         while True:
             due = min([self._next_update_s, *self._burst[:1]])
             k = int(np.searchsorted(t, due, side="left"))
-            if m < len(marks) and marks[m][0] <= k:
-                k = marks[m][0]
+            # the detector runs up to the due sample and stops after a mark, so that an
+            # update can restart its velocity (reanchor) before the next sample
+            marks, used = detector.integrate(
+                vertical[fed : min(k, t.size - 1) + 1], stop_at_mark=True
+            )
+            if marks:
+                k = fed + marks[0][0]
+            fed += used
             if k >= t.size:
                 break
             ring.extend(t[done : k + 1], values[done : k + 1])
             done = k + 1
             now = float(t[k])
-            fast = False
+            fast = closing = False
             margin = self.cut_margin_s
-            while m < len(marks) and marks[m][0] == k:
-                _, kind, direction = marks[m]
-                m += 1
+            for _, kind, direction in marks:
                 events.extend(self._phase_events(kind, direction, now))
                 if kind == "move":
                     # a movement starts from (almost) zero velocity; if it goes the other
@@ -695,7 +810,8 @@ class LiveAnalyzer:
                         margin = 0.0
                     self._moving = direction
                 else:
-                    self._burst = [now + j * self.burst_interval_s for j in range(self.burst_n)]
+                    closing = direction == self._closing_direction
+                    self._start_burst(kind if closing else "", now)
                     self._last_direction, self._moving = direction, 0
             while self._burst and self._burst[0] <= now:
                 self._burst.pop(0)
@@ -703,12 +819,48 @@ class LiveAnalyzer:
             periodic = False
             if self._next_update_s <= now:
                 self._next_update_s = max(self._next_update_s + self.update_interval_s, now + 1e-9)
-                # mid-stroke the window would end in motion (see the module docs): only
-                # when nothing else has run for a while
-                periodic = not self._moving or now - self._last_update_s >= self.fallback_s - 1e-6
-            if fast or periodic:
-                events.extend(self._update(now, fast=fast, cut_margin_s=margin))
+                periodic = now - self._last_update_s >= self.min_gap_s - 1e-9
+            if not (fast or periodic):
+                continue
+            new = self._update(now, fast=fast, cut_margin_s=margin, closing=closing)
+            events.extend(new)
+            reported = [e.row for e in new if e.kind == "rep_completed" and e.row is not None]
+            if reported:
+                events.extend(self._reanchor(float(reported[-1]["end_s"]), now))
+            elif (
+                fast
+                and self._cut
+                and not self._burst
+                and now + self._burst_step <= self._burst_until + 1e-9
+            ):
+                # the window still cuts the rep the stop ends: one more update
+                self._burst = [now + self._burst_step]
         ring.extend(t[done:], values[done:])
+        return events
+
+    def _start_burst(self, kind: str, now: float) -> None:
+        """Schedule the updates after a turnaround or stop (one only if it cannot end a rep)."""
+        if kind == "turn":
+            self._burst_step, n = self.burst_interval_s, self.burst_n
+            self._burst_until = -math.inf
+        elif kind == "stop":
+            self._burst_step, n = self.stop_interval_s, self.stop_n
+            self._burst_until = now + self.stop_burst_s
+        else:
+            self._burst_step, n = self.burst_interval_s, 1
+            self._burst_until = -math.inf
+        self._burst = [now + j * self._burst_step for j in range(n)]
+
+    def _reanchor(self, end_s: float, now: float) -> list[LiveEvent]:
+        """Restart the detector's velocity at a reported rep's end (the bar was still then)."""
+        assert self._ring is not None
+        events: list[LiveEvent] = []
+        for kind, direction in self._detector.reanchor(self._ring.count_after(end_s)):
+            events.extend(self._phase_events(kind, direction, now))
+            if kind == "move":
+                self._moving = direction
+            else:
+                self._last_direction, self._moving = direction, 0
         return events
 
     def finish(self) -> list[LiveEvent]:
@@ -830,10 +982,17 @@ class LiveAnalyzer:
         return max(earliest, min(latest, t_edge - self.min_window_s))
 
     def _update(
-        self, t_edge: float, *, fast: bool, cut_margin_s: float | None = None
+        self,
+        t_edge: float,
+        *,
+        fast: bool,
+        cut_margin_s: float | None = None,
+        closing: bool = False,
     ) -> list[LiveEvent]:
+        """Analyse the window ending at ``t_edge`` and report what is new (steps 1-5)."""
         t0 = self._window_start(t_edge)
         self._last_update_s = t_edge
+        self._cut = False
         result = self._analyse(t0, t_edge, self.live_config)
         if fast:
             self.stats.n_fast += 1
@@ -844,14 +1003,105 @@ class LiveAnalyzer:
         self._remember_rests(result, t0, t_edge)
         at_rest = bool(len(result.traces)) and bool(result.traces["still"].iloc[-1])
         margin = self.cut_margin_s if cut_margin_s is None else cut_margin_s
-        events = self._take_reps(
-            result, t0, t_edge, good=fast or at_rest or not self._moving, cut_margin_s=margin
+        good = fast or at_rest or not self._moving
+        whole, candidates = self._candidates(result, t0)
+        new_rows = self._trusted(candidates, t_edge, good=good, cut_margin_s=margin)
+        self._pending = [(float(r["start_s"]), float(r["end_s"])) for r in whole]
+        self._cut = (
+            not new_rows
+            and bool(candidates)
+            and float(candidates[0]["end_s"]) > t_edge - margin - 1e-9
         )
-        if any(e.kind == "rep_completed" for e in events):
+        if not new_rows and closing and self._lost(result, t0, t_edge):
+            new_rows = self._look_back(t_edge)
+        events = self._report(new_rows, t_edge)
+        if new_rows:
             self._burst = []
         if self._set_reps and self._set_should_end(result, t_edge):
             events.extend(self._end_set(t_edge))
         return events
+
+    def _lost(self, result: SessionAnalysis, t0: float, t_edge: float) -> bool:
+        """Whether the window has lost strokes, as one ending in motion does.
+
+        Lost are: every rep, during a set; a reported rep inside the window; or the motion
+        before the window's end, when its last rep lacks a stroke and ends more than
+        ``lost_motion_s`` before the window does.
+        """
+        reps = result.reps
+        if reps.empty:
+            return bool(self._set_reps)
+        start = reps["start_s"].to_numpy(float)
+        end = reps["end_s"].to_numpy(float)
+        last = reps.iloc[int(np.argmax(start))]
+        whole = math.isfinite(float(last["eccentric_s"])) and math.isfinite(
+            float(last["concentric_s"])
+        )
+        if not whole and float(last["end_s"]) < t_edge - self.lost_motion_s:
+            return True
+        for rep in self._set_reps:
+            a, b = float(rep.row["start_s"]), float(rep.row["end_s"])
+            if a >= t0 + self.edge_margin_s:
+                overlap = np.minimum(end, b) - np.maximum(start, a)
+                if not np.any(overlap >= 0.5 * (b - a)):
+                    return True
+        return False
+
+    def _look_back(self, t_edge: float) -> list[dict[str, Any]]:
+        """Windows ending ``look_back_s`` before ``t_edge``, newest first: the first new reps.
+
+        Run when the detector may have seen a rep's end late (step 3 of the module docs);
+        each is judged as an update at zero velocity.
+        """
+        for back_s in self.look_back_s:
+            end_s = t_edge - back_s
+            t0 = self._window_start(end_s)
+            result = self._analyse(t0, end_s, self.live_config)
+            self.stats.n_look_back += 1
+            if self.on_update is not None:
+                self.on_update(t0, end_s, True, result)
+            if result is None:
+                continue
+            _, candidates = self._candidates(result, t0)
+            rows = self._trusted(candidates, end_s, good=True, cut_margin_s=self.cut_margin_s)
+            if rows:
+                return rows
+        return []
+
+    def _candidates(
+        self, result: SessionAnalysis, t0: float
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """Return the window's complete reps, and those after the last reported one (step 3)."""
+        rows = [{str(k): v for k, v in r.items()} for r in result.reps.to_dict(orient="records")]
+        whole = sorted(
+            (
+                r
+                for r in rows
+                if math.isfinite(float(r["eccentric_s"]))
+                and math.isfinite(float(r["concentric_s"]))
+                and float(r["start_s"]) >= t0 + self.edge_margin_s
+                and float(r["start_s"]) > self._floor_s
+            ),
+            key=lambda r: float(r["start_s"]),
+        )
+        last_end = float(self._set_reps[-1].row["end_s"]) if self._set_reps else -math.inf
+        return whole, [
+            r for r in whole if self._match(r) is None and float(r["start_s"]) >= last_end - 0.3
+        ]
+
+    def _trusted(
+        self, candidates: list[dict[str, Any]], t_end: float, *, good: bool, cut_margin_s: float
+    ) -> list[dict[str, Any]]:
+        """Return the first candidates that can be reported from this window (step 3)."""
+        out = []
+        for row in candidates:
+            end = float(row["end_s"])
+            if not (good and end <= t_end - cut_margin_s):
+                seen = any(_same_rep(row, p, self.confirm_tolerance_s) for p in self._pending)
+                if not (end <= t_end - self.settle_s and seen):
+                    break  # reps are reported in order
+            out.append(row)
+        return out
 
     def _remember_rests(self, result: SessionAnalysis, t0: float, t_edge: float) -> None:
         """Add the window's still intervals to the known rests (they are never removed).
@@ -871,65 +1121,29 @@ class LiveAnalyzer:
                 self._rest_runs.append(run)
 
     # ------------------------------------------------------------------ reps
-    def _take_reps(
-        self, result: SessionAnalysis, t0: float, t_edge: float, *, good: bool, cut_margin_s: float
-    ) -> list[LiveEvent]:
-        """Match the window's reps to the reported ones; report new ones (steps 3-5)."""
-        rows = [{str(k): v for k, v in r.items()} for r in result.reps.to_dict(orient="records")]
-        whole = sorted(
-            (
-                r
-                for r in rows
-                if math.isfinite(float(r["eccentric_s"]))
-                and math.isfinite(float(r["concentric_s"]))
-                and float(r["start_s"]) >= t0 + self.edge_margin_s
-                and float(r["start_s"]) > self._floor_s
-            ),
-            key=lambda r: float(r["start_s"]),
-        )
-
-        def trusted(row: dict[str, Any], margin_s: float) -> bool:
-            # an update at zero velocity, or a rep that ended settle_s ago and that the
-            # previous update saw too
-            end = float(row["end_s"])
-            if good and end <= t_edge - margin_s:
-                return True
-            seen = any(_same_rep(row, p, self.confirm_tolerance_s) for p in self._pending)
-            return end <= t_edge - self.settle_s and seen
-
-        before = {r.number: dict(r.row) for r in self._set_reps}
-        candidates: list[dict[str, Any]] = []
-        for row in whole:
-            if self._match(row) is not None:
-                continue  # reported already: its values stay until the set summary
-            last_end = float(self._set_reps[-1].row["end_s"]) if self._set_reps else -math.inf
-            if float(row["start_s"]) >= last_end - 0.3:
-                candidates.append(row)
-        new_rows = []
-        for row in candidates:
-            if not trusted(row, cut_margin_s):
-                break  # reps are reported in order
-            new_rows.append(row)
-        self._pending = [(float(r["start_s"]), float(r["end_s"])) for r in whole]
+    def _report(self, new_rows: list[dict[str, Any]], t_now: float) -> list[LiveEvent]:
+        """Add the new reps to the set, recompute the flags, return the events (steps 3-4)."""
         events: list[LiveEvent] = []
         for row in new_rows:
             if not self._set_reps:
                 self._set_number += 1
-                events.append(LiveEvent("set_started", t_edge, self._set_number))
+                events.append(LiveEvent("set_started", t_now, self._set_number))
             rep = _LiveRep(len(self._set_reps) + 1, {c: row[c] for c in REP_COLUMNS}, *_split(row))
             self._set_reps.append(rep)
             self._turn_points.extend((float(row["start_s"]), float(row["end_s"])))
-        if new_rows:
-            self._reflag()
+        if not new_rows:
+            return events
+        self._reflag()
         for rep in self._set_reps:
-            old = before.get(rep.number)
-            if old is None:
+            shown = rep.shown
+            if shown is None:
                 kind = "rep_completed"
-            elif old["flags"] != rep.row["flags"]:
+            elif any(shown[c] != rep.row[c] for c in UPDATE_FIELDS):
                 kind = "rep_updated"
             else:
                 continue
-            events.append(LiveEvent(kind, t_edge, self._set_number, rep.number, row=dict(rep.row)))
+            rep.shown = dict(rep.row)
+            events.append(LiveEvent(kind, t_now, self._set_number, rep.number, row=dict(rep.row)))
         return events
 
     def _match(self, row: dict[str, Any]) -> _LiveRep | None:
