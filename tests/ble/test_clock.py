@@ -9,6 +9,7 @@ from repscope.ble.clock import (
     SampleClock,
     find_time_gaps,
     lower_envelope_fit,
+    lower_hull_slope,
     sequence_gap,
 )
 from repscope.ble.devices import SampleBatch
@@ -67,6 +68,38 @@ def test_host_clock_measures_a_device_running_slow():
     )
     assert clock.effective_rate_hz == pytest.approx(98.5, rel=2e-3)
     assert np.median(np.diff(times[1000:])) == pytest.approx(1 / 98.5, rel=2e-3)
+
+
+def test_host_clock_is_not_tilted_by_host_stalls():
+    # a loaded host: every notification a little late, and every 2 s a 0.2 s stall after
+    # which the queued notifications arrive together. Only arrivals are delayed, never
+    # advanced, so the clock must follow the least-delayed packets and not step.
+    # (A least-squares period fit stepped by 10.6 ms here.)
+    rate = 100.0
+    last_s, arrival_s = bursty_arrivals(1500, rate_hz=rate, per_packet=1, interval_s=0.03)
+    rng = np.random.default_rng(3)
+    arrival_s = arrival_s + rng.exponential(0.002, arrival_s.size)
+    for stall_start in np.arange(11.0, last_s[-1], 2.0):
+        stalled = (arrival_s >= stall_start) & (arrival_s < stall_start + 0.2)
+        arrival_s[stalled] = stall_start + 0.2 + 1e-4 * np.arange(stalled.sum())
+    clock = SampleClock(sampling_rate_hz=rate)
+    times = np.concatenate(
+        [clock.place(SampleBatch(acc_g=np.zeros((1, 3))), host_time_s=t).time_s for t in arrival_s]
+    )
+    error_s = times - last_s
+    error_s -= np.median(error_s)
+    settled = slice(300, None)  # the period is fitted from 2 s of data on
+    assert np.abs(error_s[settled]).max() < 0.003
+    assert np.abs(np.diff(times[settled]) - 1 / rate).max() < 1e-3
+    assert clock.gaps == []
+
+
+def test_lower_hull_slope_ignores_delayed_points():
+    index = np.arange(200, dtype=float)
+    arrival = 2.0 + 0.01 * index
+    arrival[150:190] += np.linspace(0.3, 0.0, 40)  # a stall late in the window
+    assert lower_hull_slope(index, arrival) == pytest.approx(0.01)
+    assert lower_hull_slope(index[:1], arrival[:1]) is None
 
 
 def test_lower_envelope_passes_through_the_least_delayed_packet():

@@ -18,9 +18,15 @@ the protocol allows:
    a sequence-number jump on the same packet labels it ``"sequence"``.
 2. **Host arrival times only** (WitMotion, MetaMotion): the samples of one connection are
    numbered ``k = 0, 1, ...`` and each packet's arrival is paired with the index of its last
-   sample. Over a sliding window (``window_s``) the sample period is estimated by least
-   squares of arrival against index (unbiased by bursts over several seconds; limited to
-   +-5 % of nominal) and the offset by the *lower envelope*, the smallest
+   sample. Latency only ever adds to an arrival, so the clock line lies *under* the points
+   (arrival against index). Over a sliding window (``window_s``) the sample period is the
+   slope of the line that supports the points' lower convex hull at their mean index: the
+   line under every point with the least total distance to them (the linear-programming
+   skew estimator of Moon, Skelly and Towsley 1999, doi:10.1109/INFCOM.1999.752160). It
+   depends only on the least-delayed packets, so a host stall that delays a run of
+   notifications (a loaded machine, a garbage collection) does not tilt it, as it would tilt
+   a least-squares fit. The period is limited to +-5 % of nominal and refitted at most every
+   ``refit_s`` of arrivals. The offset is the *lower envelope*, the smallest
    ``arrival - period * k``: the packet with the least latency. Sample ``k`` gets
    ``offset + period * k``. Bursts therefore vanish. A packet lost inside a connection
    cannot be seen at once without sequence numbers: the envelope moves up by one period
@@ -40,6 +46,7 @@ The maths is in pure functions (:func:`lower_envelope_fit`, :func:`find_time_gap
 
 from __future__ import annotations
 
+import itertools
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -105,6 +112,38 @@ class TimedSamples:
 
 
 # ---------------------------------------------------------------------- pure functions
+def lower_hull_slope(index: np.ndarray, arrival_s: np.ndarray) -> float | None:
+    """Slope of the line under all points ``(index, arrival)`` closest to them in total.
+
+    Among lines ``a + b * index`` with every point on or above them, the one minimising
+    ``sum(arrival - a - b * index)`` maximises its height at the mean index, so it is the
+    line through the edge of the points' lower convex hull that spans the mean index
+    (Moon, Skelly and Towsley 1999, doi:10.1109/INFCOM.1999.752160). Delays only raise
+    points, so the slope is set by the least-delayed ones.
+
+    ``index`` must be strictly increasing. Returns ``None`` for fewer than two points.
+    """
+    x = np.asarray(index, dtype=np.float64)
+    y = np.asarray(arrival_s, dtype=np.float64)
+    if x.size < 2:
+        return None
+    hull: list[int] = []  # Andrew's monotone chain, lower half
+    for i in range(x.size):
+        while len(hull) >= 2:
+            o, a = hull[-2], hull[-1]
+            # drop a when it lies on or above the segment o -> i
+            if (x[a] - x[o]) * (y[i] - y[o]) - (y[a] - y[o]) * (x[i] - x[o]) <= 0:
+                hull.pop()
+            else:
+                break
+        hull.append(i)
+    x_mean = float(x.mean())
+    for left, right in itertools.pairwise(hull):
+        if x[right] >= x_mean:
+            return float((y[right] - y[left]) / (x[right] - x[left]))
+    return float((y[hull[-1]] - y[hull[-2]]) / (x[hull[-1]] - x[hull[-2]]))
+
+
 def lower_envelope_fit(
     index: np.ndarray,
     arrival_s: np.ndarray,
@@ -112,19 +151,22 @@ def lower_envelope_fit(
     nominal_period_s: float,
     min_fit_span_s: float = MIN_FIT_SPAN_S,
     max_rate_error: float = MAX_RATE_ERROR,
+    period_s: float | None = None,
 ) -> tuple[float, float]:
     """Fit ``arrival = offset + period * index`` under the arrivals.
 
     Parameters
     ----------
     index
-        Sample index of the last sample of each packet.
+        Sample index of the last sample of each packet (strictly increasing).
     arrival_s
         Host arrival time of each packet.
     nominal_period_s
         The configured sample period; used alone when the data span less than
-        ``min_fit_span_s``, and the least-squares estimate is clipped to
+        ``min_fit_span_s``, and the fitted period (:func:`lower_hull_slope`) is clipped to
         ``nominal * (1 +- max_rate_error)``.
+    period_s
+        Use this period instead of fitting one (the caller refits only now and then).
 
     Returns
     -------
@@ -134,12 +176,10 @@ def lower_envelope_fit(
     """
     index = np.asarray(index, dtype=np.float64)
     arrival_s = np.asarray(arrival_s, dtype=np.float64)
-    period = float(nominal_period_s)
-    if index.size >= 3 and arrival_s[-1] - arrival_s[0] >= min_fit_span_s:
-        k_mean = index.mean()
-        denom = float(((index - k_mean) ** 2).sum())
-        if denom > 0:
-            slope = float(((index - k_mean) * (arrival_s - arrival_s.mean())).sum() / denom)
+    period = float(nominal_period_s) if period_s is None else float(period_s)
+    if period_s is None and index.size >= 3 and arrival_s[-1] - arrival_s[0] >= min_fit_span_s:
+        slope = lower_hull_slope(index, arrival_s)
+        if slope is not None:
             low = nominal_period_s * (1 - max_rate_error)
             high = nominal_period_s * (1 + max_rate_error)
             period = min(max(slope, low), high)
@@ -181,6 +221,7 @@ def sequence_gap(previous_seq: int | None, seq: int | None, *, modulus: int = 1 
 class _HostSegment:
     connection: int
     next_index: int = 0
+    fitted_at_s: float | None = None
     points: deque[tuple[int, float]] = field(default_factory=deque)
 
 
@@ -195,6 +236,9 @@ class SampleClock:
         Host monotonic time of the session's zero (``time_s = monotonic - anchor_s``).
     window_s
         Sliding window of the host-time fit.
+    refit_s
+        Host-time mode: the period is refitted when this much arrival time has passed since
+        the last fit (the offset is updated on every packet).
 
     Attributes
     ----------
@@ -210,12 +254,18 @@ class SampleClock:
     """
 
     def __init__(
-        self, *, sampling_rate_hz: float, anchor_s: float = 0.0, window_s: float = 10.0
+        self,
+        *,
+        sampling_rate_hz: float,
+        anchor_s: float = 0.0,
+        window_s: float = 10.0,
+        refit_s: float = 0.5,
     ) -> None:
         self.sampling_rate_hz = check_sampling_rate(sampling_rate_hz)
         self.period_s = 1.0 / self.sampling_rate_hz
         self.anchor_s = float(anchor_s)
         self.window_s = float(window_s)
+        self.refit_s = float(refit_s)
         self.gaps: list[Gap] = []
         self.mode: str | None = None
         self.offset_s: float | None = None
@@ -305,7 +355,15 @@ class SampleClock:
             segment.points.popleft()
         index = np.fromiter((p[0] for p in segment.points), dtype=np.float64)
         arrivals = np.fromiter((p[1] for p in segment.points), dtype=np.float64)
-        offset, period = lower_envelope_fit(index, arrivals, nominal_period_s=self.period_s)
+        refit = segment.fitted_at_s is None or arrival_s - segment.fitted_at_s >= self.refit_s
+        offset, period = lower_envelope_fit(
+            index,
+            arrivals,
+            nominal_period_s=self.period_s,
+            period_s=None if refit else self._fit_period_s,
+        )
+        if refit and arrivals[-1] - arrivals[0] >= MIN_FIT_SPAN_S:
+            segment.fitted_at_s = arrival_s
         self._fit_period_s = period
         k = segment.next_index + np.arange(n, dtype=np.float64)
         times = offset + period * k
