@@ -5,6 +5,7 @@ from repscope.analysis.kinematics import (
     integrate_between_anchors,
     runs,
     trim_anchor,
+    trim_moving_edges,
     validate_anchors,
 )
 from repscope.analysis.strokes import StrokeSettings, find_strokes
@@ -70,3 +71,30 @@ def test_small_wiggles_are_not_strokes():
     )
     assert strokes == []
     assert StrokeSettings().min_displacement_m > 0.008
+
+
+def test_moving_edge_of_a_rest_is_cut_off():
+    # 1.5 s of a slow eccentric decelerating from 0.3 m/s to rest, then 4 s of rest; the
+    # still detector took the whole as one rest. Seen from the rest's middle, the tail moves.
+    rate = 50.0
+    t_tail = np.arange(0, 1.5, 1 / rate)
+    acc_tail = np.full(t_tail.size, 0.2)  # decelerating a downward stroke: +0.2 m/s^2
+    rng = np.random.default_rng(1)
+    acc = np.concatenate([acc_tail, np.zeros(200)]) + 0.03 + rng.normal(0, 0.05, 275)
+    (a, b), (c, d) = trim_moving_edges(
+        acc, [(0, 275), (100, 130)], sampling_rate_hz=rate, level_mps=0.05, min_len=5
+    )
+    # the velocity at sample k of the tail is -0.3 + 0.2 * k / rate: above 0.05 m/s until
+    # 1.25 s (sample 62); the cut must fall between there and the rest's start (75)
+    assert 60 <= a <= 75
+    assert b == 275  # the rest's own end is not cut
+    assert (c, d) == (100, 130)  # too short to judge itself: kept
+
+
+def test_rest_without_moving_edges_is_kept_whole():
+    rng = np.random.default_rng(2)
+    acc = 0.05 + rng.normal(0, 0.05, 400)
+    ((a, b),) = trim_moving_edges(
+        acc, [(0, 400)], sampling_rate_hz=100.0, level_mps=0.05, min_len=10
+    )
+    assert (a, b) == (0, 400)

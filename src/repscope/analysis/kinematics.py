@@ -95,6 +95,7 @@ class StillnessSettings:
     erode_s: float = 0.3
     vouch_gap_s: float = 1.0
     readmit_rounds: int = 2
+    edge_speed_mps: float | None = 0.05
 
 
 def motion_magnitude(
@@ -453,6 +454,57 @@ def validate_anchors(
     return accepted
 
 
+def trim_moving_edges(
+    acc_mps2: np.ndarray,
+    anchors: list[tuple[int, int]],
+    *,
+    sampling_rate_hz: float,
+    level_mps: float,
+    min_len: int,
+    rounds: int = 3,
+) -> list[tuple[int, int]]:
+    """Cut off the ends of each anchor where, seen from its own middle, the bar moves.
+
+    The stillness test cannot tell the last second of a slow eccentric (0.1-0.3 m/s,
+    decelerating at a few hundredths of g) from rest, so an accepted rest can begin inside
+    the stroke before it; velocity forced to zero there shortens the stroke or removes a
+    rep. The neighbours cannot show it when they are far away (the last rest of a set, with
+    a long bridge before it). The anchor itself can: its middle half is still, so the mean
+    acceleration there is the bias; integrating the bias-corrected acceleration outwards
+    from the middle gives the velocity in the anchor's ends, and each end is cut where that
+    exceeds ``level_mps``. The spans are a few seconds at most, so the integration error
+    stays small. A tail longer than a quarter of the anchor biases the first estimate and
+    is cut short of its end; the cut is repeated on the shortened anchor (``rounds``
+    times at most, until nothing changes). Anchors shorter than ``4 * min_len`` are kept.
+    """
+    dt = 1.0 / check_sampling_rate(sampling_rate_hz)
+    out = []
+    for anchor in anchors:
+        for _ in range(rounds):
+            trimmed = _trim_once(acc_mps2, anchor, dt=dt, level_mps=level_mps, min_len=min_len)
+            if trimmed == anchor:
+                break
+            anchor = trimmed
+        out.append(anchor)
+    return out
+
+
+def _trim_once(
+    acc_mps2: np.ndarray, anchor: tuple[int, int], *, dt: float, level_mps: float, min_len: int
+) -> tuple[int, int]:
+    a, b = anchor
+    length = b - a
+    if length < 4 * min_len:
+        return anchor
+    lo, hi = a + length // 4, b - length // 4
+    bias = float(np.mean(acc_mps2[lo:hi]))
+    over_f = np.flatnonzero(np.abs(np.cumsum(acc_mps2[hi:b] - bias) * dt) > level_mps)
+    over_b = np.flatnonzero(np.abs(np.cumsum((acc_mps2[a:lo] - bias)[::-1]) * dt) > level_mps)
+    new_b = hi + int(over_f[0]) if over_f.size else b
+    new_a = lo - int(over_b[0]) if over_b.size else a
+    return new_a, new_b
+
+
 def erode_anchor(anchor: tuple[int, int], *, margin: int, min_len: int, n: int) -> tuple[int, int]:
     """Keep an anchor's core: ``margin`` samples off each end, at least ``min_len`` kept.
 
@@ -517,6 +569,14 @@ def vertical_kinematics(
         vouch_gap_s=settings.vouch_gap_s,
         readmit_rounds=settings.readmit_rounds,
     )
+    if settings.edge_speed_mps is not None:
+        anchors = trim_moving_edges(
+            vertical_acc_mps2,
+            anchors,
+            sampling_rate_hz=rate,
+            level_mps=settings.edge_speed_mps,
+            min_len=min_len,
+        )
     margin = round(settings.erode_s * rate)
     n = len(vertical_acc_mps2)
     anchors = [erode_anchor(r, margin=margin, min_len=min_len, n=n) for r in anchors]
