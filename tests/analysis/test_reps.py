@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from repscope.analysis.profiles import get_profile
-from repscope.analysis.reps import pair_strokes
+from repscope.analysis.reps import RepSettings, pair_strokes
 from repscope.analysis.strokes import Stroke
 
 RATE = 50.0
@@ -61,3 +61,37 @@ def test_curl_profile_has_no_rotation_limit_and_barbell_lifts_have_one() -> None
     assert get_profile("curl").max_wrist_rotation_deg is None
     for name in ("bench", "squat", "deadlift", "ohp", "row"):
         assert get_profile(name).max_wrist_rotation_deg == 50.0
+
+
+def test_a_wobble_in_the_top_pause_does_not_split_a_rep() -> None:
+    # curl: up, then the top pause drifts 5 cm down (a stroke too short for any rep),
+    # then the real eccentric; then a second clean rep
+    strokes = [
+        _stroke(1.0, 2.0, 0.45),
+        _stroke(2.0, 3.0, -0.05),
+        _stroke(3.3, 5.0, -0.42),
+        _stroke(6.0, 7.0, 0.45),
+        _stroke(7.5, 9.0, -0.44),
+    ]
+    profile = get_profile("curl")
+    assert profile.min_rom_m > 0.05
+    reps = pair_strokes(strokes, profile)
+    assert [
+        (r.concentric.start_s, r.eccentric.start_s) for r in reps if r.concentric and r.eccentric
+    ] == [
+        (1.0, 3.3),
+        (6.0, 7.5),
+    ]
+    # the old rule (consecutive strokes only) lost the first rep
+    no_skip = pair_strokes(strokes, profile, settings=RepSettings(skip_wobbles=False))
+    assert len(no_skip) == 1
+
+
+def test_a_stroke_long_enough_for_a_rep_is_not_skipped() -> None:
+    # up, a 0.25 m down (a real, if short, movement), a full down: the up pairs with the
+    # first down or not at all, never across it
+    strokes = [_stroke(1.0, 2.0, 0.45), _stroke(2.2, 3.0, -0.25), _stroke(3.5, 5.0, -0.45)]
+    reps = pair_strokes(strokes, get_profile("curl"))
+    assert [
+        (r.concentric.start_s, r.eccentric.start_s) for r in reps if r.concentric and r.eccentric
+    ] == [(1.0, 2.2)]

@@ -4,7 +4,10 @@ Pairing (per exercise profile)
 ------------------------------
 - Eccentric-first lifts (squat, bench): a rep is a down stroke immediately followed by an
   up stroke; up-first lifts (deadlift, row, curl, overhead press): an up stroke followed by
-  a down stroke.
+  a down stroke. Strokes that travel less than ``min_rom_m`` between the two (the drift
+  of a pause, a small adjustment) are skipped: they cannot belong to any rep, and letting
+  them separate a rep's strokes lost the rep (``skip_wobbles``; on 440 simulated dev sets
+  one more set counted exactly, none fewer).
 - Both strokes must travel at least the profile's ``min_rom_m``, and their travels may
   differ by at most a factor ``max_travel_ratio`` (a rep returns to where it started).
 - Strokes that do not pair (unrack and rack moves, walk-outs, setting the bar down,
@@ -47,6 +50,7 @@ class RepSettings:
     set_gap_s: float = 15.0
     truncated_travel_fraction: float = 0.6
     truncated_edge_s: float = 3.0
+    skip_wobbles: bool = True
 
 
 @dataclass
@@ -138,9 +142,17 @@ def pair_strokes(
     ecc_first = first_dir == -1
     reps: list[Rep] = []
     used: list[int] = []
+    used_last = -1
     i = 0
     while i < len(strokes) - 1:
-        a, b = strokes[i], strokes[i + 1]
+        a = strokes[i]
+        j = i + 1
+        if settings.skip_wobbles:
+            # a stroke too short to belong to any rep (the drift of a pause) does not
+            # separate a rep's two strokes
+            while j < len(strokes) - 1 and abs(strokes[j].displacement_m) < profile.min_rom_m:
+                j += 1
+        b = strokes[j]
         if (
             a.direction == first_dir
             and b.direction == -first_dir
@@ -150,7 +162,8 @@ def pair_strokes(
             ecc, con = (a, b) if ecc_first else (b, a)
             reps.append(Rep(eccentric=ecc, concentric=con, eccentric_first=ecc_first))
             used.append(i)
-            i += 2
+            used_last = j
+            i = j + 1
         else:
             i += 1
     if not reps:
@@ -174,7 +187,7 @@ def pair_strokes(
             cut_ecc: Stroke | None = None if ecc_first else s
             cut_con: Stroke | None = s if ecc_first else None
             reps.insert(0, Rep(eccentric=cut_ecc, concentric=cut_con, eccentric_first=ecc_first))
-    tail = used[-1] + 2
+    tail = used_last + 1
     if open_end_s is not None and tail < len(strokes):
         s = strokes[tail]
         at_edge = (tail == len(strokes) - 1 and open_end_s - s.end_s <= edge) or (
