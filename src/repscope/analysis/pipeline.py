@@ -41,6 +41,7 @@ from repscope.analysis.kinematics import (
 from repscope.analysis.orientation import OrientationEstimator, default_estimator
 from repscope.analysis.profiles import ExerciseProfile, get_profile
 from repscope.analysis.reps import Rep, RepSettings, group_sets, pair_strokes
+from repscope.analysis.rotation import arc_speed, vertical_strokes
 from repscope.analysis.smoothness import ldlj, sparc
 from repscope.analysis.strokes import Stroke, StrokeSettings, find_strokes, snap_turnarounds
 from repscope.analysis.tables import PHASE_COLUMNS, REP_COLUMNS, SET_COLUMNS, empty_reps
@@ -284,6 +285,19 @@ def _analyse_segment(
             strokes = find_strokes(
                 kin.velocity_mps, acc_lp, kin.still, sampling_rate_hz=rate, settings=config.strokes
             )
+    arc = None
+    if profile.rotation_strokes and gyr is not None:
+        # the curl: strokes of the forearm's rotation (repscope.analysis.rotation)
+        arc = arc_speed(
+            gyr, kin.velocity_mps, sampling_rate_hz=rate, arc_radius_m=profile.arc_radius_m
+        )
+    if arc is not None:
+        arc_acc = lowpass(
+            np.gradient(arc) * rate, cutoff_hz=METRIC_LOWPASS_HZ, sampling_rate_hz=rate
+        )
+        strokes = find_strokes(
+            arc, arc_acc, kin.still, sampling_rate_hz=rate, settings=config.strokes
+        )
     strokes = snap_turnarounds(strokes, kin.still, sampling_rate_hz=rate)
     n = kin.velocity_mps.size
     edge = round(0.5 * rate)
@@ -302,6 +316,13 @@ def _analyse_segment(
         ),
         max_rotation_deg=profile.max_wrist_rotation_deg,
     )
+    if arc is not None:
+        for rep in reps:
+            ecc, con = (
+                vertical_strokes([s], kin.velocity_mps, kin.position_m)[0] if s else None
+                for s in (rep.eccentric, rep.concentric)
+            )
+            rep.eccentric, rep.concentric = ecc, con
     acc_h = orient.acc_world_mps2[:, :2] if gyr is not None else None
     gyr_speed = None if gyr is None else np.linalg.norm(gyr, axis=1)
     offset = float(recording.time_s[a])

@@ -14,6 +14,13 @@ Defaults and where they come from
   gate (0.10 m) sits between them and still counts half reps (flagged ``partial_rom``).
   The science notes suggest 0.15 m for full reps; repscope uses a lower gate so that
   partial reps are counted and flagged rather than silently dropped.
+- ``rotation_strokes`` (curl): a curl turns the forearm, and with it the hands, the bar and a
+  wrist sensor, through 120-140 degrees about the elbow; near the top the hands move
+  mostly sideways, so the vertical velocity there is slow and easily lost, while the
+  angular velocity is measured directly by the gyroscope, without drift. Strokes are
+  found in it (as the arc speed at ``arc_radius_m`` = 0.30 m, a forearm's length, so the
+  stroke and pairing thresholds in metres keep their meaning: 0.10 m of arc is 19
+  degrees); range of motion and velocities still come from the vertical kinematics.
 - ``partial_rom_fraction`` (0.75): a rep that misses a quarter or more of the set's full
   range (the median range of its full reps, :func:`repscope.analysis.flags.full_range_reference`)
   was cut short; the coaching definition of a partial rep, not fitted to data.
@@ -65,6 +72,11 @@ class ExerciseProfile:
     #: the gyroscope over the rep) is not a rep. None: no limit (the curl's forearm pitches
     #: about 130 degrees every rep).
     max_wrist_rotation_deg: float | None = 50.0
+    #: Find strokes in the rotation about the movement's main gyroscope axis, as the arc
+    #: speed of a point ``arc_radius_m`` from the axis, instead of in the vertical velocity
+    #: (the curl: see :mod:`repscope.analysis.rotation`). Needs a gyroscope.
+    rotation_strokes: bool = False
+    arc_radius_m: float = 0.30
     thresholds: FlagThresholds = field(default_factory=FlagThresholds)
 
     def with_thresholds(self, **changes: Any) -> ExerciseProfile:
@@ -91,6 +103,7 @@ PROFILES: dict[str, ExerciseProfile] = {
             "concentric",
             aliases=("biceps_curl", "barbell_curl"),
             max_wrist_rotation_deg=None,
+            rotation_strokes=True,
         ),
     )
 }
