@@ -2,11 +2,14 @@ import numpy as np
 import pytest
 
 from repscope.analysis.kinematics import (
+    StillnessSettings,
+    drop_passed_anchors,
     integrate_between_anchors,
     runs,
     trim_anchor,
     trim_moving_edges,
     validate_anchors,
+    vertical_kinematics,
 )
 from repscope.analysis.strokes import StrokeSettings, find_strokes
 
@@ -98,3 +101,90 @@ def test_rest_without_moving_edges_is_kept_whole():
         acc, [(0, 400)], sampling_rate_hz=100.0, level_mps=0.05, min_len=10
     )
     assert (a, b) == (0, 400)
+
+
+def _grind_set(rate: float) -> tuple[np.ndarray, np.ndarray]:
+    """Rest, a 0.5 m lift with a 1 s stall at 0.05 m/s in its middle, top pause, lower, rest.
+
+    Returns time and true vertical velocity.
+    """
+    t = np.arange(0, 16, 1 / rate)
+    knots_t = [0, 3, 3.6, 4.6, 5.6, 6.2, 7.4, 8.4, 9.4, 11.0, 16]
+    knots_v = [0, 0, 0.3, 0.05, 0.05, 0.3, 0, 0, -0.5, 0, 0]
+    v = np.interp(t, knots_t, knots_v)
+    # smooth corners (5 Hz is well below the ramps' content that matters here)
+    kernel = np.hanning(int(0.3 * rate))
+    v = np.convolve(v, kernel / kernel.sum(), mode="same")
+    return t, v
+
+
+def test_anchor_the_bar_passes_through_is_dropped():
+    rate = 100.0
+    t, v = _grind_set(rate)
+    acc = np.gradient(v, 1 / rate)
+    idx = lambda s: round(s * rate)  # noqa: E731
+    rest0, stall, top, rest1 = (
+        (0, idx(2.8)),
+        (idx(4.7), idx(5.5)),
+        (idx(7.6), idx(8.2)),
+        (
+            idx(11.5),
+            t.size,
+        ),
+    )
+    kept = drop_passed_anchors(
+        acc, [rest0, stall, top, rest1], sampling_rate_hz=rate, min_step_m=0.12
+    )
+    assert kept == [rest0, top, rest1]  # the top pause is a turnaround: kept
+    # a bar that barely turns (10 deg/s while moving) is judged the same way
+    gyr = np.zeros((t.size, 3))
+    gyr[:, 1] = np.where(np.abs(v) > 0.01, 10.0, 0.0)
+    kept = drop_passed_anchors(
+        acc,
+        [rest0, stall, top, rest1],
+        sampling_rate_hz=rate,
+        min_step_m=0.12,
+        gyr_dps=gyr,
+        max_turn_deg_per_m=250.0,
+    )
+    assert kept == [rest0, top, rest1]
+
+
+def test_heights_are_not_trusted_while_the_sensor_swings_through_an_arc():
+    rate = 100.0
+    t, v = _grind_set(rate)
+    acc = np.gradient(v, 1 / rate)
+    idx = lambda s: round(s * rate)  # noqa: E731
+    anchors = [(0, idx(2.8)), (idx(4.7), idx(5.5)), (idx(7.6), idx(8.2)), (idx(11.5), t.size)]
+    # a curl turns the forearm about 1 rad per 0.3 m of travel: ~190 deg/s at 1 m/s, and
+    # more while it accelerates; here 100 deg/s whenever the bar moves (over 400 deg/m)
+    gyr = np.zeros((t.size, 3))
+    gyr[:, 1] = np.where(np.abs(v) > 0.01, 100.0, 0.0)
+    kept = drop_passed_anchors(
+        acc,
+        anchors,
+        sampling_rate_hz=rate,
+        min_step_m=0.12,
+        gyr_dps=gyr,
+        max_turn_deg_per_m=250.0,
+    )
+    assert kept == anchors
+
+
+def test_vertical_kinematics_recovers_the_lift_through_a_stall():
+    rate = 100.0
+    t, v = _grind_set(rate)
+    acc_z = np.gradient(v, 1 / rate)
+    rng = np.random.default_rng(3)
+    acc_z = acc_z + rng.normal(0, 0.01, t.size)
+    acc_world = np.column_stack([np.zeros_like(t), np.zeros_like(t), acc_z])
+    lift = (t > 3) & (t < 7.4)
+    stall = (t > 4.7) & (t < 5.5)
+    kin = vertical_kinematics(acc_z, acc_world, None, sampling_rate_hz=rate)
+    rise = np.trapezoid(kin.velocity_mps[lift], dx=1 / rate)
+    assert not kin.still[stall].any()
+    assert rise == pytest.approx(np.trapezoid(v[lift], dx=1 / rate), abs=0.03)
+    # without the height check the stall is taken for a rest and the lift comes up short
+    off = StillnessSettings(pass_through_m=None)
+    kin_off = vertical_kinematics(acc_z, acc_world, None, sampling_rate_hz=rate, settings=off)
+    assert kin_off.still[stall].any()

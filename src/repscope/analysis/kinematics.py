@@ -33,7 +33,16 @@ finds candidates by acceleration and keeps only those the integral agrees with:
    (about 0.01 m/s^2 rms on simulated sets with the default sensor model) integrated over
    half a bridge, with a safety factor; a fixed 0.1 m/s accepted false rests inside slow
    eccentrics and grinding concentrics (0.08-0.1 m/s) between nearby anchors.
-3. Velocity is integrated between the accepted anchors.
+3. **Edges** (:func:`trim_moving_edges`): an accepted rest's ends are cut where,
+   integrated outward from its own still middle, the bar moves faster than
+   ``edge_speed_mps``.
+4. **Heights** (:func:`drop_passed_anchors`): the bar rests only where it turns (or is
+   racked, unracked, put down), so a rest that the bar reaches from below and leaves
+   upward (or from above and downward), by more than ``pass_through_m`` (0.12 m) on both
+   sides, is a false rest inside a stroke slower than the acceptance limit and is removed.
+   The heights are trusted only while the sensor turns by less than
+   ``pass_through_turn_deg_per_m`` per metre of travel (not in a curl's arc).
+5. Velocity is integrated between the accepted anchors.
 
 Thresholds adapt to the sensor: the acceleration threshold is ``noise_factor`` times the
 noise floor measured in the quietest second of the recording, never below
@@ -96,6 +105,8 @@ class StillnessSettings:
     vouch_gap_s: float = 1.0
     readmit_rounds: int = 2
     edge_speed_mps: float | None = 0.05
+    pass_through_m: float | None = 0.12
+    pass_through_turn_deg_per_m: float | None = 250.0
 
 
 def motion_magnitude(
@@ -505,6 +516,84 @@ def _trim_once(
     return new_a, new_b
 
 
+def anchor_heights(
+    acc_mps2: np.ndarray, anchors: list[tuple[int, int]], *, sampling_rate_hz: float
+) -> np.ndarray:
+    """Height of the bar on each anchor, integrated with zero velocity on the anchors.
+
+    Heights are relative to the recording's first sample; only their differences between
+    neighbouring anchors are meaningful.
+    """
+    rate = check_sampling_rate(sampling_rate_hz)
+    velocity = integrate_between_anchors(acc_mps2, anchors, sampling_rate_hz=rate)
+    position = cumulative_trapezoid(velocity, dx=1.0 / rate, initial=0.0)
+    return np.array([position[(a + b) // 2] for a, b in anchors])
+
+
+def drop_passed_anchors(
+    acc_mps2: np.ndarray,
+    anchors: list[tuple[int, int]],
+    *,
+    sampling_rate_hz: float,
+    min_step_m: float,
+    gyr_dps: np.ndarray | None = None,
+    max_turn_deg_per_m: float | None = None,
+) -> list[tuple[int, int]]:
+    """Remove accepted rests that the bar passes through on its way up or down.
+
+    A lifter rests only where the bar turns (the top and bottom of a rep, a partial rep's
+    turnaround) or where it is racked, unracked or put down; the bar then leaves a rest in
+    the direction opposite to the one it came from, or has not moved between two rests. A
+    false rest inside a slow stroke (a grind at 0.1 m/s, a 3-4 s eccentric) is different:
+    the bar reaches it from below and leaves it upward (or from above and downward). The
+    velocity check of :func:`validate_anchors` cannot see this when the stroke is slower
+    than its acceptance limit; the heights can.
+
+    Steps: the bar's height on every anchor is integrated (:func:`anchor_heights`); an
+    interior anchor whose rises from the previous anchor and to the next one have the same
+    sign and both exceed ``min_step_m`` is taken as passed through. The worst one (largest
+    smaller rise) is removed, the heights are integrated again, and so on until none is
+    left. The recording's first and last anchors have one neighbour and are kept.
+
+    ``min_step_m`` (0.12 m by default) lies above an unrack or rack lift (at most 0.08 m;
+    an overhead press unracks upward and then presses upward) plus the height error
+    between neighbouring rests (a few centimetres: 0.01-0.02 m/s of residual velocity
+    error over a few seconds), and well below a full stroke (0.35-0.55 m).
+
+    Heights are trusted only where the sensor keeps its attitude: gravity leaks into the
+    vertical acceleration in proportion to the attitude error (1 deg: 0.17 m/s^2), and
+    the orientation estimator's error grows with how far the sensor turns. With
+    ``gyr_dps`` and ``max_turn_deg_per_m`` given, an anchor is judged only when the
+    sensor turns by at most ``max_turn_deg_per_m`` degrees (integral of the angular
+    speed) per metre of vertical travel between its two neighbours. A bar in the linear
+    lifts rolls by less than about 150 deg/m; a curl swings the forearm (and the bar or
+    wrist with it) through an arc of about 0.3 m radius, about 200 deg/m before any extra
+    turning, and more than 350 deg/m on simulated sets; the default 250 deg/m lies between.
+    """
+    anchors = list(anchors)
+    turn = None
+    if gyr_dps is not None and max_turn_deg_per_m is not None:
+        rate = check_sampling_rate(sampling_rate_hz)
+        turn = cumulative_trapezoid(
+            np.linalg.norm(np.atleast_2d(gyr_dps), axis=1), dx=1.0 / rate, initial=0.0
+        )
+    while len(anchors) > 2:
+        heights = anchor_heights(acc_mps2, anchors, sampling_rate_hz=sampling_rate_hz)
+        rise = np.diff(heights)
+        through = rise[:-1] * rise[1:] > 0
+        if turn is not None:
+            lo = np.array([a[1] - 1 for a in anchors[:-2]])
+            hi = np.array([a[0] for a in anchors[2:]])
+            travel = np.abs(rise[:-1]) + np.abs(rise[1:])
+            through &= turn[hi] - turn[lo] <= max_turn_deg_per_m * travel
+        score = np.where(through, np.minimum(np.abs(rise[:-1]), np.abs(rise[1:])), 0.0)
+        k = int(np.argmax(score))
+        if score[k] <= min_step_m:
+            break
+        del anchors[k + 1]
+    return anchors
+
+
 def erode_anchor(anchor: tuple[int, int], *, margin: int, min_len: int, n: int) -> tuple[int, int]:
     """Keep an anchor's core: ``margin`` samples off each end, at least ``min_len`` kept.
 
@@ -576,6 +665,15 @@ def vertical_kinematics(
             sampling_rate_hz=rate,
             level_mps=settings.edge_speed_mps,
             min_len=min_len,
+        )
+    if settings.pass_through_m is not None:
+        anchors = drop_passed_anchors(
+            vertical_acc_mps2,
+            anchors,
+            sampling_rate_hz=rate,
+            min_step_m=settings.pass_through_m,
+            gyr_dps=gyr_dps,
+            max_turn_deg_per_m=settings.pass_through_turn_deg_per_m,
         )
     margin = round(settings.erode_s * rate)
     n = len(vertical_acc_mps2)
