@@ -188,3 +188,24 @@ def test_vertical_kinematics_recovers_the_lift_through_a_stall():
     off = StillnessSettings(pass_through_m=None)
     kin_off = vertical_kinematics(acc_z, acc_world, None, sampling_rate_hz=rate, settings=off)
     assert kin_off.still[stall].any()
+
+
+def test_a_partial_reps_bottom_pause_after_a_touch_and_go_top_is_kept():
+    # rest; down 0.5 m; bottom pause; up 0.5 m and straight down 0.25 m (touch-and-go top,
+    # no rest); bottom pause of the partial rep; up 0.25 m; rest. Between the two bottom
+    # pauses the bar rises 0.25 m overall, and again to the final rest, but it arrives at
+    # the second pause from above: a turnaround, not a rest passed through.
+    rate = 100.0
+    t = np.arange(0, 16, 1 / rate)
+    knots_t = [0, 2, 3, 4, 5, 6, 6.5, 7, 7.8, 8.6, 10, 10.5, 11, 16]
+    knots_v = [0, 0, -0.5, 0, 0, 0.5, 0.5, 0, -0.31, 0, 0, 0.5, 0, 0]
+    v = np.interp(t, knots_t, knots_v)
+    kernel = np.hanning(int(0.2 * rate))
+    v = np.convolve(v, kernel / kernel.sum(), mode="same")
+    x = np.cumsum(v) / rate
+    idx = lambda s: round(s * rate)  # noqa: E731
+    anchors = [(0, idx(1.8)), (idx(4.2), idx(4.8)), (idx(8.8), idx(9.8)), (idx(11.3), t.size)]
+    assert x[idx(9.3)] - x[idx(4.5)] > 0.12 and x[-1] - x[idx(9.3)] > 0.12
+    acc = np.gradient(v, 1 / rate)
+    kept = drop_passed_anchors(acc, anchors, sampling_rate_hz=rate, min_step_m=0.12)
+    assert kept == anchors

@@ -538,6 +538,7 @@ def drop_passed_anchors(
     min_step_m: float,
     gyr_dps: np.ndarray | None = None,
     max_turn_deg_per_m: float | None = None,
+    turn_look_s: float = 0.5,
 ) -> list[tuple[int, int]]:
     """Remove accepted rests that the bar passes through on its way up or down.
 
@@ -549,11 +550,17 @@ def drop_passed_anchors(
     velocity check of :func:`validate_anchors` cannot see this when the stroke is slower
     than its acceptance limit; the heights can.
 
-    Steps: the bar's height on every anchor is integrated (:func:`anchor_heights`); an
-    interior anchor whose rises from the previous anchor and to the next one have the same
-    sign and both exceed ``min_step_m`` is taken as passed through. The worst one (largest
-    smaller rise) is removed, the heights are integrated again, and so on until none is
-    left. The recording's first and last anchors have one neighbour and are kept.
+    Steps: the bar's height is integrated with zero velocity on the anchors. For each
+    interior anchor, the movement that arrives at it is followed back to where it began
+    (the last sample, after the previous anchor, where the velocity pointed the other way;
+    the arriving direction is that of the mean velocity over the ``turn_look_s`` before the
+    anchor), and the movement that leaves it forward to where it ends. If both travel
+    more than ``min_step_m`` in the same direction, the anchor is taken as passed through.
+    The worst one (largest smaller travel) is removed, the heights are integrated again,
+    and so on until none is left. The recording's first and last anchors are kept.
+    (Until 0.1 the travels were the height differences to the neighbouring anchors; in a
+    touch-and-go set the top between two bottom pauses has no anchor, and a partial rep's
+    bottom pause, reached from a deeper one, was taken as passed through.)
 
     ``min_step_m`` (0.12 m by default) lies above an unrack or rack lift (at most 0.08 m;
     an overhead press unracks upward and then presses upward) plus the height error
@@ -577,21 +584,64 @@ def drop_passed_anchors(
         turn = cumulative_trapezoid(
             np.linalg.norm(np.atleast_2d(gyr_dps), axis=1), dx=1.0 / rate, initial=0.0
         )
+    rate = check_sampling_rate(sampling_rate_hz)
     while len(anchors) > 2:
-        heights = anchor_heights(acc_mps2, anchors, sampling_rate_hz=sampling_rate_hz)
-        rise = np.diff(heights)
-        through = rise[:-1] * rise[1:] > 0
-        if turn is not None:
-            lo = np.array([a[1] - 1 for a in anchors[:-2]])
-            hi = np.array([a[0] for a in anchors[2:]])
-            travel = np.abs(rise[:-1]) + np.abs(rise[1:])
-            through &= turn[hi] - turn[lo] <= max_turn_deg_per_m * travel
-        score = np.where(through, np.minimum(np.abs(rise[:-1]), np.abs(rise[1:])), 0.0)
+        velocity = integrate_between_anchors(acc_mps2, anchors, sampling_rate_hz=rate)
+        position = cumulative_trapezoid(velocity, dx=1.0 / rate, initial=0.0)
+        score = np.zeros(len(anchors))
+        for k in range(1, len(anchors) - 1):
+            a, b = anchors[k]
+            lo, hi = anchors[k - 1][1] - 1, anchors[k + 1][0]
+            j0 = _stroke_start(velocity, lo, a, look_s=turn_look_s, rate=rate)
+            j1 = _stroke_end(velocity, b - 1, hi, look_s=turn_look_s, rate=rate)
+            rise_in = position[a] - position[lo]
+            rise_out = position[hi] - position[b - 1]
+            if rise_in * rise_out <= 0:
+                continue
+            came = position[a] - position[j0]
+            goes = position[j1] - position[b - 1]
+            if came * goes < 0 and min(abs(came), abs(goes)) > min_step_m:
+                continue  # the bar turns around here: a touch-and-go top lies between
+            if turn is not None and turn[hi] - turn[lo] > max_turn_deg_per_m * (
+                abs(rise_in) + abs(rise_out)
+            ):
+                continue
+            score[k] = min(abs(rise_in), abs(rise_out))
         k = int(np.argmax(score))
         if score[k] <= min_step_m:
             break
-        del anchors[k + 1]
+        del anchors[k]
     return anchors
+
+
+#: A movement the other way faster than this ends the walk of :func:`_stroke_start` and
+#: :func:`_stroke_end` (slower sign changes are noise around a pause or a slow stroke).
+REVERSE_MPS = 0.05
+
+
+def _stroke_start(velocity: np.ndarray, lo: int, a: int, *, look_s: float, rate: float) -> int:
+    """Where the movement that arrives at sample ``a`` began: the last turnaround after ``lo``.
+
+    The direction is that of the mean velocity over the ``look_s`` before ``a``; walking
+    back, the movement began where the velocity last pointed the other way (faster than
+    ``REVERSE_MPS``).
+    """
+    n_look = max(round(look_s * rate), 1)
+    direction = np.sign(np.mean(velocity[max(lo, a - n_look) : a])) if a > lo else 0.0
+    if direction == 0:
+        return a
+    against = np.flatnonzero(velocity[lo:a] * direction < -REVERSE_MPS)
+    return lo + int(against[-1]) if against.size else lo
+
+
+def _stroke_end(velocity: np.ndarray, b: int, hi: int, *, look_s: float, rate: float) -> int:
+    """Where the movement that leaves sample ``b`` ended: the first turnaround before ``hi``."""
+    n_look = max(round(look_s * rate), 1)
+    direction = np.sign(np.mean(velocity[b + 1 : min(hi, b + 1 + n_look)])) if hi > b + 1 else 0.0
+    if direction == 0:
+        return b
+    against = np.flatnonzero(velocity[b + 1 : hi + 1] * direction < -REVERSE_MPS)
+    return b + 1 + int(against[0]) if against.size else hi
 
 
 def erode_anchor(anchor: tuple[int, int], *, margin: int, min_len: int, n: int) -> tuple[int, int]:
