@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from repscope.analysis.profiles import get_profile
 from repscope.analysis.reps import RepSettings, pair_strokes
 from repscope.analysis.strokes import Stroke
@@ -95,3 +97,41 @@ def test_a_stroke_long_enough_for_a_rep_is_not_skipped() -> None:
     assert [
         (r.concentric.start_s, r.eccentric.start_s) for r in reps if r.concentric and r.eccentric
     ] == [(1.0, 2.2)]
+
+
+def _cut_linear(stroke: Stroke, travel_m: float) -> Stroke | None:
+    # constant speed: the stroke reaches a travel in proportion to its duration
+    fraction = travel_m / abs(stroke.displacement_m)
+    if fraction > 1:
+        return None
+    end_s = stroke.start_s + fraction * (stroke.end_s - stroke.start_s)
+    return Stroke(
+        start_idx=stroke.start_idx,
+        end_idx=round(end_s * RATE),
+        direction=stroke.direction,
+        start_s=stroke.start_s,
+        end_s=end_s,
+        displacement_m=stroke.direction * travel_m,
+        peak_speed_mps=stroke.peak_speed_mps,
+    )
+
+
+def test_the_last_rep_run_into_setting_the_bar_down_is_counted_and_cut() -> None:
+    # row: two reps, the last lowered straight on to the floor (0.35 m rep + 0.5 m more)
+    strokes = [
+        _stroke(1.0, 2.0, 0.35),
+        _stroke(2.0, 4.0, -0.35),
+        _stroke(5.0, 6.0, 0.35),
+        _stroke(6.0, 10.0, -0.85),
+    ]
+    profile = get_profile("row")
+    assert len(pair_strokes(strokes, profile)) == 1
+    reps = pair_strokes(strokes, profile, cut_stroke=_cut_linear)
+    assert len(reps) == 2
+    last = reps[-1].eccentric
+    assert last is not None
+    assert last.displacement_m == pytest.approx(-0.35)
+    assert last.end_s == pytest.approx(6.0 + 4.0 * 0.35 / 0.85)
+    # followed at once by another movement, the long stroke is not a set-down: no rep
+    more = [*strokes, _stroke(10.5, 11.5, 0.35)]
+    assert len(pair_strokes(more, profile, cut_stroke=_cut_linear)) == 1

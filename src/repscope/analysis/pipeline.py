@@ -22,6 +22,7 @@ import dataclasses
 import itertools
 import math
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -33,6 +34,7 @@ from repscope.analysis.closure import close_cycles
 from repscope.analysis.flags import FLAGS, flag_set, set_verdict
 from repscope.analysis.kinematics import (
     StillnessSettings,
+    VerticalKinematics,
     highpass_unanchored,
     lowpass,
     runs,
@@ -315,6 +317,7 @@ def _analyse_segment(
             else lambda i0, i1, closed: _turn_deg(gyr, i0, i1, rate, closed=closed)
         ),
         max_rotation_deg=profile.max_wrist_rotation_deg,
+        cut_stroke=None if arc is not None else partial(_cut_stroke, kin=kin, rate=rate),
     )
     if arc is not None:
         for rep in reps:
@@ -365,6 +368,25 @@ def _analyse_segment(
         still=kin.still,
         algorithm=orient.algorithm,
         orientation_parameters=orient.parameters,
+    )
+
+
+def _cut_stroke(
+    stroke: Stroke, travel_m: float, *, kin: VerticalKinematics, rate: float
+) -> Stroke | None:
+    """Return the stroke up to where it has travelled ``travel_m`` (None if it never does)."""
+    i0, i1 = stroke.start_idx, min(stroke.end_idx, kin.position_m.size - 1)
+    travelled = (kin.position_m[i0 : i1 + 1] - kin.position_m[i0]) * stroke.direction
+    reached = np.flatnonzero(travelled >= travel_m)
+    if not reached.size:
+        return None
+    j = i0 + int(reached[0])
+    return dataclasses.replace(
+        stroke,
+        end_idx=j,
+        end_s=j / rate,
+        displacement_m=float(kin.position_m[j] - kin.position_m[i0]),
+        peak_speed_mps=float(np.max(np.abs(kin.velocity_mps[i0 : j + 1]))),
     )
 
 

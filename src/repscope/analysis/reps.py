@@ -51,6 +51,7 @@ class RepSettings:
     truncated_travel_fraction: float = 0.6
     truncated_edge_s: float = 3.0
     skip_wobbles: bool = True
+    set_down_rest_s: float = 2.0
 
 
 @dataclass
@@ -116,6 +117,7 @@ def pair_strokes(
     open_end_s: float | None = None,
     rotation_deg: Callable[[int, int, bool], float] | None = None,
     max_rotation_deg: float | None = None,
+    cut_stroke: Callable[[Stroke, float], Stroke | None] | None = None,
 ) -> list[Rep]:
     """Pair consecutive strokes into reps following the profile (see module docs).
 
@@ -123,6 +125,13 @@ def pair_strokes(
     sensor turns over a span of samples (``closed``: the span returns to its starting
     attitude, as a full rep does); a pair, or a cut rep's single stroke, that turns more
     is not a rep (wrist placement: raising the arm, a hand to the face, re-gripping).
+
+    ``cut_stroke(stroke, travel_m)``: the stroke cut where it has travelled ``travel_m``
+    from its start (None if it never does). With it, a rep's second stroke that travels
+    more than ``max_travel_ratio`` times its first and is followed by a rest of at least
+    ``set_down_rest_s`` (or by nothing) is cut to the first stroke's travel: the lifter
+    lowered the bar from the last rep straight to the floor (row, deadlift) without a
+    pause, and the rest of the stroke is the set-down, not the rep.
 
     ``open_start_s`` / ``open_end_s``: when the analysed stretch does not begin (end) at
     rest, its start (end) time. The first (last) stroke of such a stretch, if it would
@@ -153,6 +162,21 @@ def pair_strokes(
             while j < len(strokes) - 1 and abs(strokes[j].displacement_m) < profile.min_rom_m:
                 j += 1
         b = strokes[j]
+        if (
+            cut_stroke is not None
+            and a.direction == first_dir
+            and b.direction == -first_dir
+            and abs(a.displacement_m) >= profile.min_rom_m
+            and abs(b.displacement_m) > settings.max_travel_ratio * abs(a.displacement_m)
+            and (
+                j == len(strokes) - 1
+                or strokes[j + 1].start_s - b.end_s >= settings.set_down_rest_s
+            )
+        ):
+            # the set's last rep ran straight into putting the bar down: the rep ends
+            # where the bar is back at the rep's starting height
+            cut = cut_stroke(b, abs(a.displacement_m))
+            b = cut if cut is not None else b
         if (
             a.direction == first_dir
             and b.direction == -first_dir
