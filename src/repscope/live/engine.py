@@ -50,16 +50,49 @@ at zero velocity only for an instant); after such a stop, ``stop_n`` (4) times
 creeping end), up to ``stop_burst_s`` (0.5 s) after the stop; the burst ends when the rep
 is reported. After the other turnarounds and stops, and when the bar starts moving again,
 it runs once. It also runs every ``update_interval_s`` (0.25 s) of data, moving or not,
-unless another update ran less than ``min_gap_s`` (0.1 s) before: with the confirmation
-rule of step 3 this reports a rep whose end the detector missed.
+unless another update ran less than ``min_gap_s`` (0.1 s) before, or less than
+``slow_gap_s`` (0.5 s) before while the detector sees the bar move in the rep's first
+direction (no rep ends in that stroke). While a window has shown a rep that is not yet
+reported (a *sighting*, below) it runs every ``watch_interval_s`` (0.1 s). With the
+rules of step 3 these periodic windows report a rep whose end the detector missed.
 
 **Look-back.** A window that ends well after a turnaround, in the next stroke, loses
 strokes: reps reported before go missing, or its last rep stops short of the window's
 end. When the window at a turnaround or stop that can end a rep shows that and no new
 rep, the detector saw the zero late; the engine then analyses windows ending
 ``look_back_s`` (0.05, 0.1, 0.15, 0.2, 0.3, 0.4 s) earlier, newest first, each judged as
-an update at zero velocity, and reports from the first that has the rep. The data are in
-the buffer already, so this costs compute time only, and only when a detection was late.
+an update at zero velocity, and reports from the first that has the rep. If none has
+it (**look-aside**), it analyses the window again from up to ``look_aside_n`` (2) other
+starts (step 1: a rep boundary instead of a rest, or the other way round), because a
+window that starts in motion can lose every rep after its start (measured: a squat
+window from the rest before the set found no rep after the first; a press window
+starting 0.02 s into an explosive press found none at all). The data are in the buffer
+already, so this costs compute time only, and only when a detection was late.
+
+**Sightings: stable end and deadline.** The detector can also be late without losing
+anything (drift over a slow stroke that creeps to its end), or early (a creeping end
+taken for a stop), and then no window ends at the rep's zero velocity. What a window that
+ends elsewhere shows is predictable (measured on simulated sets, 50-200 Hz): one that ends
+before the rep's end cuts the rep, whose last stroke then ends one or two samples before
+the window; one that ends 0-0.1 s after it (up to 0.3 s when the next stroke starts
+slowly) gives the batch end within a sample or two, so the later the window, the longer
+before its end the rep ends; later still the rep's end follows the window's end, and
+0.1-0.4 s into a fast next stroke the rep is gone. So an update that shows the next rep
+to report without reporting it keeps it as a *sighting* (the window's end and the row),
+and the rep is reported
+
+- when its end is **stable**: it ends at least ``open_gap_s`` (0.05 s) before the window,
+  and a window ending ``stable_sep_s`` (0.08 s) or more earlier put the end within
+  ``stable_tol_s`` (0.04 s) of it. An end that does not move with the window's end was
+  not cut or bent by it; or
+- at its **deadline**, ``deadline_s`` (0.3 s) of data after its end as the first window
+  that saw it complete (ending ``open_gap_s`` before that window) put it, or, when no
+  window did, after the latest end seen. It is then reported, without a further
+  analysis, from that first complete sighting (later windows may bend its end), or else
+  from the latest one (earlier ones cut it more).
+
+Neither needs the detector: with a detector that never marks anything, every rep of the
+test sets is still reported within 0.5 s of its end.
 
 Steps of one update (at sample time ``t``)
 ------------------------------------------
@@ -68,7 +101,14 @@ Steps of one update (at sample time ``t``)
    interval of at least ``min_rest_s`` (0.3 s) found by an earlier update, at least
    ``min_window_s`` (8 s) before ``t`` and, during a set, before the last reported rep;
    or a rep boundary (zero velocity) when no such rest lies within ``max_window_s``
-   (30 s). Outside a set the window reaches back ``idle_window_s`` (15 s).
+   (30 s). Outside a set the window reaches back ``idle_window_s`` (15 s). The rest before
+   a set counts although every window that sees it starts inside it (its part after the
+   window's first ``edge_margin_s``); a touch-and-go set's windows then start there, not
+   at a rep boundary, where the bar may already be accelerating into the next stroke. A
+   still interval that overlaps the inner part of a reported rep's stroke (more than
+   ``stroke_core_margin_s``, 0.2 s, from its ends) is not used: it was a slow stroke taken
+   for a rest (measured: bench windows starting 0.4 s into a 3 s eccentric showed the reps
+   after it only 0.4 s after their end).
 2. **Batch analysis** of the window with the same placement, exercise, tempo and
    :class:`~repscope.analysis.AnalysisConfig`, except one parameter:
    ``stillness.long_rest_s`` (how long a still interval must be to be trusted without
@@ -80,7 +120,9 @@ Steps of one update (at sample time ``t``)
    against their neighbours as in batch.
 3. **New reps.** A rep of the window is new when it has both strokes, starts after the
    window's first ``edge_margin_s`` (0.25 s) and after the last reported rep, and does
-   not overlap a reported rep by half its length. It is reported when the update ran at
+   not overlap a reported rep by half its length; a window that lacks a reported rep
+   lying inside it has paired the strokes wrongly, and no rep is taken from it (nor from
+   such a look-back window). A new rep is reported when the update ran at
    zero velocity (a burst, a start of movement, or a window ending in a still interval
    or while the detector sees no movement) and the rep ends at least ``cut_margin_s``
    (0.03 s) before the window (a stroke the window cuts ends on its last sample) -- when
@@ -89,9 +131,10 @@ Steps of one update (at sample time ``t``)
    previous update saw it too (start and end within ``confirm_tolerance_s``, 0.2 s).
    This is the confirmation rule: it needs no still period after the rep, so a
    touch-and-go rep is reported while the next one is under way. A look-back window
-   counts as one ending at zero velocity; the event's time is still ``t``. Its price: the first
-   report of a rep that ends by creeping to rest can come up to ~0.2 s early, with that
-   phase short by as much; the set summary has the batch value.
+   counts as one ending at zero velocity; the event's time is still ``t``. Otherwise the
+   rep is a sighting, reported once its end is stable or at its deadline (above). The
+   price: the first report of a rep that ends by creeping to rest can come up to ~0.2 s
+   early, with that phase short by as much; the set summary has the batch value.
 4. **Flags.** Rules about the rep alone (``bounce``, ``rushed_negative``, ``tempo_off``)
    come from the window. Rules relative to the set (``partial_rom``, ``grind``, ``swing``,
    ``jerky``) and ``velocity_loss`` are recomputed against the reps of the set *so far*
@@ -127,10 +170,14 @@ summarised from the part still in the buffer, and its ``set_ended`` event says
 Cost
 ----
 One update costs one batch analysis of the window, mostly the bell fits of its strokes:
-16-20 ms (median) and under 50 ms (95th percentile) at 50-200 Hz on the project's 2-core
-machine, about five updates per second of data, 10-12% of a core on average (25% at
-most, during touch-and-go sets). ``benchmarks/bench_live.py`` measures it and the latency
-from the end of a rep to its report (figures in ``docs/ble.md``).
+15-19 ms (median) and under 50 ms (95th percentile) at 50-200 Hz on the project's 2-core
+machine (a curl's window about twice that: its strokes are also fitted to the forearm's
+rotation), about 4.3 updates per second of data (fewer periodic ones in a rep's first
+stroke, more while a rep is a sighting), 8-10% of a core on average (about 20% at most,
+in touch-and-go sets). A report at a deadline costs no analysis; look-back and
+look-aside windows only run after a late detection. ``benchmarks/bench_live.py``
+measures it and the latency from the end of a rep to its report (figures in
+``docs/ble.md``).
 """
 
 from __future__ import annotations
@@ -542,6 +589,22 @@ class _LiveRep:
     shown: dict[str, Any] | None = None
 
 
+@dataclass(frozen=True)
+class _Sighting:
+    """A window that showed the next rep to report (whole) without reporting it."""
+
+    window_end_s: float
+    row: dict[str, Any]
+
+    @property
+    def end_s(self) -> float:
+        return float(self.row["end_s"])
+
+    @property
+    def gap_s(self) -> float:
+        return self.window_end_s - self.end_s
+
+
 @dataclass
 class UpdateStats:
     """Cost of the updates so far (wall-clock seconds of each batch analysis)."""
@@ -550,6 +613,7 @@ class UpdateStats:
     n_fast: int = 0
     n_failed: int = 0
     n_look_back: int = 0
+    n_overdue: int = 0
     total_s: float = 0.0
     max_s: float = 0.0
     recent_s: deque[float] = field(default_factory=lambda: deque(maxlen=2000))
@@ -617,6 +681,8 @@ class LiveAnalyzer:
         device: str = "live",
     ) -> None:
         self.sampling_rate_hz = check_sampling_rate(sampling_rate_hz)
+        #: Half a sample: how far sample times may fall short of a scheduled time.
+        self._tolerance_s = 0.5 / self.sampling_rate_hz
         if placement not in PLACEMENTS:
             raise InputError(
                 f"placement must be bar or wrist, got {placement!r}", where="--placement"
@@ -659,6 +725,9 @@ class LiveAnalyzer:
         #: Still intervals shorter than this (a turnaround the pipeline found still for a
         #: moment) do not start a window.
         self.min_rest_s = 0.3
+        #: A still interval that overlaps a reported rep's stroke, away from its ends by
+        #: this much, was the bar moving slowly (a window starting there starts in motion).
+        self.stroke_core_margin_s = 0.2
         #: How far before the last reported rep's start the window begins at the latest.
         self.refine_margin_s = 0.5
         #: Start and end of a rep seen by two periodic updates agree within this.
@@ -673,16 +742,31 @@ class LiveAnalyzer:
         self.stop_interval_s = 0.1
         self.stop_n = 4
         self.stop_burst_s = 0.5
-        #: A periodic update is left out when another one ran less than this before it.
+        #: A periodic update is left out when another one ran less than this before it,
+        #: or ``slow_gap_s`` while the bar moves in a rep's first direction.
         self.min_gap_s = 0.1
+        self.slow_gap_s = 0.5
         #: A rep ending closer than this to the window's end may be cut by it (unless the
         #: detector has seen the bar reverse).
         self.cut_margin_s = 0.03
         #: Look-back windows end this much before a turnaround or stop that can end a rep.
         self.look_back_s: tuple[float, ...] = (0.05, 0.1, 0.15, 0.2, 0.3, 0.4)
+        #: Then windows from up to this many other starts (step 1), best first.
+        self.look_aside_n = 2
         #: A window whose last rep lacks a stroke and ends this long before the window
         #: does has lost the motion in between.
         self.lost_motion_s = 0.3
+        #: While a rep is seen but not yet reported, updates run this often.
+        self.watch_interval_s = 0.1
+        #: A window has seen a rep end when the rep ends this long before the window does
+        #: (a window that cuts a stroke ends it one or two samples before its own end).
+        self.open_gap_s = 0.05
+        #: Two windows ending at least ``stable_sep_s`` apart whose rep ends agree within
+        #: ``stable_tol_s`` have found an end that does not follow the window's end.
+        self.stable_tol_s = 0.04
+        self.stable_sep_s = 0.08
+        #: A rep seen complete is reported at the latest this long (data) after its end.
+        self.deadline_s = 0.3
         self.stats = UpdateStats()
         #: Called after every update with ``(t0, t1, triggered, analysis or None)``.
         self.on_update: Callable[[float, float, bool, SessionAnalysis | None], None] | None = None
@@ -696,6 +780,7 @@ class LiveAnalyzer:
         self._rest_runs: deque[tuple[float, float]] = deque(maxlen=256)
         self._turn_points: deque[float] = deque(maxlen=256)
         self._pending: list[tuple[float, float]] = []
+        self._sightings: deque[_Sighting] = deque(maxlen=32)
         self._burst: list[float] = []
         self._burst_step = self.burst_interval_s
         self._burst_until = -math.inf
@@ -781,7 +866,7 @@ class LiveAnalyzer:
         done = 0  # samples of this chunk in the ring
         fed = 0  # samples of this chunk the detector has integrated
         while True:
-            due = min([self._next_update_s, *self._burst[:1]])
+            due = min([self._next_update_s, *self._burst[:1], self._watch_due_s()])
             k = int(np.searchsorted(t, due, side="left"))
             # the detector runs up to the due sample and stops after a mark, so that an
             # update can restart its velocity (reanchor) before the next sample
@@ -819,10 +904,21 @@ class LiveAnalyzer:
             periodic = False
             if self._next_update_s <= now:
                 self._next_update_s = max(self._next_update_s + self.update_interval_s, now + 1e-9)
-                periodic = now - self._last_update_s >= self.min_gap_s - 1e-9
-            if not (fast or periodic):
+                # no rep ends in a stroke in its first direction: updates further apart
+                opening = self._moving == -self._closing_direction
+                gap = self.slow_gap_s if opening else self.min_gap_s
+                periodic = now - self._last_update_s >= gap - self._tolerance_s
+            # a rep seen but not reported: updates every watch_interval_s, and its deadline
+            watch = bool(self._sightings) and (
+                now - self._last_update_s >= self.watch_interval_s - self._tolerance_s
+            )
+            if not (fast or periodic or watch or now >= self._deadline_s() - 1e-9):
                 continue
-            new = self._update(now, fast=fast, cut_margin_s=margin, closing=closing)
+            new = []
+            if fast or periodic or watch:
+                new = self._update(now, fast=fast, cut_margin_s=margin, closing=closing)
+            if now >= self._deadline_s() - 1e-9:
+                new.extend(self._report_overdue(now))
             events.extend(new)
             reported = [e.row for e in new if e.kind == "rep_completed" and e.row is not None]
             if reported:
@@ -961,6 +1057,10 @@ class LiveAnalyzer:
 
     def _window_start(self, t_edge: float) -> float:
         """Start of the next window (step 1 of the module docs)."""
+        return self._window_starts(t_edge)[0]
+
+    def _window_starts(self, t_edge: float) -> list[float]:
+        """Return starts for a window ending at ``t_edge``, best first (step 1)."""
         assert self._ring is not None
         earliest = max(self._ring.oldest_time_s, t_edge - self.max_window_s)
         if self._set_reps:
@@ -971,15 +1071,38 @@ class LiveAnalyzer:
         else:
             latest = t_edge - self.idle_window_s
         # a rest first: the orientation filter and the noise floor need one
-        long_rests = [(a, b) for a, b in self._rest_runs if b - a >= self.min_rest_s]
+        moving = [span for rep in self._set_reps for span in self._strokes(rep.row)]
+        long_rests = [
+            (a, b)
+            for a, b in self._rest_runs
+            if b - a >= self.min_rest_s and not any(min(b, y) - max(a, x) > 0 for x, y in moving)
+        ]
         rests = [a for a, _ in long_rests if earliest <= a <= latest]
         rests += [earliest for a, b in long_rests if a < earliest <= b]
-        if rests:
-            return max(rests)
         turns = [p for p in self._turn_points if earliest <= p <= latest]
+        starts = [max(rests)] if rests else []
         if turns:
-            return max(turns)
-        return max(earliest, min(latest, t_edge - self.min_window_s))
+            starts.append(max(turns))
+        starts.append(max(earliest, min(latest, t_edge - self.min_window_s)))
+        # for a second opinion (look-aside), also the last reported rep's start itself
+        if self._set_reps:
+            last_start = float(self._set_reps[-1].row["start_s"])
+            if earliest <= last_start <= t_edge - self.min_window_s:
+                starts.append(last_start)
+        return starts
+
+    def _strokes(self, row: dict[str, Any]) -> list[tuple[float, float]]:
+        """Inner parts of a reported rep's two strokes (``stroke_core_margin_s`` off each end)."""
+        first, second = "eccentric_s", "concentric_s"
+        pause = "bottom_pause_s"
+        if self.profile.first_phase != "eccentric":
+            first, second, pause = second, first, "top_pause_s"
+        values = [float(row[k]) for k in (first, pause, second)]
+        a, gap, b = (v if math.isfinite(v) else 0.0 for v in values)
+        start = float(row["start_s"])
+        m = self.stroke_core_margin_s
+        spans = [(start + m, start + a - m), (start + a + gap + m, start + a + gap + b - m)]
+        return [(x, y) for x, y in spans if y > x]
 
     def _update(
         self,
@@ -1005,6 +1128,8 @@ class LiveAnalyzer:
         margin = self.cut_margin_s if cut_margin_s is None else cut_margin_s
         good = fast or at_rest or not self._moving
         whole, candidates = self._candidates(result, t0)
+        if candidates and self._misses_reported(result, t0):
+            candidates = []
         new_rows = self._trusted(candidates, t_edge, good=good, cut_margin_s=margin)
         self._pending = [(float(r["start_s"]), float(r["end_s"])) for r in whole]
         self._cut = (
@@ -1013,7 +1138,9 @@ class LiveAnalyzer:
             and float(candidates[0]["end_s"]) > t_edge - margin - 1e-9
         )
         if not new_rows and closing and self._lost(result, t0, t_edge):
-            new_rows = self._look_back(t_edge)
+            new_rows = self._look_back(t_edge) or self._look_aside(t0, t_edge)
+        if not new_rows:
+            new_rows = self._watch(candidates, t_edge)
         events = self._report(new_rows, t_edge)
         if new_rows:
             self._burst = []
@@ -1025,20 +1152,30 @@ class LiveAnalyzer:
         """Whether the window has lost strokes, as one ending in motion does.
 
         Lost are: every rep, during a set; a reported rep inside the window; or the motion
-        before the window's end, when its last rep lacks a stroke and ends more than
-        ``lost_motion_s`` before the window does.
+        before the window's end, when its last rep ends more than ``lost_motion_s`` before
+        the window does although a stroke has just ended, and lacks a stroke or comes
+        during a set (a window that starts in motion can pair the strokes after its start
+        wrongly and lose the rest).
         """
         reps = result.reps
         if reps.empty:
             return bool(self._set_reps)
-        start = reps["start_s"].to_numpy(float)
-        end = reps["end_s"].to_numpy(float)
-        last = reps.iloc[int(np.argmax(start))]
+        last = reps.iloc[int(np.argmax(reps["start_s"].to_numpy(float)))]
         whole = math.isfinite(float(last["eccentric_s"])) and math.isfinite(
             float(last["concentric_s"])
         )
-        if not whole and float(last["end_s"]) < t_edge - self.lost_motion_s:
+        if (not whole or self._set_reps) and float(last["end_s"]) < t_edge - self.lost_motion_s:
             return True
+        return self._misses_reported(result, t0)
+
+    def _misses_reported(self, result: SessionAnalysis, t0: float) -> bool:
+        """Whether a reported rep inside the window is not among the window's reps.
+
+        Such a window has paired the strokes wrongly (it started or ended in motion); its
+        new reps are not taken either.
+        """
+        start = result.reps["start_s"].to_numpy(float)
+        end = result.reps["end_s"].to_numpy(float)
         for rep in self._set_reps:
             a, b = float(rep.row["start_s"]), float(rep.row["end_s"])
             if a >= t0 + self.edge_margin_s:
@@ -1046,6 +1183,67 @@ class LiveAnalyzer:
                 if not np.any(overlap >= 0.5 * (b - a)):
                     return True
         return False
+
+    def _watch(self, candidates: list[dict[str, Any]], t_end: float) -> list[dict[str, Any]]:
+        """Remember the window's first unreported rep; return it when its end is stable.
+
+        Its end is stable when the rep ends ``open_gap_s`` before this window and a window
+        ending at least ``stable_sep_s`` earlier put the end within ``stable_tol_s`` of
+        this one: the end does not follow the window's end, as it does in a window that
+        cuts the rep (before its end) or bends it (in the next stroke).
+        """
+        if not candidates:
+            return []
+        row = candidates[0]
+        if self._sightings and not _overlap(row, self._sightings[-1].row):
+            self._sightings.clear()  # another rep
+        end = float(row["end_s"])
+        if t_end - end >= self.open_gap_s - 1e-9:
+            for seen in self._sightings:
+                if (
+                    seen.window_end_s <= t_end - self.stable_sep_s + 1e-9
+                    and abs(seen.end_s - end) <= self.stable_tol_s + 1e-9
+                ):
+                    return [row]
+        self._sightings.append(_Sighting(t_end, row))
+        return []
+
+    def _deadline_s(self) -> float:
+        """Return the data time by which the rep seen must be reported (inf: none).
+
+        ``deadline_s`` after the end of the first window that saw it complete (ending
+        ``open_gap_s`` before the window); without one, after the latest end seen.
+        """
+        sightings = self._sightings
+        if not sightings:
+            return math.inf
+        complete = [s.end_s for s in sightings if s.gap_s >= self.open_gap_s - 1e-9]
+        if complete:
+            return min(complete) + self.deadline_s
+        return max(s.end_s for s in sightings) + self.deadline_s
+
+    def _watch_due_s(self) -> float:
+        if not self._sightings:
+            return math.inf
+        return min(self._last_update_s + self.watch_interval_s, self._deadline_s())
+
+    def _report_overdue(self, t_now: float) -> list[LiveEvent]:
+        """Report the rep whose deadline has passed from the best window that showed it.
+
+        The best is the first window that saw it complete (later ones may bend its end);
+        without one, the latest window (the others cut it earlier).
+        """
+        sightings = list(self._sightings)
+        self._sightings.clear()
+        if not sightings:
+            return []
+        complete = [s for s in sightings if s.gap_s >= self.open_gap_s - 1e-9]
+        if complete:
+            best = min(complete, key=lambda s: s.window_end_s)
+        else:
+            best = max(sightings, key=lambda s: s.window_end_s)
+        self.stats.n_overdue += 1
+        return self._report([best.row], t_now)
 
     def _look_back(self, t_edge: float) -> list[dict[str, Any]]:
         """Windows ending ``look_back_s`` before ``t_edge``, newest first: the first new reps.
@@ -1060,10 +1258,37 @@ class LiveAnalyzer:
             self.stats.n_look_back += 1
             if self.on_update is not None:
                 self.on_update(t0, end_s, True, result)
-            if result is None:
+            if result is None or self._misses_reported(result, t0):
                 continue
             _, candidates = self._candidates(result, t0)
             rows = self._trusted(candidates, end_s, good=True, cut_margin_s=self.cut_margin_s)
+            if rows:
+                return rows
+        return []
+
+    def _look_aside(self, t0: float, t_edge: float) -> list[dict[str, Any]]:
+        """Analyse the window ending at ``t_edge`` from other starts; the first new reps.
+
+        Run when the window and the look-back windows have lost the set's strokes: a
+        window that starts in motion (a slow stroke taken for a rest, or just after a
+        turnaround into a fast stroke) can lose every rep after its start, and another
+        start may not. At most ``look_aside_n`` other starts, best first.
+        """
+        tried = [t0]
+        for start in self._window_starts(t_edge):
+            if len(tried) > self.look_aside_n or any(
+                abs(start - x) <= self.edge_margin_s for x in tried
+            ):
+                continue
+            tried.append(start)
+            result = self._analyse(start, t_edge, self.live_config)
+            self.stats.n_look_back += 1
+            if self.on_update is not None:
+                self.on_update(start, t_edge, True, result)
+            if result is None or self._misses_reported(result, start):
+                continue
+            _, candidates = self._candidates(result, start)
+            rows = self._trusted(candidates, t_edge, good=True, cut_margin_s=self.cut_margin_s)
             if rows:
                 return rows
         return []
@@ -1106,15 +1331,18 @@ class LiveAnalyzer:
     def _remember_rests(self, result: SessionAnalysis, t0: float, t_edge: float) -> None:
         """Add the window's still intervals to the known rests (they are never removed).
 
-        Intervals touching either end of the window are left out: the pipeline takes a
-        recording's ends to be at rest, so stillness there is an assumption, not a finding.
+        The pipeline takes a recording's ends to be at rest, so stillness within
+        ``edge_margin_s`` of the window's ends is an assumption, not a finding: an interval
+        touching the window's end is left out, one at its start keeps only its part after
+        the margin (the rest before a set, which every window that sees it starts in).
         """
         traces = result.traces
         time_s = traces["time_s"].to_numpy(float)
+        lo, hi = t0 + self.edge_margin_s, t_edge - self.edge_margin_s
         found = [
-            (float(time_s[a]), float(time_s[b - 1]))
+            (max(float(time_s[a]), lo), float(time_s[b - 1]))
             for a, b in runs(traces["still"].to_numpy(bool))
-            if time_s[a] > t0 + self.edge_margin_s and time_s[b - 1] < t_edge - self.edge_margin_s
+            if time_s[b - 1] > lo and time_s[b - 1] < hi
         ]
         for run in found:
             if not any(run[0] <= y and x <= run[1] for x, y in self._rest_runs):
@@ -1124,6 +1352,8 @@ class LiveAnalyzer:
     def _report(self, new_rows: list[dict[str, Any]], t_now: float) -> list[LiveEvent]:
         """Add the new reps to the set, recompute the flags, return the events (steps 3-4)."""
         events: list[LiveEvent] = []
+        if new_rows:
+            self._sightings.clear()
         for row in new_rows:
             if not self._set_reps:
                 self._set_number += 1
@@ -1231,6 +1461,7 @@ class LiveAnalyzer:
         self._floor_s = max([last_end] + [float(r["end_s"]) for r in reps])
         self._set_reps = []
         self._pending = []
+        self._sightings.clear()
         events = [
             LiveEvent(
                 "set_ended", t_edge, number, summary=summary, reps=tuple(reps), complete=complete
@@ -1256,6 +1487,12 @@ def _split(row: dict[str, Any]) -> tuple[list[str], list[str]]:
     reasons = [*parts[:head], ";".join(parts[head:])]
     reasons += [""] * (len(flags) - len(reasons))
     return flags, reasons
+
+
+def _overlap(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Whether two rep rows overlap by at least half the shorter one."""
+    a0, a1, b0, b1 = (float(r[k]) for r in (a, b) for k in ("start_s", "end_s"))
+    return min(a1, b1) - max(a0, b0) >= 0.5 * max(min(a1 - a0, b1 - b0), 1e-9)
 
 
 def _same_rep(row: dict[str, Any], seen: tuple[float, float], tolerance_s: float) -> bool:
