@@ -435,6 +435,8 @@ def _update_meta(meta: RecordingMeta, session: LiveSession, label: str, *, compl
             "clock_mode": clock.mode,
             "notifications": stats.notifications,
             "samples": stats.samples,
+            # sent while the sensor was being (re)configured: scale unknown, not recorded
+            "discarded_samples": stats.discarded_samples,
             "malformed_packets": stats.malformed_packets,
             "lost_packets": stats.lost_packets,
             "connections": stats.connections,

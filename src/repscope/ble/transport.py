@@ -39,7 +39,7 @@ from bleak.backends.scanner import AdvertisementData
 from bleak.exc import BleakError
 
 from repscope.ble.clock import Gap, SampleClock, TimedSamples
-from repscope.ble.devices import DRIVERS, DeviceDriver, StreamDecoder
+from repscope.ble.devices import DRIVERS, DeviceDriver, SampleBatch, StreamDecoder
 from repscope.errors import InputError, RepscopeError
 from repscope.recording import check_sampling_rate
 
@@ -439,6 +439,11 @@ class DeviceLink:
 
         if self.firmware is None:
             self.firmware = await self._read_firmware(client)
+        # Step 3 of the driver contract (repscope.ble.devices.base): readable
+        # characteristics before identification, so that start_commands knows the model
+        # (a Polar Verity Sense and an H10 take different rates); read again once streaming.
+        for char_uuid in driver.read_char_uuids:
+            decoder.feed_read(char_uuid, bytes(await client.read_gatt_char(char_uuid)))
         for write in driver.identify_commands():
             await client.write_gatt_char(write.char_uuid, write.data, response=write.response)
         deadline = time.monotonic() + 2.0
@@ -590,6 +595,7 @@ class LiveSession:
         self.stats = {d.label: StreamStats() for d in devices}
         self._decoders: dict[str, StreamDecoder | None] = {d.label: None for d in devices}
         self._configured = dict.fromkeys(self.devices, False)
+        self._last_arrival: dict[str, tuple[float, int]] = {}
         self._closed_malformed = dict.fromkeys(self.devices, 0)
         self._closed_lost = dict.fromkeys(self.devices, 0)
         self._tasks: list[asyncio.Task[None]] = []
@@ -633,6 +639,8 @@ class LiveSession:
         self._tasks = []
         if self._decode_task is not None:
             await self.queue.join()
+            for label in self.devices:
+                self._flush_decoder(label)
             self._decode_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._decode_task
@@ -671,6 +679,8 @@ class LiveSession:
         if event.kind in ("connected", "configuring") and event.decoder is not None:
             old = self._decoders[event.device]
             if old is not None and self._configured[event.device]:
+                # the streaming decoder of the lost link: what it held back was received
+                self._flush_decoder(event.device)
                 # counts of a set-up decoder are stale packets, not the stream's
                 self._closed_malformed[event.device] += old.malformed_count
                 self._closed_lost[event.device] += old.lost_packets_count
@@ -690,17 +700,38 @@ class LiveSession:
             return
         stats = self.stats[note.device]
         stats.notifications += 1
-        clock = self.clocks[note.device]
         batches = decoder.feed(note.char_uuid, note.payload)
         if not self._configured[note.device]:
             # A sensor still streaming from before a link loss sends data before this
             # connection's start commands are acknowledged: their scale is unknown.
             stats.discarded_samples += sum(b.n_samples for b in batches)
             return
+        self._last_arrival[note.device] = (note.host_time_s, note.connection)
+        self._deliver(note.device, batches, note.host_time_s, note.connection)
+
+    def _deliver(
+        self, label: str, batches: list[SampleBatch], host_time_s: float, connection: int
+    ) -> None:
+        stats = self.stats[label]
+        clock = self.clocks[label]
         for batch in batches:
-            timed = clock.place(batch, host_time_s=note.host_time_s, connection=note.connection)
+            timed = clock.place(batch, host_time_s=host_time_s, connection=connection)
             if timed.n_samples == 0:
                 continue
             stats.samples += timed.n_samples
             stats.gaps.extend(timed.gaps)
-            self.sink(note.device, timed)
+            self.sink(label, timed)
+
+    def _flush_decoder(self, label: str) -> None:
+        """Deliver what a streaming decoder held back (end of the stream or of its link).
+
+        A Movesense message that might continue in the next notification waits for it; at
+        the end of a link there is no next one, and without this its samples (up to one
+        packet) would be lost. They are timed as if they had arrived with the last
+        notification, which is when the host received them.
+        """
+        decoder = self._decoders.get(label)
+        arrival = self._last_arrival.get(label)
+        if decoder is None or not self._configured[label] or arrival is None:
+            return
+        self._deliver(label, decoder.flush(), *arrival)
