@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import signal
+from pathlib import Path
 
 import click
 
@@ -65,6 +67,13 @@ from repscope.recording import PLACEMENTS
     default=None,
     help="Exit after this long (default: until Ctrl-C).",
 )
+@click.option(
+    "--stats-out",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    default=None,
+    help="On exit, write each sensor's counters (samples generated, packets sent, dropped, "
+    "overflowed, ...) to this JSON file.",
+)
 def emulate(
     profiles: tuple[str, ...],
     names: tuple[str, ...],
@@ -83,6 +92,7 @@ def emulate(
     malformed_rate: float,
     link_loss_every: float | None,
     seconds: float | None,
+    stats_out: Path | None,
 ) -> None:
     """Emulate BLE IMUs so that live mode can be tried without hardware.
 
@@ -100,7 +110,7 @@ def emulate(
     """
     from repscope.ble.emulator import Faults, start_private_bus
     from repscope.ble.emulator.bus import check_private_bus_address
-    from repscope.ble.emulator.runner import SetOptions, default_devices, serve
+    from repscope.ble.emulator.runner import SetOptions, default_devices, device_stats, serve
 
     set_options = None
     if exercise is not None:
@@ -162,3 +172,14 @@ def emulate(
     finally:
         if bus is not None:
             bus.stop()
+        stats = device_stats(devices)
+        for entry in stats:
+            click.echo(
+                f"{entry['name']}: {entry['samples_generated']} samples generated, "
+                f"{entry['packets_sent']} packets sent, {entry['packets_dropped']} dropped, "
+                f"{entry['packets_overflowed']} overflowed, "
+                f"{entry['packets_lost_to_link']} lost to link losses",
+                err=True,
+            )
+        if stats_out is not None:
+            stats_out.write_text(json.dumps(stats, indent=2) + "\n", encoding="utf-8")

@@ -111,6 +111,12 @@ class DeviceStats:
     samples_generated: int = 0
     packets_generated: int = 0
     packets_sent: int = 0
+    #: samples inside the packets sent (the rest of ``samples_generated`` was dropped,
+    #: lost, overflowed, or still waiting for a packet or a connection event at the end)
+    samples_sent: int = 0
+    #: of ``samples_sent``: those sent after the client's stop command (queued before it);
+    #: a client that disconnects right after stopping does not wait for them
+    samples_sent_after_stop: int = 0
     packets_dropped: int = 0
     packets_malformed: int = 0
     packets_lost_to_link: int = 0
@@ -127,6 +133,9 @@ class PacketRecord:
     #: "queued", "sent", "dropped", "malformed", "lost" (no link), "overflow" (TX queue
     #: full: the radio cannot carry the data rate), "oversize" (longer than MTU - 3)
     fate: str
+    #: False for the second and later packets of one run of samples (Polar sends a GYRO
+    #: frame beside each ACC frame): :attr:`DeviceStats.samples_sent` counts a run once
+    counts_samples: bool = True
 
 
 @dataclass
@@ -732,8 +741,9 @@ class EmulatedDevice:
             self.stats.samples_generated += stop - start
             self._sample_counter += stop - start
             packets = self.peripheral.encode(acc[sl], gyr[sl], dev_t[sl])
-            for char_uuid, payload in packets:
-                self._queue_data(char_uuid, payload, first, stop - start)
+            for i, (char_uuid, payload) in enumerate(packets):
+                # several packets (Polar's ACC and GYRO frames) can carry one run of samples
+                self._queue_data(char_uuid, payload, first, stop - start, carries_count=i == 0)
             start = stop
         rest = slice(n_use, None)
         self._pending = (
@@ -741,9 +751,11 @@ class EmulatedDevice:
         )
         self._pending_count = acc.shape[0] - n_use
 
-    def _queue_data(self, char_uuid: str, payload: bytes, first: int, n: int) -> None:
+    def _queue_data(
+        self, char_uuid: str, payload: bytes, first: int, n: int, *, carries_count: bool = True
+    ) -> None:
         self.stats.packets_generated += 1
-        record = PacketRecord(first, n, "queued")
+        record = PacketRecord(first, n, "queued", counts_samples=carries_count)
         if self.keep_log:
             self.log.packets.append(record)
         if not self.connected:
@@ -799,6 +811,10 @@ class EmulatedDevice:
                 if record.fate == "queued":
                     record.fate = "sent"
                     self.stats.packets_sent += 1
+                    if record.counts_samples:
+                        self.stats.samples_sent += record.n_samples
+                        if not self._was_streaming:
+                            self.stats.samples_sent_after_stop += record.n_samples
             else:
                 if record.fate == "queued":
                     record.fate = "oversize" if len(payload) > self.att_mtu - 3 else "lost"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from repscope.ble.devices import get_driver
 from repscope.ble.emulator.device import EmulatedDevice, Faults
@@ -53,8 +53,14 @@ def default_devices(
     faults: Faults | None = None,
     connection_interval_s: float = 0.030,
     att_mtu: int = 247,
+    keep_log: bool = False,
 ) -> list[EmulatedDevice]:
     """One emulated sensor per entry of ``profiles`` (names default to :func:`default_name`).
+
+    ``keep_log`` keeps every generated sample and packet fate in memory
+    (:attr:`EmulatedDevice.log`, for tests that compare what was sent with what arrived);
+    off by default, because a ``--loop`` session would grow without bound. The counters in
+    :attr:`EmulatedDevice.stats` are kept either way (:func:`device_stats`).
 
     Raises
     ------
@@ -79,18 +85,36 @@ def default_devices(
                 seed=set_options.seed + index - 1,
                 loop=set_options.loop,
             )
-        devices.append(
-            EmulatedDevice(
-                driver,
-                address=f"{ADDRESS_PREFIX}:{index:02X}",
-                name=name,
-                source=source,
-                faults=faults,
-                connection_interval_s=connection_interval_s,
-                att_mtu=att_mtu,
-            )
+        device = EmulatedDevice(
+            driver,
+            address=f"{ADDRESS_PREFIX}:{index:02X}",
+            name=name,
+            source=source,
+            faults=faults,
+            connection_interval_s=connection_interval_s,
+            att_mtu=att_mtu,
         )
+        device.keep_log = keep_log
+        devices.append(device)
     return devices
+
+
+def device_stats(devices: Sequence[EmulatedDevice]) -> list[dict[str, object]]:
+    """Return what each device did since power-on, as JSON-ready dicts (``--stats-out``).
+
+    One dict per device: ``name``, ``address``, ``profile`` and every counter of
+    :class:`~repscope.ble.emulator.device.DeviceStats` (``samples_generated``,
+    ``packets_sent``, ``packets_overflowed``: the radio could not carry the rate, ...).
+    """
+    return [
+        {
+            "name": device.name,
+            "address": device.address,
+            "profile": device.driver.name,
+            **asdict(device.stats),
+        }
+        for device in devices
+    ]
 
 
 async def serve(
