@@ -350,6 +350,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     scenarios = args.scenarios or DEFAULT_SCENARIOS
     prov = provenance()
     bus = start_private_bus()
+    saved = {key: os.environ.get(key) for key in bus.env()}
     os.environ.update(bus.env())
     results = []
     try:
@@ -359,6 +360,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             print(" | ".join(table_rows([result])[0]), flush=True)
     finally:
         bus.stop()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
     text = markdown(results, prov, args.seconds)
     out = write_json(
         {"provenance": prov, "seconds": args.seconds, "results": results},

@@ -136,3 +136,31 @@ def test_speed_tiny_run(tmp_path: Path) -> None:
         rec["duration_s"] / report["analysis_best_s"]
     )
     assert "analyze_recording" in speed.markdown(report)
+
+
+@pytest.mark.ble
+def test_bench_ble_tiny_run(tmp_path: Path) -> None:
+    ble = _load("bench_ble")
+    out = tmp_path / "ble.json"
+    ble.main(["--scenario", "diy:2:100", "--seconds", "1.5", "--out", str(out)])
+    (row,) = json.loads(out.read_text())["results"]
+    assert (row["profile"], row["sensors"], row["rate_hz"]) == ("diy", 2, 100.0)
+    # both clients saw the stream: about 2 x 100 notifications' worth of samples per second
+    assert row["baseline_notifications_per_s"] > 0
+    assert 150 <= row["received_per_s"] <= 250
+    assert row["samples_sent"] > row["received_per_s"]
+    assert row["samples_lost"] == 0 and row["missing_detected"] == 0
+    assert row["cpu_ratio_to_bleak"] is not None and row["cpu_ratio_to_bleak"] > 0
+    with pytest.raises(SystemExit):
+        ble.main(["--scenario", "nosuch:1:100"])
+
+
+def test_bench_ble_writes_only_its_docs_section(tmp_path: Path) -> None:
+    ble = _load("bench_ble")
+    doc = tmp_path / "ble.md"
+    doc.write_text("intro\n<!-- blestream:start -->\nold\n<!-- blestream:end -->\nrest\n")
+    ble.write_docs("new table", path=doc)
+    assert (
+        doc.read_text()
+        == "intro\n<!-- blestream:start -->\nnew table\n<!-- blestream:end -->\nrest\n"
+    )
