@@ -200,3 +200,41 @@ def test_an_edge_pair_drifted_at_an_open_end_is_a_rep_cut_at_its_start_height() 
         max_rotation_deg=50.0,
     )
     assert len(turning) == 3
+
+
+def _bench_then(final: list[Stroke], pause_s: float = 0.0) -> list[Stroke]:
+    # bench: four reps of 0.6 m (down, then up after ``pause_s``), then ``final``
+    out = []
+    for k in range(4):
+        t = 1.0 + (3.5 + pause_s) * k
+        out += [_stroke(t, t + 2.0, -0.6), _stroke(t + 2.0 + pause_s, t + 3.0 + pause_s, 0.6)]
+    return [*out, *final]
+
+
+def test_a_cut_rep_must_end_within_the_sets_pause_of_the_recording_end() -> None:
+    # after the last rep the hands come down from the racked bar and stay there for 1 s
+    # before the recording stops: in a set without pauses at the bottom, not a cut rep
+    strokes = _bench_then([_stroke(15.5, 16.5, -0.6)])
+    profile = get_profile("bench")
+    assert len(pair_strokes(strokes, profile, open_end_s=17.5)) == 5
+    assert len(pair_strokes(strokes, profile, open_end_s=17.5, open_edge_rules=True)) == 4
+    # the recording stopping as the descent ends (the lifter was in the hole): a cut rep
+    reps = pair_strokes(strokes, profile, open_end_s=16.6, open_edge_rules=True)
+    assert len(reps) == 5 and reps[-1].truncated
+    # a set paused 1.2 s at the bottom leaves room for a 1 s pause before the cut
+    paused = _bench_then([_stroke(19.8, 20.8, -0.6)], pause_s=1.2)
+    assert len(pair_strokes(paused, profile, open_end_s=21.8, open_edge_rules=True)) == 5
+
+
+def test_a_cut_rep_at_the_open_start_must_begin_within_the_sets_pause() -> None:
+    # ohp: the first recorded stroke is a descent that begins 1.5 s after the recording
+    # starts, in a set whose reps never pause at the top: not the rest of a cut rep
+    strokes = [_stroke(1.5, 2.5, -0.5)]
+    for k in range(4):
+        t = 3.0 + 2.5 * k
+        strokes += [_stroke(t, t + 1.0, 0.5), _stroke(t + 1.0, t + 2.0, -0.5)]
+    profile = get_profile("ohp")
+    assert len(pair_strokes(strokes, profile, open_start_s=0.0)) == 5
+    assert len(pair_strokes(strokes, profile, open_start_s=0.0, open_edge_rules=True)) == 4
+    early = [_stroke(0.3, 1.3, -0.5), *strokes[1:]]
+    assert len(pair_strokes(early, profile, open_start_s=0.0, open_edge_rules=True)) == 5
