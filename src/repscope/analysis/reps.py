@@ -17,7 +17,7 @@ Open recording edges, wrist placement (``open_edge_rules``)
 -----------------------------------------------------------
 Where a stretch does not begin (end) at rest, the integrated velocity has no still
 anchor on that side, so its error is unbounded there, and a wrist in a set gives the
-other corrections (closure, high-pass) little to hold on to near the edge. Two rules:
+other corrections (closure, high-pass) little to hold on to near the edge.
 
 - **Edge pair**: the pair nearest an open edge (the first two strokes of the stretch,
   or the last two; a remnant stroke between it and the edge allowed) whose travel ratio
@@ -30,14 +30,6 @@ other corrections (closure, high-pass) little to hold on to near the edge. Two r
   or tripled the edge stroke (0.66 m against 0.30 m; 1.64 m against 0.58 m). At an open
   end the edge stroke is then cut where it is back at the rep's starting height, as a
   set-down is.
-- **Cut reps end inside the rep's pause**: a rep cut by the recording whose recorded
-  stroke is the stretch's very first (last) stroke, with no remnant of its partner, must
-  start (end) within the set's longest pause between a rep's two strokes plus
-  ``cut_pause_margin_s`` of the edge (and within ``truncated_edge_s``). A lifter cut off
-  between the two halves of a rep is in that pause; one who stays put for longer than
-  any of the set's own pauses has finished the set (a final move after racking, lowering
-  the hands from the bar). The margin (0.5 s) allows for stroke boundaries placed a few
-  samples apart at 12.5-25 Hz and a last pause somewhat longer than the others.
 
 Sets
 ----
@@ -78,7 +70,6 @@ class RepSettings:
     truncated_edge_s: float = 3.0
     skip_wobbles: bool = True
     set_down_rest_s: float = 2.0
-    cut_pause_margin_s: float = 0.5
 
 
 @dataclass
@@ -168,8 +159,7 @@ def pair_strokes(
     travels at least ``truncated_travel_fraction`` of the median travel of the paired
     reps, is counted as a rep cut by the recording (see :class:`Rep`).
 
-    ``open_edge_rules`` (wrist placement): the edge-pair and cut-rep-pause rules of the
-    module docs.
+    ``open_edge_rules`` (wrist placement): the edge-pair rule of the module docs.
     """
     settings = settings or RepSettings()
 
@@ -226,9 +216,7 @@ def pair_strokes(
     travel = float(np.median([abs(r.first.displacement_m) for r in reps]))
     need = max(profile.min_rom_m, settings.truncated_travel_fraction * travel)
     edge = settings.truncated_edge_s
-    cut_edge = edge
     if open_edge_rules:
-        cut_edge = min(edge, max(_pause(r) for r in reps) + settings.cut_pause_margin_s)
 
         def edge_pair_ok(inner: Stroke, outer: Stroke) -> bool:
             travel_in = abs(inner.displacement_m)
@@ -272,7 +260,7 @@ def pair_strokes(
     if open_start_s is not None and head >= 0:
         s = strokes[head]
         # it starts the recording, or only the cut-off remnant of its partner precedes it
-        at_edge = (head == 0 and s.start_s - open_start_s <= cut_edge) or (
+        at_edge = (head == 0 and s.start_s - open_start_s <= edge) or (
             head == 1 and strokes[0].start_s - open_start_s <= edge
         )
         if (
@@ -287,7 +275,7 @@ def pair_strokes(
     tail = used_last + 1
     if open_end_s is not None and tail < len(strokes):
         s = strokes[tail]
-        at_edge = (tail == len(strokes) - 1 and open_end_s - s.end_s <= cut_edge) or (
+        at_edge = (tail == len(strokes) - 1 and open_end_s - s.end_s <= edge) or (
             tail == len(strokes) - 2 and open_end_s - strokes[-1].end_s <= edge
         )
         if (
@@ -300,11 +288,6 @@ def pair_strokes(
             cut_con = None if ecc_first else s
             reps.append(Rep(eccentric=cut_ecc, concentric=cut_con, eccentric_first=ecc_first))
     return reps
-
-
-def _pause(rep: Rep) -> float:
-    """Time between a rep's two strokes (0 for a rep cut by the recording)."""
-    return max(rep.last.start_s - rep.first.end_s, 0.0)
 
 
 def group_sets(reps: list[Rep], *, settings: RepSettings | None = None) -> list[list[Rep]]:
