@@ -29,7 +29,8 @@ other corrections (closure, high-pass) little to hold on to near the edge.
   On the real wrist recordings a velocity error of 0.2-0.4 m/s at an open edge doubled
   or tripled the edge stroke (0.66 m against 0.30 m; 1.64 m against 0.58 m). At an open
   end the edge stroke is then cut where it is back at the rep's starting height, as a
-  set-down is.
+  set-down is. Simulated wrist sets (dev seeds 0-439) cropped inside their first and
+  last reps: 5 of 432 crops changed, all to the true count.
 
 Sets
 ----
