@@ -135,3 +135,68 @@ def test_the_last_rep_run_into_setting_the_bar_down_is_counted_and_cut() -> None
     # followed at once by another movement, the long stroke is not a set-down: no rep
     more = [*strokes, _stroke(10.5, 11.5, 0.35)]
     assert len(pair_strokes(more, profile, cut_stroke=_cut_linear)) == 1
+
+
+def _row_reps(t0: float, n: int, travel: float = 0.43) -> list[Stroke]:
+    # row: up then down, contiguous strokes, 1.5 s per rep
+    out = []
+    for k in range(n):
+        t = t0 + 1.5 * k
+        out += [_stroke(t, t + 0.7, travel), _stroke(t + 0.7, t + 1.5, -travel)]
+    return out
+
+
+def test_an_edge_pair_drifted_at_an_open_start_is_a_rep() -> None:
+    # the recording opens moving: a remnant, then a first rep whose up stroke drifted to
+    # 0.66 m and whose down stroke to 0.30 m (ratio 2.2+), then four clean reps
+    strokes = [
+        _stroke(0.0, 0.6, -0.04),
+        _stroke(0.6, 1.5, 0.66),
+        _stroke(1.5, 2.2, -0.29),
+        *_row_reps(2.2, 4),
+    ]
+    profile = get_profile("row")
+    assert len(pair_strokes(strokes, profile, open_start_s=0.0)) == 4
+    reps = pair_strokes(strokes, profile, open_start_s=0.0, open_edge_rules=True)
+    assert len(reps) == 5
+    assert reps[0].concentric is not None and reps[0].concentric.start_s == 0.6
+    # a recording that begins at rest anchors the first stroke: no exemption
+    assert len(pair_strokes(strokes, profile, open_edge_rules=True)) == 4
+    # the inner stroke must travel like the set's reps: 0.15 m is not a row of 0.43 m
+    short = [*strokes[:2], _stroke(1.5, 2.2, -0.15), *strokes[3:]]
+    assert len(pair_strokes(short, profile, open_start_s=0.0, open_edge_rules=True)) == 4
+
+
+def test_an_edge_pair_drifted_at_an_open_end_is_a_rep_cut_at_its_start_height() -> None:
+    # squat: three reps of 0.63 m, then a fourth whose ascent drifted to 1.64 m, and the
+    # recording ends 0.6 s into the next descent (a remnant)
+    strokes = []
+    for k in range(3):
+        t = 0.5 + 3.0 * k
+        strokes += [_stroke(t, t + 1.3, -0.63), _stroke(t + 1.3, t + 2.5, 0.63)]
+    strokes += [
+        _stroke(9.5, 10.6, -0.58),
+        _stroke(10.6, 13.1, 1.64),
+        _stroke(13.1, 13.7, -0.14),
+    ]
+    profile = get_profile("squat")
+    assert len(pair_strokes(strokes, profile, open_end_s=13.7, cut_stroke=_cut_linear)) == 3
+    reps = pair_strokes(
+        strokes, profile, open_end_s=13.7, cut_stroke=_cut_linear, open_edge_rules=True
+    )
+    assert len(reps) == 4
+    last = reps[-1].concentric
+    assert last is not None
+    assert last.displacement_m == pytest.approx(0.58)
+    assert last.end_s == pytest.approx(10.6 + 2.5 * 0.58 / 1.64)
+    # the rotation gate still applies: a pair over which the forearm turns is no rep
+    turning = pair_strokes(
+        strokes,
+        profile,
+        open_end_s=13.7,
+        cut_stroke=_cut_linear,
+        open_edge_rules=True,
+        rotation_deg=lambda i0, i1, closed: 120.0 if i0 == round(9.5 * RATE) else 10.0,
+        max_rotation_deg=50.0,
+    )
+    assert len(turning) == 3

@@ -318,6 +318,7 @@ def _analyse_segment(
         ),
         max_rotation_deg=profile.max_wrist_rotation_deg,
         cut_stroke=None if arc is not None else partial(_cut_stroke, kin=kin, rate=rate),
+        open_edge_rules=placement == "wrist",
     )
     if arc is not None:
         for rep in reps:
