@@ -403,13 +403,19 @@ def _arrival_ratio(velocity: np.ndarray, rate: float, t0: float, ecc: Stroke | N
     """Eccentric speed at ARRIVAL_FRACTION of its duration over its peak speed.
 
     A controlled eccentric decelerates to the bottom (about 0.1 at 90% for a
-    minimum-jerk profile); a bounce arrives fast and lets the bottom stop it (0.5-0.7).
+    minimum-jerk profile); a bounce arrives fast and lets the bottom stop it (0.5-0.9).
+    The speed counted is the speed *in the eccentric's direction* (velocity times the
+    stroke's direction, negative values as 0): a stroke whose end reaches past the
+    turnaround into the rising bar (a stroke boundary placed late, e.g. at a grind's
+    sticking point) must not read the concentric's speed as arrival speed.
     """
     if ecc is None:
         return math.nan
     i0 = round((ecc.start_s - t0) * rate)
     i1 = round((ecc.end_s - t0) * rate)
-    seg = np.abs(np.nan_to_num(velocity[max(i0, 0) : max(i1, i0 + 1) + 1]))
+    seg = np.clip(
+        np.nan_to_num(velocity[max(i0, 0) : max(i1, i0 + 1) + 1]) * ecc.direction, 0.0, None
+    )
     if seg.size < 3 or seg.max() <= 0:
         return math.nan
     k = round(ARRIVAL_FRACTION * (seg.size - 1))
