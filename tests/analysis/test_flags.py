@@ -9,10 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from repscope.analysis import analyze_recording
 from repscope.analysis.flags import flag_set, full_range_reference
 from repscope.analysis.pipeline import _arrival_ratio
 from repscope.analysis.profiles import FlagThresholds
 from repscope.analysis.strokes import Stroke
+from repscope.simulate import SetSpec, simulate_set
 
 T = FlagThresholds()
 
@@ -176,3 +178,15 @@ def test_arrival_ratio_counts_only_speed_in_the_eccentrics_direction():
     velocity = down_then_up()
     assert abs(velocity[225]) / np.max(np.abs(velocity[:251])) == pytest.approx(0.56, abs=0.01)
     assert _arrival_ratio(velocity, RATE_HZ, 0.0, eccentric(2.5)) == 0.0
+
+
+def test_a_bounced_curl_is_found_from_the_forearms_rotation():
+    # A curl's hands swing sideways near the bottom, so their vertical speed fades before
+    # the forearm stops turning, bounced or not (vertical arrival ratio of this bounce:
+    # 0.32). Read from the arc speed, the signal the curl's strokes come from, the bounce
+    # on rep 3 arrives fast and the five other touch-and-go turnarounds do not.
+    spec = SetSpec("curl", n_reps=7, tempo="2-0-1-0", faults={3: "bounce", 5: "swing"})
+    sim = simulate_set(spec, sampling_rate_hz=50, placement="wrist", seed=417)
+    reps = analyze_recording(sim.recording, tempo="2-0-1-0").reps
+    assert len(reps) == 7
+    assert ["bounce" in f.split(";") for f in reps["flags"]] == [r == 3 for r in range(1, 8)]
