@@ -190,3 +190,27 @@ def test_a_bounced_curl_is_found_from_the_forearms_rotation():
     reps = analyze_recording(sim.recording, tempo="2-0-1-0").reps
     assert len(reps) == 7
     assert ["bounce" in f.split(";") for f in reps["flags"]] == [r == 3 for r in range(1, 8)]
+
+
+def bounced(pause_s: Sequence[float], arrival: Sequence[float]) -> list[bool]:
+    table = rep_table([0.5] * len(pause_s))
+    table["turnaround_bottom_pause_s"] = list(pause_s)
+    table["turnaround_arrival_ratio"] = list(arrival)
+    flags, _ = flag_set(table, thresholds=T, tempo=None)
+    return ["bounce" in f for f in flags]
+
+
+def test_bounce_needs_no_pause_and_an_arrival_of_at_least_forty_percent():
+    # 0.36-0.39: the upper tail of braked, touch-and-go descents (a harmonic turnaround
+    # reads 0.31), not bounces; 0.40 and more: the bottom stopped the bar
+    assert bounced([0.0] * 5, [0.31, 0.36, 0.39, 0.40, 0.55]) == [False, False, False, True, True]
+    # a pause of 0.12 s or more is a stop, however fast the arrival
+    assert bounced([0.11, 0.12, 0.5], [0.9, 0.9, 0.9]) == [True, False, False]
+    # unknown (first rep of an up-first lift): never flagged
+    assert bounced([math.nan, 0.0], [0.9, math.nan]) == [False, False]
+    _, reasons = flag_set(
+        rep_table([0.5]).assign(turnaround_bottom_pause_s=[0.0], turnaround_arrival_ratio=[0.55]),
+        thresholds=T,
+        tempo=None,
+    )
+    assert reasons == [["no pause at the bottom, arriving at 55% of the negative's top speed"]]
