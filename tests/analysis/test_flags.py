@@ -1,4 +1,4 @@
-"""The partial_rom rule of repscope.analysis.flags on hand-built rep tables (known answers)."""
+"""Flag rules on hand-built rep tables and the bounce measure on hand-built velocities."""
 
 from __future__ import annotations
 
@@ -9,8 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from repscope.analysis import analyze_recording
 from repscope.analysis.flags import flag_set, full_range_reference
+from repscope.analysis.pipeline import _arrival_ratio
 from repscope.analysis.profiles import FlagThresholds
+from repscope.analysis.strokes import Stroke
+from repscope.simulate import SetSpec, simulate_set
 
 T = FlagThresholds()
 
@@ -122,3 +126,91 @@ def test_few_reps():
     assert partial(rep_table([0.3])) == [False]
     assert partial(rep_table([0.5, 0.3], [0.5, 0.3])) == [False, True]
     assert partial(rep_table([0.5, 0.45], [0.5, 0.45])) == [False, False]
+
+
+# ----------------------------------------------------------------------------- bounce
+RATE_HZ = 100.0
+
+
+def min_jerk(tau: np.ndarray) -> np.ndarray:
+    """Minimum-jerk velocity shape on [0, 1] (unit area)."""
+    return 30.0 * tau**2 * (1.0 - tau) ** 2
+
+
+def down_then_up(*, ecc_s: float = 2.0, con_s: float = 1.0, bounce: bool = False) -> np.ndarray:
+    """Vertical velocity of a 0.5 m eccentric straight into a 0.5 m concentric (no pause).
+
+    A controlled eccentric decelerates to the bottom (minimum jerk); a bounced one ends
+    linearly (``tau^6 (1 - tau)``, normalised to unit area), still fast at 90%.
+    """
+    tau_e = np.arange(round(ecc_s * RATE_HZ)) / (ecc_s * RATE_HZ)
+    shape_e = 56.0 * tau_e**6 * (1.0 - tau_e) if bounce else min_jerk(tau_e)
+    tau_c = np.arange(round(con_s * RATE_HZ) + 1) / (con_s * RATE_HZ)
+    return np.concatenate([-0.5 / ecc_s * shape_e, 0.5 / con_s * min_jerk(tau_c)])
+
+
+def eccentric(end_s: float) -> Stroke:
+    return Stroke(
+        start_idx=0,
+        end_idx=round(end_s * RATE_HZ),
+        direction=-1,
+        start_s=0.0,
+        end_s=end_s,
+        displacement_m=-0.5,
+        peak_speed_mps=0.47,
+    )
+
+
+def test_arrival_ratio_separates_a_controlled_eccentric_from_a_bounced_one():
+    # minimum jerk: 30 * 0.81 * 0.01 / 1.875 = 0.13 at 90%; tau^6 (1 - tau): 0.94
+    assert _arrival_ratio(down_then_up(), RATE_HZ, 0.0, eccentric(2.0)) == pytest.approx(
+        0.13, abs=0.01
+    )
+    assert _arrival_ratio(down_then_up(bounce=True), RATE_HZ, 0.0, eccentric(2.0)) == pytest.approx(
+        0.94, abs=0.01
+    )
+
+
+def test_arrival_ratio_counts_only_speed_in_the_eccentrics_direction():
+    # The eccentric stroke's end was placed 0.5 s late, into the concentric (as a grind's
+    # first push before its sticking point can be): at 90% of it, 2.25 s, the bar already
+    # rises at 0.53 m/s, 56% of the eccentric's peak speed. That is not arrival speed.
+    velocity = down_then_up()
+    assert abs(velocity[225]) / np.max(np.abs(velocity[:251])) == pytest.approx(0.56, abs=0.01)
+    assert _arrival_ratio(velocity, RATE_HZ, 0.0, eccentric(2.5)) == 0.0
+
+
+def test_a_bounced_curl_is_found_from_the_forearms_rotation():
+    # A curl's hands swing sideways near the bottom, so their vertical speed fades before
+    # the forearm stops turning, bounced or not (vertical arrival ratio of this bounce:
+    # 0.32). Read from the arc speed, the signal the curl's strokes come from, the bounce
+    # on rep 3 arrives fast and the five other touch-and-go turnarounds do not.
+    spec = SetSpec("curl", n_reps=7, tempo="2-0-1-0", faults={3: "bounce", 5: "swing"})
+    sim = simulate_set(spec, sampling_rate_hz=50, placement="wrist", seed=417)
+    reps = analyze_recording(sim.recording, tempo="2-0-1-0").reps
+    assert len(reps) == 7
+    assert ["bounce" in f.split(";") for f in reps["flags"]] == [r == 3 for r in range(1, 8)]
+
+
+def bounced(pause_s: Sequence[float], arrival: Sequence[float]) -> list[bool]:
+    table = rep_table([0.5] * len(pause_s))
+    table["turnaround_bottom_pause_s"] = list(pause_s)
+    table["turnaround_arrival_ratio"] = list(arrival)
+    flags, _ = flag_set(table, thresholds=T, tempo=None)
+    return ["bounce" in f for f in flags]
+
+
+def test_bounce_needs_no_pause_and_an_arrival_of_at_least_forty_percent():
+    # 0.36-0.39: the upper tail of braked, touch-and-go descents (a harmonic turnaround
+    # reads 0.31), not bounces; 0.40 and more: the bottom stopped the bar
+    assert bounced([0.0] * 5, [0.31, 0.36, 0.39, 0.40, 0.55]) == [False, False, False, True, True]
+    # a pause of 0.12 s or more is a stop, however fast the arrival
+    assert bounced([0.11, 0.12, 0.5], [0.9, 0.9, 0.9]) == [True, False, False]
+    # unknown (first rep of an up-first lift): never flagged
+    assert bounced([math.nan, 0.0], [0.9, math.nan]) == [False, False]
+    _, reasons = flag_set(
+        rep_table([0.5]).assign(turnaround_bottom_pause_s=[0.0], turnaround_arrival_ratio=[0.55]),
+        thresholds=T,
+        tempo=None,
+    )
+    assert reasons == [["no pause at the bottom, arriving at 55% of the negative's top speed"]]

@@ -187,6 +187,9 @@ class _SegmentResult:
     still: np.ndarray
     algorithm: str
     orientation_parameters: dict[str, Any]
+    #: The signal the strokes were found in: the arc speed for rotation strokes (the curl),
+    #: else the vertical velocity. The eccentric's arrival speed is read from it.
+    stroke_speed: np.ndarray
 
 
 def _closed_integral(x: np.ndarray, dt: float) -> np.ndarray:
@@ -369,6 +372,7 @@ def _analyse_segment(
         still=kin.still,
         algorithm=orient.algorithm,
         orientation_parameters=orient.parameters,
+        stroke_speed=kin.velocity_mps if arc is None else arc,
     )
 
 
@@ -404,13 +408,23 @@ def _arrival_ratio(velocity: np.ndarray, rate: float, t0: float, ecc: Stroke | N
     """Eccentric speed at ARRIVAL_FRACTION of its duration over its peak speed.
 
     A controlled eccentric decelerates to the bottom (about 0.1 at 90% for a
-    minimum-jerk profile); a bounce arrives fast and lets the bottom stop it (0.5-0.7).
+    minimum-jerk profile); a bounce arrives fast and lets the bottom stop it (0.5-0.9).
+    ``velocity`` is the signal the strokes were found in: the vertical velocity, or for
+    rotation strokes (the curl) the arc speed. A curl's movement is the forearm turning
+    about the elbow; near the bottom the hands move mostly sideways, so their vertical
+    speed falls towards zero before the rotation stops, bounced or not.
+    The speed counted is the speed *in the eccentric's direction* (velocity times the
+    stroke's direction, negative values as 0): a stroke whose end reaches past the
+    turnaround into the rising bar (a stroke boundary placed late, e.g. at a grind's
+    sticking point) must not read the concentric's speed as arrival speed.
     """
     if ecc is None:
         return math.nan
     i0 = round((ecc.start_s - t0) * rate)
     i1 = round((ecc.end_s - t0) * rate)
-    seg = np.abs(np.nan_to_num(velocity[max(i0, 0) : max(i1, i0 + 1) + 1]))
+    seg = np.clip(
+        np.nan_to_num(velocity[max(i0, 0) : max(i1, i0 + 1) + 1]) * ecc.direction, 0.0, None
+    )
     if seg.size < 3 or seg.max() <= 0:
         return math.nan
     k = round(ARRIVAL_FRACTION * (seg.size - 1))
@@ -501,6 +515,7 @@ def analyze_recording(
     time_s = uniform.time_s
     n = time_s.size
     velocity = np.full(n, np.nan)
+    stroke_speed = np.full(n, np.nan)
     position = np.full(n, np.nan)
     vertical_acc = np.full(n, np.nan)
     still = np.zeros(n, dtype=bool)
@@ -513,6 +528,7 @@ def analyze_recording(
             continue
         seg = _analyse_segment(uniform, a, b, placement=placement, profile=profile, config=config)
         velocity[a:b] = seg.velocity
+        stroke_speed[a:b] = seg.stroke_speed
         position[a:b] = seg.position
         vertical_acc[a:b] = seg.vertical_acc
         still[a:b] = seg.still
@@ -558,7 +574,7 @@ def analyze_recording(
         rows = []
         for k, rep in enumerate(members):
             extra = extras[index[id(rep)]]
-            arrival = _arrival_ratio(velocity, rate, time_s[0], rep.eccentric)
+            arrival = _arrival_ratio(stroke_speed, rate, time_s[0], rep.eccentric)
             turn_pause, turn_acc, turn_arrival = math.nan, math.nan, math.nan
             # the turnaround into this rep's concentric ends which eccentric?
             ecc_before = (
@@ -571,7 +587,7 @@ def analyze_recording(
             )
             if ecc_before is not None and rep.concentric is not None:
                 turn_pause = pause_before
-                turn_arrival = _arrival_ratio(velocity, rate, time_s[0], ecc_before)
+                turn_arrival = _arrival_ratio(stroke_speed, rate, time_s[0], ecc_before)
                 turn_acc = _turnaround_acc(
                     acc_for_turn,
                     rate,

@@ -24,6 +24,9 @@ Defaults and where they come from
 - ``partial_rom_fraction`` (0.75): a rep that misses a quarter or more of the set's full
   range (the median range of its full reps, :func:`repscope.analysis.flags.full_range_reference`)
   was cut short; the coaching definition of a partial rep, not fitted to data.
+- ``bounce_min_arrival_ratio`` (0.40): between the arrival ratio of a braked eccentric
+  (at most 0.31, a harmonic turnaround) and of one the bottom stops (0.55 and more); see
+  :mod:`repscope.analysis.flags` for the derivation and the sensitivity.
 - ``rushed_negative_min_eccentric_s`` (1.0 s) applies only without a prescribed tempo:
   coaching texts treat an eccentric under about one second as uncontrolled (e.g. Wilk et al.
   2021, doi:10.1007/s40279-020-01329-1). With ``--tempo`` the rule compares against the
@@ -48,7 +51,7 @@ class FlagThresholds:
     rushed_negative_min_eccentric_s: float = 1.0
     rushed_negative_fraction: float = 0.6
     bounce_max_bottom_pause_s: float = 0.12
-    bounce_min_arrival_ratio: float = 0.35
+    bounce_min_arrival_ratio: float = 0.40
     partial_rom_fraction: float = 0.75
     grind_concentric_ratio: float = 1.6
     swing_min_rotation_deg: float = 20.0
