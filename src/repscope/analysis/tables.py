@@ -20,8 +20,10 @@ column                                 unit     meaning
 ``time_under_tension_s``               s        ``end_s - start_s``
 ``peak_turnaround_acc_mps2``           m/s^2    highest upward acceleration within 0.2 s of the
                                                 turnaround into the concentric
-``eccentric_arrival_ratio``            -        eccentric speed at 90% of its duration over its
-                                                peak speed (a bounce arrives fast: 0.5-0.7)
+``eccentric_arrival_ratio``            -        eccentric speed (in its own direction) at 90% of
+                                                its duration over its peak speed: a braked
+                                                descent reads up to about 0.3, a bounce 0.5-0.9
+                                                (curl: from the forearm's arc speed)
 ``ldlj``                               -        log dimensionless jerk of the concentric
 ``sparc``                              -        spectral arc length of the concentric speed
 ``velocity_loss``                      -        ``1 - MCV / best MCV of the set`` (0..1)
