@@ -5,6 +5,7 @@ from repscope.analysis.kinematics import (
     StillnessSettings,
     drop_passed_anchors,
     integrate_between_anchors,
+    reselect_by_closure,
     runs,
     trim_anchor,
     trim_moving_edges,
@@ -209,3 +210,51 @@ def test_a_partial_reps_bottom_pause_after_a_touch_and_go_top_is_kept():
     acc = np.gradient(v, 1 / rate)
     kept = drop_passed_anchors(acc, anchors, sampling_rate_hz=rate, min_step_m=0.12)
     assert kept == anchors
+
+
+def _deadlift_4010(rate: float, error_mps2: float) -> tuple[np.ndarray, np.ndarray]:
+    """Velocity and measured acceleration of five 4-0-1-0 reps (0.5 m up in 1 s, down in 4 s)."""
+
+    def bell(n: int) -> np.ndarray:
+        tau = np.linspace(0.0, 1.0, n)
+        return 16 * tau**2 * (1 - tau) ** 2
+
+    up, down = bell(int(rate)), bell(int(4 * rate))
+    up *= 0.5 / (up.sum() / rate)
+    down *= 0.5 / (down.sum() / rate)
+    pieces = [np.zeros(int(2 * rate))]
+    for _ in range(5):
+        pieces += [up, -down, np.zeros(int(0.4 * rate))]
+    pieces.append(np.zeros(int(2 * rate)))
+    v = np.concatenate(pieces)
+    t = np.arange(v.size) / rate
+    # slowly varying acceleration error, as left by the orientation filter during a set
+    acc = np.gradient(v, 1 / rate) + error_mps2 * np.sin(2 * np.pi * t / 7.0)
+    return v, acc
+
+
+def test_a_false_rest_in_a_slow_eccentric_is_replaced_by_the_true_rest_after_it():
+    rate = 50.0
+    v, acc = _deadlift_4010(rate, error_mps2=0.01)
+    rests = [(a, b) for a, b in runs(v == 0) if b - a >= 5]
+    bottom = rests[3]
+    # the third eccentric's last half second but one moves at under 0.1 m/s: taken for rest
+    false = (bottom[0] - int(0.8 * rate), bottom[0] - int(0.5 * rate))
+    assert 0.05 < np.abs(v[false[0] : false[1]]).max() < 0.1
+    anchors = sorted([r for r in rests if r != bottom] + [false])
+    kept = reselect_by_closure(
+        acc,
+        anchors,
+        sorted([*rests, false]),
+        sampling_rate_hz=rate,
+        settings=StillnessSettings(),
+        margin_m=0.10,
+    )
+    assert kept == rests
+    # with the true rests the heights close: nothing to change
+    assert (
+        reselect_by_closure(
+            acc, rests, rests, sampling_rate_hz=rate, settings=StillnessSettings(), margin_m=0.10
+        )
+        == rests
+    )

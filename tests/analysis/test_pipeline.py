@@ -7,6 +7,7 @@ from repscope.analysis import analyze_recording
 from repscope.analysis.tables import REP_COLUMNS, SET_COLUMNS, validate_reps, validate_sets
 from repscope.errors import InputError
 from repscope.recording import Recording, RecordingMeta
+from repscope.simulate import SetSpec, simulate_set
 from synthetic import RATE, bench_set
 
 
@@ -87,3 +88,18 @@ def test_a_lone_stroke_after_a_rest_is_not_a_rep():
     # the recording starts at rest: nothing may be invented before the first full rep
     reps = analyze_recording(recording).reps
     assert len(reps) == 3 and np.isfinite(reps["eccentric_s"]).all()
+
+
+@pytest.mark.parametrize(
+    ("exercise", "n_reps", "tempo", "faults", "rate", "seed"),
+    [
+        ("row", 11, "4-2-1-0", {1: "swing"}, 25, 576),
+        ("deadlift", 10, "4-0-1-0", {}, 25, 608),
+    ],
+)
+def test_slow_eccentric_sets_are_counted_exactly(exercise, n_reps, tempo, faults, rate, seed):
+    # 4 s eccentrics: false rests in their slow ends drifted the heights and lost reps
+    # (576: 9 of 11, 608: 7 of 10 before the closure re-selection of still anchors)
+    spec = SetSpec(exercise, n_reps=n_reps, tempo=tempo, faults=faults)
+    res = simulate_set(spec, sampling_rate_hz=rate, placement="bar", seed=seed)
+    assert len(analyze_recording(res.recording, tempo=tempo).reps) == n_reps

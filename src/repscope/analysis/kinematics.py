@@ -42,7 +42,13 @@ finds candidates by acceleration and keeps only those the integral agrees with:
    sides, is a false rest inside a stroke slower than the acceptance limit and is removed.
    The heights are trusted only while the sensor turns by less than
    ``pass_through_turn_deg_per_m`` per metre of travel (not in a curl's arc).
-5. Velocity is integrated between the accepted anchors.
+5. **Closure** (:func:`reselect_by_closure`): every rep returns the bar to where it
+   started, so a false rest that zeroes a slow stroke's velocity shows as drifting
+   heights. A rest (or a run of up to three) whose removal, with the candidates between
+   its neighbours judged again, narrows the range of the position over the three rests
+   on either side by more than ``closure_margin_m`` (0.10 m) is removed; of those
+   removed, the ones whose return does not widen the range again are put back.
+6. Velocity is integrated between the accepted anchors.
 
 Thresholds adapt to the sensor: the acceleration threshold is ``noise_factor`` times the
 noise floor measured in the quietest second of the recording, never below
@@ -107,6 +113,7 @@ class StillnessSettings:
     edge_speed_mps: float | None = 0.05
     pass_through_m: float | None = 0.12
     pass_through_turn_deg_per_m: float | None = 250.0
+    closure_margin_m: float | None = 0.10
 
 
 def motion_magnitude(
@@ -326,6 +333,54 @@ def _readmit(
     return readmit
 
 
+#: ``validate_anchors`` defaults that :func:`reselect_by_closure` re-uses: a contradicted
+#: candidate keeps a core slower than this fraction of the acceptance speed, at least
+#: ``_CORE_S`` long.
+_EDGE_FRACTION = 0.25
+_CORE_S = 0.3
+
+
+def _eliminate_and_readmit(
+    cum: np.ndarray,
+    candidates: list[tuple[int, int]],
+    accept_speed_mps: float,
+    *,
+    edge_fraction: float,
+    core_len: int,
+    limit: Callable[[int, int], float],
+    min_gap: int,
+    rounds: int,
+) -> list[tuple[int, int]]:
+    """Run steps 1 and 2 of :func:`validate_anchors` on sorted ``candidates``.
+
+    The first and last candidates are never judged (they have one neighbour only) and are
+    returned unchanged.
+    """
+    original = list(candidates)
+    for _ in range(rounds + 1):
+        candidates = _neighbour_elimination(
+            cum,
+            candidates,
+            accept_speed_mps,
+            core_fraction=edge_fraction,
+            core_len=core_len,
+            limit=limit,
+            min_gap=min_gap,
+        )
+        back = _readmit(
+            cum,
+            original,
+            candidates,
+            level=edge_fraction * accept_speed_mps,
+            core_len=core_len,
+            limit=limit,
+        )
+        if not back:
+            break
+        candidates = sorted(candidates + back)
+    return candidates
+
+
 def _quiet_core(speed: np.ndarray, level: float, min_len: int) -> tuple[int, int] | None:
     """Longest run with ``speed <= level`` if at least ``min_len`` long, else None."""
     quiet = runs(speed <= level)
@@ -379,30 +434,16 @@ def validate_anchors(
         # integration error grows with the bridge: a short bridge can be judged strictly
         return min(accept_speed_mps, floor + accept_growth_mps_per_s * (j - i) * dt)
 
-    original = sorted(candidates)
-    candidates = list(original)
-    min_gap = round(vouch_gap_s / dt)
-    for _ in range(readmit_rounds + 1):
-        candidates = _neighbour_elimination(
-            cum,
-            candidates,
-            accept_speed_mps,
-            core_fraction=edge_fraction,
-            core_len=core_len,
-            limit=limit,
-            min_gap=min_gap,
-        )
-        back = _readmit(
-            cum,
-            original,
-            candidates,
-            level=edge_fraction * accept_speed_mps,
-            core_len=core_len,
-            limit=limit,
-        )
-        if not back:
-            break
-        candidates = sorted(candidates + back)
+    candidates = _eliminate_and_readmit(
+        cum,
+        sorted(candidates),
+        accept_speed_mps,
+        edge_fraction=edge_fraction,
+        core_len=core_len,
+        limit=limit,
+        min_gap=round(vouch_gap_s / dt),
+        rounds=readmit_rounds,
+    )
     accepted: list[tuple[int, int]] = []
     if len(candidates) >= 2:
         # Every interior survivor agrees with its neighbours; the outermost ones have a
@@ -614,6 +655,179 @@ def drop_passed_anchors(
     return anchors
 
 
+def _window_range(
+    cum: np.ndarray, anchors: list[tuple[int, int]], lo: int, hi: int, rate: float
+) -> float:
+    """Vertical range of the position over ``lo:hi`` with zero velocity on ``anchors``.
+
+    ``cum`` is the running integral of the acceleration; ``lo`` and ``hi`` are edges of
+    anchors. Between two anchors the velocity is ``cum`` minus its straight line between
+    their edges (as in :func:`integrate_between_anchors`), and zero on the anchors.
+    """
+    local = [(max(a, lo), min(b, hi)) for a, b in anchors if b > lo and a < hi]
+    knots = np.array([x for a, b in local for x in (a, b - 1)])
+    span = np.arange(lo, hi)
+    velocity = cum[lo:hi] - np.interp(span, knots, cum[knots])
+    for a, b in local:
+        velocity[a - lo : b - lo] = 0.0
+    position = np.concatenate([[0.0], np.cumsum(velocity[1:] + velocity[:-1]) / (2.0 * rate)])
+    return float(position.max() - position.min())
+
+
+def _rejudge(
+    acc_mps2: np.ndarray,
+    cum: np.ndarray,
+    candidates: list[tuple[int, int]],
+    left: tuple[int, int],
+    right: tuple[int, int],
+    excluded: list[tuple[int, int]],
+    *,
+    rate: float,
+    settings: StillnessSettings,
+) -> list[tuple[int, int]]:
+    """Candidates between anchors ``left`` and ``right`` that pass steps 1-3 judged there.
+
+    Candidates overlapping one of ``excluded`` are left out; the rest go through the
+    elimination and re-admission of :func:`validate_anchors` between the two anchors, and
+    the survivors' edges are cut as in :func:`trim_moving_edges`.
+    """
+    dt = 1.0 / rate
+    min_len = max(round(settings.short_pause_s * rate), 1)
+
+    def limit(i: int, j: int) -> float:
+        return min(
+            settings.accept_speed_mps,
+            settings.accept_floor_mps + settings.accept_growth_mps_per_s * (j - i) * dt,
+        )
+
+    inner = [
+        c
+        for c in candidates
+        if c[0] >= left[1]
+        and c[1] <= right[0]
+        and not any(c[0] < g[1] and c[1] > g[0] for g in excluded)
+    ]
+    kept = _eliminate_and_readmit(
+        cum,
+        [left, *inner, right],
+        settings.accept_speed_mps,
+        edge_fraction=_EDGE_FRACTION,
+        core_len=max(min_len, round(_CORE_S * rate)),
+        limit=limit,
+        min_gap=round(settings.vouch_gap_s * rate),
+        rounds=settings.readmit_rounds,
+    )[1:-1]
+    if settings.edge_speed_mps is not None:
+        kept = trim_moving_edges(
+            acc_mps2,
+            kept,
+            sampling_rate_hz=rate,
+            level_mps=settings.edge_speed_mps,
+            min_len=min_len,
+        )
+    return kept
+
+
+def reselect_by_closure(
+    acc_mps2: np.ndarray,
+    anchors: list[tuple[int, int]],
+    candidates: list[tuple[int, int]],
+    *,
+    sampling_rate_hz: float,
+    settings: StillnessSettings,
+    margin_m: float,
+    window_anchors: int = 3,
+    max_span: int = 3,
+    rounds: int = 3,
+) -> list[tuple[int, int]]:
+    """Remove the accepted rests that make the bar's heights drift (step 5 of the module docs).
+
+    Every rep returns the bar to the height it started from, and the bar rests at only a
+    few heights (the top and bottom of the reps, the rack, the floor). A false rest inside
+    a slow stroke forces a true velocity of 0.05-0.15 m/s to zero; the linear drift
+    correction spreads that error over the bridge to the next rest, so every height after
+    it shifts, by up to the velocity times half the bridge (0.1-1 m), and the true rests
+    beyond it, now integrated with the wrong velocity, fail the check of
+    :func:`validate_anchors` and are lost. Judged by the velocity alone, that state is
+    self-consistent; judged by the heights, it is not: the position's range over the
+    reps around it grows by tenths of a metre.
+
+    Steps, for each interior anchor ``k`` in turn and each span ``s`` of 1 to ``max_span``
+    consecutive anchors starting there (a false rest often comes in twos or threes, each
+    vouching for the next):
+
+    1. **Hypothesis**: anchors ``k .. k+s-1`` are removed, and the candidates between
+       anchors ``k-1`` and ``k+s`` that do not overlap them are judged again there
+       (elimination and re-admission of :func:`validate_anchors`, edges cut as in
+       :func:`trim_moving_edges`). Anchors at least ``long_rest_s`` long are trusted and
+       never removed (a span stops before one).
+    2. **Cost**: the range (maximum minus minimum) of the position integrated over the
+       samples from anchor ``k - window_anchors`` to anchor ``k + s - 1 + window_anchors``.
+    3. If the hypothesis lowers the cost by more than ``margin_m``, each removed anchor is
+       put back, one at a time in time order, if that does not widen the range again: an
+       anchor is removed only if the heights need it (a span's other anchors are often
+       true rests).
+    4. Of the spans whose hypothesis (after step 3) still lowers the cost by more than
+       ``margin_m``, the one lowering it most replaces the current anchors. The sweep
+       repeats (``rounds`` at most) until nothing changes.
+
+    ``margin_m`` (0.10 m) lies above the height error between neighbouring true rests (a
+    few centimetres, see :func:`drop_passed_anchors`) and below the drift a false rest
+    leaves (0.1 m or more once 0.05 m/s is zeroed over a 4 s bridge). Heights are not
+    trusted in a curl's arc: the pipeline turns this step off for profiles whose strokes
+    come from the rotation.
+    """
+    rate = check_sampling_rate(sampling_rate_hz)
+    cum = cumulative_trapezoid(acc_mps2, dx=1.0 / rate, initial=0.0)
+    trusted = round(settings.long_rest_s * rate)
+    anchors = list(anchors)
+    for _ in range(rounds):
+        changed = False
+        k = 1
+        while k < len(anchors) - 1:
+            best: tuple[float, list[tuple[int, int]], int] | None = None
+            for span in range(1, max_span + 1):
+                last = k + span - 1
+                if last >= len(anchors) - 1 or anchors[last][1] - anchors[last][0] >= trusted:
+                    break
+                lo = anchors[max(k - window_anchors, 0)][0]
+                hi = anchors[min(last + window_anchors, len(anchors) - 1)][1]
+                gone = anchors[k : last + 1]
+                kept = _rejudge(
+                    acc_mps2,
+                    cum,
+                    candidates,
+                    anchors[k - 1],
+                    anchors[last + 1],
+                    gone,
+                    rate=rate,
+                    settings=settings,
+                )
+                trial = anchors[:k] + kept + anchors[last + 1 :]
+                cost = _window_range(cum, trial, lo, hi, rate)
+                before = _window_range(cum, anchors, lo, hi, rate)
+                if before - cost <= margin_m:
+                    continue
+                for anchor in gone:
+                    with_it = sorted([*kept, anchor])
+                    trial_with = anchors[:k] + with_it + anchors[last + 1 :]
+                    cost_with = _window_range(cum, trial_with, lo, hi, rate)
+                    if cost_with <= cost:
+                        kept, trial, cost = with_it, trial_with, cost_with
+                gain = before - cost
+                if gain > margin_m and (best is None or gain > best[0]):
+                    best = (gain, trial, len(kept))
+            if best is None:
+                k += 1
+                continue
+            anchors = best[1]
+            changed = True
+            k += max(best[2], 1)
+        if not changed:
+            break
+    return anchors
+
+
 #: A movement the other way faster than this ends the walk of :func:`_stroke_start` and
 #: :func:`_stroke_end` (slower sign changes are noise around a pause or a slow stroke).
 REVERSE_MPS = 0.05
@@ -725,6 +939,26 @@ def vertical_kinematics(
             gyr_dps=gyr_dps,
             max_turn_deg_per_m=settings.pass_through_turn_deg_per_m,
         )
+    if settings.closure_margin_m is not None:
+        reselected = reselect_by_closure(
+            vertical_acc_mps2,
+            anchors,
+            candidates,
+            sampling_rate_hz=rate,
+            settings=settings,
+            margin_m=settings.closure_margin_m,
+        )
+        if reselected != anchors and settings.pass_through_m is not None:
+            # the heights are judged again on the re-selected anchors
+            reselected = drop_passed_anchors(
+                vertical_acc_mps2,
+                reselected,
+                sampling_rate_hz=rate,
+                min_step_m=settings.pass_through_m,
+                gyr_dps=gyr_dps,
+                max_turn_deg_per_m=settings.pass_through_turn_deg_per_m,
+            )
+        anchors = reselected
     margin = round(settings.erode_s * rate)
     n = len(vertical_acc_mps2)
     anchors = [erode_anchor(r, margin=margin, min_len=min_len, n=n) for r in anchors]

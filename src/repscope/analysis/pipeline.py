@@ -251,12 +251,16 @@ def _analyse_segment(
     gyr = None if gyr is None else gyr[a:b]
     estimator = config.orientation or default_estimator(gyr is not None)
     orient = estimator.estimate(acc_g, gyr, sampling_rate_hz=rate)
+    stillness = config.stillness
+    if profile.rotation_strokes:
+        # a curl's heights come through an arc and a lagging attitude: not closed on
+        stillness = dataclasses.replace(stillness, closure_margin_m=None)
     kin = vertical_kinematics(
         orient.vertical_acc_mps2,
         orient.acc_world_mps2,
         gyr,
         sampling_rate_hz=rate,
-        settings=config.stillness,
+        settings=stillness,
     )
     if placement == "wrist":
         kin = highpass_unanchored(
