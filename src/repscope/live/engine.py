@@ -97,8 +97,9 @@ test sets is still reported within 0.5 s of its end.
 **Keeping up.** Each window costs compute time, and the samples keep coming: a window
 that starts while earlier ones are still being computed reports late by that much, and
 on a slow or busy machine the windows queue up (measured on the project's 2-core machine
-under load from other jobs, 7-10x the unloaded cost per window: reps 1-6 s late at
-commit b1d8cba, although the data had shown each within 0.2 s). So the engine keeps
+under load from other jobs, 4-10x the unloaded cost per window: at commit b1d8cba
+reps up to 6.6 s late at 50 Hz and 59 s at 100 Hz, although the data had shown each
+within 0.2 s at 50 Hz and 0.41 s at 100 Hz). So the engine keeps
 track of when it would be done if each sample were handed over as it is taken (the
 measured cost of every window, from the ``timer``, on the samples' time axis) and leaves
 out a periodic, watch or burst window whose sample comes more than ``max_lag_s``
