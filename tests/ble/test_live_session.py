@@ -8,6 +8,7 @@ reps it reported are compared with ``repscope analyze`` on the saved file.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -88,12 +89,15 @@ def test_live_reps_match_analyze_on_the_saved_session(emulated_set, tmp_path, mo
         assert all(_close(row[c], ref[c], 1e-3) for c in ("start_s", "end_s", *PHASES))
         assert row["flags"] == ref["flags"]
 
-    # the raw capture replays to the same reps, at full speed
+    # the raw capture replays to the same reps, at full speed. A replay runs every window
+    # (live, a window is left out while the engine lags behind the data, so on a loaded
+    # machine a rep may be first reported from another window): the same reps, each
+    # within the first-report tolerance of analyze
     replayed = runner.invoke(
         cli, ["live", "--replay", str(raw), "--exercise", "bench", "--tempo", "2-0-1-0"]
     )
     assert replayed.exit_code == 0, replayed.output
-    for reported in live:
-        assert f"rep {reported['rep']}: negative {reported['row']['eccentric_s']:.1f} s" in (
-            replayed.output
-        )
+    negatives = re.findall(r"rep (\d+): negative ([\d.]+) s", replayed.output)
+    assert [int(k) for k, _ in negatives] == [r["rep"] for r in live]
+    for (_, negative), ref in zip(negatives, batch, strict=True):
+        assert _close(float(negative), ref["eccentric_s"], 0.4 + 0.05)  # shown to 0.1 s

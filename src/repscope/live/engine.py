@@ -94,6 +94,23 @@ and the rep is reported
 Neither needs the detector: with a detector that never marks anything, every rep of the
 test sets is still reported within 0.5 s of its end.
 
+**Keeping up.** Each window costs compute time, and the samples keep coming: a window
+that starts while earlier ones are still being computed reports late by that much, and
+on a slow or busy machine the windows queue up (measured on the project's 2-core machine
+under load from other jobs, 4-10x the unloaded cost per window: at commit b1d8cba
+reps up to 6.6 s late at 50 Hz and 59 s at 100 Hz, although the data had shown each
+within 0.2 s at 50 Hz and 0.41 s at 100 Hz). So the engine keeps
+track of when it would be done if each sample were handed over as it is taken (the
+measured cost of every window, from the ``timer``, on the samples' time axis) and leaves
+out a periodic, watch or burst window whose sample comes more than ``max_lag_s``
+(0.05 s) before that. Never left out: the window at a turnaround or stop that can end a
+rep (with its look-back), and one more window at a rep's deadline when no window saw the
+rep complete (reporting it from a window that cut it would report it early and too
+short). When the engine keeps up (every window cheaper than the 0.05 s between burst
+windows) nothing is left out and the events depend on the data alone; a replay
+(:func:`repscope.live.replay_live`, ``--replay``) runs at full speed without this rule
+(``max_lag_s=None``).
+
 Steps of one update (at sample time ``t``)
 ------------------------------------------
 1. **Window.** ``[t0, t]`` starts in a rest, where the orientation filter and the noise
@@ -614,6 +631,7 @@ class UpdateStats:
     n_failed: int = 0
     n_look_back: int = 0
     n_overdue: int = 0
+    n_shed: int = 0
     total_s: float = 0.0
     max_s: float = 0.0
     recent_s: deque[float] = field(default_factory=lambda: deque(maxlen=2000))
@@ -659,6 +677,13 @@ class LiveAnalyzer:
         Samples kept in memory (240 s).
     device
         Device name for the analysis' provenance.
+    max_lag_s
+        A periodic, watch or burst window is left out when the engine would start it
+        more than this long after its sample was taken (0.05 s; see "Keeping up" in the
+        module docs); None runs every window (replays).
+    timer
+        Clock that measures the compute time of each window (``time.perf_counter``; a
+        simulated one in tests).
     """
 
     def __init__(
@@ -679,6 +704,8 @@ class LiveAnalyzer:
         set_context_s: float = 5.0,
         buffer_s: float = 240.0,
         device: str = "live",
+        max_lag_s: float | None = 0.05,
+        timer: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.sampling_rate_hz = check_sampling_rate(sampling_rate_hz)
         #: Half a sample: how far sample times may fall short of a scheduled time.
@@ -715,6 +742,12 @@ class LiveAnalyzer:
         self.set_context_s = float(set_context_s)
         self.buffer_s = float(buffer_s)
         self.device = device
+        if max_lag_s is not None and not (math.isfinite(max_lag_s) and max_lag_s >= 0):
+            raise InputError(f"max_lag_s must be a non-negative number or None, got {max_lag_s!r}")
+        self.max_lag_s = max_lag_s
+        self._timer = timer
+        #: When the engine, handed each sample as it is taken, is done with its work so far.
+        self._busy_until_s = -math.inf
         stillness = dataclasses.replace(
             self.config.stillness,
             long_rest_s=min(self.config.stillness.long_rest_s, float(live_trusted_rest_s)),
@@ -914,17 +947,30 @@ class LiveAnalyzer:
             )
             if not (fast or periodic or watch or now >= self._deadline_s() - 1e-9):
                 continue
+            # a deadline with no window that saw the rep complete: one more window first
+            # (the rep as last seen may be cut by its window)
+            blind = now >= self._deadline_s() - 1e-9 and not self._complete_sightings()
+            run = fast or periodic or watch or blind
+            if run and not (closing or blind) and self._behind(now):
+                # the engine is still busy with earlier windows: this one is left out
+                # (never the one at a stroke that can end a rep)
+                run = False
+                self._last_update_s = now
+                self.stats.n_shed += 1
             new = []
-            if fast or periodic or watch:
+            spent = self.stats.total_s
+            if run:
                 new = self._update(now, fast=fast, cut_margin_s=margin, closing=closing)
             if now >= self._deadline_s() - 1e-9:
                 new.extend(self._report_overdue(now))
+            self._busy_until_s = max(self._busy_until_s, now) + (self.stats.total_s - spent)
             events.extend(new)
             reported = [e.row for e in new if e.kind == "rep_completed" and e.row is not None]
             if reported:
                 events.extend(self._reanchor(float(reported[-1]["end_s"]), now))
             elif (
-                fast
+                run
+                and fast
                 and self._cut
                 and not self._burst
                 and now + self._burst_step <= self._burst_until + 1e-9
@@ -933,6 +979,10 @@ class LiveAnalyzer:
                 self._burst = [now + self._burst_step]
         ring.extend(t[done:], values[done:])
         return events
+
+    def _behind(self, now: float) -> bool:
+        """Whether a window started at ``now`` would start more than ``max_lag_s`` late."""
+        return self.max_lag_s is not None and self._busy_until_s - now > self.max_lag_s
 
     def _start_burst(self, kind: str, now: float) -> None:
         """Schedule the updates after a turnaround or stop (one only if it cannot end a rep)."""
@@ -1039,7 +1089,7 @@ class LiveAnalyzer:
             gyr_dps=values[:, 3:] if self._has_gyro else None,
             meta=meta,
         )
-        started = time.perf_counter()
+        started = self._timer()
         try:
             result = analyze_recording(
                 recording,
@@ -1052,7 +1102,7 @@ class LiveAnalyzer:
             self.stats.n_failed += 1
             return None
         finally:
-            self.stats.add(time.perf_counter() - started)
+            self.stats.add(self._timer() - started)
         return result
 
     def _window_start(self, t_edge: float) -> float:
@@ -1217,10 +1267,14 @@ class LiveAnalyzer:
         sightings = self._sightings
         if not sightings:
             return math.inf
-        complete = [s.end_s for s in sightings if s.gap_s >= self.open_gap_s - 1e-9]
+        complete = [s.end_s for s in self._complete_sightings()]
         if complete:
             return min(complete) + self.deadline_s
         return max(s.end_s for s in sightings) + self.deadline_s
+
+    def _complete_sightings(self) -> list[_Sighting]:
+        """Return the sightings whose window saw the rep end (``open_gap_s`` before it)."""
+        return [s for s in self._sightings if s.gap_s >= self.open_gap_s - 1e-9]
 
     def _watch_due_s(self) -> float:
         if not self._sightings:
@@ -1234,10 +1288,10 @@ class LiveAnalyzer:
         without one, the latest window (the others cut it earlier).
         """
         sightings = list(self._sightings)
+        complete = self._complete_sightings()
         self._sightings.clear()
         if not sightings:
             return []
-        complete = [s for s in sightings if s.gap_s >= self.open_gap_s - 1e-9]
         if complete:
             best = min(complete, key=lambda s: s.window_end_s)
         else:

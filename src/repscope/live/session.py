@@ -221,6 +221,8 @@ def make_analyzer(
     exercise = exercise or meta.exercise
     if exercise is None:
         raise InputError("the exercise is unknown", where="--exercise", hint="Pass --exercise.")
+    # a replay runs at full speed, not in real time: no window is left out for lag
+    options.setdefault("max_lag_s", None)
     return LiveAnalyzer(
         sampling_rate_hz=meta.sampling_rate_hz,
         placement=placement,
