@@ -103,3 +103,23 @@ def test_slow_eccentric_sets_are_counted_exactly(exercise, n_reps, tempo, faults
     spec = SetSpec(exercise, n_reps=n_reps, tempo=tempo, faults=faults)
     res = simulate_set(spec, sampling_rate_hz=rate, placement="bar", seed=seed)
     assert len(analyze_recording(res.recording, tempo=tempo).reps) == n_reps
+
+
+@pytest.mark.parametrize(
+    ("exercise", "placement", "n_reps", "tempo", "faults", "seed", "partial"),
+    [
+        ("row", "bar", 12, "4-0-1-0", {5: "partial_rom", 7: "bounce", 8: "swing"}, 683, 5),
+        ("deadlift", "wrist", 4, "4-2-1-0", {2: "partial_rom"}, 715, 2),
+        ("row", "bar", 10, "3-0-X-0", {8: "partial_rom", 10: "partial_rom"}, 415, 10),
+    ],
+)
+def test_partial_reps_with_slow_eccentrics_are_counted_and_flagged(
+    exercise, placement, n_reps, tempo, faults, seed, partial
+):
+    # the partial rep's 4 s eccentric (0.14-0.2 m, under 0.04 m/s half the time) held
+    # false rests that erased its stroke; the rep was lost (dev seeds 683, 715, 415)
+    spec = SetSpec(exercise, n_reps=n_reps, tempo=tempo, faults=faults)
+    res = simulate_set(spec, sampling_rate_hz=200, placement=placement, seed=seed)
+    reps = analyze_recording(res.recording, tempo=tempo).reps
+    assert len(reps) == n_reps
+    assert "partial_rom" in reps["flags"].iloc[partial - 1]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from repscope.analysis.profiles import get_profile
 from repscope.analysis.reps import RepSettings, pair_strokes
-from repscope.analysis.strokes import Stroke
+from repscope.analysis.strokes import Stroke, find_strokes, restore_lost_strokes
 
 RATE = 50.0
 
@@ -200,3 +201,37 @@ def test_an_edge_pair_drifted_at_an_open_end_is_a_rep_cut_at_its_start_height() 
         max_rotation_deg=50.0,
     )
     assert len(turning) == 3
+
+
+def _minjerk_velocity(travel_m: float, duration_s: float, rate: float) -> np.ndarray:
+    tau = np.arange(round(duration_s * rate)) / (duration_s * rate)
+    return travel_m / duration_s * 30.0 * tau**2 * (1.0 - tau) ** 2
+
+
+@pytest.mark.parametrize(("returns", "expected"), [(True, [1, -1, 1]), (False, [1, 1])])
+def test_a_stroke_erased_between_two_same_way_strokes_is_restored_only_if_the_bar_returned(
+    returns, expected
+):
+
+    rate = 100.0
+    hold = np.zeros(round(1.0 * rate))
+    between = -_minjerk_velocity(0.15, 4.0, rate) if returns else np.zeros(round(4.0 * rate))
+    true_v = np.concatenate(
+        [
+            hold,
+            _minjerk_velocity(0.15, 1.0, rate),
+            between,
+            _minjerk_velocity(0.35, 1.0, rate),
+            hold,
+        ]
+    )
+    acc = np.gradient(true_v) * rate
+    # what false rests in the slow return leave: that stretch's velocity forced to zero
+    seen_v = true_v.copy()
+    seen_v[round(2.0 * rate) : round(6.0 * rate)] = 0.0
+    strokes = find_strokes(seen_v, acc, np.zeros(seen_v.size, bool), sampling_rate_hz=rate)
+    assert [s.direction for s in strokes] == [1, 1]
+    out = restore_lost_strokes(strokes, acc, sampling_rate_hz=rate, min_travel_m=0.10)
+    assert [s.direction for s in out] == expected
+    if returns:
+        assert abs(out[1].displacement_m) == pytest.approx(0.15, abs=0.01)

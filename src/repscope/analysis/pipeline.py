@@ -45,7 +45,13 @@ from repscope.analysis.profiles import ExerciseProfile, get_profile
 from repscope.analysis.reps import Rep, RepSettings, group_sets, pair_strokes
 from repscope.analysis.rotation import arc_speed, vertical_strokes
 from repscope.analysis.smoothness import ldlj, sparc
-from repscope.analysis.strokes import Stroke, StrokeSettings, find_strokes, snap_turnarounds
+from repscope.analysis.strokes import (
+    Stroke,
+    StrokeSettings,
+    find_strokes,
+    restore_lost_strokes,
+    snap_turnarounds,
+)
 from repscope.analysis.tables import PHASE_COLUMNS, REP_COLUMNS, SET_COLUMNS, empty_reps
 from repscope.errors import InputError
 from repscope.recording import PLACEMENTS, STANDARD_GRAVITY_MPS2, Recording
@@ -81,6 +87,7 @@ class AnalysisConfig:
     reps: RepSettings = field(default_factory=RepSettings)
     orientation: OrientationEstimator | None = None
     close_cycles: bool = True
+    restore_lost_strokes: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         """Parameters as plain data."""
@@ -89,6 +96,7 @@ class AnalysisConfig:
             "strokes": dataclasses.asdict(self.strokes),
             "reps": dataclasses.asdict(self.reps),
             "close_cycles": self.close_cycles,
+            "restore_lost_strokes": self.restore_lost_strokes,
         }
 
 
@@ -308,6 +316,17 @@ def _analyse_segment(
             arc, arc_acc, kin.still, sampling_rate_hz=rate, settings=config.strokes
         )
     strokes = snap_turnarounds(strokes, kin.still, sampling_rate_hz=rate)
+    if arc is None and config.restore_lost_strokes:
+        strokes = restore_lost_strokes(
+            strokes,
+            orient.vertical_acc_mps2,
+            sampling_rate_hz=rate,
+            min_travel_m=profile.min_rom_m,
+            first_direction=-1 if profile.first_phase == "eccentric" else 1,
+            rests=kin.anchors,
+            min_rest_s=config.stillness.long_rest_s,
+            settings=config.strokes,
+        )
     n = kin.velocity_mps.size
     edge = round(0.5 * rate)
     open_start = not kin.anchors or kin.anchors[0][0] > edge
