@@ -2,13 +2,13 @@
 
 Usage::
 
-    .venv/bin/python benchmarks/accuracy_sim.py [--n-sets 240] [--seed-base 70000]
+    .venv/bin/python benchmarks/accuracy_sim.py [--n-sets 240] [--seed-base 90000]
         [--workers 2] [--write-docs] [--out results.json]
 
 Design (seeded, documented in docs/accuracy.md)
 -----------------------------------------------
 Set ``i`` (0-based) draws its design from ``numpy.random.default_rng(seed_base + i)`` and is
-simulated with ``seed = seed_base + i``. The default evaluation seeds start at 70000 and
+simulated with ``seed = seed_base + i``. The default evaluation seeds start at 90000 and
 are disjoint from the development seeds 0-999 used while tuning the algorithms.
 
 - sampling rate cycles through 25, 50, 100, 200 Hz (``i % 4``);
@@ -692,8 +692,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--seed-base",
         type=int,
-        default=70000,
-        help="first evaluation seed (default 70000; development uses 0-999)",
+        default=90000,
+        help="first evaluation seed (default 90000; development uses 0-999)",
     )
     parser.add_argument("--workers", type=int, default=2, help="processes (default 2)")
     parser.add_argument("--out", type=Path, default=None, help="JSON output path")
