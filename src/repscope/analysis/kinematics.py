@@ -340,6 +340,21 @@ _EDGE_FRACTION = 0.25
 _CORE_S = 0.3
 
 
+def _bridge_limit(
+    accept_mps: float, floor_mps: float, growth_mps_per_s: float, *, dt: float
+) -> Callable[[int, int], float]:
+    """Speed a bridge from anchor edge ``i`` to ``j`` may reach and still vouch for both.
+
+    Integration error grows with the bridge, so a short bridge is judged strictly:
+    ``min(accept_mps, floor_mps + growth_mps_per_s * (j - i) * dt)``.
+    """
+
+    def limit(i: int, j: int) -> float:
+        return min(accept_mps, floor_mps + growth_mps_per_s * (j - i) * dt)
+
+    return limit
+
+
 def _eliminate_and_readmit(
     cum: np.ndarray,
     candidates: list[tuple[int, int]],
@@ -398,8 +413,8 @@ def validate_anchors(
     accept_speed_mps: float,
     min_len: int = 1,
     trusted_len: int | None = None,
-    edge_fraction: float = 0.25,
-    core_s: float = 0.3,
+    edge_fraction: float = _EDGE_FRACTION,
+    core_s: float = _CORE_S,
     accept_floor_mps: float | None = None,
     accept_growth_mps_per_s: float = 0.0,
     vouch_gap_s: float = 0.0,
@@ -429,11 +444,7 @@ def validate_anchors(
     cum = cumulative_trapezoid(acc_mps2, dx=dt, initial=0.0)
     core_len = max(min_len, round(core_s / dt))
     floor = accept_speed_mps if accept_floor_mps is None else accept_floor_mps
-
-    def limit(i: int, j: int) -> float:
-        # integration error grows with the bridge: a short bridge can be judged strictly
-        return min(accept_speed_mps, floor + accept_growth_mps_per_s * (j - i) * dt)
-
+    limit = _bridge_limit(accept_speed_mps, floor, accept_growth_mps_per_s, dt=dt)
     candidates = _eliminate_and_readmit(
         cum,
         sorted(candidates),
@@ -698,15 +709,13 @@ def _rejudge(
     elimination and re-admission of :func:`validate_anchors` between the two anchors, and
     the survivors' edges are cut as in :func:`trim_moving_edges`.
     """
-    dt = 1.0 / rate
     min_len = max(round(settings.short_pause_s * rate), 1)
-
-    def limit(i: int, j: int) -> float:
-        return min(
-            settings.accept_speed_mps,
-            settings.accept_floor_mps + settings.accept_growth_mps_per_s * (j - i) * dt,
-        )
-
+    limit = _bridge_limit(
+        settings.accept_speed_mps,
+        settings.accept_floor_mps,
+        settings.accept_growth_mps_per_s,
+        dt=1.0 / rate,
+    )
     inner = [
         c
         for c in candidates
