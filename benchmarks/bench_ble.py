@@ -42,7 +42,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _common import REPO_ROOT, default_out, md_table, provenance, provenance_line, write_json
+from _common import (
+    REPO_ROOT,
+    default_out,
+    md_table,
+    provenance,
+    provenance_line,
+    replace_marked,
+    write_json,
+)
 from bleak import BleakClient
 
 from repscope.ble.devices import DRIVERS, DeviceDriver
@@ -50,7 +58,6 @@ from repscope.ble.emulator import start_private_bus
 from repscope.ble.transport import FoundDevice, LiveSession, SessionDevice, scan
 
 DOCS = REPO_ROOT / "docs" / "ble.md"
-MARKERS = ("<!-- blestream:start -->", "<!-- blestream:end -->")
 
 #: (profile, sensors, rate in Hz): one sensor of every family at 100 Hz, then four at once
 #: at the highest rate the families with a sample counter support.
@@ -325,13 +332,7 @@ def markdown(results: list[dict[str, Any]], prov: dict[str, Any], seconds: float
 
 def write_docs(text: str, path: Path = DOCS) -> None:
     """Replace the text between the blestream markers of docs/ble.md."""
-    doc = path.read_text(encoding="utf-8")
-    start, end = MARKERS
-    if start not in doc or end not in doc:
-        raise SystemExit(f"{path} has no {start} ... {end} section")
-    head, rest = doc.split(start, 1)
-    _, tail = rest.split(end, 1)
-    path.write_text(f"{head}{start}\n{text.strip()}\n{end}{tail}", encoding="utf-8")
+    replace_marked(path, "blestream", text)
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:

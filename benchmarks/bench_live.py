@@ -46,7 +46,16 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from _common import REPO_ROOT, default_out, md_table, num, provenance, provenance_line, write_json
+from _common import (
+    REPO_ROOT,
+    default_out,
+    md_table,
+    num,
+    provenance,
+    provenance_line,
+    replace_marked,
+    write_json,
+)
 
 DESIGNS: list[tuple[str, str]] = [
     ("bench", "3-1-1-0"),
@@ -298,13 +307,7 @@ def markdown(results: dict[str, Any], prov: dict[str, Any]) -> str:
 
 def write_docs(markdown_text: str, path: Path = DOCS) -> None:
     """Replace the text between the live markers of docs/ble.md."""
-    text = path.read_text(encoding="utf-8")
-    start, end = "<!-- live:start -->", "<!-- live:end -->"
-    if start not in text or end not in text:
-        raise SystemExit(f"{path} has no {start} ... {end} section")
-    head, rest = text.split(start, 1)
-    _, tail = rest.split(end, 1)
-    path.write_text(f"{head}{start}\n{markdown_text.strip()}\n{end}{tail}", encoding="utf-8")
+    replace_marked(path, "live", markdown_text)
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
