@@ -58,6 +58,7 @@ noise floor measured in the quietest second of the recording, never below
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -69,6 +70,28 @@ from scipy.integrate import cumulative_trapezoid
 from repscope.recording import check_sampling_rate
 
 
+@functools.lru_cache(maxsize=64)
+def _butter_sos(
+    order: int, cutoff_hz: float | tuple[float, float], btype: str, rate: float
+) -> np.ndarray:
+    sos = np.asarray(signal.butter(order, cutoff_hz, btype=btype, output="sos", fs=rate))
+    sos.setflags(write=False)
+    return sos
+
+
+def butter_sos(
+    order: int, cutoff_hz: float | tuple[float, float], *, btype: str, sampling_rate_hz: float
+) -> np.ndarray:
+    """Butterworth second-order sections, designed once per (order, cut-off, type, rate).
+
+    The design (:func:`scipy.signal.butter`) costs more than filtering a live window of a
+    few thousand samples, and a session's filters repeat, so designs are cached (a copy is
+    returned: :func:`scipy.signal.sosfilt` needs a writable array).
+    """
+    key = tuple(float(c) for c in cutoff_hz) if isinstance(cutoff_hz, tuple) else float(cutoff_hz)
+    return _butter_sos(int(order), key, btype, float(sampling_rate_hz)).copy()
+
+
 def lowpass(
     x: np.ndarray, *, cutoff_hz: float, sampling_rate_hz: float, order: int = 4
 ) -> np.ndarray:
@@ -77,7 +100,7 @@ def lowpass(
     x = np.asarray(x, dtype=float)
     if cutoff_hz >= 0.45 * rate or x.shape[0] < 16:
         return x.copy()
-    sos = signal.butter(order, cutoff_hz, btype="low", output="sos", fs=rate)
+    sos = butter_sos(order, cutoff_hz, btype="low", sampling_rate_hz=rate)
     padlen = min(x.shape[0] - 1, 3 * (2 * len(sos) + 1) * 4)
     return np.asarray(signal.sosfiltfilt(sos, x, axis=0, padlen=padlen))
 
@@ -1019,7 +1042,7 @@ def highpass_unanchored(
     rate = check_sampling_rate(sampling_rate_hz, max_cutoff_hz=cutoff_hz)
     velocity = kin.velocity_mps.copy()
     edges = [0] + [x for a, b in kin.anchors for x in (a, b)] + [velocity.size]
-    sos = signal.butter(2, cutoff_hz, btype="highpass", output="sos", fs=rate)
+    sos = butter_sos(2, cutoff_hz, btype="highpass", sampling_rate_hz=rate)
     for lo, hi in zip(edges[::2], edges[1::2], strict=True):
         if (hi - lo) / rate >= min_stretch_s:
             padlen = min(hi - lo - 1, int(rate / cutoff_hz))

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 from scipy import signal
 
+from repscope.analysis.kinematics import butter_sos
 from repscope.errors import InputError
 from repscope.recording import STANDARD_GRAVITY_MPS2, check_sampling_rate
 
@@ -150,7 +151,7 @@ class LowPassGravity(OrientationEstimator):
         """Estimate gravity by low-pass filtering and project onto it."""
         rate = check_sampling_rate(sampling_rate_hz, max_cutoff_hz=self.cutoff_hz)
         acc = np.asarray(acc_g, dtype=float)
-        sos = signal.butter(2, self.cutoff_hz, btype="low", output="sos", fs=rate)
+        sos = butter_sos(2, self.cutoff_hz, btype="low", sampling_rate_hz=rate)
         padlen = min(acc.shape[0] - 1, int(3 * rate / self.cutoff_hz))
         gravity = signal.sosfiltfilt(sos, acc, axis=0, padlen=max(padlen, 0))
         norm = np.linalg.norm(gravity, axis=1, keepdims=True)

@@ -206,11 +206,19 @@ def _fit_bell(
     x = (idx.astype(float) - first) / span  # fit on a unit time scale: better conditioned
     y = speed[idx] / speed[peak]
 
+    # The last evaluation is kept: the optimiser asks for the Jacobian at the parameters
+    # whose residual it has just accepted, and the pieces are the costly part of both.
+    cached_params: np.ndarray | None = None
+    cached = (x, x, x)
+
     def pieces(params: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        t0, t1, a, b = params
-        u = np.clip(x - t0, 1e-12, None)
-        w = np.clip(t1 - x, 1e-12, None)
-        return u, w, u**a * w**b
+        nonlocal cached_params, cached
+        if params is not cached_params:
+            t0, t1, a, b = params
+            u = np.maximum(x - t0, 1e-12)
+            w = np.maximum(t1 - x, 1e-12)
+            cached_params, cached = params, (u, w, u**a * w**b)
+        return cached
 
     def residual(params: np.ndarray) -> np.ndarray:
         g = pieces(params)[2]
@@ -228,9 +236,13 @@ def _fit_bell(
         if gg <= 0:
             return np.zeros((x.size, 4))
         c = float(g @ y) / gg
-        dg = np.column_stack([-a * g / u, b * g / w, g * np.log(u), g * np.log(w)])
+        dg = np.empty((x.size, 4))
+        dg[:, 0] = -a * g / u
+        dg[:, 1] = b * g / w
+        dg[:, 2] = g * np.log(u)
+        dg[:, 3] = g * np.log(w)
         dc = (dg.T @ y) / gg - 2.0 * c * (dg.T @ g) / gg
-        return np.asarray(np.outer(g, dc) + c * dg)
+        return np.asarray(g[:, None] * dc + c * dg)
 
     lower = [
         max((float(lo) - 1.0 - first) / span, -1.0),
@@ -282,23 +294,26 @@ def _bounded_levenberg_marquardt(
     reflective) for this problem, whose per-iteration overhead dominated the analysis
     time (measured: ``benchmarks/speed.py``).
     """
-    params = np.clip(guess, lower, upper)
+    params = np.minimum(np.maximum(guess, lower), upper)
     r = residual(params)
+    diagonal = np.arange(guess.size)
     cost = float(r @ r)
     damping = 1e-3
     for _ in range(max_iter):
         jac = jacobian(params)
         normal = jac.T @ jac
         gradient = jac.T @ r
-        scale = np.diag(normal) + 1e-12
+        scale = normal.diagonal() + 1e-12
         improved = False
         for _attempt in range(12):
+            damped = normal.copy()
+            damped[diagonal, diagonal] += damping * scale
             try:
-                step = np.linalg.solve(normal + damping * np.diag(scale), -gradient)
+                step = np.linalg.solve(damped, -gradient)
             except np.linalg.LinAlgError:
                 damping *= 4.0
                 continue
-            trial = np.clip(params + step, lower, upper)
+            trial = np.minimum(np.maximum(params + step, lower), upper)
             r_trial = residual(trial)
             cost_trial = float(r_trial @ r_trial)
             if math.isfinite(cost_trial) and cost_trial < cost:

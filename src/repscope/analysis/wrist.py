@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import signal
 
-from repscope.analysis.kinematics import runs
+from repscope.analysis.kinematics import butter_sos, runs
 from repscope.recording import check_sampling_rate
 
 
@@ -62,7 +62,7 @@ class WristCount:
 
 def _bandpass(x: np.ndarray, rate: float, band: tuple[float, float]) -> np.ndarray:
     high = min(band[1], 0.45 * rate)
-    sos = signal.butter(2, (band[0], high), btype="bandpass", output="sos", fs=rate)
+    sos = butter_sos(2, (band[0], high), btype="bandpass", sampling_rate_hz=rate)
     padlen = min(x.shape[0] - 1, int(3 * rate / band[0]))
     return np.asarray(signal.sosfiltfilt(sos, x, axis=0, padlen=padlen))
 
