@@ -42,6 +42,23 @@ def test_false_anchor_in_constant_speed_motion_is_rejected():
     assert kept == [(0, 150), (650, 1000)]
 
 
+def test_ends_at_rest_bridge_the_outermost_candidates():
+    # A live window from a rest to a turnaround: the bar is still at both ends, but the
+    # window's only still candidates are a false one in a slow descent and a true bottom
+    # pause. Short rests are trusted in live windows (trusted_len 0.5 s), so without the
+    # ends as neighbours both are kept; with them, the descent is bridged from the first
+    # to the last sample and rejected, and the pause, where the bar really stops, is kept.
+    rate = 100.0
+    t = np.arange(0, 10, 1 / rate)
+    v = np.interp(t, [0, 1, 1.5, 3.5, 4, 5, 6, 7, 10], [0, 0, -0.2, -0.2, 0, 0, 0.5, 0, 0])
+    acc = np.gradient(v, 1 / rate)
+    descent, pause = (180, 330), (410, 490)
+    kwargs = {"sampling_rate_hz": rate, "accept_speed_mps": 0.1, "trusted_len": 50}
+    assert validate_anchors(acc, [descent, pause], **kwargs) == [descent, pause]
+    kept = validate_anchors(acc, [descent, pause], ends_at_rest=True, **kwargs)
+    assert kept == [pause]
+
+
 def test_trim_anchor_gives_back_a_slow_start():
     acc = np.zeros(100)
     acc[80:] = np.linspace(0.0, 0.5, 20)

@@ -48,6 +48,56 @@ def test_provenance_names_version_algorithms_parameters_and_rate():
     assert prov["device"] == "test"
     assert prov["parameters"]["profile"]["name"] == "bench"
     assert prov["tempo"] is None
+    # the stillness detector's measured noise floor: a few hundredths of m/s^2 at rest
+    assert 0.0 < prov["noise_floor_mps2"] < 0.3
+
+
+def test_a_window_without_a_rest_needs_the_sessions_noise_floor():
+    # A window in the middle of a touch-and-go 3-0-1-0 squat set has no rest: its quietest
+    # second is slow motion, and with that noise floor (0.22 m/s^2 here, against 0.13 for
+    # the whole set) part of a slow eccentric passes for a rest and the window pairs the
+    # strokes wrongly. Given the session's floor, it finds the two reps the whole
+    # recording has there. (A window of the live engine, at a turnaround, with its config.)
+    import dataclasses
+
+    from repscope.analysis import AnalysisConfig
+
+    sim = simulate_set(
+        SetSpec("squat", n_reps=5, tempo="3-0-1-0"),
+        sampling_rate_hz=100,
+        placement="bar",
+        seed=90008,
+    )
+    rec = sim.recording
+    whole = analyze_recording(rec, tempo="3-0-1-0")
+    floor = whole.provenance["noise_floor_mps2"]
+    keep = (rec.time_s >= 10.56) & (rec.time_s <= 20.19)
+    window = Recording.from_arrays(
+        time_s=rec.time_s[keep], acc_g=rec.acc_g[keep], gyr_dps=rec.gyr_dps[keep], meta=rec.meta
+    )
+    live = AnalysisConfig().stillness  # as the live engine's windows: short rests trusted
+    base = dataclasses.replace(
+        AnalysisConfig(), stillness=dataclasses.replace(live, long_rest_s=0.5)
+    )
+    alone = analyze_recording(window, tempo="3-0-1-0", config=base)
+    assert alone.provenance["noise_floor_mps2"] > 1.5 * floor
+    given = dataclasses.replace(
+        base, stillness=dataclasses.replace(base.stillness, noise_floor_mps2=floor)
+    )
+    told = analyze_recording(window, tempo="3-0-1-0", config=given)
+    assert told.provenance["noise_floor_mps2"] == pytest.approx(floor)
+
+    def pairs(frame):
+        return np.array([frame.start_s, frame.end_s]).T
+
+    expected = pairs(whole.reps)
+    expected = expected[(expected[:, 0] > 11.0) & (expected[:, 1] < 20.3)]
+    assert len(expected) == 2
+    found = pairs(told.reps)
+    assert found.shape == expected.shape
+    assert np.abs(found - expected).max() < 0.05
+    wrong = pairs(alone.reps)
+    assert wrong.shape != expected.shape or np.abs(wrong - expected).max() > 0.5
 
 
 def test_unknown_placement_and_exercise_are_clear_errors():

@@ -366,6 +366,26 @@ def test_a_rep_the_windows_cut_and_then_lose_is_reported_within_half_a_second(se
     assert all(-0.4 <= d <= 0.5 for d in delays), delays
 
 
+@pytest.mark.parametrize("rate", [50, 100, 200])
+def test_a_slow_touch_and_go_set_is_reported_on_time(rate):
+    # Squat 3-0-1-0, no rest between reps: a window mid-set has no rest, and three things
+    # made its picture of the set wrong, each measured on this set (seed 90008). Its own
+    # noise floor was slow motion, so part of a slow eccentric passed for a rest (fixed by
+    # the session's floor); a false rest that one window found was used as later windows'
+    # start (fixed by revising known rests); and a false rest near the window's end was
+    # trusted for lack of a neighbour after it (fixed by bridging to the window's end, at
+    # zero velocity). Before: reps 0.6, 0.8 and 1.6 s late, now all within 0.5 s of their
+    # end in data time (this engine's compute time is not counted here).
+    sim = simulate_set(
+        SetSpec("squat", n_reps=5, tempo="3-0-1-0"),
+        sampling_rate_hz=rate,
+        placement="bar",
+        seed=90008,
+    )
+    delays = _report_delays(sim, replay_live(sim.recording, tempo="3-0-1-0"))
+    assert all(-0.2 <= d <= 0.5 for d in delays), delays
+
+
 @pytest.mark.parametrize(
     ("exercise", "tempo", "seed"), [("squat", "X-0-X-0", 7), ("ohp", "2-0-X-0", 12)]
 )

@@ -52,7 +52,12 @@ finds candidates by acceleration and keeps only those the integral agrees with:
 
 Thresholds adapt to the sensor: the acceleration threshold is ``noise_factor`` times the
 noise floor measured in the quietest second of the recording, never below
-``min_acc_threshold_mps2``.
+``min_acc_threshold_mps2``. A caller that has seen a quieter second elsewhere passes it as
+``noise_floor_mps2`` and the lower of the two is used: a live window in the middle of a
+touch-and-go set has no rest, its quietest second is slow motion, and with that floor
+the middle of a slow eccentric passes for a rest (measured: a 3-0-1-0 squat window's
+floor was 0.22 m/s^2 against the session's 0.13, and the window paired the strokes
+wrongly until it was given the session's floor).
 """
 
 from __future__ import annotations
@@ -60,6 +65,7 @@ from __future__ import annotations
 import bisect
 import functools
 import itertools
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -137,6 +143,8 @@ class StillnessSettings:
     pass_through_m: float | None = 0.12
     pass_through_turn_deg_per_m: float | None = 250.0
     closure_margin_m: float | None = 0.10
+    noise_floor_mps2: float | None = None
+    ends_at_rest: bool = False
 
 
 def motion_magnitude(
@@ -167,12 +175,19 @@ def noise_floor(acc_mag: np.ndarray, *, sampling_rate_hz: float) -> float:
     return float(np.min(np.sqrt(np.mean(usable**2, axis=1))))
 
 
-def acc_threshold(
+def known_noise_floor(
     acc_mag: np.ndarray, *, sampling_rate_hz: float, settings: StillnessSettings
 ) -> float:
-    """Adaptive acceleration threshold: noise floor of the quietest second times a factor."""
+    """Return the noise floor of ``acc_mag``, or ``settings.noise_floor_mps2`` if lower."""
     floor = noise_floor(acc_mag, sampling_rate_hz=sampling_rate_hz)
-    return max(settings.noise_factor * floor, settings.min_acc_threshold_mps2)
+    if settings.noise_floor_mps2 is not None:
+        floor = min(floor, settings.noise_floor_mps2)
+    return floor
+
+
+def acc_threshold(floor_mps2: float, *, settings: StillnessSettings) -> float:
+    """Adaptive acceleration threshold: the noise floor times a factor, with a minimum."""
+    return max(settings.noise_factor * floor_mps2, settings.min_acc_threshold_mps2)
 
 
 def trim_anchor(
@@ -442,6 +457,7 @@ def validate_anchors(
     accept_growth_mps_per_s: float = 0.0,
     vouch_gap_s: float = 0.0,
     readmit_rounds: int = 0,
+    ends_at_rest: bool = False,
 ) -> list[tuple[int, int]]:
     """Keep the still candidates the integral agrees with (step 2 of the module docs).
 
@@ -457,6 +473,10 @@ def validate_anchors(
     3. A candidate with an accepted anchor on one side only (the recording starts or ends
        in motion) is checked by integrating from that anchor with its mean acceleration,
        the bias, removed, or accepted outright when at least ``trusted_len`` samples long.
+       With ``ends_at_rest`` (the caller knows the bar is at zero velocity on the first and
+       last samples: a live window from a rest to a turnaround) the recording's ends are
+       the missing neighbours, and the outermost candidates are bridged like interior
+       ones.
     4. The rests accepted first had no neighbour to be checked against; once they have,
        those touching the recording's edges are cut back to where a slow movement's tail
        ends.
@@ -490,6 +510,10 @@ def validate_anchors(
         right = accepted[k] if k < len(accepted) else None
         i = left[1] - 1 if left else (min_len - 1 if a == 0 and b - a > 2 * min_len else None)
         j = right[0] if right else (n - min_len if b == n and b - a > 2 * min_len else None)
+        if ends_at_rest and (left is None or right is None) and a > 0 and b < n:
+            # both ends of the recording are at zero velocity (a live window)
+            i = 0 if i is None else i
+            j = n - 1 if j is None else j
         t = np.arange(a, b)
         if (left is None) != (right is None) and (i is None or j is None):
             # One accepted neighbour only (the recording starts or ends in motion): the
@@ -922,6 +946,8 @@ class VerticalKinematics:
     still: np.ndarray
     anchors: list[tuple[int, int]]
     acc_threshold_mps2: float
+    #: Noise floor the thresholds were set from (see ``StillnessSettings.noise_floor_mps2``).
+    noise_floor_mps2: float = math.nan
 
 
 def vertical_kinematics(
@@ -938,12 +964,13 @@ def vertical_kinematics(
     acc_mag, gyr_mag = motion_magnitude(
         acc_world_mps2, gyr_dps, sampling_rate_hz=rate, settings=settings
     )
-    threshold = acc_threshold(acc_mag, sampling_rate_hz=rate, settings=settings)
+    floor = known_noise_floor(acc_mag, sampling_rate_hz=rate, settings=settings)
+    threshold = acc_threshold(floor, settings=settings)
     still = still_mask(
         acc_mag, gyr_mag, sampling_rate_hz=rate, threshold_mps2=threshold, settings=settings
     )
     vertical_lp = lowpass(vertical_acc_mps2, cutoff_hz=settings.lowpass_hz, sampling_rate_hz=rate)
-    level = settings.trim_factor * noise_floor(acc_mag, sampling_rate_hz=rate)
+    level = settings.trim_factor * floor
     min_len = max(round(settings.short_pause_s * rate), 1)
     still_runs = [
         trim_anchor(r, vertical_lp, level_mps2=level, min_len=min_len) for r in runs(still)
@@ -960,6 +987,7 @@ def vertical_kinematics(
         accept_growth_mps_per_s=settings.accept_growth_mps_per_s,
         vouch_gap_s=settings.vouch_gap_s,
         readmit_rounds=settings.readmit_rounds,
+        ends_at_rest=settings.ends_at_rest,
     )
     if settings.edge_speed_mps is not None:
         anchors = trim_moving_edges(
@@ -1020,6 +1048,7 @@ def vertical_kinematics(
         still=accepted,
         anchors=anchors,
         acc_threshold_mps2=threshold,
+        noise_floor_mps2=floor,
     )
 
 
@@ -1054,4 +1083,5 @@ def highpass_unanchored(
         still=kin.still,
         anchors=kin.anchors,
         acc_threshold_mps2=kin.acc_threshold_mps2,
+        noise_floor_mps2=kin.noise_floor_mps2,
     )

@@ -198,6 +198,8 @@ class _SegmentResult:
     #: The signal the strokes were found in: the arc speed for rotation strokes (the curl),
     #: else the vertical velocity. The eccentric's arrival speed is read from it.
     stroke_speed: np.ndarray
+    #: Noise floor of the stillness thresholds (quietest second, or the caller's if lower).
+    noise_floor_mps2: float
 
 
 def _closed_integral(x: np.ndarray, dt: float) -> np.ndarray:
@@ -396,6 +398,7 @@ def _analyse_segment(
         algorithm=orient.algorithm,
         orientation_parameters=orient.parameters,
         stroke_speed=kin.velocity_mps if arc is None else arc,
+        noise_floor_mps2=kin.noise_floor_mps2,
     )
 
 
@@ -545,6 +548,7 @@ def analyze_recording(
     all_reps: list[tuple[Rep, dict[str, Any], float, _SegmentResult]] = []
     algorithms: set[str] = set()
     orientation_parameters: dict[str, Any] = {}
+    floors: list[float] = []
     min_samples = int(2 * rate)
     for a, b in segments:
         if b - a < min_samples:
@@ -557,6 +561,7 @@ def analyze_recording(
         still[a:b] = seg.still
         algorithms.add(seg.algorithm)
         orientation_parameters = seg.orientation_parameters
+        floors.append(seg.noise_floor_mps2)
         for rep, row in zip(seg.reps, seg.rows, strict=True):
             all_reps.append((rep, row, seg.offset_s, seg))
 
@@ -710,6 +715,8 @@ def analyze_recording(
         },
         "sampling_rate_hz": rate,
         "bridged_gaps": bridged_gaps,
+        # the stillness detector's noise floor, measured (lowest over the gap-free stretches)
+        "noise_floor_mps2": min(floors) if floors else None,
         "max_bridged_gap_s": max(MAX_BRIDGED_GAP_S, 2.5 / rate),
         "source_sampling_rate_hz": recording.meta.sampling_rate_hz,
         "device": meta.device,

@@ -125,7 +125,12 @@ Steps of one update (at sample time ``t``)
    still interval that overlaps the inner part of a reported rep's stroke (more than
    ``stroke_core_margin_s``, 0.2 s, from its ends) is not used: it was a slow stroke taken
    for a rest (measured: bench windows starting 0.4 s into a 3 s eccentric showed the reps
-   after it only 0.4 s after their end).
+   after it only 0.4 s after their end). Known rests are revised: a window at zero
+   velocity forgets those it no longer finds, among the ones that end at least
+   ``revise_context_s`` (2 s) before it does. A window that ends just after a slow stroke
+   can take part of it for a rest; a later one sees the strokes after it and judges it as
+   batch analysis will (measured: a 3-0-1-0 squat set whose windows kept starting at such
+   a rest, 0.3 s of its first eccentric, reported two reps 0.6 and 0.8 s late).
 2. **Batch analysis** of the window with the same placement, exercise, tempo and
    :class:`~repscope.analysis.AnalysisConfig`, except one parameter:
    ``stillness.long_rest_s`` (how long a still interval must be to be trusted without
@@ -135,6 +140,22 @@ Steps of one update (at sample time ``t``)
    1.5 s it rejects every tempo pause there and merges it into the eccentric (measured:
    a 3-1-1-0 bench rep then reads 4-0-1-0). Pauses further back are still checked
    against their neighbours as in batch.
+   The stillness detector's noise floor (``stillness.noise_floor_mps2``) is the lowest
+   any window has measured so far, when that is below the window's own. Batch analysis
+   measures the floor in the quietest second of the whole recording, a rest; a window in
+   the middle of a touch-and-go set has no rest, its quietest second is slow motion, and
+   with that floor (measured: 0.22 against the session's 0.13 m/s^2 in a 3-0-1-0 squat
+   set) the middle of a slow eccentric passes for a rest and the window pairs the strokes
+   wrongly.
+   A window that runs at a moment of zero velocity (a burst after a turnaround or stop,
+   the start of a movement, a look-back or look-aside window) starts in a rest or at a
+   rep boundary and ends at zero velocity, and it says so (``stillness.ends_at_rest``):
+   the still intervals nearest its ends are then bridged to its first and last samples
+   like any other, instead of being kept unchecked for want of a neighbour (measured: a
+   0.7 s stretch of a 3 s squat eccentric, the last still interval of the window, was
+   kept, and the window lost the set's earlier reps; its rep was reported 1.6 s late).
+   Periodic windows do not say so: they may end in motion, and a detector that misses a
+   slow start would make them claim it.
 3. **New reps.** A rep of the window is new when it has both strokes, starts after the
    window's first ``edge_margin_s`` (0.25 s) and after the last reported rep, and does
    not overlap a reported rep by half its length; a window that lacks a reported rep
@@ -748,6 +769,8 @@ class LiveAnalyzer:
         self._timer = timer
         #: When the engine, handed each sample as it is taken, is done with its work so far.
         self._busy_until_s = -math.inf
+        #: Quietest noise floor any window has measured (step 2).
+        self._noise_floor_mps2 = math.inf
         stillness = dataclasses.replace(
             self.config.stillness,
             long_rest_s=min(self.config.stillness.long_rest_s, float(live_trusted_rest_s)),
@@ -758,6 +781,9 @@ class LiveAnalyzer:
         #: Still intervals shorter than this (a turnaround the pipeline found still for a
         #: moment) do not start a window.
         self.min_rest_s = 0.3
+        #: A window at zero velocity forgets known rests it does not see, among those that
+        #: end at least this long before it does.
+        self.revise_context_s = 2.0
         #: A still interval that overlaps a reported rep's stroke, away from its ends by
         #: this much, was the bar moving slowly (a window starting there starts in motion).
         self.stroke_core_margin_s = 0.2
@@ -1071,8 +1097,21 @@ class LiveAnalyzer:
         return [LiveEvent("phase", t, self._set_number if self._set_reps else 0, phase=phase)]
 
     # ------------------------------------------------------------------ one update
-    def _analyse(self, t0: float, t1: float, config: AnalysisConfig) -> SessionAnalysis | None:
+    def _analyse(
+        self, t0: float, t1: float, *, live: bool, at_zero: bool = False
+    ) -> SessionAnalysis | None:
+        """Analyse ``[t0, t1]``: a live window (step 2) or, with ``live=False``, a set summary."""
         assert self._ring is not None
+        config = self.config
+        if live:
+            config = self.live_config
+            floor = self._noise_floor_mps2 if math.isfinite(self._noise_floor_mps2) else None
+            stillness = dataclasses.replace(
+                config.stillness,
+                noise_floor_mps2=floor,
+                ends_at_rest=at_zero,
+            )
+            config = dataclasses.replace(config, stillness=stillness)
         t, values = self._ring.since(t0, t1)
         if t.size < 4 or t[-1] - t[0] < 2.0:
             return None
@@ -1103,6 +1142,9 @@ class LiveAnalyzer:
             return None
         finally:
             self.stats.add(self._timer() - started)
+        floor = result.provenance.get("noise_floor_mps2")
+        if floor is not None and math.isfinite(floor):
+            self._noise_floor_mps2 = min(self._noise_floor_mps2, float(floor))
         return result
 
     def _window_start(self, t_edge: float) -> float:
@@ -1166,17 +1208,17 @@ class LiveAnalyzer:
         t0 = self._window_start(t_edge)
         self._last_update_s = t_edge
         self._cut = False
-        result = self._analyse(t0, t_edge, self.live_config)
+        result = self._analyse(t0, t_edge, live=True, at_zero=fast)
         if fast:
             self.stats.n_fast += 1
         if self.on_update is not None:
             self.on_update(t0, t_edge, fast, result)
         if result is None:
             return []
-        self._remember_rests(result, t0, t_edge)
         at_rest = bool(len(result.traces)) and bool(result.traces["still"].iloc[-1])
         margin = self.cut_margin_s if cut_margin_s is None else cut_margin_s
         good = fast or at_rest or not self._moving
+        self._remember_rests(result, t0, t_edge, at_zero=good)
         whole, candidates = self._candidates(result, t0)
         if candidates and self._misses_reported(result, t0):
             candidates = []
@@ -1308,7 +1350,7 @@ class LiveAnalyzer:
         for back_s in self.look_back_s:
             end_s = t_edge - back_s
             t0 = self._window_start(end_s)
-            result = self._analyse(t0, end_s, self.live_config)
+            result = self._analyse(t0, end_s, live=True, at_zero=True)
             self.stats.n_look_back += 1
             if self.on_update is not None:
                 self.on_update(t0, end_s, True, result)
@@ -1335,7 +1377,7 @@ class LiveAnalyzer:
             ):
                 continue
             tried.append(start)
-            result = self._analyse(start, t_edge, self.live_config)
+            result = self._analyse(start, t_edge, live=True, at_zero=True)
             self.stats.n_look_back += 1
             if self.on_update is not None:
                 self.on_update(start, t_edge, True, result)
@@ -1369,7 +1411,12 @@ class LiveAnalyzer:
         ]
 
     def _trusted(
-        self, candidates: list[dict[str, Any]], t_end: float, *, good: bool, cut_margin_s: float
+        self,
+        candidates: list[dict[str, Any]],
+        t_end: float,
+        *,
+        good: bool,
+        cut_margin_s: float,
     ) -> list[dict[str, Any]]:
         """Return the first candidates that can be reported from this window (step 3)."""
         out = []
@@ -1382,13 +1429,21 @@ class LiveAnalyzer:
             out.append(row)
         return out
 
-    def _remember_rests(self, result: SessionAnalysis, t0: float, t_edge: float) -> None:
-        """Add the window's still intervals to the known rests (they are never removed).
+    def _remember_rests(
+        self, result: SessionAnalysis, t0: float, t_edge: float, *, at_zero: bool
+    ) -> None:
+        """Update the known rests with the window's still intervals (step 1).
 
         The pipeline takes a recording's ends to be at rest, so stillness within
         ``edge_margin_s`` of the window's ends is an assumption, not a finding: an interval
         touching the window's end is left out, one at its start keeps only its part after
         the margin (the rest before a set, which every window that sees it starts in).
+        A window that ends at zero velocity also revises what earlier windows found: a
+        known rest that ends at least ``revise_context_s`` before this window's end and
+        that none of its still intervals overlaps is forgotten. A window that ended just
+        after a slow stroke can take part of it for a rest (its closure check has no rests
+        after it to compare with); a later window, with the strokes after it, sees the
+        stroke as batch analysis will.
         """
         traces = result.traces
         time_s = traces["time_s"].to_numpy(float)
@@ -1398,6 +1453,15 @@ class LiveAnalyzer:
             for a, b in runs(traces["still"].to_numpy(bool))
             if time_s[b - 1] > lo and time_s[b - 1] < hi
         ]
+        if at_zero:
+            kept = [
+                (x, y)
+                for x, y in self._rest_runs
+                if not (lo <= x and y <= t_edge - self.revise_context_s)
+                or any(a <= y and x <= b for a, b in found)
+            ]
+            if len(kept) < len(self._rest_runs):
+                self._rest_runs = deque(kept, maxlen=self._rest_runs.maxlen)
         for run in found:
             if not any(run[0] <= y and x <= run[1] for x, y in self._rest_runs):
                 self._rest_runs.append(run)
@@ -1490,7 +1554,7 @@ class LiveAnalyzer:
         else:
             wanted = oldest
             complete = oldest <= self._first_time_s
-        result = self._analyse(max(wanted, oldest), t_edge, self.config)
+        result = self._analyse(max(wanted, oldest), t_edge, live=False)
         summary: dict[str, Any] = {}
         if result is not None and not result.reps.empty:
             frame = result.reps
