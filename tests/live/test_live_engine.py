@@ -366,6 +366,22 @@ def test_a_rep_the_windows_cut_and_then_lose_is_reported_within_half_a_second(se
     assert all(-0.4 <= d <= 0.5 for d in delays), delays
 
 
+def test_setup_motion_before_a_set_is_not_its_first_rep():
+    # Bench 3-1-1-0 at 50 Hz (seed 90003): the bar moves before the set (setup), and a
+    # periodic window that ends 1.5 s into the slow first eccentric, which the detector has
+    # not seen start, bent that motion into a "rep" 3 s old. Windows before it had covered
+    # that time and found nothing, so outside a set a rep that old is not taken.
+    sim = simulate_set(
+        SetSpec("bench", n_reps=5, tempo="3-1-1-0"),
+        sampling_rate_hz=50,
+        placement="bar",
+        seed=90003,
+    )
+    result = replay_live(sim.recording, tempo="3-1-1-0")
+    delays = _report_delays(sim, result)  # one report per true rep, none before the set
+    assert all(0.0 <= d <= 0.5 for d in delays), delays
+
+
 @pytest.mark.parametrize("rate", [50, 100, 200])
 def test_a_slow_touch_and_go_set_is_reported_on_time(rate):
     # Squat 3-0-1-0, no rest between reps: a window mid-set has no rest, and three things

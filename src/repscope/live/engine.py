@@ -815,6 +815,8 @@ class LiveAnalyzer:
         #: A window whose last rep lacks a stroke and ends this long before the window
         #: does has lost the motion in between.
         self.lost_motion_s = 0.3
+        #: Outside a set, a rep ending longer than this before the window is not taken.
+        self.first_rep_max_age_s = 1.0
         #: While a rep is seen but not yet reported, updates run this often.
         self.watch_interval_s = 0.1
         #: A window has seen a rep end when the rep ends this long before the window does
@@ -1219,7 +1221,7 @@ class LiveAnalyzer:
         margin = self.cut_margin_s if cut_margin_s is None else cut_margin_s
         good = fast or at_rest or not self._moving
         self._remember_rests(result, t0, t_edge, at_zero=good)
-        whole, candidates = self._candidates(result, t0)
+        whole, candidates = self._candidates(result, t0, t_edge)
         if candidates and self._misses_reported(result, t0):
             candidates = []
         new_rows = self._trusted(candidates, t_edge, good=good, cut_margin_s=margin)
@@ -1356,7 +1358,7 @@ class LiveAnalyzer:
                 self.on_update(t0, end_s, True, result)
             if result is None or self._misses_reported(result, t0):
                 continue
-            _, candidates = self._candidates(result, t0)
+            _, candidates = self._candidates(result, t0, end_s)
             rows = self._trusted(candidates, end_s, good=True, cut_margin_s=self.cut_margin_s)
             if rows:
                 return rows
@@ -1383,16 +1385,23 @@ class LiveAnalyzer:
                 self.on_update(start, t_edge, True, result)
             if result is None or self._misses_reported(result, start):
                 continue
-            _, candidates = self._candidates(result, start)
+            _, candidates = self._candidates(result, start, t_edge)
             rows = self._trusted(candidates, t_edge, good=True, cut_margin_s=self.cut_margin_s)
             if rows:
                 return rows
         return []
 
     def _candidates(
-        self, result: SessionAnalysis, t0: float
+        self, result: SessionAnalysis, t0: float, t_edge: float
     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        """Return the window's complete reps, and those after the last reported one (step 3)."""
+        """Return the window's complete reps, and those after the last reported one (step 3).
+
+        Outside a set, a rep that ends more than ``first_rep_max_age_s`` before the window
+        does is not a candidate: the windows before this one covered its end and found no
+        rep, and setup motion before a set (unracking, a step back) that a window ending in
+        a slow first stroke bends looks like one (measured: a "rep" 3 s before a 3-1-1-0
+        bench set, reported when its first eccentric was 1.5 s under way).
+        """
         rows = [{str(k): v for k, v in r.items()} for r in result.reps.to_dict(orient="records")]
         whole = sorted(
             (
@@ -1406,8 +1415,13 @@ class LiveAnalyzer:
             key=lambda r: float(r["start_s"]),
         )
         last_end = float(self._set_reps[-1].row["end_s"]) if self._set_reps else -math.inf
+        oldest_end = -math.inf if self._set_reps else t_edge - self.first_rep_max_age_s
         return whole, [
-            r for r in whole if self._match(r) is None and float(r["start_s"]) >= last_end - 0.3
+            r
+            for r in whole
+            if self._match(r) is None
+            and float(r["start_s"]) >= last_end - 0.3
+            and float(r["end_s"]) >= oldest_end
         ]
 
     def _trusted(
