@@ -54,6 +54,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.integrate import cumulative_trapezoid
+from scipy.linalg.lapack import dgesv as _gesv
 
 from repscope.analysis.kinematics import runs
 from repscope.recording import check_sampling_rate
@@ -308,9 +309,10 @@ def _bounded_levenberg_marquardt(
         for _attempt in range(12):
             damped = normal.copy()
             damped[diagonal, diagonal] += damping * scale
-            try:
-                step = np.linalg.solve(damped, -gradient)
-            except np.linalg.LinAlgError:
+            # LAPACK's gesv, as np.linalg.solve calls it, without its per-call overhead
+            # (a fifth of the time of a 4 x 4 solve, and this loop runs ~50 times a fit)
+            *_, step, info = _gesv(damped, -gradient)
+            if info != 0:  # singular
                 damping *= 4.0
                 continue
             trial = np.minimum(np.maximum(params + step, lower), upper)

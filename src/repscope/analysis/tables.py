@@ -47,6 +47,8 @@ best), ``fatigue_slope_mps_per_rep`` (least-squares slope of MCV over rep number
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 
 from repscope.analysis.flags import FLAGS, VERDICTS
@@ -112,11 +114,18 @@ SET_COLUMNS: tuple[str, ...] = (
 )
 
 
-def empty_reps() -> pd.DataFrame:
-    """Return an empty rep table with the documented columns and dtypes."""
+@functools.lru_cache(maxsize=1)
+def _empty_reps_template() -> pd.DataFrame:
     frame = pd.DataFrame({c: pd.Series(dtype=float) for c in REP_COLUMNS})
-    frame = frame.astype({"set": "int64", "rep": "int64", "flags": object, "flag_reasons": object})
-    return frame
+    return frame.astype({"set": "int64", "rep": "int64", "flags": object, "flag_reasons": object})
+
+
+def empty_reps() -> pd.DataFrame:
+    """Return an empty rep table with the documented columns and dtypes.
+
+    Built once and copied: building it costs more than a live window's other tables.
+    """
+    return _empty_reps_template().copy()
 
 
 def validate_reps(reps: pd.DataFrame) -> None:
