@@ -91,6 +91,14 @@ and the rep is reported
   analysis, from that first complete sighting (later windows may bend its end), or else
   from the latest one (earlier ones cut it more).
 
+A set's first rep has no deadline while every window that showed it ended in a
+movement the detector had seen: windows that end in a set's slow first stroke bend the
+setup moves before it (unracking, a walk-out) into a "rep" (measured on a 3-0-1-0 squat
+set: reported from its deadline, it made the true first rep be lost and the next two
+come 4.3 and 3.6 s late). The window at a movement's start is not taken to end at zero
+velocity either (``ends_at_rest``, step 2): the detector marks a start only once the
+bar has gathered speed.
+
 Neither needs the detector: with a detector that never marks anything, every rep of the
 test sets is still reported within 0.5 s of its end.
 
@@ -633,6 +641,8 @@ class _Sighting:
 
     window_end_s: float
     row: dict[str, Any]
+    #: Whether the window ran where the detector saw no movement (or at a turnaround/stop).
+    at_zero: bool = True
 
     @property
     def end_s(self) -> float:
@@ -942,7 +952,7 @@ class LiveAnalyzer:
             ring.extend(t[done : k + 1], values[done : k + 1])
             done = k + 1
             now = float(t[k])
-            fast = closing = False
+            fast = closing = started = False
             margin = self.cut_margin_s
             for _, kind, direction in marks:
                 events.extend(self._phase_events(kind, direction, now))
@@ -950,7 +960,7 @@ class LiveAnalyzer:
                     # a movement starts from (almost) zero velocity; if it goes the other
                     # way the last stroke has certainly ended (a turnaround alone may be
                     # the error of a slow stroke's creeping end)
-                    fast = True
+                    fast = started = True
                     self._burst = []
                     if direction == -self._last_direction:
                         margin = 0.0
@@ -988,7 +998,9 @@ class LiveAnalyzer:
             new = []
             spent = self.stats.total_s
             if run:
-                new = self._update(now, fast=fast, cut_margin_s=margin, closing=closing)
+                new = self._update(
+                    now, fast=fast, cut_margin_s=margin, closing=closing, at_zero=not started
+                )
             if now >= self._deadline_s() - 1e-9:
                 new.extend(self._report_overdue(now))
             self._busy_until_s = max(self._busy_until_s, now) + (self.stats.total_s - spent)
@@ -1205,12 +1217,17 @@ class LiveAnalyzer:
         fast: bool,
         cut_margin_s: float | None = None,
         closing: bool = False,
+        at_zero: bool = True,
     ) -> list[LiveEvent]:
-        """Analyse the window ending at ``t_edge`` and report what is new (steps 1-5)."""
+        """Analyse the window ending at ``t_edge`` and report what is new (steps 1-5).
+
+        ``at_zero=False`` says that a ``fast`` window may not end at zero velocity: the
+        detector marks a movement's start only once the bar has gathered speed.
+        """
         t0 = self._window_start(t_edge)
         self._last_update_s = t_edge
         self._cut = False
-        result = self._analyse(t0, t_edge, live=True, at_zero=fast)
+        result = self._analyse(t0, t_edge, live=True, at_zero=fast and at_zero)
         if fast:
             self.stats.n_fast += 1
         if self.on_update is not None:
@@ -1234,7 +1251,7 @@ class LiveAnalyzer:
         if not new_rows and closing and self._lost(result, t0, t_edge):
             new_rows = self._look_back(t_edge) or self._look_aside(t0, t_edge)
         if not new_rows:
-            new_rows = self._watch(candidates, t_edge)
+            new_rows = self._watch(candidates, t_edge, at_zero=good)
         events = self._report(new_rows, t_edge)
         if new_rows:
             self._burst = []
@@ -1278,7 +1295,9 @@ class LiveAnalyzer:
                     return True
         return False
 
-    def _watch(self, candidates: list[dict[str, Any]], t_end: float) -> list[dict[str, Any]]:
+    def _watch(
+        self, candidates: list[dict[str, Any]], t_end: float, *, at_zero: bool = True
+    ) -> list[dict[str, Any]]:
         """Remember the window's first unreported rep; return it when its end is stable.
 
         Its end is stable when the rep ends ``open_gap_s`` before this window and a window
@@ -1299,7 +1318,7 @@ class LiveAnalyzer:
                     and abs(seen.end_s - end) <= self.stable_tol_s + 1e-9
                 ):
                     return [row]
-        self._sightings.append(_Sighting(t_end, row))
+        self._sightings.append(_Sighting(t_end, row, at_zero))
         return []
 
     def _deadline_s(self) -> float:
@@ -1312,6 +1331,11 @@ class LiveAnalyzer:
         if not sightings:
             return math.inf
         complete = [s.end_s for s in self._complete_sightings()]
+        if not self._set_reps and not any(s.at_zero for s in sightings):
+            # a set's first rep has no deadline while only windows that ended in a
+            # movement the detector saw have shown it: setup moves before a set
+            # (unracking, a walk-out) that such a window bends look like a rep
+            return math.inf
         if complete:
             return min(complete) + self.deadline_s
         return max(s.end_s for s in sightings) + self.deadline_s
