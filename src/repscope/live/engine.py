@@ -1457,7 +1457,7 @@ class LiveAnalyzer:
         cut_margin_s: float,
     ) -> list[dict[str, Any]]:
         """Return the first candidates that can be reported from this window (step 3)."""
-        out = []
+        out: list[dict[str, Any]] = []
         for row in candidates:
             end = float(row["end_s"])
             if not (good and end <= t_end - cut_margin_s):
