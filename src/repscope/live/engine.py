@@ -216,11 +216,12 @@ summarised from the part still in the buffer, and its ``set_ended`` event says
 Cost
 ----
 One update costs one batch analysis of the window, mostly the bell fits of its strokes:
-15-19 ms (median) and under 50 ms (95th percentile) at 50-200 Hz on the project's 2-core
+28-36 ms (median) and 74-80 ms (95th percentile) at 50-200 Hz on the project's 2-core
 machine (a curl's window about twice that: its strokes are also fitted to the forearm's
 rotation), about 4.3 updates per second of data (fewer periodic ones in a rep's first
-stroke, more while a rep is a sighting), 8-10% of a core on average (about 20% at most,
-in touch-and-go sets). A report at a deadline costs no analysis; look-back and
+stroke, more while a rep is a sighting), 14-17% of a core on average (35% at most, in
+touch-and-go sets). A window grows with the set it covers, up to ``max_window_s``, when
+the set has no rest to start from. A report at a deadline costs no analysis; look-back and
 look-aside windows only run after a late detection. ``benchmarks/bench_live.py``
 measures it and the latency from the end of a rep to its report (figures in
 ``docs/ble.md``).
