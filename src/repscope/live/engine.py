@@ -1312,7 +1312,8 @@ class LiveAnalyzer:
         if self._sightings and not _overlap(row, self._sightings[-1].row):
             self._sightings.clear()  # another rep
         end = float(row["end_s"])
-        if t_end - end >= self.open_gap_s - 1e-9:
+        # a set's first rep is not stable in a window the detector saw in motion (above)
+        if t_end - end >= self.open_gap_s - 1e-9 and (at_zero or self._set_reps):
             for seen in self._sightings:
                 if (
                     seen.window_end_s <= t_end - self.stable_sep_s + 1e-9
@@ -1463,6 +1464,11 @@ class LiveAnalyzer:
             end = float(row["end_s"])
             if not (good and end <= t_end - cut_margin_s):
                 seen = any(_same_rep(row, p, self.confirm_tolerance_s) for p in self._pending)
+                # not a set's first rep while the detector sees the bar move in a rep's
+                # first direction: two windows in a slow first stroke can agree on setup
+                # moves (unracking, a walk-out) bent into a rep
+                opening = self._moving == -self._closing_direction
+                seen = seen and not (opening and not self._set_reps and not out)
                 if not (end <= t_end - self.settle_s and seen):
                     break  # reps are reported in order
             out.append(row)
