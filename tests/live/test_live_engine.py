@@ -366,20 +366,22 @@ def test_a_rep_the_windows_cut_and_then_lose_is_reported_within_half_a_second(se
     assert all(-0.4 <= d <= 0.5 for d in delays), delays
 
 
-def test_a_window_in_motion_alone_does_not_start_a_set():
-    # Squat 3-0-1-0 at 100 Hz (seed 100008): unrack, walk-out, then a slow first eccentric
-    # that the detector sees only once the bar has gathered speed. Windows that end in
-    # that movement bend the setup moves into a "rep"; its deadline reported it, the true
-    # first rep was then lost against it and the next two came 4.3 and 3.6 s late. A
-    # set's first rep now has no deadline while only such windows have shown it.
+@pytest.mark.parametrize(("rate", "seed"), [(100, 100008), (200, 110011)])
+def test_a_window_in_motion_alone_does_not_start_a_set(rate, seed):
+    # Squat 3-0-1-0: unrack, walk-out, then a slow first eccentric that the detector sees
+    # only once the bar has gathered speed. Windows that end in that movement bend the
+    # setup moves into a "rep"; reported (seed 100008 from its deadline; seed 110011 by
+    # two such windows agreeing), it made the true first rep be lost against it and the
+    # next reps came 4.3 and 3.6 s (100008) and 4.2, 4.8 and 0.66 s (110011) late. A set's
+    # first rep is now not reported from such windows alone.
     sim = simulate_set(
         SetSpec("squat", n_reps=5, tempo="3-0-1-0"),
-        sampling_rate_hz=100,
+        sampling_rate_hz=rate,
         placement="bar",
-        seed=100008,
+        seed=seed,
     )
     delays = _report_delays(sim, replay_live(sim.recording, tempo="3-0-1-0"))
-    assert all(0.0 <= d <= 0.5 for d in delays), delays
+    assert all(-0.4 <= d <= 0.5 for d in delays), delays  # early: a first report cut short
 
 
 def test_setup_motion_before_a_set_is_not_its_first_rep():

@@ -92,12 +92,14 @@ and the rep is reported
   from the latest one (earlier ones cut it more).
 
 A set's first rep has no deadline while every window that showed it ended in a
-movement the detector had seen: windows that end in a set's slow first stroke bend the
-setup moves before it (unracking, a walk-out) into a "rep" (measured on a 3-0-1-0 squat
-set: reported from its deadline, it made the true first rep be lost and the next two
-come 4.3 and 3.6 s late). The window at a movement's start is not taken to end at zero
-velocity either (``ends_at_rest``, step 2): the detector marks a start only once the
-bar has gathered speed.
+movement the detector had seen, and it is neither confirmed (step 3) nor stable from
+windows that end while the detector sees the bar move in a rep's first direction:
+windows that end in a set's slow first stroke bend the setup moves before it
+(unracking, a walk-out) into a "rep", and two of them can agree on it (measured on
+3-0-1-0 squat sets: reported from its deadline, or by two such windows, it made the true
+first rep be lost and the next ones come 3.6-4.8 s late). The window at a movement's
+start is not taken to end at zero velocity either (``ends_at_rest``, step 2): the
+detector marks a start only once the bar has gathered speed.
 
 Neither needs the detector: with a detector that never marks anything, every rep of the
 test sets is still reported within 0.5 s of its end.
