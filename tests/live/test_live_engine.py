@@ -341,6 +341,14 @@ def test_reps_are_reported_within_half_a_second_when_the_detector_is_late():
             assert -0.4 <= event.time_s - nearest <= 0.5, (exercise, event.rep_number)
 
 
+def _five_rep_delays(exercise, tempo, *, rate, seed):
+    """Report delays (data time) of a replayed five-rep bar set, as :func:`_report_delays`."""
+    sim = simulate_set(
+        SetSpec(exercise, n_reps=5, tempo=tempo), sampling_rate_hz=rate, placement="bar", seed=seed
+    )
+    return _report_delays(sim, replay_live(sim.recording, tempo=_tempo(tempo)))
+
+
 def _report_delays(sim, result):
     """Data time from each rep's true end to its ``rep_completed`` event."""
     truth_end = sim.truth["end_s"].to_numpy()
@@ -374,13 +382,7 @@ def test_a_window_in_motion_alone_does_not_start_a_set(rate, seed):
     # two such windows agreeing), it made the true first rep be lost against it and the
     # next reps came 4.3 and 3.6 s (100008) and 4.2, 4.8 and 0.66 s (110011) late. A set's
     # first rep is now not reported from such windows alone.
-    sim = simulate_set(
-        SetSpec("squat", n_reps=5, tempo="3-0-1-0"),
-        sampling_rate_hz=rate,
-        placement="bar",
-        seed=seed,
-    )
-    delays = _report_delays(sim, replay_live(sim.recording, tempo="3-0-1-0"))
+    delays = _five_rep_delays("squat", "3-0-1-0", rate=rate, seed=seed)
     assert all(-0.4 <= d <= 0.5 for d in delays), delays  # early: a first report cut short
 
 
@@ -389,14 +391,8 @@ def test_setup_motion_before_a_set_is_not_its_first_rep():
     # periodic window that ends 1.5 s into the slow first eccentric, which the detector has
     # not seen start, bent that motion into a "rep" 3 s old. Windows before it had covered
     # that time and found nothing, so outside a set a rep that old is not taken.
-    sim = simulate_set(
-        SetSpec("bench", n_reps=5, tempo="3-1-1-0"),
-        sampling_rate_hz=50,
-        placement="bar",
-        seed=90003,
-    )
-    result = replay_live(sim.recording, tempo="3-1-1-0")
-    delays = _report_delays(sim, result)  # one report per true rep, none before the set
+    # one report per true rep, none before the set
+    delays = _five_rep_delays("bench", "3-1-1-0", rate=50, seed=90003)
     assert all(0.0 <= d <= 0.5 for d in delays), delays
 
 
@@ -410,13 +406,7 @@ def test_a_slow_touch_and_go_set_is_reported_on_time(rate):
     # trusted for lack of a neighbour after it (fixed by bridging to the window's end, at
     # zero velocity). Before: reps 0.6, 0.8 and 1.6 s late, now all within 0.5 s of their
     # end in data time (this engine's compute time is not counted here).
-    sim = simulate_set(
-        SetSpec("squat", n_reps=5, tempo="3-0-1-0"),
-        sampling_rate_hz=rate,
-        placement="bar",
-        seed=90008,
-    )
-    delays = _report_delays(sim, replay_live(sim.recording, tempo="3-0-1-0"))
+    delays = _five_rep_delays("squat", "3-0-1-0", rate=rate, seed=90008)
     assert all(-0.2 <= d <= 0.5 for d in delays), delays
 
 

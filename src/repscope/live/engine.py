@@ -1002,7 +1002,7 @@ class LiveAnalyzer:
             spent = self.stats.total_s
             if run:
                 new = self._update(
-                    now, fast=fast, cut_margin_s=margin, closing=closing, at_zero=not started
+                    now, fast=fast, cut_margin_s=margin, closing=closing, started=started
                 )
             if now >= self._deadline_s() - 1e-9:
                 new.extend(self._report_overdue(now))
@@ -1220,17 +1220,17 @@ class LiveAnalyzer:
         fast: bool,
         cut_margin_s: float | None = None,
         closing: bool = False,
-        at_zero: bool = True,
+        started: bool = False,
     ) -> list[LiveEvent]:
         """Analyse the window ending at ``t_edge`` and report what is new (steps 1-5).
 
-        ``at_zero=False`` says that a ``fast`` window may not end at zero velocity: the
-        detector marks a movement's start only once the bar has gathered speed.
+        A ``fast`` window ends at zero velocity unless it is at a movement's ``started``
+        mark: the detector marks a start only once the bar has gathered speed.
         """
         t0 = self._window_start(t_edge)
         self._last_update_s = t_edge
         self._cut = False
-        result = self._analyse(t0, t_edge, live=True, at_zero=fast and at_zero)
+        result = self._analyse(t0, t_edge, live=True, at_zero=fast and not started)
         if fast:
             self.stats.n_fast += 1
         if self.on_update is not None:
@@ -1453,12 +1453,7 @@ class LiveAnalyzer:
         ]
 
     def _trusted(
-        self,
-        candidates: list[dict[str, Any]],
-        t_end: float,
-        *,
-        good: bool,
-        cut_margin_s: float,
+        self, candidates: list[dict[str, Any]], t_end: float, *, good: bool, cut_margin_s: float
     ) -> list[dict[str, Any]]:
         """Return the first candidates that can be reported from this window (step 3)."""
         out: list[dict[str, Any]] = []
