@@ -109,6 +109,11 @@ def test_profile_scan_stream_link_loss_and_reconnect(private_bus, profile):
         settled = time_s[segment] > time_s[segment][0] + 0.5
         assert np.percentile(np.abs(error_s[settled]), 95) < 0.005
 
+    # the decoders know the MTU the link negotiated (Movesense: a notification shorter
+    # than it ends its message, which then need not wait for the next notification)
+    configured = [e.decoder for e in got.events if e.kind == "configuring"]
+    assert [d.att_mtu for d in configured if d is not None] == [device.att_mtu] * 2
+
     # link loss: one loss, one reconnection, and a gap where the link was down
     stats = session.stats["s"]
     assert stats.link_losses == 1

@@ -111,6 +111,23 @@ def _match_driver(
     return None
 
 
+def _att_mtu(client: BleakClient, char_uuids: Sequence[str]) -> int | None:
+    """Return the link's ATT MTU from a notifying characteristic, or None if unknown.
+
+    bleak gives each characteristic's ``max_write_without_response_size``, which BlueZ
+    5.62+ derives from the negotiated MTU (its characteristic property "MTU", minus the
+    3-byte ATT header); older BlueZ reports the minimum MTU, 23. Too low a value is safe
+    for the decoders (Movesense then holds a full-size notification back until the next
+    one), too high a value is not, so only what bleak reports is used.
+    """
+    for uuid in char_uuids:
+        char = client.services.get_characteristic(uuid.lower())
+        if char is not None:
+            size = char.max_write_without_response_size
+            return int(size) + 3 if isinstance(size, int) and size > 0 else None
+    return None
+
+
 async def scan(
     *, timeout_s: float = 5.0, drivers: Mapping[str, DeviceDriver] | None = None
 ) -> list[FoundDevice]:
@@ -419,7 +436,9 @@ class DeviceLink:
         self.connection += 1
         self.stats.connections += 1
         driver = self.driver
+        att_mtu = _att_mtu(client, driver.notify_char_uuids)
         decoder = driver.new_stream_decoder()
+        decoder.att_mtu = att_mtu
         self._emit_event("connected", decoder=decoder)
         connection = self.connection
         label = self.label
@@ -462,6 +481,7 @@ class DeviceLink:
         info = dict(decoder.device_info)
         decoder = driver.new_stream_decoder()
         decoder.device_info.update(info)
+        decoder.att_mtu = att_mtu
         self._emit_event("configuring", decoder=decoder)
         for write in driver.start_commands(
             sampling_rate_hz=self.sampling_rate_hz, device_info=decoder.device_info

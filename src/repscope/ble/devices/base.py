@@ -28,8 +28,9 @@ How a transport drives a device
 5. Send ``driver.start_commands(sampling_rate_hz=..., device_info=decoder.device_info)``
    in order, passing each one to ``decoder.feed_write(write)`` as it is sent (the decoder
    learns the configured rate, ranges and streams from them) and sleeping
-   ``write.delay_after_s`` after it. Optionally set ``decoder.att_mtu`` to the negotiated
-   MTU (Movesense uses it to tell a complete packet from the first half of a split one).
+   ``write.delay_after_s`` after it. Set ``decoder.att_mtu`` to the negotiated MTU when
+   the platform reports it (Movesense uses it to tell a complete packet from the first
+   half of a split one); never to more than it is.
 6. On exit, send :meth:`DeviceDriver.stop_commands`, then ``decoder.flush()`` to collect
    samples still held back (Movesense, acc/gyro pairing).
 
