@@ -101,6 +101,20 @@ first rep be lost and the next ones come 3.6-4.8 s late). The window at a moveme
 start is not taken to end at zero velocity either (``ends_at_rest``, step 2): the
 detector marks a start only once the bar has gathered speed.
 
+**Bent windows.** A window can also get a rep's last stroke wrong and still pass the
+rules above: it takes the creeping end of a slow stroke for a pause, or loses the end of
+a stroke that runs into the next one, and then shows a shorter rep that ends well before
+it does. Reported, such a rep reads wrong live (a 3 s squat eccentric as 1.4 s,
+"rushed"). A window that ends a rep more than ``max_retreat_s`` (0.3 s) before the end
+the previous window gave it (start within ``confirm_tolerance_s``) has lost part of its
+last stroke: no rep is taken from it from that rep on, and it is no sighting. A window
+that cuts a rep moves its end by a sample or two, and one in the next stroke moves it
+later, not earlier (measured on the sets of the stable-end rule above). The check is
+against the previous window only, so a window that is right about a rep that was
+reported wrong cannot be held up by it (measured: checking windows against the reported
+reps instead held an overhead-press set's last two reps back for 5.6 and 8.7 s after a
+wrong first report).
+
 Neither needs the detector: with a detector that never marks anything, every rep of the
 test sets is still reported within 0.5 s of its end.
 
@@ -841,6 +855,9 @@ class LiveAnalyzer:
         self.stable_sep_s = 0.08
         #: A rep seen complete is reported at the latest this long (data) after its end.
         self.deadline_s = 0.3
+        #: A window that ends a rep more than this before the end the previous window
+        #: gave it (same start) has lost part of its last stroke.
+        self.max_retreat_s = 0.3
         self.stats = UpdateStats()
         #: Called after every update with ``(t0, t1, triggered, analysis or None)``.
         self.on_update: Callable[[float, float, bool, SessionAnalysis | None], None] | None = None
@@ -1244,6 +1261,9 @@ class LiveAnalyzer:
         whole, candidates = self._candidates(result, t0, t_edge)
         if candidates and self._misses_reported(result, t0):
             candidates = []
+        # reps are taken in order: none from the first whose end this window pulled back
+        kept = [not self._retreats(r) for r in candidates]
+        candidates = candidates[: kept.index(False)] if False in kept else candidates
         new_rows = self._trusted(candidates, t_edge, good=good, cut_margin_s=margin)
         self._pending = [(float(r["start_s"]), float(r["end_s"])) for r in whole]
         self._cut = (
@@ -1297,6 +1317,14 @@ class LiveAnalyzer:
                     return True
         return False
 
+    def _retreats(self, row: dict[str, Any]) -> bool:
+        """Whether the previous window gave this rep (same start) a much later end."""
+        start, end = float(row["start_s"]), float(row["end_s"])
+        return any(
+            abs(p_start - start) <= self.confirm_tolerance_s and p_end - end > self.max_retreat_s
+            for p_start, p_end in self._pending
+        )
+
     def _watch(
         self, candidates: list[dict[str, Any]], t_end: float, *, at_zero: bool = True
     ) -> list[dict[str, Any]]:
@@ -1321,6 +1349,12 @@ class LiveAnalyzer:
                     and abs(seen.end_s - end) <= self.stable_tol_s + 1e-9
                 ):
                     return [row]
+        if at_zero:
+            # a window at zero velocity that sees the rep run on well past where a window
+            # in motion ended it: that one had lost the end of the stroke
+            kept = [s for s in self._sightings if s.at_zero or s.end_s >= end - self.max_retreat_s]
+            self._sightings.clear()
+            self._sightings.extend(kept)
         self._sightings.append(_Sighting(t_end, row, at_zero))
         return []
 
