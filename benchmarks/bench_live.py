@@ -20,7 +20,10 @@ system delay before the samples reach the engine (a connection interval or two; 
 ``--ble`` run below includes them). Also reported: the data part of the latency (the
 newest sample's time at the event minus the true end), the compute per update and per
 second of data (share of one core), reps found live against ``repscope analyze`` on the
-same recording, and how far the first report of each rep is from the batch value.
+same recording, how far the first report of each rep is from the batch value (95th
+percentile), and how many reps a lifter would read wrong (eccentric more than 0.5 s or
+concentric more than 0.3 s from the simulator's truth) in the first report and in
+`repscope analyze`.
 
 **BLE** (``--ble``). ``repscope emulate`` plays one simulated set (bench, 5 reps, 2-0-1-0)
 in its own process on a private bus; this process runs the live session (real bleak,
@@ -70,6 +73,9 @@ DESIGNS: list[tuple[str, str]] = [
 N_REPS = 5
 CHUNK_S = 0.03
 TARGET_S = 0.5
+#: A rep whose phases are this far from the truth reads wrong (a 3 s negative as 2.4 s).
+OFF_ECC_S = 0.5
+OFF_CON_S = 0.3
 DOCS = REPO_ROOT / "docs" / "ble.md"
 
 
@@ -137,8 +143,17 @@ def run_set(exercise: str, tempo: str, *, rate: float, placement: str, seed: int
                 "con_vs_batch_s": float(row["concentric_s"] - ref["concentric_s"].iloc[j])
                 if matched
                 else np.nan,
+                "off_truth": _off(row, truth.iloc[k]) if overlap.iloc[k] > 0 else True,
             }
         )
+    # the same count for `analyze`, whose reps are what the set summary shows
+    batch_off = 0
+    for _, row in batch.reps.iterrows():
+        overlap = np.minimum(truth["end_s"], row["end_s"]) - np.maximum(
+            truth["start_s"], row["start_s"]
+        )
+        k = int(np.argmax(overlap.to_numpy()))
+        batch_off += bool(_off(row, truth.iloc[k]) if overlap.iloc[k] > 0 else True)
     updates = list(analyzer.stats.recent_s)
     return {
         "exercise": exercise,
@@ -148,12 +163,21 @@ def run_set(exercise: str, tempo: str, *, rate: float, placement: str, seed: int
         "n_truth": len(truth),
         "n_batch": len(batch.reps),
         "n_live": sum(1 for _, e in events if e.kind == "rep_completed"),
+        "n_batch_off_truth": batch_off,
         "reps": reps,
         "duration_s": rec.duration_s,
         "compute_s": analyzer.stats.total_s,
         "n_updates": analyzer.stats.n_updates,
         "update_s": updates,
     }
+
+
+def _off(row: Any, true: Any) -> bool:
+    """Whether a rep's phases read wrong: eccentric or concentric too far from the truth."""
+    return bool(
+        not abs(float(row["eccentric_s"]) - float(true["eccentric_s"])) <= OFF_ECC_S
+        or not abs(float(row["concentric_s"]) - float(true["concentric_s"])) <= OFF_CON_S
+    )
 
 
 def summarise(sets: list[dict[str, Any]]) -> dict[str, Any]:
@@ -191,6 +215,10 @@ def summarise(sets: list[dict[str, Any]]) -> dict[str, Any]:
         "ecc_vs_batch_p95_s": float(np.nanpercentile(ecc, 95)),
         "con_vs_batch_median_s": float(np.nanmedian(con)),
         "con_vs_batch_p95_s": float(np.nanpercentile(con, 95)),
+        # reps a lifter would read wrong: eccentric more than 0.5 s or concentric more
+        # than 0.3 s from the truth, in the first report and in `analyze` (the summary)
+        "first_reports_off": int(sum(bool(r["off_truth"]) for r in reps)),
+        "analyze_reps_off": int(sum(s["n_batch_off_truth"] for s in sets)),
     }
 
 
@@ -269,6 +297,7 @@ def markdown(results: dict[str, Any], prov: dict[str, Any]) -> str:
                 f"{num(s['update_median_ms'], 0)} / {num(s['update_p95_ms'], 0)}",
                 f"{100 * s['core_share_mean']:.0f}% (max {100 * s['core_share_max']:.0f}%)",
                 f"{num(s['ecc_vs_batch_p95_s'], 2)} / {num(s['con_vs_batch_p95_s'], 2)}",
+                f"{s['first_reports_off']} / {s['analyze_reps_off']}",
             ]
         )
     table = md_table(
@@ -281,6 +310,8 @@ def markdown(results: dict[str, Any], prov: dict[str, Any]) -> str:
             "update ms: median / 95th",
             "one core",
             "first report vs analyze, 95th: ecc / con (s)",
+            f"reps off the truth (ecc > {OFF_ECC_S} s or con > {OFF_CON_S} s): first report"
+            " / analyze",
         ],
         rows,
     )

@@ -18,11 +18,12 @@ def bench():
     return importlib.import_module("bench_live")
 
 
-def _set(latencies, *, n_live=3, n_batch=3, compute_s=1.0, duration_s=10.0):
+def _set(latencies, *, n_live=3, n_batch=3, compute_s=1.0, duration_s=10.0, off=(), batch_off=0):
     return {
         "n_truth": 3,
         "n_batch": n_batch,
         "n_live": n_live,
+        "n_batch_off_truth": batch_off,
         "duration_s": duration_s,
         "compute_s": compute_s,
         "n_updates": 50,
@@ -33,14 +34,20 @@ def _set(latencies, *, n_live=3, n_batch=3, compute_s=1.0, duration_s=10.0):
                 "data_latency_s": lat - 0.02,
                 "ecc_vs_batch_s": 0.1,
                 "con_vs_batch_s": -0.05,
+                "off_truth": k in off,
             }
-            for lat in latencies
+            for k, lat in enumerate(latencies)
         ],
     }
 
 
 def test_summary_known_answer(bench):
-    s = bench.summarise([_set([0.1, 0.2, 0.6]), _set([0.1, 0.3, 0.4], n_live=2, compute_s=3.0)])
+    s = bench.summarise(
+        [
+            _set([0.1, 0.2, 0.6], off=(2,)),
+            _set([0.1, 0.3, 0.4], n_live=2, compute_s=3.0, off=(0, 1), batch_off=1),
+        ]
+    )
     assert s["n_sets"] == 2 and s["n_reps_live"] == 5 and s["n_reps_batch"] == 6
     assert s["sets_count_equal_batch"] == 1
     assert s["latency_median_s"] == pytest.approx(0.25)
@@ -51,6 +58,15 @@ def test_summary_known_answer(bench):
     assert s["update_median_ms"] == pytest.approx(20.0)
     assert s["updates_per_s"] == pytest.approx(5.0)
     assert s["ecc_vs_batch_p95_s"] == pytest.approx(0.1)
+    assert s["first_reports_off"] == 3 and s["analyze_reps_off"] == 1
+
+
+def test_a_rep_reads_wrong_beyond_half_a_second_of_eccentric_or_0_3_s_of_concentric(bench):
+    true = {"eccentric_s": 3.0, "concentric_s": 1.0}
+    assert not bench._off({"eccentric_s": 2.6, "concentric_s": 1.25}, true)
+    assert bench._off({"eccentric_s": 2.4, "concentric_s": 1.0}, true)
+    assert bench._off({"eccentric_s": 3.0, "concentric_s": 0.6}, true)
+    assert bench._off({"eccentric_s": float("nan"), "concentric_s": 1.0}, true)
 
 
 def test_docs_section_is_replaced_and_nothing_else(bench, tmp_path):
@@ -72,6 +88,7 @@ def test_docs_section_is_replaced_and_nothing_else(bench, tmp_path):
     }
     text = bench.markdown(results, prov)
     assert "| 100 Hz | 6 / 6 (2/2 sets) | 0.20 / 0.28 / 0.30 | 100.0% |" in text
+    assert text.splitlines()[-1].endswith("| 0.10 / 0.05 | 0 / 0 |")
     bench.write_docs(text, doc)
     out = doc.read_text()
     assert out.startswith("# BLE\n\nbefore\n<!-- live:start -->\nMeasured 2026-01-01")
