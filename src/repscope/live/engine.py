@@ -231,13 +231,13 @@ summarised from the part still in the buffer, and its ``set_ended`` event says
 
 Cost
 ----
-One update costs one batch analysis of the window, mostly the bell fits of its strokes:
-28-36 ms (median) and 74-80 ms (95th percentile) at 50-200 Hz on the project's 2-core
-machine (a curl's window about twice that: its strokes are also fitted to the forearm's
-rotation), about 4.3 updates per second of data (fewer periodic ones in a rep's first
-stroke, more while a rep is a sighting), 14-17% of a core on average (35% at most, in
-touch-and-go sets). A window grows with the set it covers, up to ``max_window_s``, when
-the set has no rest to start from. A report at a deadline costs no analysis; look-back and
+One update costs one batch analysis of the window, a third of it the bell fits of its
+strokes: 25-30 ms (median) and 43-56 ms (95th percentile) at 50-200 Hz on the project's
+2-core machine (session 7, after the bell fit's active set; 28-36 and 74-80 ms before), about
+4.3 updates per second of data (fewer periodic ones in a rep's first stroke, more while a
+rep is a sighting), 11-13% of a core on average (21% at most, in touch-and-go sets). A
+window grows with the set it covers, up to ``max_window_s``, when the set has no rest to
+start from. A report at a deadline costs no analysis; look-back and
 look-aside windows only run after a late detection. ``benchmarks/bench_live.py``
 measures it and the latency from the end of a rep to its report (figures in
 ``docs/ble.md``).
