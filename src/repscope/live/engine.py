@@ -109,7 +109,11 @@ it does. Reported, such a rep reads wrong live (a 3 s squat eccentric as 1.4 s,
 the previous window gave it (start within ``confirm_tolerance_s``) has lost part of its
 last stroke: no rep is taken from it from that rep on, and it is no sighting. A window
 that cuts a rep moves its end by a sample or two, and one in the next stroke moves it
-later, not earlier (measured on the sets of the stable-end rule above). The check is
+later, not earlier (measured on the sets of the stable-end rule above). The other way
+round, a window at zero velocity whose rep runs on more than ``max_retreat_s`` past
+where sightings from windows in motion ended it drops those sightings, so that the
+deadline is not counted from a bent end (measured: a 3-0-1-0 squat's first rep reported
+from such a sighting at once, eccentric 1.5 s against 3.0 s). The first check is
 against the previous window only, so a window that is right about a rep that was
 reported wrong cannot be held up by it (measured: checking windows against the reported
 reps instead held an overhead-press set's last two reps back for 5.6 and 8.7 s after a
