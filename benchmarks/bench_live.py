@@ -118,24 +118,18 @@ def run_set(exercise: str, tempo: str, *, rate: float, placement: str, seed: int
     events.extend((clock, e) for e in new)
 
     truth = sim.truth
+    ref = batch.reps
     reps = []
     for at, event in events:
         if event.kind != "rep_completed" or event.row is None:
             continue
         row = event.row
-        overlap = np.minimum(truth["end_s"], row["end_s"]) - np.maximum(
-            truth["start_s"], row["start_s"]
-        )
-        k = int(np.argmax(overlap.to_numpy()))
-        ref = batch.reps
-        b_overlap = np.minimum(ref["end_s"], row["end_s"]) - np.maximum(
-            ref["start_s"], row["start_s"]
-        )
-        j = int(np.argmax(b_overlap.to_numpy())) if len(ref) else -1
-        matched = j >= 0 and float(b_overlap.iloc[j]) > 0
+        k, true_overlap = _best_match(truth, row)
+        j, batch_overlap = _best_match(ref, row)
+        matched = batch_overlap > 0
         reps.append(
             {
-                "latency_s": at - float(truth["end_s"].iloc[k]) if overlap.iloc[k] > 0 else np.nan,
+                "latency_s": at - float(truth["end_s"].iloc[k]) if true_overlap > 0 else np.nan,
                 "data_latency_s": event.time_s - float(truth["end_s"].iloc[k]),
                 "ecc_vs_batch_s": float(row["eccentric_s"] - ref["eccentric_s"].iloc[j])
                 if matched
@@ -143,17 +137,14 @@ def run_set(exercise: str, tempo: str, *, rate: float, placement: str, seed: int
                 "con_vs_batch_s": float(row["concentric_s"] - ref["concentric_s"].iloc[j])
                 if matched
                 else np.nan,
-                "off_truth": _off(row, truth.iloc[k]) if overlap.iloc[k] > 0 else True,
+                "off_truth": _off(row, truth.iloc[k]) if true_overlap > 0 else True,
             }
         )
     # the same count for `analyze`, whose reps are what the set summary shows
     batch_off = 0
-    for _, row in batch.reps.iterrows():
-        overlap = np.minimum(truth["end_s"], row["end_s"]) - np.maximum(
-            truth["start_s"], row["start_s"]
-        )
-        k = int(np.argmax(overlap.to_numpy()))
-        batch_off += bool(_off(row, truth.iloc[k]) if overlap.iloc[k] > 0 else True)
+    for _, row in ref.iterrows():
+        k, true_overlap = _best_match(truth, row)
+        batch_off += bool(_off(row, truth.iloc[k]) if true_overlap > 0 else True)
     updates = list(analyzer.stats.recent_s)
     return {
         "exercise": exercise,
@@ -170,6 +161,20 @@ def run_set(exercise: str, tempo: str, *, rate: float, placement: str, seed: int
         "n_updates": analyzer.stats.n_updates,
         "update_s": updates,
     }
+
+
+def _best_match(table: Any, row: Any) -> tuple[int, float]:
+    """Index of the rep of ``table`` that overlaps ``row`` most, and the overlap (s).
+
+    ``(-1, 0.0)`` for an empty table; a negative overlap is a gap (no rep overlaps).
+    """
+    if len(table) == 0:
+        return -1, 0.0
+    overlap = (
+        np.minimum(table["end_s"], row["end_s"]) - np.maximum(table["start_s"], row["start_s"])
+    ).to_numpy()
+    k = int(np.argmax(overlap))
+    return k, float(overlap[k])
 
 
 def _off(row: Any, true: Any) -> bool:

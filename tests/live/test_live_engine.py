@@ -341,11 +341,16 @@ def test_reps_are_reported_within_half_a_second_when_the_detector_is_late():
             assert -0.4 <= event.time_s - nearest <= 0.5, (exercise, event.rep_number)
 
 
-def _five_rep_delays(exercise, tempo, *, rate, seed):
-    """Report delays (data time) of a replayed five-rep bar set, as :func:`_report_delays`."""
-    sim = simulate_set(
+def _five_rep_bar_set(exercise, tempo, *, rate, seed):
+    """A simulated five-rep set with the sensor on the bar."""
+    return simulate_set(
         SetSpec(exercise, n_reps=5, tempo=tempo), sampling_rate_hz=rate, placement="bar", seed=seed
     )
+
+
+def _five_rep_delays(exercise, tempo, *, rate, seed):
+    """Report delays (data time) of a replayed five-rep bar set, as :func:`_report_delays`."""
+    sim = _five_rep_bar_set(exercise, tempo, rate=rate, seed=seed)
     return _report_delays(sim, replay_live(sim.recording, tempo=_tempo(tempo)))
 
 
@@ -423,9 +428,7 @@ def test_a_window_that_bends_the_last_stroke_does_not_report_the_rep(exercise, t
     #   creeping eccentric (1.12 against 2.23 s), which the window 0.04 s before still had.
     # Now a window that pulls a rep's end back by more than 0.3 s against the previous
     # window reports nothing from that rep on.
-    sim = simulate_set(
-        SetSpec(exercise, n_reps=5, tempo=tempo), sampling_rate_hz=rate, placement="bar", seed=seed
-    )
+    sim = _five_rep_bar_set(exercise, tempo, rate=rate, seed=seed)
     batch = analyze_recording(sim.recording, tempo=_tempo(tempo)).reps
     result = replay_live(sim.recording, tempo=_tempo(tempo))
     delays = _report_delays(sim, result)
@@ -449,12 +452,7 @@ def test_a_window_at_zero_velocity_overrules_one_in_motion_that_lost_the_end():
     # eccentric 1.51 s against 3.0, "rushed_negative". Now a window at zero velocity
     # drops earlier sightings from windows in motion that end the rep more than 0.3 s
     # before it does; the next burst window reports the rep. Data time only.
-    sim = simulate_set(
-        SetSpec("squat", n_reps=5, tempo="3-0-1-0"),
-        sampling_rate_hz=50,
-        placement="bar",
-        seed=130008,
-    )
+    sim = _five_rep_bar_set("squat", "3-0-1-0", rate=50, seed=130008)
     batch = analyze_recording(sim.recording, tempo="3-0-1-0").reps
     result = replay_live(sim.recording, tempo="3-0-1-0")
     first = next(e for e in result.events if e.kind == "rep_completed")

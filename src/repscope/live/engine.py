@@ -250,6 +250,7 @@ measures it and the latency from the end of a rep to its report (figures in
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 import time
 from collections import deque
@@ -843,8 +844,8 @@ class LiveAnalyzer:
         self.look_back_s: tuple[float, ...] = (0.05, 0.1, 0.15, 0.2, 0.3, 0.4)
         #: Then windows from up to this many other starts (step 1), best first.
         self.look_aside_n = 2
-        #: A window whose last rep lacks a stroke and ends this long before the window
-        #: does has lost the motion in between.
+        #: A window at a stroke that can end a rep, whose last rep ends this long before
+        #: the window does, has lost the motion in between.
         self.lost_motion_s = 0.3
         #: Outside a set, a rep ending longer than this before the window is not taken.
         self.first_rep_max_age_s = 1.0
@@ -1266,8 +1267,7 @@ class LiveAnalyzer:
         if candidates and self._misses_reported(result, t0):
             candidates = []
         # reps are taken in order: none from the first whose end this window pulled back
-        kept = [not self._retreats(r) for r in candidates]
-        candidates = candidates[: kept.index(False)] if False in kept else candidates
+        candidates = list(itertools.takewhile(lambda r: not self._retreats(r), candidates))
         new_rows = self._trusted(candidates, t_edge, good=good, cut_margin_s=margin)
         self._pending = [(float(r["start_s"]), float(r["end_s"])) for r in whole]
         self._cut = (
