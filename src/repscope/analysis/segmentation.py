@@ -1,0 +1,423 @@
+"""Segmentation: find the reps of a set from its rhythm, without needing rests.
+
+Real lifters do not rest between reps (touch-and-go), real gyroscopes carry a bias of
+several deg/s, and a bar sensor may be mounted any way up and roll with the bar. This
+stage therefore uses only what survives all of that: the magnitude of the specific force.
+
+Steps
+-----
+1. **Vertical acceleration, orientation-free.** ``|f| - g`` where ``f`` is the measured
+   specific force. For a bar moving with vertical acceleration ``a_v`` and horizontal
+   ``a_h``, ``|g + a| - g = a_v + a_h^2 / (2 g) + O(a^3 / g^2)``: the error is second
+   order in the (small) horizontal acceleration, and needs no orientation estimate, no
+   gyroscope and no mounting convention.
+2. **Bouts.** Rests longer than ``set_gap_s`` (the set split of
+   :class:`repscope.analysis.reps.RepSettings`) cut the stretch into bouts, each
+   segmented on its own: the activity is the 1 s moving RMS of the band-passed signal,
+   a rest is activity below ``rest_noise_factor`` times the noise floor (the RMS of the
+   quietest second of the stretch).
+3. **Rep period** ``T``: the highest peak of the autocorrelation of the 0.15-3 Hz
+   band-passed signal at lags of ``min_period_s``-``max_period_s`` (0.7-8 s: from a fast
+   touch-and-go row to a 3-1-3-1 tempo rep). Its height is the bout's *periodicity*
+   (1 for identical reps). Autocorrelation for rep periods: Morris et al. 2014 (RecoFit,
+   doi:10.1145/2556288.2557116).
+4. **Position proxy.** The signal is integrated twice in the frequency domain
+   (``-A(f) / (2 pi f)^2``), band-limited with Butterworth-shaped magnitude responses
+   around the rep frequency ``f0 = 1/T`` (high-pass at ``highpass_fraction * f0``, low-pass at
+   ``lowpass_harmonics * f0``, order 4, zero phase). Double integration weights the
+   fundamental over the harmonics and the noise by ``1/f^2``; the band limits remove the
+   drift that makes plain integration useless without rests.
+5. **Cycles.** A concentric-first lift (deadlift, row, curl, press) has one *top* per
+   rep, an eccentric-first lift (squat, bench) one *bottom*: the rep's middle turnaround,
+   a point of zero vertical velocity. Candidates are the maxima (minima) of the position
+   proxy at least ``min_separation_periods * T`` apart. A candidate counts when
+   (a) its *excursion* (its drop to the lower of the neighbouring valleys; at the
+   recording's edges, to the valley on the inner side, so a rep cut by the start or end
+   still counts) is at least ``min_excursion_fraction`` of the bout's typical excursion
+   (the median of the upper half) and at least ``min_excursion_noise_factor`` times the
+   excursion that the noise floor alone produces through the same filter; and
+   (b) the bar was moving around it: the activity over one period centred on it is at
+   least ``min_activity_fraction`` of the typical. (b) rejects the ringing of the band
+   filter over a bar at rest at the recording's edges.
+6. Each rep spans from the valley before its middle turnaround to the valley after it.
+
+Each cycle carries its evidence (excursion and activity ratios, the bout's periodicity);
+:func:`cycle_confidence` turns them into a confidence with reasons.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import signal
+
+from repscope.recording import STANDARD_GRAVITY_MPS2, check_sampling_rate
+
+
+#: Lifting movement lives below this frequency (Hz); above it, until Nyquist, the quietest
+#: second shows the sensor's own noise (and vibration) only.
+MOTION_BAND_TOP_HZ = 5.0
+
+
+def sensor_noise_psd(acc_mps2: np.ndarray, *, sampling_rate_hz: float) -> float:
+    """White-noise density ((m/s^2)^2/Hz) above the motion band, from the quietest second.
+
+    The signal above :data:`MOTION_BAND_TOP_HZ` is taken as the sensor's noise; its power
+    in the quietest second, spread over the band up to Nyquist, is the density. Below
+    about 12 Hz sampling there is no such band and the density of the whole quietest
+    second (motion included, so an upper bound) is returned.
+    """
+    rate = check_sampling_rate(sampling_rate_hz)
+    x = np.asarray(acc_mps2, dtype=float)
+    nyquist = rate / 2
+    if nyquist <= 1.2 * MOTION_BAND_TOP_HZ or x.size < 32:
+        centred = x - (x.mean() if x.size else 0.0)
+        return quietest_rms(centred, sampling_rate_hz=rate) ** 2 / nyquist
+    sos = signal.butter(4, MOTION_BAND_TOP_HZ, "highpass", fs=rate, output="sos")
+    high = np.asarray(signal.sosfiltfilt(sos, x))
+    return quietest_rms(high, sampling_rate_hz=rate) ** 2 / (nyquist - MOTION_BAND_TOP_HZ)
+
+
+@dataclass(frozen=True)
+class SegmentationSettings:
+    """Parameters of :func:`segment_cycles` (see module docs); relative, never absolute."""
+
+    min_period_s: float = 0.7
+    max_period_s: float = 8.0
+    period_band_hz: tuple[float, float] = (0.15, 3.0)
+    highpass_fraction: float = 0.4
+    lowpass_harmonics: float = 3.0
+    filter_order: int = 4
+    min_separation_periods: float = 0.5
+    min_excursion_fraction: float = 0.5
+    min_excursion_noise_factor: float = 5.0
+    min_activity_fraction: float = 0.5
+    rest_noise_factor: float = 3.0
+    set_gap_s: float = 15.0
+
+    def __post_init__(self) -> None:
+        if not 0 < self.min_period_s < self.max_period_s:
+            raise ValueError("need 0 < min_period_s < max_period_s")
+        for name in (
+            "highpass_fraction",
+            "min_separation_periods",
+            "min_excursion_fraction",
+            "min_activity_fraction",
+        ):
+            if not 0 < getattr(self, name) < 1:
+                raise ValueError(f"{name} must lie in (0, 1)")
+        if self.lowpass_harmonics <= 1 or self.filter_order < 1:
+            raise ValueError("lowpass_harmonics must exceed 1 and filter_order be positive")
+
+
+@dataclass(frozen=True)
+class Cycle:
+    """One rep found by its rhythm. Indices are samples of the segmented signal."""
+
+    start_idx: int
+    turn_idx: int
+    end_idx: int
+    excursion_m: float
+    excursion_ratio: float
+    activity_ratio: float
+    cut_at_start: bool
+    cut_at_end: bool
+
+
+@dataclass(frozen=True)
+class Bout:
+    """A stretch of continuous movement and the reps found in it."""
+
+    start_idx: int
+    end_idx: int
+    period_s: float
+    periodicity: float
+    cycles: tuple[Cycle, ...]
+
+
+@dataclass(frozen=True)
+class Segmentation:
+    """Result of :func:`segment_cycles`."""
+
+    sampling_rate_hz: float
+    noise_floor_mps2: float
+    noise_psd: float
+    bouts: tuple[Bout, ...]
+    position_proxy_m: np.ndarray = field(repr=False)
+
+    @property
+    def cycles(self) -> list[Cycle]:
+        """Every cycle of every bout, in time order."""
+        return [c for b in self.bouts for c in b.cycles]
+
+
+def vertical_acc_proxy(acc_g: np.ndarray) -> np.ndarray:
+    """``|f| - g`` in m/s^2 from specific force in g (step 1 of the module docs)."""
+    return (np.linalg.norm(np.asarray(acc_g, dtype=float), axis=1) - 1.0) * STANDARD_GRAVITY_MPS2
+
+
+def moving_rms(x: np.ndarray, window: int) -> np.ndarray:
+    """Centred moving RMS over ``window`` samples (shorter at the edges)."""
+    window = max(int(window), 1)
+    c = np.concatenate(([0.0], np.cumsum(np.asarray(x, dtype=float) ** 2)))
+    i = np.arange(x.size)
+    lo = np.clip(i - window // 2, 0, x.size)
+    hi = np.clip(i + (window - window // 2), 0, x.size)
+    return np.sqrt((c[hi] - c[lo]) / np.maximum(hi - lo, 1))
+
+
+def quietest_rms(x: np.ndarray, *, sampling_rate_hz: float) -> float:
+    """RMS of ``x`` in its quietest whole second (the noise floor; 0 for empty input)."""
+    n = max(round(sampling_rate_hz), 4)
+    if x.size == 0:
+        return 0.0
+    if x.size < 2 * n:
+        return float(np.sqrt(np.mean(x**2)))
+    usable = x[: x.size // n * n].reshape(-1, n)
+    return float(np.min(np.sqrt(np.mean(usable**2, axis=1))))
+
+
+def _bandpass(x: np.ndarray, lo_hz: float, hi_hz: float, rate: float) -> np.ndarray:
+    hi_hz = min(hi_hz, 0.45 * rate)
+    if x.size < 16 or lo_hz >= hi_hz:
+        return x - (x.mean() if x.size else 0.0)
+    sos = signal.butter(2, [lo_hz, hi_hz], "bandpass", fs=rate, output="sos")
+    padlen = min(3 * 2 * sos.shape[0], x.size - 1)
+    return np.asarray(signal.sosfiltfilt(sos, x, padlen=padlen))
+
+
+def rep_period(
+    acc_mps2: np.ndarray, *, sampling_rate_hz: float, settings: SegmentationSettings
+) -> tuple[float, float]:
+    """Return the rep period (s) and its autocorrelation peak (0-1); NaN, 0 if none."""
+    rate = check_sampling_rate(sampling_rate_hz)
+    x = _bandpass(acc_mps2, *settings.period_band_hz, rate)
+    x = x - x.mean() if x.size else x
+    i0 = max(int(settings.min_period_s * rate), 1)
+    i1 = min(int(settings.max_period_s * rate), x.size // 2)
+    if i1 <= i0 + 2 or not np.any(x):
+        return math.nan, 0.0
+    nfft = 1 << int(np.ceil(np.log2(2 * x.size)))
+    spec = np.fft.rfft(x, nfft)
+    ac = np.fft.irfft(spec * np.conj(spec), nfft)[: x.size]
+    # the biased estimate (not divided by the overlap) tapers long lags, so a rep's
+    # period wins over its multiples
+    ac = ac / ac[0]
+    peaks, _ = signal.find_peaks(ac[i0:i1])
+    if not peaks.size:
+        return math.nan, 0.0
+    best = peaks[np.argmax(ac[i0:i1][peaks])]
+    return (i0 + best) / rate, float(np.clip(ac[i0 + best], 0.0, 1.0))
+
+
+def _proxy_gain(freq: np.ndarray, period_s: float, settings: SegmentationSettings) -> np.ndarray:
+    """Gain of :func:`position_proxy`: double integration times the two band edges."""
+    f0 = 1.0 / period_s
+    order = 2 * settings.filter_order
+    safe = np.maximum(freq, 1e-12)
+    gain = np.where(freq > 0, -1.0 / (2 * np.pi * safe) ** 2, 0.0)
+    gain /= np.sqrt(1.0 + (settings.highpass_fraction * f0 / safe) ** order)
+    gain /= np.sqrt(1.0 + (freq / (settings.lowpass_harmonics * f0)) ** order)
+    return np.asarray(gain)
+
+
+def position_proxy(
+    acc_mps2: np.ndarray,
+    *,
+    sampling_rate_hz: float,
+    period_s: float,
+    settings: SegmentationSettings,
+) -> np.ndarray:
+    """Band-limited double integral of ``acc_mps2`` (m), zero phase (step 4)."""
+    rate = check_sampling_rate(sampling_rate_hz)
+    n = acc_mps2.size
+    if n < 4:
+        return np.zeros(n)
+    x = acc_mps2 - acc_mps2.mean()
+    # mirror one period-bounded stretch at each end to soften the edges
+    pad = min(n - 1, int(2 * period_s * rate))
+    padded = np.concatenate((x[pad:0:-1], x, x[-2 : -pad - 2 : -1]))
+    nfft = 1 << int(np.ceil(np.log2(2 * padded.size)))
+    freq = np.fft.rfftfreq(nfft, 1.0 / rate)
+    gain = _proxy_gain(freq, period_s, settings)
+    out = np.fft.irfft(np.fft.rfft(padded, nfft) * gain, nfft)
+    return np.asarray(out[pad : pad + n])
+
+
+def _excursions(x: np.ndarray, peaks: np.ndarray) -> np.ndarray:
+    """Drop from each peak to its neighbouring valleys (inner side only at the edges)."""
+    out = np.empty(peaks.size)
+    for k, i in enumerate(peaks):
+        lo = peaks[k - 1] if k else 0
+        hi = peaks[k + 1] if k + 1 < peaks.size else x.size - 1
+        left = x[i] - x[lo : i + 1].min()
+        right = x[i] - x[i : hi + 1].min()
+        if peaks.size == 1:
+            out[k] = max(left, right)
+        elif k == 0:
+            out[k] = right
+        elif k == peaks.size - 1:
+            out[k] = left
+        else:
+            out[k] = min(left, right)
+    return out
+
+
+def _typical(values: np.ndarray) -> float:
+    """Median of the upper half (at least three) of ``values``."""
+    top = np.sort(values)[-max(3, values.size // 2) :]
+    return float(np.median(top)) if top.size else math.nan
+
+
+def _noise_excursion(
+    noise_psd: float, *, sampling_rate_hz: float, period_s: float, settings: SegmentationSettings
+) -> float:
+    """RMS (m) that white noise of density ``noise_psd`` ((m/s^2)^2/Hz) gives the proxy.
+
+    The variance is the density times the integral of the squared gain of
+    :func:`position_proxy` over 0..Nyquist.
+    """
+    freq = np.linspace(0.0, sampling_rate_hz / 2, 4096)[1:]
+    gain = _proxy_gain(freq, period_s, settings)
+    return float(np.sqrt(noise_psd * np.trapezoid(gain**2, freq)))
+
+
+def _bouts(
+    activity: np.ndarray, noise: float, rate: float, settings: SegmentationSettings
+) -> list[tuple[int, int]]:
+    """Split at rests (activity under ``rest_noise_factor`` x noise) of ``set_gap_s`` or more."""
+    quiet = activity <= settings.rest_noise_factor * noise
+    gap = int(settings.set_gap_s * rate)
+    cuts: list[tuple[int, int]] = []
+    i, n = 0, quiet.size
+    while i < n:
+        if quiet[i]:
+            j = i
+            while j < n and quiet[j]:
+                j += 1
+            if j - i >= gap:
+                cuts.append((i, j))
+            i = j
+        else:
+            i += 1
+    bouts, start = [], 0
+    for lo, hi in cuts:
+        if lo > start:
+            bouts.append((start, lo))
+        start = hi
+    if start < n:
+        bouts.append((start, n))
+    return bouts
+
+
+def _segment_bout(
+    acc: np.ndarray,
+    a: int,
+    b: int,
+    *,
+    rate: float,
+    concentric_first: bool,
+    noise_psd: float,
+    settings: SegmentationSettings,
+    proxy_out: np.ndarray,
+) -> Bout | None:
+    seg = acc[a:b]
+    period, periodicity = rep_period(seg, sampling_rate_hz=rate, settings=settings)
+    if not math.isfinite(period):
+        return None
+    pos = position_proxy(seg, sampling_rate_hz=rate, period_s=period, settings=settings)
+    proxy_out[a:b] = pos
+    x = pos if concentric_first else -pos
+    peaks, _ = signal.find_peaks(
+        x, distance=max(1, int(settings.min_separation_periods * period * rate))
+    )
+    if not peaks.size:
+        return Bout(a, b, period, periodicity, ())
+    band = _bandpass(seg, settings.highpass_fraction / period, MOTION_BAND_TOP_HZ, rate)
+    half = max(int(period * rate / 2), 1)
+    activity = np.array([np.sqrt(np.mean(band[max(0, i - half) : i + half] ** 2)) for i in peaks])
+    typical_activity = _typical(activity)
+    peaks = peaks[activity >= settings.min_activity_fraction * typical_activity]
+    activity = activity[activity >= settings.min_activity_fraction * typical_activity]
+    noise_floor_m = settings.min_excursion_noise_factor * _noise_excursion(
+        noise_psd, sampling_rate_hz=rate, period_s=period, settings=settings
+    )
+    exc = _excursions(x, peaks)
+    typical = _typical(exc) if peaks.size else math.nan
+    while peaks.size:
+        exc = _excursions(x, peaks)
+        typical = _typical(exc)
+        keep = (exc >= settings.min_excursion_fraction * typical) & (exc >= noise_floor_m)
+        if keep.all():
+            break
+        rejected = np.flatnonzero(~keep)
+        drop = rejected[np.argmin(exc[rejected])]
+        peaks = np.delete(peaks, drop)
+        activity = np.delete(activity, drop)
+    cycles = []
+    for k, i in enumerate(peaks):
+        lo = peaks[k - 1] if k else 0
+        hi = peaks[k + 1] if k + 1 < peaks.size else x.size - 1
+        start = lo + int(np.argmin(x[lo : i + 1]))
+        end = i + int(np.argmin(x[i : hi + 1]))
+        cycles.append(
+            Cycle(
+                start_idx=a + start,
+                turn_idx=a + int(i),
+                end_idx=a + end,
+                excursion_m=float(exc[k]),
+                excursion_ratio=float(exc[k] / typical) if typical > 0 else math.nan,
+                activity_ratio=float(activity[k] / typical_activity)
+                if typical_activity > 0
+                else math.nan,
+                cut_at_start=start == 0,
+                cut_at_end=end == x.size - 1,
+            )
+        )
+    return Bout(a, b, period, periodicity, tuple(cycles))
+
+
+def segment_cycles(
+    acc_g: np.ndarray,
+    *,
+    sampling_rate_hz: float,
+    concentric_first: bool,
+    settings: SegmentationSettings | None = None,
+) -> Segmentation:
+    """Find the reps of a gap-free, uniformly sampled stretch by their rhythm.
+
+    Parameters
+    ----------
+    acc_g
+        Specific force (N, 3) in g, any sensor orientation.
+    sampling_rate_hz
+        Rate of the uniform grid.
+    concentric_first
+        Whether a rep starts at the bottom (deadlift, row, curl, press) rather than at
+        the top (squat, bench).
+    settings
+        Parameters (module docs); the defaults when None.
+    """
+    rate = check_sampling_rate(sampling_rate_hz)
+    settings = settings or SegmentationSettings()
+    acc = vertical_acc_proxy(acc_g)
+    proxy = np.zeros(acc.size)
+    if acc.size < int(2 * settings.min_period_s * rate):
+        return Segmentation(rate, math.nan, math.nan, (), proxy)
+    band = _bandpass(acc, settings.period_band_hz[0], MOTION_BAND_TOP_HZ, rate)
+    noise_psd = sensor_noise_psd(acc, sampling_rate_hz=rate)
+    noise = math.sqrt(noise_psd * (MOTION_BAND_TOP_HZ - settings.period_band_hz[0]))
+    activity = moving_rms(band, round(rate))
+    bouts = []
+    for a, b in _bouts(activity, noise, rate, settings):
+        if b - a < int(2 * settings.min_period_s * rate):
+            continue
+        bout = _segment_bout(
+            acc, a, b, rate=rate, concentric_first=concentric_first, noise_psd=noise_psd,
+            settings=settings, proxy_out=proxy,
+        )  # fmt: skip
+        if bout is not None:
+            bouts.append(bout)
+    return Segmentation(rate, noise, noise_psd, tuple(bouts), proxy)
