@@ -31,6 +31,7 @@ from scipy.integrate import cumulative_trapezoid
 
 from repscope import __version__
 from repscope.analysis.closure import close_cycles
+from repscope.analysis.cycle_reps import RepChoice, choose_reps, cycle_confidence, reps_from_cycles
 from repscope.analysis.flags import FLAGS, flag_set, set_verdict
 from repscope.analysis.kinematics import (
     StillnessSettings,
@@ -44,6 +45,12 @@ from repscope.analysis.orientation import OrientationEstimator, default_estimato
 from repscope.analysis.profiles import ExerciseProfile, get_profile
 from repscope.analysis.reps import Rep, RepSettings, group_sets, pair_strokes
 from repscope.analysis.rotation import arc_speed, vertical_strokes
+from repscope.analysis.segmentation import (
+    Segmentation,
+    SegmentationSettings,
+    segment_cycles,
+    vertical_acc_proxy,
+)
 from repscope.analysis.smoothness import ldlj, sparc
 from repscope.analysis.strokes import (
     Stroke,
@@ -74,6 +81,8 @@ WRIST_HIGHPASS_HZ = 0.1
 #: and a half slow reps, the 0.1 Hz high-pass eats into the strokes themselves: at 2 or
 #: 4 s, 3 of 144 simulated wrist sets (seeds 0-439) lost a rep; at 6 s none did.
 WRIST_UNANCHORED_S = 6.0
+#: Confidence levels, lowest first.
+CONFIDENCE_LEVELS: tuple[str, ...] = ("low", "medium", "high")
 #: Where in the eccentric its arrival speed is read (fraction of its duration).
 ARRIVAL_FRACTION = 0.9
 
@@ -86,6 +95,7 @@ class AnalysisConfig:
     strokes: StrokeSettings = field(default_factory=StrokeSettings)
     reps: RepSettings = field(default_factory=RepSettings)
     orientation: OrientationEstimator | None = None
+    segmentation: SegmentationSettings = field(default_factory=SegmentationSettings)
     close_cycles: bool = True
     restore_lost_strokes: bool = True
 
@@ -95,6 +105,7 @@ class AnalysisConfig:
             "stillness": dataclasses.asdict(self.stillness),
             "strokes": dataclasses.asdict(self.strokes),
             "reps": dataclasses.asdict(self.reps),
+            "segmentation": dataclasses.asdict(self.segmentation),
             "close_cycles": self.close_cycles,
             "restore_lost_strokes": self.restore_lost_strokes,
         }
@@ -200,6 +211,11 @@ class _SegmentResult:
     stroke_speed: np.ndarray
     #: Noise floor of the stillness thresholds (quietest second, or the caller's if lower).
     noise_floor_mps2: float
+    #: The rhythm-based segmentation of the stretch and which finder's reps were used.
+    segmentation: Segmentation
+    choice: RepChoice
+    #: Per rep: confidence ("high", "medium", "low") and its reasons.
+    confidence: list[tuple[str, list[str]]]
 
 
 def _closed_integral(x: np.ndarray, dt: float) -> np.ndarray:
@@ -355,13 +371,43 @@ def _analyse_segment(
                 for s in (rep.eccentric, rep.concentric)
             )
             rep.eccentric, rep.concentric = ecc, con
+    concentric_first = profile.first_phase == "concentric"
+    segmentation = segment_cycles(
+        acc_g,
+        sampling_rate_hz=rate,
+        concentric_first=concentric_first,
+        settings=config.segmentation,
+    )
+    choice = choose_reps(reps, segmentation.cycles, anchors=len(kin.anchors), sampling_rate_hz=rate)
+    stroke_speed = kin.velocity_mps if arc is None else arc
+    confidence: list[tuple[str, list[str]]]
+    if choice.finder == "cycles":
+        proxy = vertical_acc_proxy(acc_g)
+        built = reps_from_cycles(
+            segmentation.cycles, proxy, sampling_rate_hz=rate, concentric_first=concentric_first
+        )
+        reps = built.reps
+        kin = dataclasses.replace(kin, velocity_mps=built.velocity_mps, position_m=built.position_m)
+        acc_lp = lowpass(proxy, cutoff_hz=METRIC_LOWPASS_HZ, sampling_rate_hz=rate)
+        stroke_speed = kin.velocity_mps
+        periodicity = {id(c): b.periodicity for b in segmentation.bouts for c in b.cycles}
+        confidence = [
+            cycle_confidence(c, periodicity=periodicity[id(c)], sampling_rate_hz=rate)
+            for c in segmentation.cycles
+            if c.turn_idx - c.start_idx >= 2 and c.end_idx - c.turn_idx >= 2
+        ]
+        confidence = [(lvl, [*choice.reasons, *why]) for lvl, why in confidence]
+    else:
+        confidence = [(choice.confidence, list(choice.reasons)) for _ in reps]
     acc_h = orient.acc_world_mps2[:, :2] if gyr is not None else None
     gyr_speed = None if gyr is None else np.linalg.norm(gyr, axis=1)
     offset = float(recording.time_s[a])
     rows = []
-    for rep in reps:
+    for rep, (level, why) in zip(reps, confidence, strict=True):
         con = rep.concentric
         row: dict[str, Any] = {
+            "confidence": level,
+            "confidence_reasons": why,
             "rom_m": abs(rep.first.displacement_m),
             "peak_concentric_velocity_mps": math.nan,
             "ldlj": math.nan,
@@ -397,8 +443,11 @@ def _analyse_segment(
         still=kin.still,
         algorithm=orient.algorithm,
         orientation_parameters=orient.parameters,
-        stroke_speed=kin.velocity_mps if arc is None else arc,
+        stroke_speed=stroke_speed,
         noise_floor_mps2=kin.noise_floor_mps2,
+        segmentation=segmentation,
+        choice=choice,
+        confidence=confidence,
     )
 
 
@@ -505,6 +554,10 @@ def _set_summary(
         row[f"n_{flag}"] = sum(1 for f in flags if flag in f)
     row["verdict"] = verdict[0]
     row["verdict_reasons"] = ";".join(verdict[1])
+    levels = [str(c) for c in reps["confidence"]]
+    row["confidence"] = min(levels, key=CONFIDENCE_LEVELS.index) if levels else "low"
+    reasons = [r for text in reps["confidence_reasons"] for r in str(text).split(";") if r]
+    row["confidence_reasons"] = ";".join(dict.fromkeys(reasons))
     return row
 
 
@@ -549,6 +602,7 @@ def analyze_recording(
     algorithms: set[str] = set()
     orientation_parameters: dict[str, Any] = {}
     floors: list[float] = []
+    stretches: list[dict[str, Any]] = []
     min_samples = int(2 * rate)
     for a, b in segments:
         if b - a < min_samples:
@@ -562,6 +616,29 @@ def analyze_recording(
         algorithms.add(seg.algorithm)
         orientation_parameters = seg.orientation_parameters
         floors.append(seg.noise_floor_mps2)
+        stretches.append(
+            {
+                "start_s": float(time_s[a]),
+                "end_s": float(time_s[b - 1]),
+                "finder": seg.choice.finder,
+                "finder_reasons": list(seg.choice.reasons),
+                "acc_noise_density_mps2_per_sqrt_hz": _finite(
+                    math.sqrt(seg.segmentation.noise_psd)
+                    if seg.segmentation.noise_psd >= 0
+                    else math.nan
+                ),
+                "bouts": [
+                    {
+                        "start_s": float(time_s[a + bout.start_idx]),
+                        "end_s": float(time_s[a + bout.end_idx - 1]),
+                        "rep_period_s": _finite(bout.period_s),
+                        "periodicity": _finite(bout.periodicity),
+                        "cycles": len(bout.cycles),
+                    }
+                    for bout in seg.segmentation.bouts
+                ],
+            }
+        )
         for rep, row in zip(seg.reps, seg.rows, strict=True):
             all_reps.append((rep, row, seg.offset_s, seg))
 
@@ -650,6 +727,8 @@ def analyze_recording(
                     "eccentric_rom_m": abs(rep.eccentric.displacement_m)
                     if rep.eccentric is not None
                     else math.nan,
+                    "confidence": extra["confidence"],
+                    "confidence_reasons": ";".join(extra["confidence_reasons"]),
                 }
             )
             for stroke, name in ((rep.eccentric, "eccentric"), (rep.concentric, "concentric")):
@@ -717,6 +796,7 @@ def analyze_recording(
         "bridged_gaps": bridged_gaps,
         # the stillness detector's noise floor, measured (lowest over the gap-free stretches)
         "noise_floor_mps2": min(floors) if floors else None,
+        "stretches": stretches,
         "max_bridged_gap_s": max(MAX_BRIDGED_GAP_S, 2.5 / rate),
         "source_sampling_rate_hz": recording.meta.sampling_rate_hz,
         "device": meta.device,
@@ -729,6 +809,11 @@ def analyze_recording(
     return SessionAnalysis(
         reps=reps_df, sets=sets_df, traces=traces, provenance=provenance, meta=meta_dict
     )
+
+
+def _finite(value: float) -> float | None:
+    """``value``, or None if it is not finite (JSON has no NaN)."""
+    return float(value) if math.isfinite(value) else None
 
 
 def _local(stroke: Stroke, t0: float) -> Stroke:

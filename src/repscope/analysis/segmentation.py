@@ -55,7 +55,6 @@ from scipy import signal
 
 from repscope.recording import STANDARD_GRAVITY_MPS2, check_sampling_rate
 
-
 #: Lifting movement lives below this frequency (Hz); above it, until Nyquist, the quietest
 #: second shows the sensor's own noise (and vibration) only.
 MOTION_BAND_TOP_HZ = 5.0

@@ -76,6 +76,8 @@ REP_COLUMNS: tuple[str, ...] = (
     "rotation_deg",
     "flags",
     "flag_reasons",
+    "confidence",
+    "confidence_reasons",
 )
 
 PHASE_COLUMNS: tuple[str, str, str, str] = (
@@ -111,13 +113,24 @@ SET_COLUMNS: tuple[str, ...] = (
     *(f"n_{flag}" for flag in FLAGS),
     "verdict",
     "verdict_reasons",
+    "confidence",
+    "confidence_reasons",
 )
 
 
 @functools.lru_cache(maxsize=1)
 def _empty_reps_template() -> pd.DataFrame:
     frame = pd.DataFrame({c: pd.Series(dtype=float) for c in REP_COLUMNS})
-    return frame.astype({"set": "int64", "rep": "int64", "flags": object, "flag_reasons": object})
+    return frame.astype(
+        {
+            "set": "int64",
+            "rep": "int64",
+            "flags": object,
+            "flag_reasons": object,
+            "confidence": object,
+            "confidence_reasons": object,
+        }
+    )
 
 
 def empty_reps() -> pd.DataFrame:

@@ -1,0 +1,171 @@
+"""Per-rep kinematics of reps found by their rhythm, and the choice between the two finders.
+
+Two stages find reps:
+
+* the **stroke finder** (:mod:`.strokes`, :mod:`.reps`): velocity integrated between rests
+  (zero-velocity updates), split into strokes by its sign. Precise where the bar rests
+  between reps, but without rests its velocity drifts and reps are lost.
+* the **cycle finder** (:mod:`.segmentation`): one middle turnaround per rep from the set's
+  rhythm, no rests needed.
+
+:func:`choose_reps` decides per gap-free stretch, in one place:
+
+1. both agree (same count, each cycle's middle turnaround inside exactly one stroke rep):
+   the stroke reps, confidence ``high``;
+2. they disagree but the stroke finder was anchored, i.e. the bar rested at least once
+   per rep (``anchors >= reps``): the stroke reps, ``medium``, reason "cycle count
+   differs";
+3. otherwise the cycle reps, measured here.
+
+Per-rep kinematics of a cycle rep
+---------------------------------
+The bar's vertical velocity is zero at each turnaround, so each stroke (valley to middle
+turnaround, middle turnaround to valley) is integrated on its own from the
+orientation-free vertical acceleration ``|f| - g`` with zero velocity at both ends: the
+running integral minus a linear ramp that closes it (the zero-velocity update of
+practitioners who restart integration at every phase boundary; Zhang et al. 2024,
+doi:10.1007/s11036-024-02293-0, combine integration with filtering for the same reason).
+A pause is the dwell at a stroke's end while its speed stays under ``pause_speed_fraction``
+of the stroke's peak speed: a minimum-jerk stroke spends 4.6 % of its duration at each end
+under 5 % of its peak speed, so the default (0.05) reads a smooth touch-and-go turnaround
+as a pause of a few hundredths of a second at most.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.integrate import cumulative_trapezoid
+
+from repscope.analysis.reps import Rep
+from repscope.analysis.segmentation import Cycle
+from repscope.analysis.strokes import Stroke
+from repscope.recording import check_sampling_rate
+
+#: Share of a stroke's peak speed under which its ends count as a pause (module docs).
+PAUSE_SPEED_FRACTION = 0.05
+
+
+@dataclass(frozen=True)
+class RepChoice:
+    """Which finder's reps a stretch uses, and why."""
+
+    finder: str  # "strokes" or "cycles"
+    confidence: str  # "high", "medium" or "low"
+    reasons: tuple[str, ...]
+
+
+@dataclass
+class CycleKinematics:
+    """Reps built from cycles, with the stretch's velocity and position (m/s, m)."""
+
+    reps: list[Rep]
+    velocity_mps: np.ndarray
+    position_m: np.ndarray
+
+
+def _turn_time_s(rep: Rep) -> float:
+    """Return the time of the rep's middle turnaround (the end of its first stroke)."""
+    return rep.first.end_s
+
+
+def choose_reps(
+    stroke_reps: Sequence[Rep],
+    cycles: Sequence[Cycle],
+    *,
+    anchors: int,
+    sampling_rate_hz: float,
+) -> RepChoice:
+    """Choose the stroke or the cycle reps of a stretch (rule in the module docs)."""
+    rate = check_sampling_rate(sampling_rate_hz)
+    if not cycles:
+        return RepChoice("strokes", "medium" if stroke_reps else "high", ("no rhythm found",))
+    windows = [(c.start_idx / rate, c.end_idx / rate) for c in cycles]
+    hits = [sum(1 for r in stroke_reps if lo <= _turn_time_s(r) <= hi) for lo, hi in windows]
+    if len(stroke_reps) == len(cycles) and all(h == 1 for h in hits):
+        return RepChoice("strokes", "high", ("rests and rhythm agree",))
+    if stroke_reps and anchors >= len(stroke_reps):
+        return RepChoice(
+            "strokes",
+            "medium",
+            (f"rhythm finds {len(cycles)} reps, rests {len(stroke_reps)}; rests anchor the count",),
+        )
+    return RepChoice(
+        "cycles",
+        "medium",
+        (f"no rest between reps ({anchors} rests for {len(cycles)} reps): counted by rhythm",),
+    )
+
+
+def _stroke(
+    acc: np.ndarray, i0: int, i1: int, direction: int, rate: float, out_v: np.ndarray
+) -> Stroke:
+    """Integrate ``acc[i0:i1+1]`` with zero velocity at both ends; trim end pauses."""
+    seg = acc[i0 : i1 + 1]
+    v = cumulative_trapezoid(seg, dx=1.0 / rate, initial=0.0)
+    v = v - np.linspace(0.0, 1.0, v.size) * v[-1]
+    out_v[i0 : i1 + 1] = v
+    speed = np.abs(v)
+    peak = float(speed.max()) if speed.size else 0.0
+    moving = np.flatnonzero(speed >= PAUSE_SPEED_FRACTION * peak) if peak > 0 else np.array([])
+    a = i0 + int(moving[0]) if moving.size else i0
+    b = i0 + int(moving[-1]) if moving.size else i1
+    b = max(b, a + 1)
+    disp = float(np.trapezoid(v, dx=1.0 / rate)) if v.size > 1 else 0.0
+    return Stroke(
+        start_idx=a,
+        end_idx=b,
+        direction=direction,
+        start_s=a / rate,
+        end_s=b / rate,
+        displacement_m=disp,
+        peak_speed_mps=peak,
+    )
+
+
+def reps_from_cycles(
+    cycles: Sequence[Cycle],
+    acc_mps2: np.ndarray,
+    *,
+    sampling_rate_hz: float,
+    concentric_first: bool,
+) -> CycleKinematics:
+    """Build :class:`Rep` objects and per-stroke velocity from cycles (module docs)."""
+    rate = check_sampling_rate(sampling_rate_hz)
+    n = acc_mps2.size
+    velocity = np.zeros(n)
+    reps: list[Rep] = []
+    first_dir = 1 if concentric_first else -1
+    for c in cycles:
+        if c.turn_idx - c.start_idx < 2 or c.end_idx - c.turn_idx < 2:
+            continue
+        first = _stroke(acc_mps2, c.start_idx, c.turn_idx, first_dir, rate, velocity)
+        second = _stroke(acc_mps2, c.turn_idx, c.end_idx, -first_dir, rate, velocity)
+        ecc, con = (second, first) if concentric_first else (first, second)
+        reps.append(Rep(eccentric=ecc, concentric=con, eccentric_first=not concentric_first))
+    position = cumulative_trapezoid(velocity, dx=1.0 / rate, initial=0.0)
+    return CycleKinematics(reps=reps, velocity_mps=velocity, position_m=position)
+
+
+def cycle_confidence(
+    cycle: Cycle, *, periodicity: float, sampling_rate_hz: float
+) -> tuple[str, list[str]]:
+    """Confidence of one cycle rep and its reasons (evidence from :mod:`.segmentation`)."""
+    reasons: list[str] = []
+    level = 2  # 2 high, 1 medium, 0 low
+    if cycle.cut_at_start or cycle.cut_at_end:
+        reasons.append("cut by the recording's edge (partial)")
+        level = min(level, 1)
+    if math.isfinite(cycle.excursion_ratio) and cycle.excursion_ratio < 0.7:
+        reasons.append(f"range {cycle.excursion_ratio:.0%} of the set's typical")
+        level = min(level, 1)
+    if periodicity < 0.3:
+        reasons.append(f"irregular rhythm (periodicity {periodicity:.2f})")
+        level = min(level, 0)
+    if sampling_rate_hz < 20:
+        reasons.append(f"sparse data ({sampling_rate_hz:g} samples/s)")
+        level = min(level, 0)
+    return ("low", "medium", "high")[level], reasons
