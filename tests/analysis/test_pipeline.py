@@ -77,7 +77,9 @@ def test_a_window_without_a_rest_needs_the_sessions_noise_floor():
     )
     live = AnalysisConfig().stillness  # as the live engine's windows: short rests trusted
     base = dataclasses.replace(
-        AnalysisConfig(), stillness=dataclasses.replace(live, long_rest_s=0.5)
+        AnalysisConfig(),
+        stillness=dataclasses.replace(live, long_rest_s=0.5),
+        rhythm_finder=False,
     )
     alone = analyze_recording(window, tempo="3-0-1-0", config=base)
     assert alone.provenance["noise_floor_mps2"] > 1.5 * floor

@@ -10,8 +10,8 @@ Two stages find reps:
 
 :func:`choose_reps` decides per gap-free stretch, in one place:
 
-1. both agree (same count, each cycle's middle turnaround inside exactly one stroke rep):
-   the stroke reps, confidence ``high``;
+1. both agree (same count, each cycle's window holds the middle turnaround of exactly one
+   stroke rep): the stroke reps, confidence ``high``;
 2. they disagree but the stroke finder was anchored, i.e. the bar rested at least once
    per rep (``anchors >= reps``): the stroke reps, ``medium``, reason "cycle count
    differs";

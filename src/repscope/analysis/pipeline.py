@@ -98,6 +98,10 @@ class AnalysisConfig:
     segmentation: SegmentationSettings = field(default_factory=SegmentationSettings)
     close_cycles: bool = True
     restore_lost_strokes: bool = True
+    #: Let the rhythm-based finder (:mod:`.segmentation`) replace the stroke finder's reps
+    #: where the bar never rests (:func:`.cycle_reps.choose_reps`). The live engine's
+    #: short windows turn it off: a window holds two or three reps, too few for a rhythm.
+    rhythm_finder: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         """Parameters as plain data."""
@@ -108,6 +112,7 @@ class AnalysisConfig:
             "segmentation": dataclasses.asdict(self.segmentation),
             "close_cycles": self.close_cycles,
             "restore_lost_strokes": self.restore_lost_strokes,
+            "rhythm_finder": self.rhythm_finder,
         }
 
 
@@ -378,7 +383,11 @@ def _analyse_segment(
         concentric_first=concentric_first,
         settings=config.segmentation,
     )
-    choice = choose_reps(reps, segmentation.cycles, anchors=len(kin.anchors), sampling_rate_hz=rate)
+    choice = (
+        choose_reps(reps, segmentation.cycles, anchors=len(kin.anchors), sampling_rate_hz=rate)
+        if config.rhythm_finder
+        else RepChoice("strokes", "medium", ("short window: counted from rests only",))
+    )
     stroke_speed = kin.velocity_mps if arc is None else arc
     confidence: list[tuple[str, list[str]]]
     if choice.finder == "cycles":

@@ -807,7 +807,9 @@ class LiveAnalyzer:
             self.config.stillness,
             long_rest_s=min(self.config.stillness.long_rest_s, float(live_trusted_rest_s)),
         )
-        self.live_config = dataclasses.replace(self.config, stillness=stillness)
+        self.live_config = dataclasses.replace(
+            self.config, stillness=stillness, rhythm_finder=False
+        )
         #: Margin at the window's start inside which reps are not taken (a cut rep).
         self.edge_margin_s = 0.25
         #: Still intervals shorter than this (a turnaround the pipeline found still for a
