@@ -12,10 +12,13 @@ Two stages find reps:
 
 1. both agree (same count, each cycle's window holds the middle turnaround of exactly one
    stroke rep): the stroke reps, confidence ``high``;
-2. they disagree but the stroke finder was anchored, i.e. the bar rested at least once
-   per rep (``anchors >= reps``): the stroke reps, ``medium``, reason "cycle count
-   differs";
-3. otherwise the cycle reps, measured here.
+2. they disagree and the bar rested at least once inside the set (between the first
+   rep's start and the last one's end, by either finder): the stroke finder's velocity
+   is anchored, so its reps are used, ``medium``, with both counts in the reason. On
+   simulated sets with rests the rhythm is the weaker finder: it merges reps when the
+   autocorrelation picks a multiple of the period;
+3. otherwise (no rest inside the set, as in every real bar set measured) the cycle reps,
+   measured here.
 
 Per-rep kinematics of a cycle rep
 ---------------------------------
@@ -76,10 +79,13 @@ def choose_reps(
     stroke_reps: Sequence[Rep],
     cycles: Sequence[Cycle],
     *,
-    anchors: int,
+    rests: Sequence[tuple[int, int]],
     sampling_rate_hz: float,
 ) -> RepChoice:
-    """Choose the stroke or the cycle reps of a stretch (rule in the module docs)."""
+    """Choose the stroke or the cycle reps of a stretch (rule in the module docs).
+
+    ``rests`` are the stroke finder's still intervals (sample ranges of the stretch).
+    """
     rate = check_sampling_rate(sampling_rate_hz)
     if not cycles:
         return RepChoice("strokes", "medium" if stroke_reps else "high", ("no rhythm found",))
@@ -87,16 +93,22 @@ def choose_reps(
     hits = [sum(1 for r in stroke_reps if lo <= _turn_time_s(r) <= hi) for lo, hi in windows]
     if len(stroke_reps) == len(cycles) and all(h == 1 for h in hits):
         return RepChoice("strokes", "high", ("rests and rhythm agree",))
-    if stroke_reps and anchors >= len(stroke_reps):
+    first = min([cycles[0].start_idx, *(r.first.start_idx for r in stroke_reps)])
+    last = max([cycles[-1].end_idx, *(r.last.end_idx for r in stroke_reps)])
+    inside = sum(1 for a, b in rests if a > first and b < last)
+    if inside:
         return RepChoice(
             "strokes",
             "medium",
-            (f"rhythm finds {len(cycles)} reps, rests {len(stroke_reps)}; rests anchor the count",),
+            (
+                f"the rhythm finds {len(cycles)} reps, the rests {len(stroke_reps)}; "
+                f"{inside} rests inside the set anchor the count",
+            ),
         )
     return RepChoice(
         "cycles",
         "medium",
-        (f"no rest between reps ({anchors} rests for {len(cycles)} reps): counted by rhythm",),
+        ("the bar never rested inside the set: reps counted by their rhythm",),
     )
 
 

@@ -384,7 +384,7 @@ def _analyse_segment(
         settings=config.segmentation,
     )
     choice = (
-        choose_reps(reps, segmentation.cycles, anchors=len(kin.anchors), sampling_rate_hz=rate)
+        choose_reps(reps, segmentation.cycles, rests=kin.anchors, sampling_rate_hz=rate)
         if config.rhythm_finder
         else RepChoice("strokes", "medium", ("short window: counted from rests only",))
     )
@@ -643,6 +643,7 @@ def analyze_recording(
                         "rep_period_s": _finite(bout.period_s),
                         "periodicity": _finite(bout.periodicity),
                         "cycles": len(bout.cycles),
+                        "rejected": bout.rejected,
                     }
                     for bout in seg.segmentation.bouts
                 ],

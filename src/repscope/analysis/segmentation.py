@@ -39,7 +39,9 @@ Steps
    (b) the bar was moving around it: the activity over one period centred on it is at
    least ``min_activity_fraction`` of the typical. (b) rejects the ringing of the band
    filter over a bar at rest at the recording's edges.
-6. Each rep spans from the valley before its middle turnaround to the valley after it.
+6. A bout whose typical excursion exceeds :data:`MAX_PLAUSIBLE_EXCURSION_M` was
+   integrated at a wrong period (a multiple of the true one) and gives no reps.
+7. Each rep spans from the valley before its middle turnaround to the valley after it.
 
 Each cycle carries its evidence (excursion and activity ratios, the bout's periodicity);
 :func:`cycle_confidence` turns them into a confidence with reasons.
@@ -54,6 +56,11 @@ import numpy as np
 from scipy import signal
 
 from repscope.recording import STANDARD_GRAVITY_MPS2, check_sampling_rate
+
+#: No barbell lift moves the bar further vertically than this (m): a snatch, floor to
+#: overhead, travels about 1.4 m; squat, bench, deadlift, press, row and curl 0.2-0.8 m.
+#: A bout whose typical excursion is larger was integrated at a wrong period.
+MAX_PLAUSIBLE_EXCURSION_M = 1.5
 
 #: Lifting movement lives below this frequency (Hz); above it, until Nyquist, the quietest
 #: second shows the sensor's own noise (and vibration) only.
@@ -134,6 +141,8 @@ class Bout:
     period_s: float
     periodicity: float
     cycles: tuple[Cycle, ...]
+    #: Why the bout's cycles were rejected ("" when they were not).
+    rejected: str = ""
 
 
 @dataclass(frozen=True)
@@ -355,6 +364,10 @@ def _segment_bout(
         drop = rejected[np.argmin(exc[rejected])]
         peaks = np.delete(peaks, drop)
         activity = np.delete(activity, drop)
+    if peaks.size and not typical <= MAX_PLAUSIBLE_EXCURSION_M:
+        return Bout(
+            a, b, period, periodicity, (), f"typical excursion {typical:.1f} m is not a lift"
+        )
     cycles = []
     for k, i in enumerate(peaks):
         lo = peaks[k - 1] if k else 0
