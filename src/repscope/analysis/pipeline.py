@@ -99,8 +99,12 @@ class AnalysisConfig:
     close_cycles: bool = True
     restore_lost_strokes: bool = True
     #: Let the rhythm-based finder (:mod:`.segmentation`) replace the stroke finder's reps
-    #: where the bar never rests (:func:`.cycle_reps.choose_reps`). The live engine's
-    #: short windows turn it off: a window holds two or three reps, too few for a rhythm.
+    #: where the bar never rests (:func:`.cycle_reps.choose_reps`). Bar placement only: at
+    #: the wrist the forearm's rotation adds centripetal and tangential acceleration to
+    #: ``|f|``, which is then not the bar's vertical acceleration (on the real wrist sets
+    #: it lost a rep in 6 presses; the wrist path high-passes unanchored velocity
+    #: instead). The live engine's short windows turn it off: a window holds two or three
+    #: reps, too few for a rhythm.
     rhythm_finder: bool = True
 
     def to_dict(self) -> dict[str, Any]:
@@ -385,8 +389,16 @@ def _analyse_segment(
     )
     choice = (
         choose_reps(reps, segmentation.cycles, rests=kin.anchors, sampling_rate_hz=rate)
-        if config.rhythm_finder
-        else RepChoice("strokes", "medium", ("short window: counted from rests only",))
+        if config.rhythm_finder and placement == "bar"
+        else RepChoice(
+            "strokes",
+            "medium",
+            (
+                "wrist: counted from rests and the high-passed velocity"
+                if placement == "wrist"
+                else "short window: counted from rests only",
+            ),
+        )
     )
     stroke_speed = kin.velocity_mps if arc is None else arc
     confidence: list[tuple[str, list[str]]]
