@@ -10,15 +10,17 @@ Two stages find reps:
 
 :func:`choose_reps` decides per gap-free stretch, in one place:
 
-1. both agree (same count, each cycle's window holds the middle turnaround of exactly one
+1. the bar never rested in the stretch (no still interval at all, as in every real bar
+   set measured): nothing anchors the stroke finder's velocity, so the cycle reps,
+   ``high`` if the stroke finder counts the same, else ``medium``;
+2. both agree (same count, each cycle's window holds the middle turnaround of exactly one
    stroke rep): the stroke reps, confidence ``high``;
-2. they disagree and the bar rested at least once inside the set (between the first
+3. they disagree and the bar rested at least once inside the set (between the first
    rep's start and the last one's end, by either finder): the stroke finder's velocity
    is anchored, so its reps are used, ``medium``, with both counts in the reason. On
    simulated sets with rests the rhythm is the weaker finder: it merges reps when the
    autocorrelation picks a multiple of the period;
-3. otherwise (no rest inside the set, as in every real bar set measured) the cycle reps,
-   measured here.
+4. otherwise (no rest inside the set) the cycle reps, measured here.
 
 Per-rep kinematics of a cycle rep
 ---------------------------------
@@ -91,7 +93,18 @@ def choose_reps(
         return RepChoice("strokes", "medium" if stroke_reps else "high", ("no rhythm found",))
     windows = [(c.start_idx / rate, c.end_idx / rate) for c in cycles]
     hits = [sum(1 for r in stroke_reps if lo <= _turn_time_s(r) <= hi) for lo, hi in windows]
-    if len(stroke_reps) == len(cycles) and all(h == 1 for h in hits):
+    agree = len(stroke_reps) == len(cycles) and all(h == 1 for h in hits)
+    if not rests:
+        # nothing anchors the stroke finder's velocity: measure from the turnarounds
+        return RepChoice(
+            "cycles",
+            "high" if agree else "medium",
+            (
+                "the bar never rested: reps measured between their turnarounds"
+                + ("; the stroke finder agrees on the count" if agree else ""),
+            ),
+        )
+    if agree:
         return RepChoice("strokes", "high", ("rests and rhythm agree",))
     first = min([cycles[0].start_idx, *(r.first.start_idx for r in stroke_reps)])
     last = max([cycles[-1].end_idx, *(r.last.end_idx for r in stroke_reps)])
@@ -138,6 +151,12 @@ def _stroke(
     )
 
 
+def usable_cycle(c: Cycle) -> bool:
+    """Whether a cycle makes a rep: two strokes of 2+ samples, not cut at both ends."""
+    long_enough = c.turn_idx - c.start_idx >= 2 and c.end_idx - c.turn_idx >= 2
+    return long_enough and not (c.cut_at_start and c.cut_at_end)
+
+
 def reps_from_cycles(
     cycles: Sequence[Cycle],
     acc_mps2: np.ndarray,
@@ -152,11 +171,14 @@ def reps_from_cycles(
     reps: list[Rep] = []
     first_dir = 1 if concentric_first else -1
     for c in cycles:
-        if c.turn_idx - c.start_idx < 2 or c.end_idx - c.turn_idx < 2:
+        if not usable_cycle(c):
             continue
         first = _stroke(acc_mps2, c.start_idx, c.turn_idx, first_dir, rate, velocity)
         second = _stroke(acc_mps2, c.turn_idx, c.end_idx, -first_dir, rate, velocity)
-        ecc, con = (second, first) if concentric_first else (first, second)
+        # a stroke the recording's edge cut is not measured: its phase is unknown (NaN)
+        kept_first = None if c.cut_at_start else first
+        kept_second = None if c.cut_at_end else second
+        ecc, con = (kept_second, kept_first) if concentric_first else (kept_first, kept_second)
         reps.append(Rep(eccentric=ecc, concentric=con, eccentric_first=not concentric_first))
     position = cumulative_trapezoid(velocity, dx=1.0 / rate, initial=0.0)
     return CycleKinematics(reps=reps, velocity_mps=velocity, position_m=position)

@@ -60,7 +60,8 @@ Per-rep rules
        a concentric split at a sticking point (part of it taken for a pause), not a
        partial rep. Without the column (or with it NaN) step 3 decides alone.
 ``grind``
-    A slow concentric: ``concentric_s >= t.grind_concentric_ratio`` x the set's median
+    Complete reps only (next to a cut the stroke may hold the lifter's set-up). A slow
+    concentric: ``concentric_s >= t.grind_concentric_ratio`` x the set's median
     concentric. (Velocity loss alone is fatigue, reported per set, not a grind.)
 ``swing``
     Off-axis motion: the bar (or forearm) rotates away from its starting attitude by at
@@ -68,7 +69,7 @@ Per-rep rules
     median rotation (``rotation_deg``; needs a gyroscope, never flagged without one). The
     horizontal excursion from double integration is reported but too noisy to flag on.
 ``jerky``
-    The concentric's LDLJ is more than ``t.jerky_ldlj_drop`` below the set's median LDLJ
+    Complete reps only. The concentric's LDLJ is more than ``t.jerky_ldlj_drop`` below the set's median LDLJ
     (relative, because LDLJ depends on the lift and the sensor).
 ``tempo_off``
     Against ``--tempo`` only: some phase with a target differs from it by more than
@@ -76,10 +77,21 @@ Per-rep rules
 
 Set verdict
 -----------
-``ego_lifting`` when momentum faults (bounce, partial_rom, swing) affect at least
-``t.ego_min_reps`` reps and a fraction ``t.ego_momentum_fraction`` of the set;
-otherwise ``rushed_negatives`` or ``tempo_off`` when those affect that fraction; otherwise
-``controlled``. A set without reps is ``no_reps``.
+In this order:
+
+1. ``ego_lifting`` when momentum faults (bounce, partial_rom, swing) affect at least
+   ``t.ego_min_reps`` reps and a fraction ``t.ego_momentum_fraction`` of the set, and the
+   set's confidence is not ``low`` (then ``uncertain``, with the same reasons: a wrong
+   verdict is worse than none);
+2. ``rushed_negatives`` or ``tempo_off`` when those affect that fraction;
+3. ``controlled`` never hides a fault: ``grinding`` (any grind), ``partial_reps`` (any
+   partial rep), ``fatigued`` (velocity loss over full-range reps at least
+   ``t.large_velocity_loss``, 40 %, the high-fatigue arm of Pareja-Blanco et al. 2017,
+   doi:10.1111/sms.12678), ``minor_faults`` (any other flag);
+4. ``controlled``: no flag and no large velocity loss. A set without reps is ``no_reps``.
+
+Where a rule cannot be judged (e.g. bounce without a measured arrival speed) it is not
+raised, and the rep's ``confidence_reasons`` say why.
 """
 
 from __future__ import annotations
@@ -110,6 +122,11 @@ VERDICTS: tuple[str, ...] = (
     "ego_lifting",
     "rushed_negatives",
     "tempo_off",
+    "grinding",
+    "partial_reps",
+    "fatigued",
+    "minor_faults",
+    "uncertain",
     "no_reps",
 )
 
@@ -141,6 +158,23 @@ def full_range_reference(travel_m: np.ndarray, *, fraction: float) -> float:
         return math.nan
     top = float(np.percentile(known, 90)) if known.size >= 3 else float(np.max(known))
     return float(np.median(known[known >= fraction * top]))
+
+
+def velocity_loss(mcv_mps: np.ndarray, *, full_range: np.ndarray) -> np.ndarray:
+    """Per rep ``1 - MCV / best MCV`` of the set, over full-range reps only.
+
+    The one home of the rule. A partial rep is fast because it is short: it neither sets
+    the best nor gets a loss (NaN). Cues at 10/20/40 % loss follow Pareja-Blanco et al.
+    2017 (doi:10.1111/sms.12678).
+    """
+    mcv = np.asarray(mcv_mps, dtype=float)
+    full = np.asarray(full_range, dtype=bool) & np.isfinite(mcv)
+    if not full.any():
+        return np.full(mcv.shape, math.nan)
+    best = float(np.max(mcv[full]))
+    if not best > 0:
+        return np.full(mcv.shape, math.nan)
+    return np.where(full, 1.0 - mcv / best, math.nan)
 
 
 def flag_set(
@@ -226,7 +260,11 @@ def flag_set(
                 + (f" (down {down_m / reference_down:.0%})" if down_known else "")
             )
         con = float(row["concentric_s"])
-        if _finite(median_concentric) and con >= t.grind_concentric_ratio * median_concentric:
+        if (
+            complete[k]
+            and _finite(median_concentric)
+            and con >= t.grind_concentric_ratio * median_concentric
+        ):
             found["grind"] = f"concentric {con:.1f} s against the set's {median_concentric:.1f} s"
         rot = float(row["rotation_deg"])
         if (
@@ -237,7 +275,12 @@ def flag_set(
         ):
             found["swing"] = f"tipped {rot:.0f} deg against the set's usual {median_rotation:.0f}"
         lj = float(row["ldlj"])
-        if _finite(lj) and _finite(median_ldlj) and lj < median_ldlj - t.jerky_ldlj_drop:
+        if (
+            complete[k]
+            and _finite(lj)
+            and _finite(median_ldlj)
+            and lj < median_ldlj - t.jerky_ldlj_drop
+        ):
             found["jerky"] = f"LDLJ {lj:.1f} against the set's {median_ldlj:.1f}"
         if tempo is not None:
             off = []
@@ -257,9 +300,17 @@ def flag_set(
 
 
 def set_verdict(
-    flags_per_rep: Sequence[Sequence[str]], *, thresholds: FlagThresholds
+    flags_per_rep: Sequence[Sequence[str]],
+    *,
+    thresholds: FlagThresholds,
+    velocity_loss: float = math.nan,
+    confidence: str = "high",
 ) -> tuple[str, list[str]]:
-    """Verdict and reasons for a set from its reps' flags (see module docs)."""
+    """Verdict and reasons for a set from its reps' flags (see module docs).
+
+    ``velocity_loss`` is the set's largest loss over full-range reps
+    (:func:`velocity_loss`); ``confidence`` the lowest of its reps' confidences.
+    """
     n = len(flags_per_rep)
     if n == 0:
         return "no_reps", ["no reps detected"]
@@ -271,10 +322,24 @@ def set_verdict(
         reasons = [f"{counts[f]} of {n} reps {words[f]}" for f in MOMENTUM_FLAGS if counts[f]]
         if counts["grind"]:
             reasons.append(f"{counts['grind']} of {n} reps ground out")
+        if confidence == "low":
+            return "uncertain", [*reasons, "the data are too uncertain to call it ego lifting"]
         return "ego_lifting", reasons
     if counts["rushed_negative"] / n >= t.ego_momentum_fraction:
         return "rushed_negatives", [f"{counts['rushed_negative']} of {n} negatives rushed"]
     if counts["tempo_off"] / n >= t.ego_momentum_fraction:
         return "tempo_off", [f"{counts['tempo_off']} of {n} reps off the prescribed tempo"]
     reasons = [f"{counts[f]} of {n} reps flagged {f}" for f in FLAGS if counts[f]]
-    return "controlled", reasons or ["no faults found"]
+    large_loss = _finite(velocity_loss) and velocity_loss >= t.large_velocity_loss
+    if large_loss:
+        reasons.append(f"bar speed fell {velocity_loss:.0%} over the set")
+    # controlled never hides a grind, a partial rep or a large velocity loss
+    if counts["grind"]:
+        return "grinding", reasons
+    if counts["partial_rom"]:
+        return "partial_reps", reasons
+    if large_loss:
+        return "fatigued", reasons
+    if reasons:
+        return "minor_faults", reasons
+    return "controlled", ["no faults found"]

@@ -31,8 +31,14 @@ from scipy.integrate import cumulative_trapezoid
 
 from repscope import __version__
 from repscope.analysis.closure import close_cycles
-from repscope.analysis.cycle_reps import RepChoice, choose_reps, cycle_confidence, reps_from_cycles
-from repscope.analysis.flags import FLAGS, flag_set, set_verdict
+from repscope.analysis.cycle_reps import (
+    RepChoice,
+    choose_reps,
+    cycle_confidence,
+    reps_from_cycles,
+    usable_cycle,
+)
+from repscope.analysis.flags import FLAGS, flag_set, set_verdict, velocity_loss
 from repscope.analysis.kinematics import (
     StillnessSettings,
     VerticalKinematics,
@@ -415,11 +421,15 @@ def _analyse_segment(
         confidence = [
             cycle_confidence(c, periodicity=periodicity[id(c)], sampling_rate_hz=rate)
             for c in segmentation.cycles
-            if c.turn_idx - c.start_idx >= 2 and c.end_idx - c.turn_idx >= 2
+            if usable_cycle(c)
         ]
         confidence = [(lvl, [*choice.reasons, *why]) for lvl, why in confidence]
     else:
         confidence = [(choice.confidence, list(choice.reasons)) for _ in reps]
+    # A rest somewhere in the stretch anchors the stroke finder's velocity (zero-velocity
+    # update); the cycle finder anchors it at the turnarounds themselves, so the speed at
+    # which the bar arrives there is not measured.
+    velocity_anchored = choice.finder == "strokes" and bool(kin.anchors)
     acc_h = orient.acc_world_mps2[:, :2] if gyr is not None else None
     gyr_speed = None if gyr is None else np.linalg.norm(gyr, axis=1)
     offset = float(recording.time_s[a])
@@ -427,6 +437,7 @@ def _analyse_segment(
     for rep, (level, why) in zip(reps, confidence, strict=True):
         con = rep.concentric
         row: dict[str, Any] = {
+            "velocity_anchored": velocity_anchored,
             "confidence": level,
             "confidence_reasons": why,
             "rom_m": abs(rep.first.displacement_m),
@@ -489,6 +500,29 @@ def _cut_stroke(
         displacement_m=float(kin.position_m[j] - kin.position_m[i0]),
         peak_speed_mps=float(np.max(np.abs(kin.velocity_mps[i0 : j + 1]))),
     )
+
+
+#: Fewest samples an eccentric needs for its arrival speed, read at 90 % of its duration,
+#: to be a different sample from its end (the bounce rule's evidence).
+MIN_ARRIVAL_SAMPLES = 10
+
+
+def _arrival_unmeasured(anchored: bool, ecc: Stroke | None, rate: float) -> str:
+    """Why the arrival speed of ``ecc`` is not measured ("" when it is)."""
+    if ecc is None:
+        return ""
+    if not anchored:
+        return (
+            "bounce not judged: the bar never rested, "
+            "so its speed arriving at the bottom is not measured"
+        )
+    samples = ecc.duration_s * rate
+    if samples < MIN_ARRIVAL_SAMPLES:
+        return (
+            f"bounce not judged: the negative spans {samples:.0f} samples at {rate:g} Hz, "
+            f"under {MIN_ARRIVAL_SAMPLES}"
+        )
+    return ""
 
 
 def _turnaround_acc(acc: np.ndarray, rate: float, ecc: Stroke, con: Stroke) -> float:
@@ -562,7 +596,9 @@ def _set_summary(
     row["mean_rom_m"] = float(np.nanmean(rom))
     row["cv_rom"] = float(np.nanstd(rom, ddof=1) / np.nanmean(rom)) if rom.size >= 2 else math.nan
     mcv_all = reps["mean_concentric_velocity_mps"].to_numpy(float)
-    mcv = mcv_all[np.isfinite(mcv_all)]  # truncated reps have no concentric measured
+    # velocity loss over full-range reps only: a partial rep is fast because it is short;
+    # truncated reps have no concentric measured
+    mcv = mcv_all[np.isfinite(mcv_all) & reps["full_range"].to_numpy(bool)]
     best = float(np.max(mcv)) if mcv.size else math.nan
     row["best_mcv_mps"] = best
     row["last_mcv_mps"] = float(mcv[-1]) if mcv.size else math.nan
@@ -702,6 +738,9 @@ def analyze_recording(
         for k, rep in enumerate(members):
             extra = extras[index[id(rep)]]
             arrival = _arrival_ratio(stroke_speed, rate, time_s[0], rep.eccentric)
+            unjudged = _arrival_unmeasured(extra["velocity_anchored"], rep.eccentric, rate)
+            if unjudged:
+                arrival = math.nan
             turn_pause, turn_acc, turn_arrival = math.nan, math.nan, math.nan
             # the turnaround into this rep's concentric ends which eccentric?
             ecc_before = (
@@ -715,6 +754,10 @@ def analyze_recording(
             if ecc_before is not None and rep.concentric is not None:
                 turn_pause = pause_before
                 turn_arrival = _arrival_ratio(stroke_speed, rate, time_s[0], ecc_before)
+                why = _arrival_unmeasured(extra["velocity_anchored"], ecc_before, rate)
+                if why:
+                    turn_arrival = math.nan
+                    unjudged = unjudged or why
                 turn_acc = _turnaround_acc(
                     acc_for_turn,
                     rate,
@@ -750,7 +793,9 @@ def analyze_recording(
                     if rep.eccentric is not None
                     else math.nan,
                     "confidence": extra["confidence"],
-                    "confidence_reasons": ";".join(extra["confidence_reasons"]),
+                    "confidence_reasons": ";".join(
+                        [*extra["confidence_reasons"], *([unjudged] if unjudged else [])]
+                    ),
                 }
             )
             for stroke, name in ((rep.eccentric, "eccentric"), (rep.concentric, "concentric")):
@@ -761,13 +806,22 @@ def analyze_recording(
             set_col[lo:hi] = rep.set_number
             rep_col[lo:hi] = k + 1
         frame = pd.DataFrame(rows)
-        mcv = frame["mean_concentric_velocity_mps"].to_numpy(float)
-        best = np.nanmax(mcv) if np.isfinite(mcv).any() else math.nan
-        frame["velocity_loss"] = 1.0 - mcv / best if best and best > 0 else math.nan
         flags, reasons = flag_set(frame, thresholds=profile.thresholds, tempo=tempo_obj)
+        full_range = np.array(["partial_rom" not in f for f in flags])
+        frame["velocity_loss"] = velocity_loss(
+            frame["mean_concentric_velocity_mps"].to_numpy(float), full_range=full_range
+        )
+        frame["full_range"] = full_range
         frame["flags"] = [";".join(f) for f in flags]
         frame["flag_reasons"] = [";".join(r) for r in reasons]
-        verdict = set_verdict(flags, thresholds=profile.thresholds)
+        loss = frame["velocity_loss"].to_numpy(float)
+        levels = [str(c) for c in frame["confidence"]]
+        verdict = set_verdict(
+            flags,
+            thresholds=profile.thresholds,
+            velocity_loss=float(np.nanmax(loss)) if np.isfinite(loss).any() else math.nan,
+            confidence=min(levels, key=CONFIDENCE_LEVELS.index),
+        )
         set_rows.append(_set_summary(members[0].set_number, frame, profile.name, flags, verdict))
         rep_rows.extend(frame[list(REP_COLUMNS)].to_dict(orient="records"))
     # pauses between phases inside sets

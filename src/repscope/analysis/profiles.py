@@ -61,6 +61,7 @@ class FlagThresholds:
     tempo_tolerance_fraction: float = 0.25
     ego_momentum_fraction: float = 0.3
     ego_min_reps: int = 2
+    large_velocity_loss: float = 0.4
 
 
 @dataclass(frozen=True)
