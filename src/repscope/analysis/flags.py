@@ -69,8 +69,8 @@ Per-rep rules
     median rotation (``rotation_deg``; needs a gyroscope, never flagged without one). The
     horizontal excursion from double integration is reported but too noisy to flag on.
 ``jerky``
-    Complete reps only. The concentric's LDLJ is more than ``t.jerky_ldlj_drop`` below the set's median LDLJ
-    (relative, because LDLJ depends on the lift and the sensor).
+    Complete reps only. The concentric's LDLJ is more than ``t.jerky_ldlj_drop`` below
+    the set's median LDLJ (relative, because LDLJ depends on the lift and the sensor).
 ``tempo_off``
     Against ``--tempo`` only: some phase with a target differs from it by more than
     ``max(t.tempo_tolerance_s, t.tempo_tolerance_fraction * target)``.
