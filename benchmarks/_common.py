@@ -24,7 +24,7 @@ DOCS_PATH = REPO_ROOT / "docs" / "accuracy.md"
 RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
 
 #: Sections of docs/accuracy.md, each between ``<!-- name:start -->`` and ``<!-- name:end -->``.
-SECTIONS: tuple[str, ...] = ("sim", "real", "speed")
+SECTIONS: tuple[str, ...] = ("sim", "real", "bar_real", "speed")
 
 _DOC_SKELETON = """# Accuracy and speed of the analysis engine
 
@@ -67,6 +67,12 @@ _Not measured yet: run `benchmarks/accuracy_sim.py --write-docs`._
 <!-- real:start -->
 _Not measured yet: run `benchmarks/accuracy_real.py --write-docs`._
 <!-- real:end -->
+
+## Real bar recordings
+
+<!-- bar_real:start -->
+_Not measured yet: run `benchmarks/accuracy_bar_real.py --write-docs`._
+<!-- bar_real:end -->
 
 ## Speed
 

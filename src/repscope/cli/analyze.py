@@ -40,6 +40,29 @@ def write_reps_csv(result: SessionAnalysis, path: Path) -> None:
         raise InputError(f"cannot write: {exc.strerror}", path=path) from None
 
 
+def no_reps_reason(provenance: dict[str, Any]) -> str:
+    """Say what the analysis saw in a recording where it counted no rep, and why."""
+    seen = []
+    for stretch in provenance.get("stretches", []):
+        for bout in stretch.get("bouts", []):
+            period, regular = bout.get("rep_period_s"), bout.get("periodicity")
+            if period is None or regular is None:
+                continue
+            where = f"{bout['start_s']:.1f}-{bout['end_s']:.1f} s"
+            why = bout.get("rejected") or (
+                "its cycles were too small or too quiet against the set's typical"
+                if not bout.get("cycles")
+                else "its reps were not kept"
+            )
+            seen.append(
+                f"movement with a {period:.1f} s rhythm (periodicity {regular:.2f}) at {where}, "
+                f"not counted: {why}"
+            )
+    if not seen:
+        return "no repeated movement was found in this recording."
+    return "; ".join(seen) + ". Check --exercise and --placement."
+
+
 def print_tables(result: SessionAnalysis, console: Console) -> None:
     """Print one table per set and its verdict."""
     prov = result.provenance
@@ -49,7 +72,7 @@ def print_tables(result: SessionAnalysis, console: Console) -> None:
         + (f", prescribed tempo {prov['tempo']}" if prov["tempo"] else "")
     )
     if result.sets.empty:
-        console.print("No sets found: no reps were detected in this recording.")
+        console.print(f"No sets found: {no_reps_reason(prov)}")
         return
     for set_row in result.sets.to_dict(orient="records"):
         number = set_row["set"]
@@ -62,8 +85,8 @@ def print_tables(result: SessionAnalysis, console: Console) -> None:
             ),
             title_justify="left",
         )
-        for name in ("rep", "tempo E-B-C-T (s)", "ROM (m)", "MCV (m/s)", "flags"):
-            table.add_column(name, justify="left" if name == "flags" else "right")
+        for name in ("rep", "tempo E-B-C-T (s)", "ROM (m)", "MCV (m/s)", "confidence", "flags"):
+            table.add_column(name, justify="left" if name in ("flags", "confidence") else "right")
         for rep in reps.to_dict(orient="records"):
             tempo = "-".join(
                 _fmt(rep[c])
@@ -75,6 +98,7 @@ def print_tables(result: SessionAnalysis, console: Console) -> None:
                 tempo,
                 _fmt(rep["rom_m"], 2),
                 _fmt(rep["mean_concentric_velocity_mps"], 2),
+                str(rep["confidence"]),
                 flags or "",
             )
         console.print(table)
@@ -86,6 +110,8 @@ def print_tables(result: SessionAnalysis, console: Console) -> None:
             f"tempo consistency {consistency}/100; "
             f"velocity loss {_fmt(100 * loss if loss == loss else loss, 0)}%"
         )
+        why = "; ".join(r for r in str(set_row["confidence_reasons"]).split(";") if r)
+        console.print(f"  confidence: {set_row['confidence']}" + (f" ({why})" if why else ""))
 
 
 @click.command(name="analyze")

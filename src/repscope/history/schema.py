@@ -23,6 +23,10 @@ Versions
 2
     ``sessions.date``: the UTC calendar date (``YYYY-MM-DD``) of ``start_time_utc``, filled
     in for existing rows; indexes for the athlete / exercise / date filters.
+3
+    ``sets.confidence``, ``sets.confidence_reasons``, ``reps.confidence`` and
+    ``reps.confidence_reasons``: how sure the analysis is of each rep and set, and why
+    (NULL in rows added before).
 """
 
 from __future__ import annotations
@@ -158,8 +162,20 @@ def _v2(conn: sqlite3.Connection) -> None:
     conn.execute('CREATE INDEX sessions_date ON sessions("date")')
 
 
+_CONFIDENCE_V3: tuple[tuple[str, str], ...] = (
+    ("confidence", "TEXT"),
+    ("confidence_reasons", "TEXT"),
+)
+
+
+def _v3(conn: sqlite3.Connection) -> None:
+    for table in ("sets", "reps"):
+        for name, kind in _CONFIDENCE_V3:
+            conn.execute(f'ALTER TABLE {table} ADD COLUMN "{name}" {kind}')
+
+
 #: Ordered migration steps; step ``k`` (1-based) upgrades version ``k - 1`` to ``k``.
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1, _v2)
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1, _v2, _v3)
 
 #: The schema version this repscope writes.
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -171,8 +187,14 @@ COLUMN_TYPES: dict[str, dict[str, str]] = {
         **{name: kind.split()[0] for name, kind in _SESSION_V1},
         "date": "TEXT",
     },
-    "sets": {"session_id": "TEXT", **{name: kind.split()[0] for name, kind in _SET_V1}},
-    "reps": {"session_id": "TEXT", **{name: kind.split()[0] for name, kind in _REP_V1}},
+    "sets": {
+        "session_id": "TEXT",
+        **{name: kind.split()[0] for name, kind in (*_SET_V1, *_CONFIDENCE_V3)},
+    },
+    "reps": {
+        "session_id": "TEXT",
+        **{name: kind.split()[0] for name, kind in (*_REP_V1, *_CONFIDENCE_V3)},
+    },
 }
 
 
