@@ -7,8 +7,10 @@ the algorithms.
 
 Defaults and where they come from
 ---------------------------------
-- ``first_phase``: squat and bench press start at the top and go down first (eccentric
-  first); deadlift, row, curl and overhead press start at the bottom (concentric first).
+- ``first_phase``: squat, bench press, the Romanian deadlift (standing, bar at the hips)
+  and lunges start at the top and go down first (eccentric first); deadlift, row, curl,
+  overhead press and hip thrust start at the bottom (concentric first). Variants that
+  move the same way are aliases (front squat, sumo deadlift, push press, ...).
 - ``min_rom_m``: vertical travel a stroke needs to count as part of a rep. Full barbell reps
   travel 0.3-0.7 m; unrack/rack moves and walk-outs move the bar 3-8 cm vertically. The
   gate (0.10 m) sits between them and still counts half reps (flagged ``partial_rom``).
@@ -95,13 +97,49 @@ class ExerciseProfile:
 PROFILES: dict[str, ExerciseProfile] = {
     p.name: p
     for p in (
-        ExerciseProfile("bench", "eccentric", aliases=("bench_press", "benchpress")),
         ExerciseProfile(
-            "squat", "eccentric", min_rom_m=0.12, aliases=("back_squat", "front_squat")
+            "bench",
+            "eccentric",
+            aliases=("bench_press", "benchpress", "incline_bench", "close_grip_bench"),
         ),
-        ExerciseProfile("deadlift", "concentric", min_rom_m=0.12, aliases=("dead", "rdl")),
-        ExerciseProfile("ohp", "concentric", aliases=("overhead_press", "press", "military_press")),
-        ExerciseProfile("row", "concentric", aliases=("barbell_row", "bent_over_row")),
+        ExerciseProfile(
+            "squat",
+            "eccentric",
+            min_rom_m=0.12,
+            aliases=(
+                "back_squat",
+                "front_squat",
+                "high_bar_squat",
+                "low_bar_squat",
+                "box_squat",
+                "zercher_squat",
+            ),
+        ),
+        ExerciseProfile(
+            "deadlift",
+            "concentric",
+            min_rom_m=0.12,
+            aliases=("dead", "sumo_deadlift", "conventional_deadlift", "trap_bar_deadlift"),
+        ),
+        # The Romanian deadlift starts standing, with the bar at the hips: lowering first.
+        ExerciseProfile(
+            "rdl",
+            "eccentric",
+            min_rom_m=0.12,
+            aliases=("romanian_deadlift", "stiff_leg_deadlift", "sldl", "good_morning"),
+        ),
+        ExerciseProfile(
+            "ohp",
+            "concentric",
+            aliases=("overhead_press", "press", "military_press", "shoulder_press", "push_press"),
+        ),
+        ExerciseProfile(
+            "row", "concentric", aliases=("barbell_row", "bent_over_row", "pendlay_row")
+        ),
+        ExerciseProfile("hip_thrust", "concentric", aliases=("glute_bridge",)),
+        ExerciseProfile(
+            "lunge", "eccentric", aliases=("split_squat", "bulgarian_split_squat", "reverse_lunge")
+        ),
         ExerciseProfile(
             "curl",
             "concentric",
