@@ -39,6 +39,7 @@ from repscope.analysis.cycle_reps import (
     usable_cycle,
 )
 from repscope.analysis.flags import FLAGS, flag_set, set_verdict, velocity_loss
+from repscope.analysis.gap_reps import gap_rep_reason, infer_gap_reps
 from repscope.analysis.kinematics import (
     StillnessSettings,
     VerticalKinematics,
@@ -611,7 +612,8 @@ def _set_summary(
         row[f"n_{flag}"] = sum(1 for f in flags if flag in f)
     row["verdict"] = verdict[0]
     row["verdict_reasons"] = ";".join(verdict[1])
-    levels = [str(c) for c in reps["confidence"]]
+    measured = ~reps["inferred"].astype(bool) if "inferred" in reps else np.ones(len(reps), bool)
+    levels = [str(c) for c in reps["confidence"][measured]]
     row["confidence"] = min(levels, key=CONFIDENCE_LEVELS.index) if levels else "low"
     reasons = [r for text in reps["confidence_reasons"] for r in str(text).split(";") if r]
     row["confidence_reasons"] = ";".join(dict.fromkeys(reasons))
@@ -700,6 +702,11 @@ def analyze_recording(
         for rep, row in zip(seg.reps, seg.rows, strict=True):
             all_reps.append((rep, row, seg.offset_s, seg))
 
+    analysed = [(a, b) for a, b in segments if b - a >= min_samples]
+    data_gaps = [
+        (float(time_s[b0 - 1]), float(time_s[a1]))
+        for (_, b0), (a1, _) in itertools.pairwise(analysed)
+    ]
     # Shift strokes onto the recording's time base before grouping into sets.
     shifted: list[Rep] = []
     extras: list[dict[str, Any]] = []
@@ -805,6 +812,7 @@ def analyze_recording(
             hi = rep.last.end_idx + 1
             set_col[lo:hi] = rep.set_number
             rep_col[lo:hi] = k + 1
+        rows = _with_gap_reps(rows, [r.first.end_s for r in members], data_gaps)
         frame = pd.DataFrame(rows)
         flags, reasons = flag_set(frame, thresholds=profile.thresholds, tempo=tempo_obj)
         full_range = np.array(["partial_rom" not in f for f in flags])
@@ -815,7 +823,7 @@ def analyze_recording(
         frame["flags"] = [";".join(f) for f in flags]
         frame["flag_reasons"] = [";".join(r) for r in reasons]
         loss = frame["velocity_loss"].to_numpy(float)
-        levels = [str(c) for c in frame["confidence"]]
+        levels = [str(c) for c in frame["confidence"][~frame["inferred"].astype(bool)]]
         verdict = set_verdict(
             flags,
             thresholds=profile.thresholds,
@@ -885,6 +893,34 @@ def analyze_recording(
     return SessionAnalysis(
         reps=reps_df, sets=sets_df, traces=traces, provenance=provenance, meta=meta_dict
     )
+
+
+def _with_gap_reps(
+    rows: list[dict[str, Any]], turns_s: list[float], gaps: list[tuple[float, float]]
+) -> list[dict[str, Any]]:
+    """Insert the reps the set's rhythm puts inside data gaps (:mod:`.gap_reps`)."""
+    for row in rows:
+        row.setdefault("inferred", False)
+    inferred = infer_gap_reps(turns_s, gaps)
+    if not inferred:
+        return rows
+    out: list[dict[str, Any]] = []
+    for k, row in enumerate(rows):
+        out.append(row)
+        for gap_rep in (g for g in inferred if g.after == k):
+            blank: dict[str, Any] = {key: math.nan for key in row}
+            blank.update(
+                set=row["set"],
+                start_s=max(gap_rep.gap_start_s, row["end_s"]),
+                end_s=min(gap_rep.gap_end_s, rows[k + 1]["start_s"]),
+                confidence="low",
+                confidence_reasons=gap_rep_reason(gap_rep),
+                inferred=True,
+            )
+            out.append(blank)
+    for number, row in enumerate(out, start=1):
+        row["rep"] = number
+    return out
 
 
 def _finite(value: float) -> float | None:
