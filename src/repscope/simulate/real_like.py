@@ -10,35 +10,42 @@ below were tuned on those statistics of the sensor only, never on rep-count accu
 
 Set (:func:`real_like_set`)
 ---------------------------
-- Continuous, touch-and-go: about 10 reps in 25-37 s, 2-4 s per rep, no rack moves,
-  under a second of stillness before and after. Eccentric U(1.1, 1.9) s, concentric
-  U(0.7, 1.3) s, bottom pause U(0, 0.3) s, top pause U(0, 0.4) s; per-rep jitter 12%
-  (phases) and 30% (pauses).
-- Bar roll U(10, 40) deg per rep (``SetSpec.roll_deg``): real peak angular rate
-  60 / 140 / 303 deg/s.
-- Sway 2-5 times the default: the bar is never still (gyro SD in the quietest second
-  1.6 / 5 / 33 deg/s, |acc| SD 3 / 12 / 80 mg).
-- Deadlift and row land on the floor (``SetSpec.landing_g`` U(0.3, 1.0) g): real peak
-  |acc| 1.3 / 1.5 / 1.8 g over all sets.
+- Continuous, touch-and-go: 10 reps in 25-37 s (2-4 s per rep), no rack moves, under a
+  second of stillness before and after (U(0, 0.8) s each) and short holds around the
+  reps (``SetSpec.hold_scale`` U(0.1, 1)). Eccentric U(1.1, 1.9) s, concentric
+  U(0.65, 1.3) s (curl U(1.0, 1.6) s), bottom pause U(0, 0.3) s, top pause U(0, 0.4) s;
+  per-rep jitter 12% (phases) and 30% (pauses).
+- Bar roll (``SetSpec.roll_deg``): each rep rolls by U(m / 3, m) deg with m = U(20, 50)
+  per set. Real peak angular rate 60 / 140 / 303 deg/s.
+- Never still: sway U(2, 6) times the default and a tremor of 5 U² (mostly rotation,
+  ``SetSpec.tremor``). Real quietest second: gyro SD 1.6 / 5 / 33 deg/s, |acc| SD
+  3 / 12 / 80 mg.
+- Deadlift and row land on the floor (``SetSpec.landing_g`` U(0.1, 0.4) g, each landing
+  times U(0.6, 1.4)): real peak |acc| 1.35-1.82 g in those sets, 1.3 / 1.5 / 1.8 g over
+  all sets.
 
 Sensor (:func:`real_like_sensor`)
 ---------------------------------
 - Mounting: clipped to the bar at any angle about it, misaligned by up to 12 deg
   (:func:`~repscope.simulate.specs.bar_clip_mount`): z reads anything from +1 g to -1 g
-  at rest.
-- Gyro bias U(2, 8) deg/s per axis, random sign (real: largest axis 4.4 / 6.5 / 18 deg/s
-  in the quietest second); white gyro noise U(1, 3) deg/s (the rest of the 1-7 deg/s seen
-  in quiet stretches is the bar's own shake).
+  at rest, as in the real sets.
+- Gyro bias U(1.5, 8) deg/s per axis, random sign (real: largest axis 4.4 / 6.5 / 18
+  deg/s in the quietest second); white gyro noise U(1, 3) deg/s (the rest of the
+  1-7 deg/s seen in quiet stretches is the bar's own shake).
 - Accelerometer noise U(2, 5) mg, bias N(0, 15 mg) per axis (the chip's typical zero-g
-  offset is +-40 mg).
+  offset is +-40 mg; real quietest-second |acc| SD is 3 mg at the least).
 - BLE timing (:class:`~repscope.simulate.ble_timing.BleTiming`): a link quality
-  ``u = U(0, 1)^2`` per recording sets the missed-event probability ``0.03 + 0.45 u``,
-  the share of 1-2-row bursts ``0.05 + 0.5 u`` and the stale share ``0.34 - 0.09 u``
-  (real: 25 / 33 / 34% stale rows, 23-59 distinct samples/s, a poor link having both
-  fewer rows and fewer stale ones); stalls 0.02-0.25 per second; connection interval
-  28.5-31 ms.
+  ``u = U(0, 1)^2`` per recording sets the missed-event probability ``0.02 + 0.6 u``, the
+  share of 1-2-row bursts ``0.12 + 0.5 u``, the stall rate ``U(0, 0.02) + 0.12 u^2`` per
+  second and the stale share ``0.34 - 0.09 u`` (real: 25 / 33 / 34% stale rows, 23-59
+  distinct samples/s, longest interval 61 / 134 / 442 ms, a poor link having both fewer
+  rows and fewer stale ones); connection interval U(29.5, 31) ms.
 - Values as the board prints them: acceleration to 1e-4 g (the file's 0.001 m/s²),
   angular rate to 0.01 deg/s, time on a millisecond clock.
+
+Not modelled: rows where only the accelerometer's or only the gyro's values repeat (3-4%
+of real rows), the magnetometer, clock drift, and the late, hard deceleration at the top
+of real concentrics (real lowest |acc| 0.27 g at the median, simulated about 0.45 g).
 
 The sensor's output data rate is :data:`REAL_LIKE_SENSOR_RATE_HZ` (pass it as
 ``sampling_rate_hz``); the recording's ``sampling_rate_hz`` is its distinct samples per
@@ -80,13 +87,13 @@ def real_like_set(
     bottom = float(rng.uniform(0.0, 0.3))
     con = float(rng.uniform(*(_CURL_CON_S if exercise == "curl" else _CON_S)))
     top = float(rng.uniform(0.0, 0.4))
-    rest_before = float(rng.uniform(0.0, 1.0))
-    rest_after = float(rng.uniform(0.0, 1.0))
-    sway = float(rng.uniform(2.0, 5.0))
-    tremor = 6.0 * float(rng.uniform()) ** 2
+    rest_before = float(rng.uniform(0.0, 0.8))
+    rest_after = float(rng.uniform(0.0, 0.8))
+    sway = float(rng.uniform(2.0, 6.0))
+    tremor = 5.0 * float(rng.uniform()) ** 2
     landing = float(rng.uniform(0.1, 0.4))
     hold_scale = float(rng.uniform(0.1, 1.0))
-    roll_max = float(rng.uniform(15.0, 45.0))
+    roll_max = float(rng.uniform(20.0, 50.0))
     return SetSpec(
         exercise,
         n_reps=n_reps,
@@ -113,7 +120,7 @@ def real_like_ble(rng: np.random.Generator) -> BleTiming:
     """
     u = float(rng.uniform()) ** 2
     return BleTiming(
-        interval_s=float(rng.uniform(0.0285, 0.031)),
+        interval_s=float(rng.uniform(0.0295, 0.031)),
         miss_probability=0.02 + 0.6 * u,
         short_burst_probability=0.12 + 0.5 * u,
         stalls_per_s=float(rng.uniform(0.0, 0.02)) + 0.12 * u**2,
