@@ -41,7 +41,16 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from _common import REPO_ROOT, default_out, md_table, provenance, provenance_line, write_json
+from _common import (
+    DOCS_PATH,
+    REPO_ROOT,
+    default_out,
+    md_table,
+    provenance,
+    provenance_line,
+    replace_marked,
+    write_json,
+)
 
 G_MPS2 = 9.80665
 SIM_EXERCISES: tuple[str, ...] = ("curl", "deadlift", "row", "ohp", "squat")
@@ -233,18 +242,6 @@ def markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def write_docs(text: str, path: Path | None = None) -> None:
-    """Replace this benchmark's marked section of docs/accuracy.md (appended when absent)."""
-    path = path or REPO_ROOT / "docs" / "accuracy.md"
-    content = path.read_text(encoding="utf-8")
-    start, end = f"<!-- {DOCS_MARKER}:start -->", f"<!-- {DOCS_MARKER}:end -->"
-    if start not in content:
-        content = content.rstrip("\n") + f"\n\n{start}\n{end}\n"
-    head, rest = content.split(start, 1)
-    _, tail = rest.split(end, 1)
-    path.write_text(f"{head}{start}\n{text.strip()}\n{end}{tail}", encoding="utf-8")
-
-
 def run(n_sim: int, seed_base: int, realdata: Path | None) -> dict[str, Any]:
     """Measure both sides and return the report."""
     real = real_sets(realdata_root(realdata))
@@ -289,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
     out = write_json(report, args.out or default_out("real_vs_sim"))
     print(f"wrote {out}")
     if args.write_docs:
-        write_docs(text)
+        replace_marked(DOCS_PATH, DOCS_MARKER, text)
         print("updated docs/accuracy.md (real-vs-sim section)")
     return 0
 
