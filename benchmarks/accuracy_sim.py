@@ -762,12 +762,8 @@ def run(
     elapsed = time.perf_counter() - t0
     return {
         "benchmark": "accuracy_sim",
-        "config": {
-            "n_sets": n_sets,
-            "seed_base": seed_base,
-            "workers": workers,
-            "real_like": real_like,
-        },
+        "config": {"n_sets": n_sets, "seed_base": seed_base, "workers": workers}
+        | ({"real_like": True} if real_like else {}),
         "provenance": provenance(),
         "simulator_version": SIMULATOR_VERSION,
         "elapsed_s": elapsed,
