@@ -15,7 +15,7 @@ ohp and squat, seeds ``seed_base + i``), the statistics of the table in
 ``shared/notes/real-sensors.md``, computed the same way on both:
 
 - stale rows: share of rows whose six motion values (acc and gyro) equal the previous
-  row's;
+  row's; half-stale rows: share where only the three acc or only the three gyro values do;
 - distinct samples: the rows that are not stale; interval percentiles (10th, 50th, 90th)
   are of the intervals between distinct samples, the longest interval is between any two
   rows; distinct samples per second is their number over the duration;
@@ -61,6 +61,7 @@ MIN_WINDOW_SAMPLES = 5
 #: (key, label, unit, digits) of every statistic, in table order.
 STATISTICS: tuple[tuple[str, str, str, int], ...] = (
     ("stale_share", "stale rows", "%", 0),
+    ("half_stale_share", "half-stale rows (only acc or only gyro repeated)", "%", 1),
     ("interval_p10_ms", "interval between distinct samples, 10th percentile", "ms", 0),
     ("interval_p50_ms", "interval between distinct samples, median", "ms", 0),
     ("interval_p90_ms", "interval between distinct samples, 90th percentile", "ms", 0),
@@ -99,6 +100,13 @@ def stale_mask(acc: np.ndarray, gyr: np.ndarray) -> np.ndarray:
     return np.concatenate([[False], same])
 
 
+def _half_stale(acc: np.ndarray, gyr: np.ndarray) -> np.ndarray:
+    """True for rows where exactly one of the two sensors repeats the previous row."""
+    same_acc = np.concatenate([[False], np.all(np.diff(acc, axis=0) == 0, axis=1)])
+    same_gyr = np.concatenate([[False], np.all(np.diff(gyr, axis=0) == 0, axis=1)])
+    return same_acc ^ same_gyr
+
+
 def quietest_window(time_s: np.ndarray, acc_norm: np.ndarray) -> slice:
     """Index slice of the 1 s window with the smallest SD of ``|acc|`` (see module docs)."""
     ends = np.searchsorted(time_s, time_s + QUIET_WINDOW_S, side="left")
@@ -129,6 +137,7 @@ def sensor_statistics(time_s: np.ndarray, acc_g: np.ndarray, gyr_dps: np.ndarray
         "rows": int(time_s.size),
         "duration_s": float(time_s[-1] - time_s[0]),
         "stale_share": float(stale.mean()),
+        "half_stale_share": float(_half_stale(acc_g, gyr_dps).mean()),
         "interval_p10_ms": float(np.percentile(gaps_ms, 10)),
         "interval_p50_ms": float(np.percentile(gaps_ms, 50)),
         "interval_p90_ms": float(np.percentile(gaps_ms, 90)),

@@ -38,6 +38,22 @@ def test_ble_rows_mark_the_requested_share_stale(share: float) -> None:
     assert (np.diff(rows.stamp_s) > 0).all()
 
 
+def test_half_stale_rows_repeat_one_sensor_only() -> None:
+    timing = BleTiming(stale_share=0.3, half_stale_share=0.07)
+    sensor = dataclasses.replace(SensorSpec(), ble=timing)
+    res = simulate_set(
+        SetSpec("row", n_reps=3), sampling_rate_hz=104, placement="bar", sensor=sensor, seed=9
+    )
+    rec = res.recording
+    assert rec.gyr_dps is not None
+    same_acc = np.concatenate([[False], np.all(np.diff(rec.acc_g, axis=0) == 0, axis=1)])
+    same_gyr = np.concatenate([[False], np.all(np.diff(rec.gyr_dps, axis=0) == 0, axis=1)])
+    assert (same_acc & same_gyr).mean() == pytest.approx(0.3, abs=0.005)
+    half = (same_acc ^ same_gyr).mean()
+    assert half == pytest.approx(0.07, abs=0.005)
+    assert 0.3 < (same_acc & ~same_gyr).mean() / half < 0.7
+
+
 def test_ble_rows_have_the_burst_rhythm() -> None:
     timing = BleTiming(miss_probability=0.0, short_burst_probability=0.0, stalls_per_s=0.0)
     rows = ble_rows(0.0, 20.0, timing, np.random.default_rng(2))

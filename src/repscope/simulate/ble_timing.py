@@ -12,6 +12,8 @@ nRF52840 Feather, Nordic UART to a laptop; ``benchmarks/real_vs_sim.py`` measure
 - Stale rows, 25-34% of rows: the previous row's six motion values under a new
   timestamp. They are rows read 2-4 ms after the previous one, before the sensor had a
   new sample; a row opening a burst is never stale in the real data.
+- Half-stale rows: only the accelerometer's three values repeat (2.4 / 3.5 / 3.9% of
+  rows) or only the gyro's (3.2 / 3.8 / 4.6%); the two are read separately.
 - 23-59 distinct (not stale) samples per second.
 
 The model
@@ -30,6 +32,9 @@ The model
    stale (capped at the number of such rows). The sooner a row follows the previous one,
    the likelier the sensor has no new sample: in the real sets a fresh row is 4 ms after
    the previous fresh one at the 10th percentile, while 36% of all row spacings are 3 ms.
+5. Of the other rows inside bursts, ``round(half_stale_share · n)`` (capped) are chosen
+   the same way and repeat the previous row's accelerometer or (equally likely) gyro
+   values only.
 
 Values of a fresh row are the sensor's signal at the row's read instant; a stale row
 repeats the previous row's values exactly (see :mod:`repscope.simulate.sensor`).
@@ -70,6 +75,9 @@ class BleTiming:
         Range of a stall's extra silence; default 0.10-0.44 s.
     stale_share
         Share of all rows that repeat the previous row's values; default 0.33.
+    half_stale_share
+        Share of all rows that repeat only the accelerometer's or only the gyro's values;
+        default 0 (real: 6-8%).
     clock_resolution_s
         Resolution of the time stamps; default 0.001 s (a millisecond clock).
     """
@@ -81,6 +89,7 @@ class BleTiming:
     stalls_per_s: float = 0.05
     stall_s: tuple[float, float] = (0.10, 0.44)
     stale_share: float = 0.33
+    half_stale_share: float = 0.0
     clock_resolution_s: float = 0.001
 
     def __post_init__(self) -> None:
@@ -92,6 +101,8 @@ class BleTiming:
                 raise InputError(f"BleTiming.{name} must lie in [0, 0.95)")
         if not 0 <= self.stale_share < 0.6:
             raise InputError("BleTiming.stale_share must lie in [0, 0.6)")
+        if not 0 <= self.half_stale_share < 0.3:
+            raise InputError("BleTiming.half_stale_share must lie in [0, 0.3)")
         if not (math.isfinite(self.stalls_per_s) and self.stalls_per_s >= 0):
             raise InputError("BleTiming.stalls_per_s must be zero or positive")
         lo, hi = self.row_spacing_s
@@ -115,21 +126,25 @@ class BleRows:
     """Rows of a BLE stream.
 
     ``read_time_s`` is each row's true read instant, ``stamp_s`` its time stamp (rounded
-    to the clock), ``stale`` marks rows that repeat the previous row's values and
-    ``burst_start`` the first row of each burst.
+    to the clock), ``stale`` marks rows that repeat the previous row's values,
+    ``acc_stale`` and ``gyr_stale`` rows that repeat only those (``stale`` rows are in
+    neither) and ``burst_start`` the first row of each burst.
     """
 
     read_time_s: np.ndarray
     stamp_s: np.ndarray
     stale: np.ndarray
     burst_start: np.ndarray
+    acc_stale: np.ndarray
+    gyr_stale: np.ndarray
 
 
 def ble_rows(start_s: float, end_s: float, timing: BleTiming, rng: np.random.Generator) -> BleRows:
     """Row times and stale marks of a stream covering ``[start_s, end_s]`` (module docs).
 
     The first row is at ``start_s``; no row is later than ``end_s``. Random draws, in
-    order: event gaps and stalls, burst sizes, row spacings, stale choice.
+    order: event gaps and stalls, burst sizes, row spacings, stale choice, then (only when
+    ``half_stale_share > 0``) the half-stale choice and which half.
     """
     span = end_s - start_s
     if span <= 0:
@@ -145,7 +160,6 @@ def ble_rows(start_s: float, end_s: float, timing: BleTiming, rng: np.random.Gen
     n_ev = events.size
     short = rng.uniform(size=n_ev) < timing.short_burst_probability
     sizes = np.where(short, rng.integers(1, 3, n_ev), 3)
-    sizes[0] = max(int(sizes[0]), 1)
     owner = np.repeat(np.arange(n_ev), sizes)
     first = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     pos = np.arange(owner.size) - first[owner]
@@ -163,7 +177,27 @@ def ble_rows(start_s: float, end_s: float, timing: BleTiming, rng: np.random.Gen
     inner = np.flatnonzero(pos > 0)
     n_stale = min(round(timing.stale_share * read.size), inner.size)
     stale = np.zeros(read.size, dtype=bool)
+    weight = np.zeros(read.size)  # only rows inside bursts are ever chosen
+    weight[inner] = spacing[keep][inner] ** -STALE_SPACING_EXPONENT
     if n_stale:
-        weight = spacing[keep][inner] ** -STALE_SPACING_EXPONENT
-        stale[rng.choice(inner, n_stale, replace=False, p=weight / weight.sum())] = True
-    return BleRows(read_time_s=read, stamp_s=stamp, stale=stale, burst_start=pos == 0)
+        w = weight[inner]
+        stale[rng.choice(inner, n_stale, replace=False, p=w / w.sum())] = True
+    acc_stale = np.zeros(read.size, dtype=bool)
+    gyr_stale = np.zeros(read.size, dtype=bool)
+    if timing.half_stale_share > 0:
+        rest = inner[~stale[inner]]
+        n_half = min(round(timing.half_stale_share * read.size), rest.size)
+        if n_half:
+            w = weight[rest]
+            half = rng.choice(rest, n_half, replace=False, p=w / w.sum())
+            on_acc = rng.uniform(size=n_half) < 0.5
+            acc_stale[half[on_acc]] = True
+            gyr_stale[half[~on_acc]] = True
+    return BleRows(
+        read_time_s=read,
+        stamp_s=stamp,
+        stale=stale,
+        burst_start=pos == 0,
+        acc_stale=acc_stale,
+        gyr_stale=gyr_stale,
+    )

@@ -21,7 +21,8 @@ Steps
 With ``SensorSpec.ble`` set (a :class:`~repscope.simulate.ble_timing.BleTiming`), steps 3-5
 change: the anti-aliased fine-grid signals are linearly interpolated at the read instants
 of a bursty BLE stream (:func:`~repscope.simulate.ble_timing.ble_rows`), bias and noise
-are added per row, stale rows then repeat the previous row's values exactly, and the time
+are added per row, stale rows then repeat the previous row's values exactly (half-stale
+rows only the accelerometer's or only the gyro's), and the time
 stamps are the read instants on the stream's clock. ``timestamp_jitter_s``,
 ``drop_fraction`` and ``samples_per_packet`` are not used (the stream's own gaps replace
 them).
@@ -205,6 +206,12 @@ def _biases(sensor: SensorSpec, rng: np.random.Generator) -> tuple[np.ndarray, n
     return acc_bias, gyr_bias
 
 
+def _repeat_previous(values: np.ndarray, repeat: np.ndarray) -> np.ndarray:
+    """Rows marked ``repeat`` take the values of the last row not marked (row 0 never is)."""
+    source = np.maximum.accumulate(np.where(repeat, 0, np.arange(values.shape[0])))
+    return values[source]
+
+
 def _sample_ble(
     ideal: IdealSignals,
     *,
@@ -235,8 +242,8 @@ def _sample_ble(
         acc = np.round(acc, sensor.acc_decimals)
     if sensor.gyr_decimals is not None:
         gyr = np.round(gyr, sensor.gyr_decimals)
-    source = np.where(rows.stale, 0, np.arange(n))
-    source = np.maximum.accumulate(source)  # a stale row repeats the last fresh row
+    acc = _repeat_previous(acc, rows.stale | rows.acc_stale)
+    gyr = _repeat_previous(gyr, rows.stale | rows.gyr_stale)
     time_s = rows.stamp_s
     if sensor.time_decimals is not None:
         time_s = np.round(time_s, sensor.time_decimals)
@@ -248,8 +255,8 @@ def _sample_ble(
         )
     return SampledSignals(
         time_s=time_s,
-        acc_g=acc[source],
-        gyr_dps=gyr[source] if sensor.gyro else None,
+        acc_g=acc,
+        gyr_dps=gyr if sensor.gyro else None,
         acc_bias_g=acc_bias,
         gyr_bias_dps=gyr_bias,
         n_dropped=0,
