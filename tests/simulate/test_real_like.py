@@ -7,6 +7,8 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.spatial.transform import Rotation
 
 from repscope.errors import InputError
@@ -36,6 +38,36 @@ def test_ble_rows_mark_the_requested_share_stale(share: float) -> None:
     assert rows.stale.mean() == pytest.approx(share, abs=0.002)
     assert not (rows.stale & rows.burst_start).any()  # a burst's first row is never stale
     assert (np.diff(rows.stamp_s) > 0).all()
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    miss=st.floats(0.0, 0.9),
+    short=st.floats(0.0, 0.9),
+    stalls=st.floats(0.0, 2.0),
+    share=st.floats(0.0, 0.59),
+    half=st.floats(0.0, 0.29),
+    span=st.floats(0.05, 20.0),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_ble_rows_invariants(
+    miss: float, short: float, stalls: float, share: float, half: float, span: float, seed: int
+) -> None:
+    timing = BleTiming(
+        miss_probability=miss,
+        short_burst_probability=short,
+        stalls_per_s=stalls,
+        stale_share=share,
+        half_stale_share=half,
+    )
+    rows = ble_rows(1.0, 1.0 + span, timing, np.random.default_rng(seed))
+    n = rows.read_time_s.size
+    assert n >= 1 and rows.read_time_s[0] == 1.0 and rows.read_time_s[-1] <= 1.0 + span
+    assert (np.diff(rows.stamp_s) > 0).all()
+    inner = int((~rows.burst_start).sum())
+    assert int(rows.stale.sum()) == min(round(share * n), inner)
+    marked = rows.stale.astype(int) + rows.acc_stale + rows.gyr_stale
+    assert marked.max() <= 1 and not (marked.astype(bool) & rows.burst_start).any()
 
 
 def test_half_stale_rows_repeat_one_sensor_only() -> None:
