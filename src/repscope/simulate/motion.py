@@ -32,6 +32,9 @@ one rep never changes the random values of another)
 - ROM: the set's ROM times ``1 + rom_jitter · N(0, 1)``.
 - Velocity shapes: exponents ``a, b`` ~ U(2, 3.5) per phase (see
   :mod:`repscope.simulate.profiles`), so the speed peaks between 36% and 64% of the phase.
+  ``SetSpec.concentric_skew`` ``k`` turns a concentric's drawn pair into
+  ``(a + 2k, max(1.5, b - 1.5k))``: the speed peaks later and the bar decelerates harder
+  at the top (same draws).
 - Bar roll (bar placement): U(3, 15) deg about the bar's long axis ``y`` (or U of
   ``SetSpec.roll_deg``: the same uniform draw, mapped onto that range), random sign,
   rolled in during the first movement phase and back during the second; on the wrist the
@@ -417,7 +420,7 @@ def _decide_rep(
         rom_m=float(rom),
         q_amp=0.0,
         ecc_ab=ecc_ab,
-        con_ab=(con_ab[0], con_ab[1]),
+        con_ab=_skewed(con_ab, spec.concentric_skew),
         dip_ratio=dip_ratio,
         dip_center=dip_center,
         swing_x_m=swing_sign * swing_x if Fault.SWING in faults else 0.0,
@@ -428,6 +431,13 @@ def _decide_rep(
     )
     rep.con_ab = (rep.con_ab[0], bounce_b) if Fault.BOUNCE in faults else rep.con_ab
     return rep
+
+
+def _skewed(ab: tuple[float, float], skew: float) -> tuple[float, float]:
+    """Concentric exponents with the speed peak moved late (``SetSpec.concentric_skew``)."""
+    if skew == 0:
+        return ab
+    return ab[0] + 2.0 * skew, max(1.5, ab[1] - 1.5 * skew)
 
 
 def _apply_bounces(spec: SetSpec, reps: list[_Rep]) -> None:

@@ -270,6 +270,11 @@ class SetSpec:
         Multiplies the still holds around the reps (getting set, the set-up hold and the
         final hold, see :mod:`repscope.simulate.motion`); default 1, at least 0.05. Real
         continuous sets start and end with hardly a still moment (25-37 s for 10 reps).
+    concentric_skew
+        0 (default) to 1: moves each concentric's speed peak later, so the bar slows down
+        hard at the top (see :mod:`repscope.simulate.motion`). Real bar sets reach a
+        lowest |acc| of 0.02 / 0.27 / 0.70 g while their peak is 1.3 / 1.5 / 1.8 g: the
+        bar decelerates harder at the top than it accelerates off the bottom.
     roll_deg
         Range ``(low, high)`` of the bar's per-rep roll about its long axis, in degrees
         (bar placement, linear lifts). ``None`` (default): U(3, 15). A real bar rolls far
@@ -304,6 +309,7 @@ class SetSpec:
     landing_g: float = 0.0
     tremor: float = 0.0
     hold_scale: float = 1.0
+    concentric_skew: float = 0.0
 
     def __post_init__(self) -> None:
         if self.exercise not in EXERCISES:
@@ -353,6 +359,11 @@ class SetSpec:
         if not (math.isfinite(self.hold_scale) and 0.05 <= self.hold_scale <= 10):
             raise InputError(
                 f"hold_scale must lie in 0.05-10, got {self.hold_scale!r}", where="hold_scale"
+            )
+        if not (math.isfinite(self.concentric_skew) and 0 <= self.concentric_skew <= 1):
+            raise InputError(
+                f"concentric_skew must lie in 0-1, got {self.concentric_skew!r}",
+                where="concentric_skew",
             )
         if not (math.isfinite(self.tremor) and 0 <= self.tremor <= 20):
             raise InputError(f"tremor must lie in 0-20, got {self.tremor!r}", where="tremor")
@@ -416,6 +427,8 @@ class SetSpec:
             out["tremor"] = self.tremor
         if self.hold_scale != 1.0:
             out["hold_scale"] = self.hold_scale
+        if self.concentric_skew:
+            out["concentric_skew"] = self.concentric_skew
         if self.reps is not None:
             out["reps"] = [
                 {
