@@ -268,6 +268,24 @@ def test_landing_ringing_derivatives_are_consistent() -> None:
     assert ch.value[t < 0.1].max() == 0.0
 
 
+def test_concentric_skew_brakes_harder_at_the_top() -> None:
+    kwargs = {"sampling_rate_hz": 200.0, "placement": "bar", "seed": 12}
+    spec = SetSpec("ohp", n_reps=4, tempo="2-0-0.8-0", sway=0.0, rack=False)
+    plain = simulate_set(spec, sensor=SensorSpec.ideal(), **kwargs)  # type: ignore[arg-type]
+    skewed = simulate_set(
+        dataclasses.replace(spec, concentric_skew=1.0),
+        sensor=SensorSpec.ideal(),
+        **kwargs,  # type: ignore[arg-type]
+    )
+    pd.testing.assert_frame_equal(
+        plain.truth.drop(columns="peak_concentric_velocity_mps"),
+        skewed.truth.drop(columns="peak_concentric_velocity_mps"),
+    )
+    low_plain = np.linalg.norm(plain.recording.acc_g, axis=1).min()
+    low_skewed = np.linalg.norm(skewed.recording.acc_g, axis=1).min()
+    assert low_skewed < low_plain - 0.1
+
+
 def test_hold_scale_shortens_the_holds_only() -> None:
     kwargs = {"sampling_rate_hz": 50.0, "placement": "bar", "seed": 6}
     spec = SetSpec("row", n_reps=3, rest_before_s=0.5, rest_after_s=0.5)
