@@ -218,9 +218,12 @@ def _fmt(values: list[float] | None, unit: str, digits: int) -> str:
 
 
 def _covers(real: list[float], sim: list[float]) -> str:
+    """Whether the simulated min-max range reaches both ends of the real one (5% slack)."""
     lo_ok = sim[0] <= real[0] * 1.0001 or np.isclose(sim[0], real[0], rtol=0.05)
     hi_ok = sim[2] >= real[2] * 0.9999 or np.isclose(sim[2], real[2], rtol=0.05)
-    return "yes" if lo_ok and hi_ok else ("low end" if hi_ok else ("high end" if lo_ok else "no"))
+    if lo_ok and hi_ok:
+        return "yes"
+    return "misses the low end" if hi_ok else ("misses the high end" if lo_ok else "no")
 
 
 def markdown(report: dict[str, Any]) -> str:
