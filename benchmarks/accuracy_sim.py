@@ -3,7 +3,7 @@
 Usage::
 
     .venv/bin/python benchmarks/accuracy_sim.py [--n-sets 240] [--seed-base 90000]
-        [--workers 2] [--write-docs] [--out results.json]
+        [--workers 2] [--real-like] [--write-docs] [--out results.json]
 
 Design (seeded, documented in docs/accuracy.md)
 -----------------------------------------------
@@ -20,6 +20,19 @@ are disjoint from the development seeds 0-999 used while tuning the algorithms.
 - faults: 30% of sets are clean; in the others each rep has a 20% chance of one fault
   drawn uniformly from rushed_negative, bounce, partial_rom, grind and swing (a bounce on
   rep 1 of an up-first lift is impossible and is redrawn).
+
+Real-like arm (``--real-like``)
+-------------------------------
+The same designs (exercise, reps, faults; seeds as above) with every set on the bar,
+simulated as :mod:`repscope.simulate.real_like` draws it from
+``numpy.random.default_rng([seed, 7])``: a continuous touch-and-go set
+(:func:`~repscope.simulate.real_like_set`, whose tempo replaces the design's and is the
+one given to the analysis) with the design's faults, recorded by a real-like sensor
+(:func:`~repscope.simulate.real_like_sensor`: bursty BLE rows with 25-34% stale rows,
+gyro biases of several deg/s, any angle on the bar) at the sensor rate
+:data:`~repscope.simulate.REAL_LIKE_SENSOR_RATE_HZ`. The preset was tuned on the sensor's
+statistics (``benchmarks/real_vs_sim.py``), never on these results. ``--write-docs``
+writes the ``sim-real-like`` section of docs/accuracy.md.
 
 Evaluation
 ----------
@@ -40,6 +53,7 @@ detected) and is listed; nothing is skipped.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import time
 import traceback
@@ -51,6 +65,7 @@ from typing import Any
 
 import numpy as np
 from _common import (
+    DOCS_PATH,
     default_out,
     error_stats,
     md_table,
@@ -58,6 +73,7 @@ from _common import (
     pct,
     provenance,
     provenance_line,
+    replace_marked,
     rich_table,
     write_json,
     write_section,
@@ -102,9 +118,24 @@ class SetDesign:
     tempo: str
     n_reps: int
     faults: dict[int, str] = field(default_factory=dict)
+    real_like: bool = False
 
 
-def design_sets(n_sets: int, seed_base: int) -> list[SetDesign]:
+#: Entropy added to a set's seed for the real-like arm's draws.
+REAL_LIKE_STREAM = 7
+
+
+def _real_like_spec(design: SetDesign) -> tuple[Any, Any]:
+    """The real-like arm's set (with the design's faults) and sensor (see module docs)."""
+    from repscope.simulate import real_like_sensor, real_like_set
+
+    rng = np.random.default_rng([design.seed, REAL_LIKE_STREAM])
+    spec = real_like_set(design.exercise, rng=rng, n_reps=design.n_reps)
+    sensor = real_like_sensor(rng=rng)
+    return spec, sensor
+
+
+def design_sets(n_sets: int, seed_base: int, *, real_like: bool = False) -> list[SetDesign]:
     """The benchmark's sets (see module docs)."""
     designs = []
     for i in range(n_sets):
@@ -124,7 +155,15 @@ def design_sets(n_sets: int, seed_base: int) -> list[SetDesign]:
                     while fault == "bounce" and rep == 1 and exercise in UP_FIRST:
                         fault = str(rng.choice(FAULTS))
                     faults[rep] = fault
-        designs.append(SetDesign(i, seed, placement, rate, exercise, tempo, n_reps, faults))
+        design = SetDesign(i, seed, placement, rate, exercise, tempo, n_reps, faults)
+        if real_like:
+            from repscope.simulate import REAL_LIKE_SENSOR_RATE_HZ
+
+            design = SetDesign(
+                i, seed, "bar", round(REAL_LIKE_SENSOR_RATE_HZ), exercise, "", n_reps, faults, True
+            )
+            design.tempo = str(_real_like_spec(design)[0].tempo)
+        designs.append(design)
     return designs
 
 
@@ -165,21 +204,32 @@ REP_FIELDS = (*PHASES, "rom_m", "mean_concentric_velocity_mps", "start_s", "end_
 def evaluate_set(design: SetDesign) -> dict[str, Any]:
     """Simulate and analyse one set; return counts, matched reps and flags."""
     from repscope.analysis import analyze_recording
-    from repscope.simulate import SetSpec, simulate_set
+    from repscope.simulate import REAL_LIKE_SENSOR_RATE_HZ, SetSpec, simulate_set
 
     out: dict[str, Any] = {**asdict(design), "error": None}
     out["faults"] = {str(k): v for k, v in design.faults.items()}
     t0 = time.perf_counter()
     try:
-        spec = SetSpec(
-            design.exercise, n_reps=design.n_reps, tempo=design.tempo, faults=design.faults
-        )
-        res = simulate_set(
-            spec,
-            sampling_rate_hz=design.sampling_rate_hz,
-            placement=design.placement,
-            seed=design.seed,
-        )
+        if design.real_like:
+            spec, sensor = _real_like_spec(design)
+            spec = dataclasses.replace(spec, faults=design.faults)
+            res = simulate_set(
+                spec,
+                sampling_rate_hz=REAL_LIKE_SENSOR_RATE_HZ,
+                placement="bar",
+                sensor=sensor,
+                seed=design.seed,
+            )
+        else:
+            spec = SetSpec(
+                design.exercise, n_reps=design.n_reps, tempo=design.tempo, faults=design.faults
+            )
+            res = simulate_set(
+                spec,
+                sampling_rate_hz=design.sampling_rate_hz,
+                placement=design.placement,
+                seed=design.seed,
+            )
     except Exception as exc:  # a broken design is a benchmark bug: report it loudly
         out.update(error=f"simulator: {exc!r}", n_true=design.n_reps, n_detected=0)
         out["traceback"] = traceback.format_exc(limit=4)
@@ -615,6 +665,42 @@ def markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def real_like_markdown(report: dict[str, Any]) -> str:
+    """The real-like section of docs/accuracy.md: counts and bar errors, no flag tables."""
+    s = report["summary"]
+    cfg = report["config"]
+    h = _headline(s)
+    errs = s["rep_errors"]["bar >= 50 Hz"]
+    lines = [
+        provenance_line(report["provenance"]),
+        "",
+        f"{cfg['n_sets']} real-like simulated bar sets, seeds {cfg['seed_base']}-"
+        f"{cfg['seed_base'] + cfg['n_sets'] - 1} (designs as in the section above, each set "
+        "drawn by `real_like_set` and recorded by `real_like_sensor`; see the docstring of "
+        f"`benchmarks/accuracy_sim.py`); simulator version {report['simulator_version']}.",
+        "",
+        f"**Headline:** exact rep count in {pct(h['exact_count'])} of sets; eccentric median "
+        f"error {num(h['eccentric_median_abs_s'], 3)} s, concentric "
+        f"{num(h['concentric_median_abs_s'], 3)} s; mean concentric velocity bias "
+        f"{num(h['mcv_bias_mps'], 3)} m/s.",
+        "",
+        md_table(COUNT_HEADER, _count_rows(s, {"all", "exercise", "faults"})),
+        "",
+        f"Errors of the {errs['matched_reps']} matched reps (detected minus true):",
+        "",
+        md_table(ERR_HEADER, _err_rows(errs)),
+        "",
+        "Flags, all sets:",
+        "",
+        md_table(FLAG_HEADER, _flag_rows(s["flags"]["all sets"])),
+        "",
+        "Reproduce: `.venv/bin/python benchmarks/accuracy_sim.py --real-like --n-sets "
+        f"{cfg['n_sets']} --seed-base {cfg['seed_base']} --write-docs` "
+        f"(took {report['elapsed_s']:.0f} s with {cfg['workers']} worker(s)).",
+    ]
+    return "\n".join(lines)
+
+
 def print_report(report: dict[str, Any]) -> None:
     """Readable tables on the terminal."""
     from rich.console import Console
@@ -651,13 +737,15 @@ def print_report(report: dict[str, Any]) -> None:
     console.print(f"{len(s['wrong_counts'])} set(s) with a wrong rep count.")
 
 
-def run(n_sets: int, seed_base: int, workers: int, *, progress: bool = True) -> dict[str, Any]:
+def run(
+    n_sets: int, seed_base: int, workers: int, *, progress: bool = True, real_like: bool = False
+) -> dict[str, Any]:
     """Run the benchmark and return the report (config, provenance, per-set results, summary)."""
     from rich.progress import Progress
 
     from repscope.simulate import SIMULATOR_VERSION
 
-    designs = design_sets(n_sets, seed_base)
+    designs = design_sets(n_sets, seed_base, real_like=real_like)
     t0 = time.perf_counter()
     results: list[dict[str, Any]] = []
     with Progress(disable=not progress, transient=True) as bar:
@@ -674,7 +762,8 @@ def run(n_sets: int, seed_base: int, workers: int, *, progress: bool = True) -> 
     elapsed = time.perf_counter() - t0
     return {
         "benchmark": "accuracy_sim",
-        "config": {"n_sets": n_sets, "seed_base": seed_base, "workers": workers},
+        "config": {"n_sets": n_sets, "seed_base": seed_base, "workers": workers}
+        | ({"real_like": True} if real_like else {}),
         "provenance": provenance(),
         "simulator_version": SIMULATOR_VERSION,
         "elapsed_s": elapsed,
@@ -703,6 +792,11 @@ def main(argv: list[str] | None = None) -> int:
         help="replace the simulated section of docs/accuracy.md",
     )
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.add_argument(
+        "--real-like",
+        action="store_true",
+        help="the real-like arm: bar sets from repscope.simulate.real_like (see module docs)",
+    )
     args = parser.parse_args(argv)
     if args.n_sets < 1:
         parser.error("--n-sets must be at least 1")
@@ -715,11 +809,21 @@ def main(argv: list[str] | None = None) -> int:
             f"{DEV_SEEDS.start}-{DEV_SEEDS.stop - 1}; figures may be optimistic",
             file=sys.stderr,
         )
-    report = run(args.n_sets, args.seed_base, max(1, args.workers), progress=not args.no_progress)
+    report = run(
+        args.n_sets,
+        args.seed_base,
+        max(1, args.workers),
+        progress=not args.no_progress,
+        real_like=args.real_like,
+    )
     print_report(report)
-    out = write_json(report, args.out or default_out("accuracy_sim"))
+    name = "accuracy_sim_real_like" if args.real_like else "accuracy_sim"
+    out = write_json(report, args.out or default_out(name))
     print(f"wrote {out}")
-    if args.write_docs:
+    if args.write_docs and args.real_like:
+        replace_marked(DOCS_PATH, "sim-real-like", real_like_markdown(report))
+        print("updated docs/accuracy.md (real-like simulated section)")
+    elif args.write_docs:
         write_section("sim", markdown(report))
         print("updated docs/accuracy.md (simulated section)")
     return 0

@@ -112,6 +112,52 @@ class AthleteProfile:
         return (velocity_mps - self.v0_mps) / self.slope_mps_per_kg
 
 
+def load_velocity_reps(
+    exercise: str,
+    *,
+    n_reps: int,
+    load_kg: float,
+    profile: AthleteProfile,
+    velocity_loss_per_rep: float = 0.03,
+    rom_m: float | None = None,
+) -> tuple[RepSpec, ...]:
+    """Return reps whose true mean concentric velocity follows the load-velocity line.
+
+    Rep ``r`` (1-based) moves at ``v(L) · (1 - velocity_loss_per_rep · (r - 1))`` m/s (at
+    least :data:`MIN_REP_VELOCITY_MPS`), the block's model without its random readiness
+    and rep noise: its concentric takes ``rom / v`` over the full range ``rom_m`` (the
+    exercise's default when None). Other phases follow the set's tempo.
+    """
+    if exercise not in EXERCISES:
+        raise InputError(f"unknown exercise {exercise!r}", where="exercise")
+    if not (math.isfinite(load_kg) and 0 <= load_kg < profile.one_rm_kg):
+        raise InputError(
+            f"load {load_kg!r} kg must lie in [0, 1RM = {profile.one_rm_kg:g} kg)",
+            where="load_kg",
+            hint="A load at or above the 1RM has no velocity on the line.",
+        )
+    if not (math.isfinite(velocity_loss_per_rep) and 0 <= velocity_loss_per_rep <= 0.2):
+        raise InputError("velocity_loss_per_rep must lie in 0..0.2", where="velocity_loss_per_rep")
+    rom = EXERCISES[exercise].default_rom_m if rom_m is None else float(rom_m)
+    v_load = profile.velocity_at(load_kg)
+    reps = []
+    for r in range(1, _check_positive_int(n_reps, "n_reps") + 1):
+        v = max(v_load * (1.0 - velocity_loss_per_rep * (r - 1)), MIN_REP_VELOCITY_MPS)
+        reps.append(RepSpec(concentric_s=rom / v, rom_m=rom))
+    return tuple(reps)
+
+
+def default_profile(exercise: str, one_rm_kg: float) -> AthleteProfile:
+    """Return the load-velocity line of ``one_rm_kg`` with the default velocities."""
+    if exercise not in EXERCISES:
+        raise InputError(f"unknown exercise {exercise!r}", where="exercise")
+    return AthleteProfile(
+        one_rm_kg=float(one_rm_kg),
+        v1rm_mps=DEFAULT_V1RM_MPS.get(exercise, FALLBACK_V1RM_MPS),
+        v0_mps=DEFAULT_V0_MPS[exercise],
+    )
+
+
 def _check_positive_int(value: Any, name: str) -> int:
     if isinstance(value, bool) or int(value) != value or value < 1:
         raise InputError(f"{name} must be a positive whole number, got {value!r}", where=name)

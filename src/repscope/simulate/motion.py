@@ -17,6 +17,11 @@ Session timeline (per set, in order)
    U(0.1, 0.3) s and lower the bar back onto the hooks in U(0.5, 0.8) s.
 7. 0.5 s of hold, the sway fades out over 0.5 s, then ``rest_after_s`` of stillness.
 
+``SetSpec.hold_scale`` (default 1) multiplies the still holds of steps 2, 4, 6 and 7
+(getting set with its fade-in, the set-up hold, the final hold with its fade-out; not the
+rack moves): a small value gives a set with hardly a still moment, as real continuous
+sets are.
+
 Rep phases (all uniform draws are per rep, from the rep's own random stream, so a fault on
 one rep never changes the random values of another)
 -----------------------------------------------------------------------------------------
@@ -27,9 +32,17 @@ one rep never changes the random values of another)
 - ROM: the set's ROM times ``1 + rom_jitter · N(0, 1)``.
 - Velocity shapes: exponents ``a, b`` ~ U(2, 3.5) per phase (see
   :mod:`repscope.simulate.profiles`), so the speed peaks between 36% and 64% of the phase.
-- Bar roll (bar placement): U(3, 15) deg about the bar's long axis ``y``, random sign,
+  ``SetSpec.concentric_skew`` ``k`` turns a concentric's drawn pair into
+  ``(a + 2k, max(1.5, b - 1.5k))``: the speed peaks later and the bar decelerates harder
+  at the top (same draws).
+- Bar roll (bar placement): U(3, 15) deg about the bar's long axis ``y`` (or U of
+  ``SetSpec.roll_deg``: the same uniform draw, mapped onto that range), random sign,
   rolled in during the first movement phase and back during the second; on the wrist the
   forearm rotates by U(2, 6) deg instead. Tilt about ``x``: U(-2, 2) deg, same pattern.
+- Landing (``SetSpec.landing_g > 0``, deadlift and row): where a rep's eccentric ends on
+  the floor, the bar rings (see :func:`landing_ringing`) with peak ``landing_g`` times
+  U(0.6, 1.4), frequency U(20, 35) Hz and decay time U(8, 20) ms. These draws come after
+  all others of the rep, so they never change another value.
 - Faults: see :class:`~repscope.simulate.specs.Fault`.
 
 Path
@@ -47,7 +60,12 @@ While the bar is held (between steps 2 and 7), each of the axes x, y, z, pitch, 
 gets three sines with frequencies U(0.2, 1.5) Hz, phases U(0, 2π) and amplitudes
 U(0.3, 1) · A / 3 with ``A`` = 2, 1, 0.5 mm and 0.3, 0.3, 0.3 deg, scaled by
 ``SetSpec.sway``. On the wrist, hand micro-motion adds three sines of U(3, 8) Hz with
-``A`` = 0.3 mm and 0.5 deg per axis. The truth is the commanded motion without sway.
+``A`` = 0.3 mm and 0.5 deg per axis. ``SetSpec.tremor`` adds a band of the same frequencies
+with ``A`` = 0.1 mm and 0.5 deg per axis (bar or wrist), scaled by its value, with its
+own fade in and out: the shake of a bar that is never still, mostly rotation (real bar
+sets: up to 33 deg/s of gyro SD with 31 mg of |acc| SD in the quietest second). Drawn
+after every other sine. The truth is the commanded motion without sway or
+landing ringing.
 """
 
 from __future__ import annotations
@@ -60,6 +78,7 @@ import numpy as np
 import pandas as pd
 
 from repscope.errors import InputError
+from repscope.recording import STANDARD_GRAVITY_MPS2
 from repscope.simulate.profiles import (
     Channel,
     Step,
@@ -70,6 +89,8 @@ from repscope.simulate.profiles import (
 )
 from repscope.simulate.specs import Fault, RepSpec, SetSpec
 
+#: Exercises whose eccentric ends with the bar on the floor (``SetSpec.landing_g``).
+LANDING_EXERCISES: frozenset[str] = frozenset({"deadlift", "row"})
 #: Forearm angle from hanging at the bottom of a curl.
 CURL_THETA0_RAD = math.radians(10.0)
 _MAX_BOUNCE_EXPONENT = 6.0
@@ -133,6 +154,7 @@ class Plan:
     rep_rows: list[dict[str, object]] = field(default_factory=list)
     set_rows: list[dict[str, object]] = field(default_factory=list)
     geometry: list[SetGeometry] = field(default_factory=list)
+    landings: list[tuple[float, float, float, float]] = field(default_factory=list)
     end_s: float = 0.0
 
 
@@ -164,6 +186,7 @@ class _Rep:
     swing_rad: float
     roll_rad: float
     tilt_rad: float
+    landing: tuple[float, float, float] | None = None  # peak m/s^2, Hz, decay s
     shape_ecc: VelocityShape | None = None
     shape_con: VelocityShape | None = None
 
@@ -230,15 +253,17 @@ def _plan_set(
     # --- timeline
     t += spec.rest_before_s
     held_start = t
-    plan.steps.append(Step(t, 0.5, VelocityShape(3.0, 3.0), {"hold": spec.sway}))
-    t += 1.0
+    hs = spec.hold_scale
+    fade_in = {"hold": spec.sway, "tremor": spec.tremor}
+    plan.steps.append(Step(t, 0.5 * hs, VelocityShape(3.0, 3.0), fade_in))
+    t += 1.0 * hs
     if spec.racked:
         plan.steps.append(Step(t, lift_s, VelocityShape(*rack_shapes[0]), {"z_base": lift_m}))
         t += lift_s + gap1_s
         plan.steps.append(Step(t, walk_s, VelocityShape(*rack_shapes[1]), {"x_base": -walk_m}))
-        t += walk_s + setup_racked_s
+        t += walk_s + setup_racked_s * hs
     else:
-        t += setup_free_s
+        t += setup_free_s * hs
     set_start = t
     n = len(reps)
     for i, rep in enumerate(reps, start=1):
@@ -267,6 +292,8 @@ def _plan_set(
             plan.steps.append(Step(t, dur, shape, deltas))
             if name == "ecc":
                 row["eccentric_start_s"], row["eccentric_end_s"] = t, t + dur
+                if rep.landing is not None:
+                    plan.landings.append((t + dur, *rep.landing))
             else:
                 row["concentric_start_s"], row["concentric_end_s"] = t, t + dur
             if j == 0:
@@ -292,15 +319,16 @@ def _plan_set(
         row["load_kg"] = math.nan if spec.load_kg is None else float(spec.load_kg)
         plan.rep_rows.append(row)
     set_end = t
-    t += finish_s
+    t += finish_s * hs
     if spec.racked:
         plan.steps.append(Step(t, walk_in_s, VelocityShape(*rack_shapes[2]), {"x_base": walk_m}))
         t += walk_in_s + gap2_s
         plan.steps.append(Step(t, lower_s, VelocityShape(*rack_shapes[3]), {"z_base": -lift_m}))
         t += lower_s
-    t += 0.5
-    plan.steps.append(Step(t, 0.5, VelocityShape(3.0, 3.0), {"hold": -spec.sway}))
-    t += 0.5
+    t += 0.5 * hs
+    fade_out = {"hold": -spec.sway, "tremor": -spec.tremor}
+    plan.steps.append(Step(t, 0.5 * hs, VelocityShape(3.0, 3.0), fade_out))
+    t += 0.5 * hs
     held_end = t
     plan.set_rows.append(
         {
@@ -353,6 +381,13 @@ def _decide_rep(
     roll_wrist_deg = float(rng.uniform(2.0, 6.0))
     tilt_deg = float(rng.uniform(-2.0, 2.0))
     bounce_b = float(rng.uniform(2.5, 3.5))
+    if spec.roll_deg is not None:  # same draw, mapped onto the set's range
+        lo, hi = spec.roll_deg
+        roll_bar_deg = lo + (hi - lo) * (roll_bar_deg - 3.0) / 12.0
+    landing = None
+    if spec.landing_g > 0 and spec.exercise in LANDING_EXERCISES:
+        peak = spec.landing_g * float(rng.uniform(0.6, 1.4)) * STANDARD_GRAVITY_MPS2
+        landing = (peak, float(rng.uniform(20.0, 35.0)), float(rng.uniform(0.008, 0.020)))
 
     e_t, b_t, c_t, t_t = tempo
     ecc = (x_ecc_s * fatigue if e_t is None else e_t) * j_ecc
@@ -385,16 +420,24 @@ def _decide_rep(
         rom_m=float(rom),
         q_amp=0.0,
         ecc_ab=ecc_ab,
-        con_ab=(con_ab[0], con_ab[1]),
+        con_ab=_skewed(con_ab, spec.concentric_skew),
         dip_ratio=dip_ratio,
         dip_center=dip_center,
         swing_x_m=swing_sign * swing_x if Fault.SWING in faults else 0.0,
         swing_rad=swing_rot_sign * math.radians(swing_deg) if Fault.SWING in faults else 0.0,
         roll_rad=roll_sign * math.radians(roll),
         tilt_rad=math.radians(tilt_deg),
+        landing=landing,
     )
     rep.con_ab = (rep.con_ab[0], bounce_b) if Fault.BOUNCE in faults else rep.con_ab
     return rep
+
+
+def _skewed(ab: tuple[float, float], skew: float) -> tuple[float, float]:
+    """Concentric exponents with the speed peak moved late (``SetSpec.concentric_skew``)."""
+    if skew == 0:
+        return ab
+    return ab[0] + 2.0 * skew, max(1.5, ab[1] - 1.5 * skew)
 
 
 def _apply_bounces(spec: SetSpec, reps: list[_Rep]) -> None:
@@ -535,6 +578,7 @@ def _sines(
 
 _SWAY_AMPS = (0.002, 0.001, 0.0005, math.radians(0.3), math.radians(0.3), math.radians(0.3))
 _MICRO_AMPS = (0.0003, 0.0003, 0.0003, math.radians(0.5), math.radians(0.5), math.radians(0.5))
+_TREMOR_AMPS = (0.0001, 0.0001, 0.0001, math.radians(0.5), math.radians(0.5), math.radians(0.5))
 
 
 def build_motion(
@@ -548,6 +592,7 @@ def build_motion(
     """Evaluate a plan on the grid ``time_s`` (see module docs for the composition)."""
     set_channels = [f"q{k}" for k in range(1, len(sets) + 1)]
     names = [*set_channels, "z_base", "x_base", "pitch", "tilt", "swing_x", "swing_pitch", "hold"]
+    names.append("tremor")
     ch = evaluate_steps(plan.steps, time_s, names)
     n = time_s.shape[0]
     pos = np.zeros((n, 3))
@@ -599,13 +644,17 @@ def build_motion(
     add(rot, 0, ch["pitch"])
     add(rot, 0, ch["swing_pitch"])
     add(rot, 1, ch["tilt"])
+    for t_land, peak, freq_hz, decay_s in plan.landings:
+        add(lin, 2, landing_ringing(time_s, t_land, peak, freq_hz, decay_s))
 
     # Sway (and hand micro-motion on the wrist), faded by the hold envelope E(t).
-    env = ch["hold"]
-    bands = [(0.2, 1.5, _SWAY_AMPS)]
+    hold = ch["hold"]
+    bands = [(0.2, 1.5, _SWAY_AMPS, hold)]
     if placement == "wrist":
-        bands.append((3.0, 8.0, _MICRO_AMPS))
-    for f_lo, f_hi, amps in bands:
+        bands.append((3.0, 8.0, _MICRO_AMPS, hold))
+    if ch["tremor"].value.any():  # drawn last: sets without tremor keep their values
+        bands.append((3.0, 8.0, _TREMOR_AMPS, ch["tremor"]))
+    for f_lo, f_hi, amps, env in bands:
         for axis in range(6):
             v, d1, d2 = _sines(rng, time_s, amps[axis], f_lo, f_hi)
             value = env.value * v
@@ -614,3 +663,30 @@ def build_motion(
             target = lin if axis < 3 else rot
             add(target, axis % 3, Channel(value, d_value, dd_value))
     return BodyMotion(time_s, pos, vel, acc, ang, rate)
+
+
+def landing_ringing(
+    time_s: np.ndarray, t0_s: float, peak_mps2: float, freq_hz: float, decay_s: float
+) -> Channel:
+    """Return the vertical channel of the bar ringing after it lands at ``t0_s``.
+
+    ``z(t) = B (1 - cos ωt) e^{-t/τ}`` for ``t >= t0`` (0 before), with ``ω = 2π f``,
+    ``τ = decay_s`` and ``B = peak / ω²``: position and velocity start at 0 and the
+    acceleration jumps to ``+peak`` (the floor pushes the bar up) at the landing, then
+    rings down. Value, rate and acceleration are exact derivatives of each other.
+    Contributions beyond ``12 τ`` (under 1e-5 of the peak) are left out.
+    """
+    n = time_s.shape[0]
+    value, rate, accel = np.zeros(n), np.zeros(n), np.zeros(n)
+    i0 = int(np.searchsorted(time_s, t0_s, side="left"))
+    i1 = int(np.searchsorted(time_s, t0_s + 12 * decay_s, side="left"))
+    if i1 > i0:
+        t = time_s[i0:i1] - t0_s
+        w = 2 * math.pi * freq_hz
+        b = peak_mps2 / w**2
+        u = np.exp(-t / decay_s)
+        c, sn = np.cos(w * t), np.sin(w * t)
+        value[i0:i1] = b * (1 - c) * u
+        rate[i0:i1] = b * u * (w * sn - (1 - c) / decay_s)
+        accel[i0:i1] = b * u * (w * w * c - 2 * w * sn / decay_s + (1 - c) / decay_s**2)
+    return Channel(value, rate, accel)

@@ -17,6 +17,15 @@ Steps
    clipping to ``[-range, range]``.
 5. Time stamps: true instant plus uniform jitter (host clock); optional rounding of the
    exported values (``SensorSpec.*_decimals``); dropped packets removed.
+
+With ``SensorSpec.ble`` set (a :class:`~repscope.simulate.ble_timing.BleTiming`), steps 3-5
+change: the anti-aliased fine-grid signals are linearly interpolated at the read instants
+of a bursty BLE stream (:func:`~repscope.simulate.ble_timing.ble_rows`), bias and noise
+are added per row, stale rows then repeat the previous row's values exactly (half-stale
+rows only the accelerometer's or only the gyro's), and the time
+stamps are the read instants on the stream's clock. ``timestamp_jitter_s``,
+``drop_fraction`` and ``samples_per_packet`` are not used (the stream's own gaps replace
+them).
 """
 
 from __future__ import annotations
@@ -29,6 +38,7 @@ from scipy import signal
 
 from repscope.errors import InputError
 from repscope.recording import STANDARD_GRAVITY_MPS2
+from repscope.simulate.ble_timing import BleRows, ble_rows
 from repscope.simulate.motion import BodyMotion
 from repscope.simulate.specs import SensorSpec
 
@@ -110,6 +120,7 @@ class SampledSignals:
     acc_bias_g: np.ndarray
     gyr_bias_dps: np.ndarray
     n_dropped: int
+    ble: BleRows | None = None
 
 
 def _quantise(x: np.ndarray, full_range: float, bits: int | None) -> np.ndarray:
@@ -138,20 +149,13 @@ def sample_sensor(
     sos = signal.butter(
         4, sensor.anti_alias_fraction * sampling_rate_hz, btype="low", output="sos", fs=fine_rate
     )
+    if sensor.ble is not None:
+        return _sample_ble(ideal, fine_time_s=fine_time_s, sos=sos, sensor=sensor, rng=rng)
     acc = signal.sosfiltfilt(sos, ideal.acc_g, axis=0)[::factor]
     gyr = signal.sosfiltfilt(sos, ideal.gyr_dps, axis=0)[::factor]
     time_s = fine_time_s[::factor].copy()
     n = time_s.shape[0]
-    acc_bias = (
-        rng.normal(0.0, sensor.acc_bias_sd_g, 3)
-        if sensor.acc_bias_g is None
-        else np.asarray(sensor.acc_bias_g, dtype=float)
-    )
-    gyr_bias = (
-        rng.normal(0.0, sensor.gyr_bias_sd_dps, 3)
-        if sensor.gyr_bias_dps is None
-        else np.asarray(sensor.gyr_bias_dps, dtype=float)
-    )
+    acc_bias, gyr_bias = _biases(sensor, rng)
     acc = acc + acc_bias + rng.normal(0.0, 1.0, (n, 3)) * sensor.acc_noise_g
     gyr = gyr + gyr_bias + rng.normal(0.0, 1.0, (n, 3)) * sensor.gyr_noise_dps
     acc = _quantise(acc, sensor.acc_range_g, sensor.bits)
@@ -184,4 +188,77 @@ def sample_sensor(
         acc_bias_g=acc_bias,
         gyr_bias_dps=gyr_bias,
         n_dropped=int(n - keep.sum()),
+    )
+
+
+def _biases(sensor: SensorSpec, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Accelerometer and gyroscope biases: given, or drawn (acc first)."""
+    acc_bias = (
+        rng.normal(0.0, sensor.acc_bias_sd_g, 3)
+        if sensor.acc_bias_g is None
+        else np.asarray(sensor.acc_bias_g, dtype=float)
+    )
+    gyr_bias = (
+        rng.normal(0.0, sensor.gyr_bias_sd_dps, 3)
+        if sensor.gyr_bias_dps is None
+        else np.asarray(sensor.gyr_bias_dps, dtype=float)
+    )
+    return acc_bias, gyr_bias
+
+
+def _repeat_previous(values: np.ndarray, repeat: np.ndarray) -> np.ndarray:
+    """Rows marked ``repeat`` take the values of the last row not marked (row 0 never is)."""
+    source = np.maximum.accumulate(np.where(repeat, 0, np.arange(values.shape[0])))
+    return values[source]
+
+
+def _sample_ble(
+    ideal: IdealSignals,
+    *,
+    fine_time_s: np.ndarray,
+    sos: np.ndarray,
+    sensor: SensorSpec,
+    rng: np.random.Generator,
+) -> SampledSignals:
+    """Sample at the rows of a bursty BLE stream (see the module docs).
+
+    Random draws, in order: acc bias, gyro bias (only when not given), the stream's rows
+    (:func:`~repscope.simulate.ble_timing.ble_rows`), acc noise, gyro noise.
+    """
+    assert sensor.ble is not None
+    acc_bias, gyr_bias = _biases(sensor, rng)
+    rows = ble_rows(float(fine_time_s[0]), float(fine_time_s[-1]), sensor.ble, rng)
+    t = rows.read_time_s
+    n = t.size
+    acc_f = signal.sosfiltfilt(sos, ideal.acc_g, axis=0)
+    gyr_f = signal.sosfiltfilt(sos, ideal.gyr_dps, axis=0)
+    acc = np.column_stack([np.interp(t, fine_time_s, acc_f[:, k]) for k in range(3)])
+    gyr = np.column_stack([np.interp(t, fine_time_s, gyr_f[:, k]) for k in range(3)])
+    acc = acc + acc_bias + rng.normal(0.0, 1.0, (n, 3)) * sensor.acc_noise_g
+    gyr = gyr + gyr_bias + rng.normal(0.0, 1.0, (n, 3)) * sensor.gyr_noise_dps
+    acc = _quantise(acc, sensor.acc_range_g, sensor.bits)
+    gyr = _quantise(gyr, sensor.gyr_range_dps, sensor.bits)
+    if sensor.acc_decimals is not None:
+        acc = np.round(acc, sensor.acc_decimals)
+    if sensor.gyr_decimals is not None:
+        gyr = np.round(gyr, sensor.gyr_decimals)
+    acc = _repeat_previous(acc, rows.stale | rows.acc_stale)
+    gyr = _repeat_previous(gyr, rows.stale | rows.gyr_stale)
+    time_s = rows.stamp_s
+    if sensor.time_decimals is not None:
+        time_s = np.round(time_s, sensor.time_decimals)
+    if (np.diff(time_s) <= 0).any():
+        raise InputError(
+            "BLE time stamps repeat: the clock is too coarse for the row spacing",
+            where="SensorSpec.ble",
+            hint="Use a finer clock_resolution_s or time_decimals, or a wider row_spacing_s.",
+        )
+    return SampledSignals(
+        time_s=time_s,
+        acc_g=acc,
+        gyr_dps=gyr if sensor.gyro else None,
+        acc_bias_g=acc_bias,
+        gyr_bias_dps=gyr_bias,
+        n_dropped=0,
+        ble=rows,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from repscope.errors import InputError
 from repscope.recording import PLACEMENTS, Recording, RecordingMeta, check_sampling_rate
 from repscope.simulate.motion import build_motion, plan_session, truth_frames
 from repscope.simulate.sensor import (
+    SampledSignals,
     fine_rate_factor,
     ideal_signals,
     sample_sensor,
@@ -155,12 +157,13 @@ def simulate_session(
             "gyr_bias_dps": sampled.gyr_bias_dps.tolist(),
             "n_dropped": sampled.n_dropped,
             "fine_rate_hz": fine_rate,
+            **_ble_extra(sampled, rate),
         },
         "acc_range_g": sensor.acc_range_g,
         "gyr_range_dps": sensor.gyr_range_dps if sensor.gyro else None,
     }
     meta = RecordingMeta(
-        sampling_rate_hz=rate,
+        sampling_rate_hz=rate if sampled.ble is None else _distinct_rate_hz(sampled),
         device="simulator",
         placement=placement,
         exercise=exercises[0] if len(exercises) == 1 else None,
@@ -207,10 +210,33 @@ def simulate_set(
     )
 
 
+def _distinct_rate_hz(sampled: SampledSignals) -> float:
+    """Distinct (not stale) rows per second of a BLE stream, to 0.1 Hz."""
+    assert sampled.ble is not None
+    n_fresh = int((~sampled.ble.stale).sum())
+    span = float(sampled.time_s[-1] - sampled.time_s[0])
+    return round(n_fresh / span, 1) if span > 0 else 1.0
+
+
+def _ble_extra(sampled: SampledSignals, rate_hz: float) -> dict[str, Any]:
+    """Provenance of a BLE stream (nothing for a regular one, so older files stay equal)."""
+    if sampled.ble is None:
+        return {}
+    return {
+        "sensor_rate_hz": rate_hz,
+        "n_rows": int(sampled.time_s.size),
+        "n_stale_rows": int(sampled.ble.stale.sum()),
+    }
+
+
 def _sensor_dict(sensor: SensorSpec) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name in SensorSpec.__dataclass_fields__:
         value = getattr(sensor, name)
+        if name == "ble":
+            if value is not None:  # only when set: older provenance stays as it was
+                out[name] = dataclasses.asdict(value)
+            continue
         if isinstance(value, np.ndarray):
             value = value.tolist()
         elif isinstance(value, tuple):

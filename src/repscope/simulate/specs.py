@@ -27,6 +27,7 @@ from typing import Any, cast
 import numpy as np
 
 from repscope.errors import InputError
+from repscope.simulate.ble_timing import BleTiming
 from repscope.tempo import parse_tempo as _parse_tempo_code
 
 TempoTuple = tuple[float | None, float | None, float | None, float | None]
@@ -260,6 +261,34 @@ class SetSpec:
     sway
         Scale of the small sway while the bar is held (1 = default amplitudes, 0 = none;
         see :mod:`repscope.simulate.motion`).
+    tremor
+        Scale of a 3-8 Hz shake while the bar is held (0 = none, the default; 1 = 0.1 mm
+        and 0.5 deg per axis, see :mod:`repscope.simulate.motion`). Real bar sets are
+        never still: in their quietest second the gyro's SD is 1.6 / 5 / 33 deg/s and
+        |acc|'s 3 / 12 / 80 mg.
+    hold_scale
+        Multiplies the still holds around the reps (getting set, the set-up hold and the
+        final hold, see :mod:`repscope.simulate.motion`); default 1, at least 0.05. Real
+        continuous sets start and end with hardly a still moment (25-37 s for 10 reps).
+    concentric_skew
+        0 (default) to 1: moves each concentric's speed peak later, so the bar slows down
+        hard at the top (see :mod:`repscope.simulate.motion`). Real bar sets reach a
+        lowest |acc| of 0.02 / 0.27 / 0.70 g while their peak is 1.3 / 1.5 / 1.8 g: the
+        bar decelerates harder at the top than it accelerates off the bottom.
+    roll_deg
+        Range ``(low, high)`` of the bar's per-rep roll about its long axis, in degrees
+        (bar placement, linear lifts). ``None`` (default): U(3, 15). A real bar rolls far
+        more: the clean Feather sets (``shared/notes/real-sensors.md``) peak at
+        60 / 140 / 303 deg/s (min / median / max over sets, curls highest), which a
+        deadlift, row, press or squat reaches only with 10-45 deg of roll per rep.
+    landing_g
+        Peak of the impulse when the bar lands on the floor at the end of a rep's
+        eccentric (deadlift and row only), in g; 0 (default): a soft, perfectly smooth
+        landing. Each landing's peak is this value times U(0.6, 1.4). The impulse is a
+        damped 20-35 Hz ringing of the bar (decay time 8-20 ms) in the vertical, so it
+        adds under 1 mm to the position; the truth is unchanged. Measured: real deadlift
+        and row sets peak at 1.35-1.82 g of |acc| after the sensor's low-pass and the BLE
+        sampling (``benchmarks/real_vs_sim.py``).
     """
 
     exercise: str
@@ -276,6 +305,11 @@ class SetSpec:
     pause_jitter: float = 0.15
     rom_jitter: float = 0.02
     sway: float = 1.0
+    roll_deg: tuple[float, float] | None = None
+    landing_g: float = 0.0
+    tremor: float = 0.0
+    hold_scale: float = 1.0
+    concentric_skew: float = 0.0
 
     def __post_init__(self) -> None:
         if self.exercise not in EXERCISES:
@@ -314,6 +348,27 @@ class SetSpec:
         for name in ("tempo_jitter", "pause_jitter", "rom_jitter"):
             if getattr(self, name) >= 0.35:
                 raise InputError(f"{name} must be below 0.35", where=name)
+        if self.roll_deg is not None:
+            lo, hi = (float(v) for v in self.roll_deg)
+            if not (math.isfinite(hi) and 0 <= lo <= hi <= 90):
+                raise InputError(
+                    f"roll_deg must be an ordered pair in 0-90 deg, got {self.roll_deg!r}",
+                    where="roll_deg",
+                )
+            object.__setattr__(self, "roll_deg", (lo, hi))
+        if not (math.isfinite(self.hold_scale) and 0.05 <= self.hold_scale <= 10):
+            raise InputError(
+                f"hold_scale must lie in 0.05-10, got {self.hold_scale!r}", where="hold_scale"
+            )
+        if not (math.isfinite(self.concentric_skew) and 0 <= self.concentric_skew <= 1):
+            raise InputError(
+                f"concentric_skew must lie in 0-1, got {self.concentric_skew!r}",
+                where="concentric_skew",
+            )
+        if not (math.isfinite(self.tremor) and 0 <= self.tremor <= 20):
+            raise InputError(f"tremor must lie in 0-20, got {self.tremor!r}", where="tremor")
+        if not (math.isfinite(self.landing_g) and 0 <= self.landing_g <= 8):
+            raise InputError(f"landing_g must lie in 0-8 g, got {self.landing_g!r}")
 
     @property
     def model(self) -> ExerciseModel:
@@ -364,6 +419,16 @@ class SetSpec:
             "rom_jitter": self.rom_jitter,
             "sway": self.sway,
         }
+        if self.roll_deg is not None:  # only when set: older provenance stays as it was
+            out["roll_deg"] = list(self.roll_deg)
+        if self.landing_g:
+            out["landing_g"] = self.landing_g
+        if self.tremor:
+            out["tremor"] = self.tremor
+        if self.hold_scale != 1.0:
+            out["hold_scale"] = self.hold_scale
+        if self.concentric_skew:
+            out["concentric_skew"] = self.concentric_skew
         if self.reps is not None:
             out["reps"] = [
                 {
@@ -388,9 +453,12 @@ class SensorSpec:
     Attributes
     ----------
     mount
-        Sensor orientation on the body: a 3x3 rotation matrix (body from sensor) or three
-        intrinsic ``xyz`` Euler angles in degrees. ``None`` (default): a uniformly random
-        rotation drawn from the seed (a normalised 4-D Gaussian quaternion).
+        Sensor orientation on the body: a 3x3 rotation matrix (body from sensor), three
+        intrinsic ``xyz`` Euler angles in degrees, ``"upside_down"`` (turned 180 deg about
+        ``x``: ``z`` reads -1 g while the bar rests, as in many real Feather sets) or
+        ``"bar_clip"`` (see :func:`bar_clip_mount`, drawn from the seed). ``None``
+        (default) or ``"random"``: a uniformly random rotation drawn from the seed (a
+        normalised 4-D Gaussian quaternion).
     acc_noise_g
         Standard deviation of white accelerometer noise per axis and sample; default 0.01 g.
     gyr_noise_dps
@@ -423,6 +491,11 @@ class SensorSpec:
         Round time stamps (s), accelerations (g) and angular rates (deg/s) to this many
         decimals, as a phone app's CSV export does; ``None`` (default): no rounding. Used
         for ``sample_data/`` to keep files small (e.g. 4, 4, 2).
+    ble
+        ``None`` (default): a regular stream at the sampling rate. A
+        :class:`~repscope.simulate.ble_timing.BleTiming`: bursty BLE rows with stale
+        repeats (see :mod:`repscope.simulate.ble_timing`); the recording's
+        ``sampling_rate_hz`` is then its distinct samples per second.
     """
 
     mount: Any = None
@@ -443,8 +516,11 @@ class SensorSpec:
     time_decimals: int | None = None
     acc_decimals: int | None = None
     gyr_decimals: int | None = None
+    ble: BleTiming | None = None
 
     def __post_init__(self) -> None:
+        if self.ble is not None and not isinstance(self.ble, BleTiming):
+            raise InputError("SensorSpec.ble must be a BleTiming or None")
         for name in (
             "acc_noise_g",
             "gyr_noise_dps",
@@ -516,13 +592,24 @@ def rot_z(a: float) -> np.ndarray:
 def resolve_mount(mount: Any, rng: np.random.Generator) -> np.ndarray:
     """Return the mounting rotation matrix (body from sensor) of a :class:`SensorSpec`.
 
-    ``None`` draws a uniformly random rotation: a quaternion of four independent N(0, 1)
-    values, normalised (uniform on SO(3)).
+    ``None`` or ``"random"`` draws a uniformly random rotation: a quaternion of four
+    independent N(0, 1) values, normalised (uniform on SO(3)). ``"upside_down"`` is a
+    half turn about ``x``; ``"bar_clip"`` draws :func:`bar_clip_mount`.
     """
-    if mount is None:
+    if mount is None or (isinstance(mount, str) and mount == "random"):
         q = rng.standard_normal(4)
         q /= np.linalg.norm(q)
         return quat_to_matrix(q)
+    if isinstance(mount, str):
+        if mount == "upside_down":
+            return rot_x(math.pi)
+        if mount == "bar_clip":
+            return bar_clip_mount(rng)
+        raise InputError(
+            f"unknown sensor mount {mount!r}",
+            where="SensorSpec.mount",
+            hint="Use random, upside_down, bar_clip, three Euler angles or a 3x3 matrix.",
+        )
     arr = np.asarray(mount, dtype=float)
     if arr.shape == (3,):
         return rotation_from_euler_deg(arr.tolist())
@@ -547,3 +634,22 @@ def quat_to_matrix(q: np.ndarray) -> np.ndarray:
             [2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)],
         ]
     )
+
+
+def bar_clip_mount(rng: np.random.Generator, *, misalignment_deg: float = 5.0) -> np.ndarray:
+    """Draw the mounting rotation (body from sensor) of a sensor clipped to a round bar.
+
+    The sensor's ``x`` axis lies along the bar's long axis (body ``y``, either direction,
+    equally likely) and the clip sits at a uniformly random angle about the bar, then
+    the whole is tilted by up to ``misalignment_deg`` (uniform in each of three Euler
+    angles). Measured: at rest, the clean Feather sets read ``|x|`` 0.01-0.33 g while
+    ``y`` and ``z`` share gravity at every angle (z from +1.06 to -0.98 g), i.e. ``x``
+    nearly along the bar and any roll about it. Random draws, in order: direction, angle,
+    three misalignment angles.
+    """
+    direction = 1.0 if rng.uniform() < 0.5 else -1.0
+    angle = float(rng.uniform(0.0, 2 * math.pi))
+    tilt = rng.uniform(-misalignment_deg, misalignment_deg, 3)
+    # Columns of the matrix are the sensor axes in the body frame: x_s = ±y_b.
+    along = rot_z(direction * math.pi / 2)  # sensor x -> body ±y
+    return along @ rot_x(angle) @ rotation_from_euler_deg(tilt.tolist())
