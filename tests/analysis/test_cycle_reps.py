@@ -1,0 +1,103 @@
+"""Choosing between the two rep finders, per-rep kinematics of cycles, reps in data gaps."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from repscope.analysis.cycle_reps import choose_reps, reps_from_cycles, usable_cycle
+from repscope.analysis.gap_reps import infer_gap_reps
+from repscope.analysis.reps import Rep
+from repscope.analysis.segmentation import Cycle
+from repscope.analysis.strokes import Stroke
+
+RATE = 50.0
+
+
+def _cycle(start: int, turn: int, end: int, **kw: bool) -> Cycle:
+    return Cycle(
+        start, turn, end, 0.5, 1.0, 1.0, kw.get("cut_at_start", False), kw.get("cut_at_end", False)
+    )
+
+
+def _stroke(a: int, b: int, direction: int) -> Stroke:
+    return Stroke(a, b, direction, a / RATE, b / RATE, 0.5 * direction, 1.0)
+
+
+def _rep(a: int, turn: int, b: int) -> Rep:
+    return Rep(
+        eccentric=_stroke(turn, b, -1), concentric=_stroke(a, turn, 1), eccentric_first=False
+    )
+
+
+CYCLES = [_cycle(0, 60, 120), _cycle(120, 180, 240), _cycle(240, 300, 360)]
+
+
+def test_agreeing_finders_keep_the_stroke_reps() -> None:
+    reps = [_rep(0, 60, 120), _rep(120, 180, 240), _rep(240, 300, 360)]
+    choice = choose_reps(reps, CYCLES, rests=[(0, 5)], sampling_rate_hz=RATE)
+    assert (choice.finder, choice.confidence) == ("strokes", "high")
+
+
+def test_without_any_rest_the_cycles_measure_the_reps() -> None:
+    reps = [_rep(0, 60, 120), _rep(120, 180, 240), _rep(240, 300, 360)]
+    choice = choose_reps(reps, CYCLES, rests=[], sampling_rate_hz=RATE)
+    assert (choice.finder, choice.confidence) == ("cycles", "high")
+    lost = choose_reps(reps[:1], CYCLES, rests=[], sampling_rate_hz=RATE)
+    assert (lost.finder, lost.confidence) == ("cycles", "medium")
+
+
+def test_a_rest_inside_the_set_anchors_the_stroke_count() -> None:
+    reps = [_rep(0, 60, 120), _rep(120, 150, 170), _rep(175, 180, 240), _rep(240, 300, 360)]
+    choice = choose_reps(reps, CYCLES, rests=[(171, 174)], sampling_rate_hz=RATE)
+    assert choice.finder == "strokes" and choice.confidence == "medium"
+    assert "3 reps" in choice.reasons[0] and "4" in choice.reasons[0]
+    outside = choose_reps(reps, CYCLES, rests=[(0, 3)], sampling_rate_hz=RATE)
+    assert outside.finder == "cycles"
+
+
+def test_cycle_kinematics_recover_range_and_phases() -> None:
+    # one cosine rep up then down, 2 s, 0.5 m
+    t = np.arange(int(2.0 * RATE) + 1) / RATE
+    w = 2 * np.pi / 2.0
+    acc = 0.25 * w**2 * np.cos(w * t)
+    built = reps_from_cycles(
+        [_cycle(0, 50, 100)], acc, sampling_rate_hz=RATE, concentric_first=True
+    )
+    (rep,) = built.reps
+    assert rep.concentric is not None and rep.eccentric is not None
+    assert rep.concentric.displacement_m == pytest.approx(0.5, rel=0.02)
+    assert rep.eccentric.displacement_m == pytest.approx(-0.5, rel=0.02)
+    # the speed of a cosine rep is under 5 % of its peak for 1.6 % of each stroke's ends
+    assert rep.concentric.duration_s == pytest.approx(1.0, abs=0.1)
+    assert built.velocity_mps[0] == 0.0 and built.velocity_mps[100] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_an_edge_cut_stroke_is_unknown() -> None:
+    acc = np.zeros(200)
+    built = reps_from_cycles(
+        [_cycle(0, 50, 100, cut_at_start=True)], acc, sampling_rate_hz=RATE, concentric_first=True
+    )
+    (rep,) = built.reps
+    assert rep.concentric is None and rep.eccentric is not None
+    assert not usable_cycle(_cycle(0, 50, 199, cut_at_start=True, cut_at_end=True))
+
+
+def test_a_rep_hidden_in_a_gap_is_inferred_from_the_rhythm() -> None:
+    turns = [4.0, 6.4, 8.7, 11.0, 13.4, 18.2, 20.5, 22.9]  # a real wrist set, 2.1 s gap
+    hidden = infer_gap_reps(turns, [(14.3, 16.4)])
+    assert len(hidden) == 1
+    assert hidden[0].after == 4 and 14.3 <= hidden[0].turn_s <= 16.4
+
+
+def test_no_rep_is_inferred_where_the_rhythm_does_not_say_so() -> None:
+    turns = [4.0, 6.4, 8.7, 11.0, 13.4, 15.8, 18.2]
+    assert infer_gap_reps(turns, [(14.0, 15.0)]) == []  # gap, but no missing interval
+    assert infer_gap_reps(turns[:3], [(14.0, 15.0)]) == []  # too few intervals
+    slow = [4.0, 6.4, 8.7, 11.0, 13.4, 16.5]  # one interval 1.3x: a pause, not a rep
+    assert infer_gap_reps(slow, [(14.0, 15.0)]) == []
+    # the rhythm puts the rep outside the gap: the data would have shown it
+    assert infer_gap_reps([4.0, 6.4, 8.7, 11.0, 13.4, 18.2], [(13.6, 14.0)]) == []
+    assert not math.isnan(infer_gap_reps([*turns[:5], 18.2], [(14.0, 17.0)])[0].turn_s)
