@@ -16,9 +16,13 @@ Steps
    segmented on its own: the activity is the 1 s moving RMS of the band-passed signal,
    a rest is activity below ``rest_noise_factor`` times the noise floor (the RMS of the
    quietest second of the stretch).
-3. **Rep period** ``T``: the highest peak of the autocorrelation of the 0.15-3 Hz
-   band-passed signal at lags of ``min_period_s``-``max_period_s`` (0.7-8 s: from a fast
-   touch-and-go row to a 3-1-3-1 tempo rep). Its height is the bout's *periodicity*
+3. **Rep period** ``T``: the first autocorrelation peak of the 0.15-3 Hz band-passed
+   signal, at lags of ``min_period_s``-``max_period_s`` (0.7-8 s: from a fast
+   touch-and-go row to a 3-1-3-1 tempo rep), that reaches ``period_peak_fraction`` (0.8)
+   of the highest: twice the period correlates nearly as well as the period (the octave
+   error of pitch detection; de Cheveigné & Kawahara 2002, YIN,
+   doi:10.1121/1.1458024, take the first dip for the same reason). Half a period does not:
+   a rep's acceleration (+, -, -, +) shifted by half a rep is (-, +, +, -). Its height is the bout's *periodicity*
    (1 for identical reps). Autocorrelation for rep periods: Morris et al. 2014 (RecoFit,
    doi:10.1145/2556288.2557116).
 4. **Position proxy.** The signal is integrated twice in the frequency domain
@@ -95,6 +99,7 @@ class SegmentationSettings:
     min_period_s: float = 0.7
     max_period_s: float = 8.0
     period_band_hz: tuple[float, float] = (0.15, 3.0)
+    period_peak_fraction: float = 0.8
     highpass_fraction: float = 0.4
     lowpass_harmonics: float = 3.0
     filter_order: int = 4
@@ -218,7 +223,10 @@ def rep_period(
     peaks, _ = signal.find_peaks(ac[i0:i1])
     if not peaks.size:
         return math.nan, 0.0
-    best = peaks[np.argmax(ac[i0:i1][peaks])]
+    heights = ac[i0:i1][peaks]
+    # the first peak nearly as high as the highest: a multiple of the period (an octave
+    # error, as in pitch detection) correlates about as well as the period itself
+    best = peaks[np.flatnonzero(heights >= settings.period_peak_fraction * heights.max())[0]]
     return (i0 + best) / rate, float(np.clip(ac[i0 + best], 0.0, 1.0))
 
 
