@@ -21,9 +21,9 @@ Steps
    touch-and-go row to a 3-1-3-1 tempo rep), that reaches ``period_peak_fraction`` (0.8)
    of the highest: twice the period correlates nearly as well as the period (the octave
    error of pitch detection; de Cheveigné & Kawahara 2002, YIN,
-   doi:10.1121/1.1458024, take the first dip for the same reason). Half a period does not:
-   a rep's acceleration (+, -, -, +) shifted by half a rep is (-, +, +, -). Its height is the bout's *periodicity*
-   (1 for identical reps). Autocorrelation for rep periods: Morris et al. 2014 (RecoFit,
+   doi:10.1121/1.1458024, take the first dip for the same reason). Half a period does
+   not: a rep's acceleration (+, -, -, +) shifted by half a rep is (-, +, +, -). The
+   peak's height is the bout's *periodicity* (1 for identical reps). Autocorrelation for rep periods: Morris et al. 2014 (RecoFit,
    doi:10.1145/2556288.2557116).
 4. **Position proxy.** The signal is integrated twice in the frequency domain
    (``-A(f) / (2 pi f)^2``), band-limited with Butterworth-shaped magnitude responses
