@@ -23,8 +23,8 @@ Steps
    error of pitch detection; de Cheveigné & Kawahara 2002, YIN,
    doi:10.1121/1.1458024, take the first dip for the same reason). Half a period does
    not: a rep's acceleration (+, -, -, +) shifted by half a rep is (-, +, +, -). The
-   peak's height is the bout's *periodicity* (1 for identical reps). Autocorrelation for rep periods: Morris et al. 2014 (RecoFit,
-   doi:10.1145/2556288.2557116).
+   peak's height is the bout's *periodicity* (1 for identical reps). Autocorrelation for
+   rep periods: Morris et al. 2014 (RecoFit, doi:10.1145/2556288.2557116).
 4. **Position proxy.** The signal is integrated twice in the frequency domain
    (``-A(f) / (2 pi f)^2``), band-limited with Butterworth-shaped magnitude responses
    around the rep frequency ``f0 = 1/T`` (high-pass at ``highpass_fraction * f0``, low-pass at
