@@ -34,10 +34,11 @@ def _rows(info: dict[str, Any]) -> list[tuple[str, str]]:
         )
     else:
         gap_text = "none"
-    return [
+    rows = [
         ("file", info["file"]),
         ("format", info["format"]),
         ("metadata source", info["metadata_source"]),
+        *_import_rows(info),
         ("device", _fmt(info["device"])),
         ("placement", _fmt(info["placement"])),
         ("exercise", _fmt(info["exercise"])),
@@ -67,6 +68,34 @@ def _rows(info: dict[str, Any]) -> list[tuple[str, str]]:
         ),
         ("gyroscope", "yes" if info["has_gyro"] else "no (accelerometer only)"),
     ]
+    return rows
+
+
+def _import_rows(info: dict[str, Any]) -> list[tuple[str, str]]:
+    """Rows saying which columns were read as what, and how that was decided."""
+    spec = info.get("import")
+    if not spec:
+        return []
+    how = spec.get("how", {})
+    gyr = (
+        f"{', '.join(spec['gyr'])} in {spec['gyr_unit']} -> gyr_*_dps"
+        if spec.get("gyr")
+        else "none"
+    )
+    rows = [
+        ("time column", f"{spec['time']} in {spec['time_unit']} -> time_s"),
+        ("accelerometer", f"{', '.join(spec['acc'])} in {spec['acc_unit']} -> acc_*_g"),
+        ("gyroscope columns", gyr),
+    ]
+    rows += [(f"  {name.replace('_', ' ')}", text) for name, text in how.items()]
+    removed = info.get("stale_rows_removed")
+    if removed is not None:
+        read = info["extra"].get("rows_read", 0)
+        share = f" ({100 * removed / read:.0f}% of {read} rows)" if read else ""
+        rows.append(
+            ("stale rows removed", f"{removed}{share}: same motion values as the row before")
+        )
+    return rows
 
 
 @click.command("info")
