@@ -45,6 +45,7 @@ from repscope.errors import InputError, UnitsError
 from repscope.io import layout as lay
 from repscope.io._table import (
     check_finite_rows,
+    check_header_names,
     check_input_file,
     check_time_increasing,
     csv_line_label,
@@ -168,29 +169,6 @@ def _read_cells(path: Path) -> pd.DataFrame:
     while keep > 0 and all(not str(v).strip() for v in table.iloc[keep - 1]):
         keep -= 1
     return table.iloc[:keep]
-
-
-def _header_names(first: list[str], *, path: Path) -> list[str]:
-    names = [c.strip() for c in first]
-    seen: dict[str, int] = {}
-    for i, name in enumerate(names):
-        if not name:
-            where = "the line ends with a comma" if i == len(names) - 1 else "two commas in a row"
-            raise InputError(
-                f"column {i + 1} of the header has no name ({where})",
-                path=path,
-                where="line 1",
-                hint="Name every column or remove the extra comma.",
-            )
-        if name in seen:
-            raise InputError(
-                f"column name {name!r} appears twice (columns {seen[name] + 1} and {i + 1})",
-                path=path,
-                where="line 1",
-                hint="Rename or delete one of them.",
-            )
-        seen[name] = i
-    return names
 
 
 def _resolve(token: str, names: list[str], has_header: bool, *, path: Path) -> int:
@@ -336,7 +314,7 @@ def read_generic_csv(path: str | Path, spec: CsvImport | None = None) -> Recordi
     if has_header is None:
         has_header = not all(_is_number(c) for c in first)
     if has_header:
-        names = _header_names(first, path=p)
+        names = check_header_names(first, path=p)
         cells = cells.iloc[1:]
         first_line = 2
     else:

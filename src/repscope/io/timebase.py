@@ -176,7 +176,8 @@ def check_declared_rate(
         f"timestamps ({measured[0]:.4g} samples per second)",
         path=path,
         where="sampling_rate_hz",
-        hint="Correct the declared rate, or the unit of the time column.",
+        hint="Correct the declared rate; if the time column is not in seconds, pass "
+        "--time-unit ms (or us) to read the file as a CSV from another sensor.",
     )
 
 
