@@ -200,6 +200,8 @@ def _layout(
     values: np.ndarray, spec: CsvImport, names: list[str], has_header: bool, *, path: Path
 ) -> lay.Layout:
     """Columns and units from ``spec``, the rest inferred (see :mod:`repscope.io.layout`)."""
+    from repscope.io.timebase import check_plausible_rate, stream_rate_hz
+
     where = str(path)
     how: dict[str, str] = {}
     tokens = spec.columns
@@ -253,6 +255,12 @@ def _layout(
         how["time_unit"] = f"inferred: {why}"
     else:
         how["time_unit"] = "given (--time-unit)"
+    check_plausible_rate(
+        stream_rate_hz(values[:, time] * lay.TIME_UNITS[time_unit]),
+        path=path,
+        time_unit=time_unit,
+        hint="Pass --time-unit s, ms or us to say the unit of the time column.",
+    )
     acc_unit = spec.acc_unit
     if acc_unit is None:
         median = float(np.median(np.linalg.norm(values[:, list(acc)], axis=1)))

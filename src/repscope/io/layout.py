@@ -23,9 +23,10 @@ Steps
    stay near gravity (:func:`gravity_score` at most :data:`MAX_GRAVITY_SCORE`; a
    gyroscope in rad/s with a median near 1 swings far more). Vendors write x, y, z
    in order, so the leftmost such triplet is taken (a triplet shifted right by one
-   column mixes in the next sensor's axis and can also have a magnitude near 1 g). A
-   second plausible triplet that does not overlap it makes the choice ambiguous (else:
-   ``--columns``).
+   column mixes in the next sensor's axis and can also have a magnitude near 1 g). If a
+   triplet that does not overlap it is plausible too (a gyroscope in rad/s turning
+   steadily), the one whose gravity score is lower by :data:`CLEARLY_BETTER` is taken;
+   two alike (two accelerometers) are ambiguous (else: ``--columns``).
 4. **Gyroscope**: the triplet right after the accelerometer, if it holds three
    non-constant columns. Its unit (rad/s or deg/s) comes from the coupling of the two
    sensors: when the sensor turns, the direction of gravity it measures turns at the
@@ -67,6 +68,9 @@ RADS_MIN_RATIO = 0.3
 DPS_MAX_RATIO = 0.06
 #: Highest :func:`gravity_score` of an accelerometer triplet.
 MAX_GRAVITY_SCORE = 1.0
+#: Of two accelerometer-like triplets that do not overlap, one is taken only if its
+#: :func:`gravity_score` is lower by this factor; otherwise the layout is ambiguous.
+CLEARLY_BETTER = 2.0
 #: Smoothing window of the coupling test (s): longer than a stride of jitter, shorter
 #: than a rep.
 COUPLING_WINDOW_S = 0.2
@@ -201,10 +205,13 @@ def infer_acc(
         )
     cols, unit, median, score = found[0]
     apart = [f for f in found[1:] if f[0][0] > cols[2]]
-    if apart:
+    other = min(apart, key=lambda f: f[3]) if apart else None
+    if other is not None and other[3] * CLEARLY_BETTER <= score:
+        cols, unit, median, score = other
+    elif other is not None and score * CLEARLY_BETTER > other[3]:
         raise _ambiguous(
             f"two accelerometer-like column triplets (columns {cols[0] + 1}-{cols[2] + 1} "
-            f"and {apart[0][0][0] + 1}-{apart[0][0][2] + 1})",
+            f"and {other[0][0] + 1}-{other[0][2] + 1})",
             "Pass --columns TIME,AX,AY,AZ[,GX,GY,GZ].",
             path,
         )

@@ -145,10 +145,11 @@ def check_plausible_rate(
     low, high = PLAUSIBLE_RATE_HZ
     if low <= rate_hz <= high:
         return
-    guess = "milliseconds read as " if rate_hz < low else "seconds read as milli"
+    guess = "in milliseconds read as " if rate_hz < low else "read as milli"
     raise InputError(
         f"the timestamps give {rate_hz:.3g} samples per second with time in {time_unit}, "
-        f"implausible for an IMU ({low:g}-{high:g} Hz): is the time column in {guess}seconds?",
+        f"implausible for an IMU ({low:g}-{high:g} Hz), as if the time column were "
+        f"{guess}seconds",
         path=path,
         hint=hint,
     )
