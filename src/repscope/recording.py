@@ -52,10 +52,16 @@ STANDARD_GRAVITY_MPS2 = 9.80665
 #: its time near rest, so the median magnitude is close to 1 g; m/s^2 data gives ~9.8.
 RESTING_MAGNITUDE_RANGE_G = (0.6, 1.6)
 MPS2_MAGNITUDE_RANGE = (6.0, 14.0)
+#: No accelerometer measures more than this (g): the widest MEMS ranges are +-200-400 g.
+MAX_ABS_ACC_G = 1000.0
+#: No gyroscope measures more than this (deg/s): the widest MEMS ranges are +-4000 deg/s.
+MAX_ABS_GYR_DPS = 20000.0
 
 
 def _check_rate(sampling_rate_hz: Any, *, what: str = "sampling_rate_hz") -> float:
-    """Validate a sampling rate and return it as float."""
+    """Validate a sampling rate and return it as float (``True`` is not 1 Hz)."""
+    if isinstance(sampling_rate_hz, bool):
+        raise InputError(f"{what} must be a number of Hz, got {sampling_rate_hz!r}")
     try:
         rate = float(sampling_rate_hz)
     except (TypeError, ValueError):
@@ -353,7 +359,33 @@ def validate_recording(
             where=f"sample {row}",
             hint="Sort the rows by time and remove duplicates.",
         )
+    check_sensor_range(recording, values, path=path)
     check_acc_units(values[:, 1:4], path=path)
+
+
+def check_sensor_range(
+    recording: Recording, values: np.ndarray, *, path: str | None = None
+) -> None:
+    """Raise :class:`UnitsError` at the first value no sensor can measure.
+
+    Acceleration beyond :data:`MAX_ABS_ACC_G` or angular rate beyond
+    :data:`MAX_ABS_GYR_DPS` is corrupt data or a wrong unit, not a measurement.
+    """
+    columns = recording.columns()
+    for j, column in enumerate(columns[1:], start=1):
+        limit = MAX_ABS_ACC_G if column in ACC_COLUMNS else MAX_ABS_GYR_DPS
+        with np.errstate(invalid="ignore"):
+            bad = np.flatnonzero(np.abs(values[:, j]) > limit)
+        if bad.size:
+            row = int(bad[0])
+            unit = "g" if column in ACC_COLUMNS else "deg/s"
+            raise UnitsError(
+                f"{column} is {values[row, j]:.6g} {unit}, beyond any sensor's range "
+                f"(+-{limit:g} {unit}); {bad.size} such value(s)",
+                path=path,
+                where=f"sample {row}",
+                hint="The file is corrupt or in another unit; repair or delete those rows.",
+            )
 
 
 def check_acc_units(acc_g: np.ndarray, *, path: str | None = None) -> None:

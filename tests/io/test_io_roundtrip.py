@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from repscope.io import read_recording, write_recording
-from repscope.recording import Recording, RecordingMeta
+from repscope.recording import MAX_ABS_GYR_DPS, Recording, RecordingMeta
 
 SAFE_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12)
 JSON_SCALARS = st.one_of(
@@ -44,7 +44,12 @@ def metas(draw: st.DrawFn) -> RecordingMeta:
 def recordings(draw: st.DrawFn) -> Recording:
     n = draw(st.integers(2, 40))
     t0 = draw(st.floats(-1e6, 1e6))
-    steps = draw(st.lists(st.floats(1e-3, 10.0), min_size=n - 1, max_size=n - 1))
+    meta = draw(metas())
+    # intervals around the declared rate's period (a rate the timestamps contradict by more
+    # than RATE_MISMATCH_FACTOR is an error, tested in test_io_hostile.py)
+    period = 1.0 / meta.sampling_rate_hz
+    factors = draw(st.lists(st.floats(0.6, 1.6), min_size=n - 1, max_size=n - 1))
+    steps = [period * f for f in factors]
     time_s = t0 + np.concatenate(([0.0], np.cumsum(steps)))
     assume(bool(np.all(np.diff(time_s) > 0)))
     acc_xy = draw(st.lists(st.floats(-0.3, 0.3), min_size=2 * n, max_size=2 * n))
@@ -54,13 +59,13 @@ def recordings(draw: st.DrawFn) -> Recording:
     if draw(st.booleans()):
         values = draw(
             st.lists(
-                st.floats(allow_nan=False, allow_infinity=False, width=64),
+                st.floats(-MAX_ABS_GYR_DPS, MAX_ABS_GYR_DPS, width=64),
                 min_size=3 * n,
                 max_size=3 * n,
             )
         )
         gyr = np.reshape(values, (n, 3))
-    return Recording.from_arrays(time_s=time_s, acc_g=acc, gyr_dps=gyr, meta=draw(metas()))
+    return Recording.from_arrays(time_s=time_s, acc_g=acc, gyr_dps=gyr, meta=meta)
 
 
 def assert_same(a: Recording, b: Recording) -> None:

@@ -19,7 +19,7 @@ from repscope.io import (
     timebase_report,
     write_recording,
 )
-from repscope.io.timebase import timebase_report_arrays
+from repscope.io.timebase import gap_threshold_s, timebase_report_arrays
 from repscope.recording import Recording, RecordingMeta
 
 
@@ -139,7 +139,7 @@ def test_resample_never_interpolates_across_a_gap(
     t = np.concatenate(([0.0], np.cumsum(steps)))
     rec = rec_from(t, 20.0)
     out = resample_uniform(rec, sampling_rate_hz=rate, max_gap_s=max_gap)
-    threshold = 2 / 20.0 if max_gap is None else max_gap
+    threshold = gap_threshold_s(t, nominal_rate_hz=20.0) if max_gap is None else max_gap
     grid = out.time_s
     mask = gap_mask(out)
     for i in np.flatnonzero(np.diff(t) > threshold):

@@ -8,7 +8,8 @@ Rules (:func:`discover`):
 2. A path to a folder is searched recursively (hidden files and folders, and the batch's
    own output folder, are left out) for ``.csv``, ``.parquet`` and ``.pq`` files, and
    each is kept only if its content looks like a recording: a CSV whose header names the
-   project columns (``time_s``, ``acc_x_g``, ...) or is a MetaMotion export, a Parquet
+   project columns (``time_s``, ``acc_x_g``, ...) or is a MetaMotion export, a CSV
+   without a header whose first line is all numbers (another sensor's), a Parquet
    file with those columns. Other tables in the folder (ground truth, notes, results) are
    skipped. A file whose content cannot be looked at (empty, not UTF-8, broken Parquet)
    is kept so that the batch reports it.
@@ -46,6 +47,7 @@ def _header(path: Path) -> list[str] | None:
 def looks_like_recording(path: Path) -> bool:
     """Whether a file found in a folder should be analysed (rule 2 of the module docs)."""
     from repscope.io.detect import PARQUET_MAGIC, is_metamotion_header
+    from repscope.io.generic_csv import is_plain_number_row
     from repscope.recording import ALL_COLUMNS
 
     suffix = path.suffix.lower()
@@ -67,7 +69,11 @@ def looks_like_recording(path: Path) -> bool:
     header = _header(path)
     if header is None:
         return True
-    return is_metamotion_header(header) or any(name in ALL_COLUMNS for name in header)
+    return (
+        is_metamotion_header(header)
+        or any(name in ALL_COLUMNS for name in header)
+        or is_plain_number_row(header)
+    )
 
 
 def _is_gyroscope_only(path: Path) -> bool:

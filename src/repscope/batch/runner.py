@@ -16,6 +16,7 @@ from repscope.batch.executors import Executor, make_executor
 from repscope.batch.store import OUTPUT_FORMATS, Store, cache_key
 from repscope.batch.worker import FileJob, FileResult
 from repscope.errors import InputError
+from repscope.io.generic_csv import CsvImport
 
 #: ``on_session(session_row, sets, reps)``, called in the driver for each analysed file.
 SessionHook = Callable[[dict[str, Any], pd.DataFrame, pd.DataFrame], None]
@@ -171,6 +172,7 @@ def run_batch(
     fmt: str = "parquet",
     progress: bool = True,
     on_session: SessionHook | None = None,
+    csv_import: CsvImport | None = None,
 ) -> BatchSummary:
     """Analyse many recordings and write ``sessions``, ``sets`` and ``reps`` tables to ``out_dir``.
 
@@ -239,6 +241,8 @@ def run_batch(
 
     start = time.perf_counter()
     options = _options(placement, exercise, tempo, fmt)
+    if csv_import is not None:
+        options["import"] = csv_import.to_dict()
     if workers is not None and workers < 1:
         raise InputError(f"workers must be at least 1, got {workers}", where="--workers")
     out = Path(out_dir)
@@ -279,6 +283,7 @@ def run_batch(
             placement=placement,
             exercise=exercise,
             tempo=tempo,
+            csv_import=csv_import,
         )
         return job, key
 

@@ -23,6 +23,7 @@ import pyarrow as pa
 
 from repscope.batch.schema import ROW_SESSION_COLUMNS, SCHEMAS, SET_SESSION_COLUMNS
 from repscope.errors import InputError
+from repscope.io.generic_csv import CsvImport
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,8 @@ class FileJob:
         :func:`repscope.analysis.session.file_sha256` of the file, computed by the driver.
     placement, exercise, tempo
         Analysis options applied to every file; ``None`` takes them from the metadata.
+    csv_import
+        Columns and units of CSVs from another sensor (``--columns`` ...), or ``None``.
     """
 
     path: str
@@ -47,6 +50,7 @@ class FileJob:
     placement: str | None = None
     exercise: str | None = None
     tempo: str | None = None
+    csv_import: CsvImport | None = None
 
 
 @dataclass
@@ -168,7 +172,7 @@ def analyse_file(job: FileJob) -> FileResult:
     start = time.perf_counter()
     cpu_start = time.thread_time()
     try:
-        recording = read_recording(job.path)
+        recording = read_recording(job.path, csv_import=job.csv_import)
         ensure_analysable(recording, path=job.path)
         analysis = analyze_recording(
             recording, placement=job.placement, exercise=job.exercise, tempo=job.tempo

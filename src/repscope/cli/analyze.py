@@ -15,6 +15,7 @@ from rich.table import Table
 from repscope.analysis import SessionAnalysis, analyze_recording
 from repscope.analysis.profiles import PROFILES
 from repscope.analysis.tables import REP_COLUMNS
+from repscope.cli._import_options import csv_import, import_options
 from repscope.cli.report import check_report_path
 from repscope.errors import InputError
 from repscope.io import ensure_analysable, read_recording
@@ -145,6 +146,7 @@ def print_tables(result: SessionAnalysis, console: Console) -> None:
     help="Also draw the report: OUT.pdf (summary + one page per set), OUT.png or OUT.svg "
     "(one set: OUT; several: OUT-set1.png, ... and OUT-summary.png). See `repscope report`.",
 )
+@import_options
 def analyze(
     file: Path,
     placement: str | None,
@@ -153,6 +155,11 @@ def analyze(
     reps_out: Path | None,
     as_json: bool,
     report_out: Path | None,
+    columns: str | None,
+    time_unit: str | None,
+    acc_unit: str | None,
+    gyr_unit: str | None,
+    csv_header: bool | None,
 ) -> None:
     """Split FILE into sets and reps and measure every rep.
 
@@ -161,15 +168,22 @@ def analyze(
     flags (rushed_negative, bounce, partial_rom, grind, swing, jerky, tempo_off). Each set
     gets a verdict (controlled, ego_lifting, ...) with its reasons.
 
-    FILE is a repscope CSV or Parquet recording or a MetaMotion export.
+    FILE is a repscope CSV or Parquet recording, a MetaMotion export, or a CSV from
+    another sensor: name its columns with --columns (time, ax, ay, az[, gx, gy, gz], by
+    header name or position from 1) and their units; what is not given is told from the
+    data (a headerless numeric CSV needs no option), and `repscope info FILE` shows it.
 
-    Example:
-
+    \b
+    Examples:
         repscope analyze sample_data/bench_3110_controlled.csv --tempo 3-1-1-0
-    """
+        repscope analyze sample_data/bench_other_sensor.csv --placement bar \\
+            --exercise bench --columns t_ms,ax,ay,az,gx,gy,gz --time-unit ms \\
+            --acc-unit m/s2 --gyr-unit rad/s
+    """  # noqa: D301 (click needs the \b marker)
     if tempo is not None:
         parse_tempo(tempo)  # fail early with a clear message
-    recording = read_recording(file)
+    spec = csv_import(columns, time_unit, acc_unit, gyr_unit, csv_header)
+    recording = read_recording(file, csv_import=spec)
     ensure_analysable(recording, path=file)
     try:
         result = analyze_recording(recording, placement=placement, exercise=exercise, tempo=tempo)

@@ -11,6 +11,7 @@ from rich.table import Table
 from repscope.analysis.profiles import PROFILES
 from repscope.batch import BatchSummary, run_batch
 from repscope.batch.store import OUTPUT_FORMATS
+from repscope.cli._import_options import csv_import, import_options
 from repscope.cli.history import history_hook, history_option
 from repscope.recording import PLACEMENTS
 
@@ -90,6 +91,7 @@ def print_summary(summary: BatchSummary, console: Console, errors: Console) -> N
 )
 @click.option("--no-progress", is_flag=True, help="Do not show the progress bar.")
 @history_option
+@import_options
 def batch(
     paths: tuple[str, ...],
     out_dir: Path,
@@ -102,6 +104,11 @@ def batch(
     fmt: str,
     no_progress: bool,
     history_db: str | None,
+    columns: str | None,
+    time_unit: str | None,
+    acc_unit: str | None,
+    gyr_unit: str | None,
+    csv_header: bool | None,
 ) -> None:
     """Analyse many recordings in parallel into sessions, sets and reps tables.
 
@@ -110,6 +117,9 @@ def batch(
     skipped), or a quoted glob pattern ('data/**/*.csv'). Writes sessions, sets and reps
     (.parquet, or .csv with --format csv) to --out; every set and rep row carries its
     session's id, source path, athlete, exercise, load, placement and repscope version.
+    Headerless numeric CSVs from other sensors are found and read with their layout told
+    from the data; for CSVs with other column names, name the files and pass --columns
+    and the unit options (see `repscope analyze --help`), which apply to every file.
 
     Files already analysed with the same content, options and repscope version are
     skipped (the cache is in --out/manifest.json); --force analyses them again. A file
@@ -138,6 +148,7 @@ def batch(
         fmt=fmt,
         progress=not no_progress,
         on_session=history.on_session if history is not None else None,
+        csv_import=csv_import(columns, time_unit, acc_unit, gyr_unit, csv_header),
     )
     if history is not None:
         history.close()

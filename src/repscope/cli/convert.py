@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from repscope.cli._import_options import csv_import, import_options
 from repscope.io import read_recording, write_recording
 from repscope.recording import PLACEMENTS
 
@@ -25,6 +26,7 @@ from repscope.recording import PLACEMENTS
 @click.option("--exercise", help="Exercise name, e.g. bench, squat, deadlift.")
 @click.option("--load-kg", type=float, help="Load on the bar in kg.")
 @click.option("--athlete", help="Athlete name or id.")
+@import_options
 def convert(
     source: Path,
     target: Path,
@@ -33,19 +35,31 @@ def convert(
     exercise: str | None,
     load_kg: float | None,
     athlete: str | None,
+    columns: str | None,
+    time_unit: str | None,
+    acc_unit: str | None,
+    gyr_unit: str | None,
+    csv_header: bool | None,
 ) -> None:
     """Convert recording IN to OUT (repscope CSV + .json sidecar, or Parquet).
 
     IN may be any format `repscope info` reads, including MetaMotion exports, which
     carry no placement, exercise or load: set them here. Values read exactly and are
-    written exactly (float64 round trip).
+    written exactly (float64 round trip). IN may also be a CSV from
+    another sensor: name its columns with --columns (time, ax, ay, az[, gx, gy, gz], by
+    header name or position from 1) and their units; what is not given is told from the
+    data (a headerless numeric CSV needs no option), and `repscope info FILE` shows it.
 
     \b
     Example:
         repscope convert A-bench-heavy_..._Accelerometer_12.500Hz_1.4.4.csv bench.parquet \\
             --placement wrist --exercise bench --load-kg 80
+        repscope convert sample_data/bench_other_sensor.csv bench.parquet \\
+            --columns 2,3,4,5,6,7,8 --placement bar --exercise bench
     """  # noqa: D301 (click needs the \b marker)
-    recording = read_recording(source)
+    recording = read_recording(
+        source, csv_import=csv_import(columns, time_unit, acc_unit, gyr_unit, csv_header)
+    )
     changes: dict[str, object] = {}
     if placement is not None:
         changes["placement"] = placement

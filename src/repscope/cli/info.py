@@ -10,6 +10,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from repscope.cli._import_options import csv_import, import_options
 from repscope.io import detect_format, ensure_analysable, read_recording
 from repscope.io.describe import describe_recording
 
@@ -34,10 +35,11 @@ def _rows(info: dict[str, Any]) -> list[tuple[str, str]]:
         )
     else:
         gap_text = "none"
-    return [
+    rows = [
         ("file", info["file"]),
         ("format", info["format"]),
         ("metadata source", info["metadata_source"]),
+        *_import_rows(info),
         ("device", _fmt(info["device"])),
         ("placement", _fmt(info["placement"])),
         ("exercise", _fmt(info["exercise"])),
@@ -67,6 +69,34 @@ def _rows(info: dict[str, Any]) -> list[tuple[str, str]]:
         ),
         ("gyroscope", "yes" if info["has_gyro"] else "no (accelerometer only)"),
     ]
+    return rows
+
+
+def _import_rows(info: dict[str, Any]) -> list[tuple[str, str]]:
+    """Rows saying which columns were read as what, and how that was decided."""
+    spec = info.get("import")
+    if not spec:
+        return []
+    how = spec.get("how", {})
+    gyr = (
+        f"{', '.join(spec['gyr'])} in {spec['gyr_unit']} -> gyr_*_dps"
+        if spec.get("gyr")
+        else "none"
+    )
+    rows = [
+        ("time column", f"{spec['time']} in {spec['time_unit']} -> time_s"),
+        ("accelerometer", f"{', '.join(spec['acc'])} in {spec['acc_unit']} -> acc_*_g"),
+        ("gyroscope columns", gyr),
+    ]
+    rows += [(f"  {name.replace('_', ' ')}", text) for name, text in how.items()]
+    removed = info.get("stale_rows_removed")
+    if removed is not None:
+        read = info["extra"].get("rows_read", 0)
+        share = f" ({100 * removed / read:.0f}% of {read} rows)" if read else ""
+        rows.append(
+            ("stale rows removed", f"{removed}{share}: same motion values as the row before")
+        )
+    return rows
 
 
 @click.command("info")
@@ -77,21 +107,36 @@ def _rows(info: dict[str, Any]) -> list[tuple[str, str]]:
     is_flag=True,
     help="Describe recordings shorter than 5 s / 50 samples instead of failing.",
 )
-def info(file: Path, as_json: bool, allow_short: bool) -> None:
+@import_options
+def info(
+    file: Path,
+    as_json: bool,
+    allow_short: bool,
+    columns: str | None,
+    time_unit: str | None,
+    acc_unit: str | None,
+    gyr_unit: str | None,
+    csv_header: bool | None,
+) -> None:
     """Describe a recording FILE: metadata, timebase quality and units.
 
     FILE is a repscope CSV (with its .json sidecar), a .parquet file or a MetaMotion
     CSV export (its accelerometer/gyroscope partner is found automatically). The format
     is detected from the content. Exits with status 2 and one line on stderr if the file
-    cannot be used.
+    cannot be used. FILE may also be a CSV from
+    another sensor: name its columns with --columns (time, ax, ay, az[, gx, gy, gz], by
+    header name or position from 1) and their units; what is not given is told from the
+    data (a headerless numeric CSV needs no option), and `repscope info FILE` shows it.
 
     \b
     Example:
         repscope info session.csv
         repscope info --json A-bench-heavy_..._Accelerometer_12.500Hz_1.4.4.csv
+        repscope info sample_data/bench_other_sensor.csv --header
     """  # noqa: D301 (click needs the \b marker)
-    fmt = detect_format(file)
-    recording = read_recording(file, format=fmt)
+    spec = csv_import(columns, time_unit, acc_unit, gyr_unit, csv_header)
+    fmt = "generic" if spec is not None else detect_format(file)
+    recording = read_recording(file, format=fmt, csv_import=spec)
     if not allow_short:
         ensure_analysable(recording, path=file)
     description = describe_recording(recording, path=file, fmt=fmt)

@@ -8,6 +8,7 @@ import click
 
 from repscope.analysis import analyze_recording
 from repscope.analysis.profiles import PROFILES
+from repscope.cli._import_options import csv_import, import_options
 from repscope.errors import InputError
 from repscope.io import ensure_analysable, read_recording
 from repscope.recording import PLACEMENTS
@@ -49,12 +50,18 @@ def check_report_path(
     metavar="E-B-C-T",
     help="Prescribed tempo drawn against each rep's phases, e.g. 3-1-1-0 or 31X0.",
 )
+@import_options
 def report(
     files: tuple[Path, ...],
     out: Path,
     placement: str | None,
     exercise: str | None,
     tempo: str | None,
+    columns: str | None,
+    time_unit: str | None,
+    acc_unit: str | None,
+    gyr_unit: str | None,
+    csv_header: bool | None,
 ) -> None:
     """Analyse each FILE and draw its report: a summary page, then one page per set.
 
@@ -67,6 +74,10 @@ def report(
     one page per file; a single set is written to OUT itself, several sets to
     OUT-set1.png, OUT-set2.png, ... plus OUT-summary.png; no sets to OUT (a "No reps
     detected" page). Files are reproducible: the same input gives identical bytes.
+    FILE may also be a CSV from
+    another sensor: name its columns with --columns (time, ax, ay, az[, gx, gy, gz], by
+    header name or position from 1) and their units; what is not given is told from the
+    data (a headerless numeric CSV needs no option), and `repscope info FILE` shows it.
 
     Example:
 
@@ -83,9 +94,10 @@ def report(
         )
     if tempo is not None:
         parse_tempo(tempo)
+    spec = csv_import(columns, time_unit, acc_unit, gyr_unit, csv_header)
     results = []
     for file in files:
-        recording = read_recording(file)
+        recording = read_recording(file, csv_import=spec)
         ensure_analysable(recording, path=file)
         try:
             results.append(

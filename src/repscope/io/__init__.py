@@ -5,7 +5,10 @@ Formats (details in ``docs/file-formats.md``):
 * ``"csv"``: the project CSV plus JSON sidecar (:mod:`repscope.io.project_csv`);
 * ``"parquet"``: float64 columns with metadata in the file (:mod:`repscope.io.parquet`);
 * ``"metamotion"``: MbientLab MetaMotion / MetaBase CSV exports, one file per sensor,
-  read only (:mod:`repscope.io.metamotion`).
+  read only (:mod:`repscope.io.metamotion`);
+* ``"generic"``: a CSV from any other sensor, columns and units given
+  (:class:`~repscope.io.generic_csv.CsvImport`) or told from physics, read only
+  (:mod:`repscope.io.generic_csv`).
 
 Readers detect the format from the content, not the extension, and always return a
 validated :class:`~repscope.recording.Recording`. Every problem with a file is raised as
@@ -19,6 +22,7 @@ from pathlib import Path
 
 from repscope.errors import InputError, TooShortError
 from repscope.io.detect import FORMATS, detect_format
+from repscope.io.generic_csv import CsvImport, read_generic_csv
 from repscope.io.parquet import read_parquet, write_parquet
 from repscope.io.project_csv import read_project_csv, sidecar_path, write_project_csv
 from repscope.io.timebase import (
@@ -45,7 +49,11 @@ def _check_format_name(fmt: str, allowed: tuple[str, ...]) -> str:
 
 
 def read_recording(
-    path: str | Path, *, format: str | None = None, allow_gaps: bool = False
+    path: str | Path,
+    *,
+    format: str | None = None,
+    allow_gaps: bool = False,
+    csv_import: CsvImport | None = None,
 ) -> Recording:
     """Read a recording file into a validated :class:`Recording`.
 
@@ -62,13 +70,21 @@ def read_recording(
         Accept rows whose sensor values are all missing (gaps). Files written from a
         :func:`resample_uniform` result are marked as resampled in their metadata and
         accept such rows without this flag; in any other file they are an error.
+    csv_import
+        Columns and units of a CSV from another sensor; when given, the file is read as
+        ``"generic"`` whatever its header (see :mod:`repscope.io.generic_csv`).
 
     Raises
     ------
     InputError
         One line naming the file and the row or field at fault.
     """
-    fmt = detect_format(path) if format is None else _check_format_name(format, FORMATS)
+    if csv_import is not None:
+        fmt = "generic"
+    else:
+        fmt = detect_format(path) if format is None else _check_format_name(format, FORMATS)
+    if fmt == "generic":
+        return read_generic_csv(path, csv_import)
     if fmt == "csv":
         return read_project_csv(path, allow_gaps=allow_gaps)
     if fmt == "parquet":
@@ -139,6 +155,7 @@ __all__ = [
     "FORMATS",
     "MIN_DURATION_S",
     "MIN_SAMPLES",
+    "CsvImport",
     "TimebaseReport",
     "detect_format",
     "ensure_analysable",

@@ -40,6 +40,30 @@ def check_input_file(path: str | Path) -> Path:
     return p
 
 
+def check_header_names(first: list[str], *, path: Path) -> list[str]:
+    """Return the stripped header names; an empty or repeated name is an error naming it."""
+    names = [c.strip() for c in first]
+    seen: dict[str, int] = {}
+    for i, name in enumerate(names):
+        if not name:
+            where = "the line ends with a comma" if i == len(names) - 1 else "two commas in a row"
+            raise InputError(
+                f"column {i + 1} of the header has no name ({where})",
+                path=path,
+                where="line 1",
+                hint="Name every column or remove the extra comma.",
+            )
+        if name in seen:
+            raise InputError(
+                f"column name {name!r} appears twice (columns {seen[name] + 1} and {i + 1})",
+                path=path,
+                where="line 1",
+                hint="Rename or delete one of them.",
+            )
+        seen[name] = i
+    return names
+
+
 def csv_line_label(lines: np.ndarray) -> RowLabel:
     """Row label for CSV data rows: the physical line number (header is line 1)."""
     return lambda i: f"line {int(lines[i])}"
@@ -68,10 +92,12 @@ def read_csv_strings(path: Path) -> tuple[list[str], pd.DataFrame, np.ndarray]:
     try:
         table = pd.read_csv(
             path,
+            header=None,
             dtype=str,
             keep_default_na=False,
             skip_blank_lines=False,
             encoding="utf-8-sig",
+            index_col=False,
         )
     except UnicodeDecodeError:
         raise InputError(
@@ -89,9 +115,12 @@ def read_csv_strings(path: Path) -> tuple[list[str], pd.DataFrame, np.ndarray]:
             path=path,
             hint="Every line must have as many fields as the header. " + CSV_LINE_HINT,
         ) from None
-    header = [str(c).strip() for c in table.columns]
-    table.columns = pd.Index(header)
     table = table.fillna("")
+    if len(table) == 0:
+        raise InputError("empty file", path=path, hint="The file holds no data.")
+    header = check_header_names([str(c) for c in table.iloc[0]], path=path)
+    table = table.iloc[1:]
+    table.columns = pd.Index(header)
     lines = np.arange(len(table), dtype=np.int64) + 2
     keep = len(table)
     while keep > 0 and all(not str(v).strip() for v in table.iloc[keep - 1]):

@@ -26,6 +26,8 @@ def metadata_source(recording: Recording, path: str | Path, fmt: str) -> str:
     elif fmt == "parquet":
         metadata = pq.read_schema(p).metadata or {}
         text = "embedded in the Parquet file" if METADATA_KEY in metadata else "none"
+    elif fmt == "generic":
+        text = "none (a CSV from another sensor; columns and units in 'import')"
     else:
         text = "MetaMotion file names"
     if rate_source:
@@ -66,6 +68,8 @@ def describe_recording(recording: Recording, *, path: str | Path, fmt: str) -> d
         "has_gyro": recording.has_gyro,
         "units": units_check(recording),
         "timebase": report.to_dict(),
+        "import": meta.extra.get("import"),
+        "stale_rows_removed": meta.extra.get("stale_rows_removed"),
         "extra": meta.extra,
     }
 

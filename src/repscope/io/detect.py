@@ -6,6 +6,9 @@
 * ``"metamotion"``: a text file whose header is a MetaMotion / MetaBase export
   (``epoch (ms)`` or ``epoc (ms)`` or ``elapsed (s)``, then ``x-axis (g)`` or
   ``x-axis (deg/s)``), see :mod:`repscope.io.metamotion`.
+* ``"generic"``: a text file whose first line is all numbers (a table from another
+  sensor without a header), see :mod:`repscope.io.generic_csv`. A CSV with a header of
+  other names is read this way only when the user names its columns.
 
 The extension is only used to word the error message when the content matches nothing.
 """
@@ -19,9 +22,10 @@ from pathlib import Path
 
 from repscope.errors import InputError
 from repscope.io._table import check_input_file
+from repscope.io.generic_csv import is_plain_number_row
 from repscope.recording import ALL_COLUMNS
 
-FORMATS: tuple[str, ...] = ("csv", "parquet", "metamotion")
+FORMATS: tuple[str, ...] = ("csv", "parquet", "metamotion", "generic")
 PARQUET_MAGIC = b"PAR1"
 
 _METAMOTION_TIME = re.compile(r"^(epoch|epoc) \(ms\)$|^elapsed \(s\)$")
@@ -73,11 +77,14 @@ def detect_format(path: str | Path) -> str:
         return "metamotion"
     if any(name in ALL_COLUMNS for name in header):
         return "csv"
+    if is_plain_number_row(header):
+        return "generic"
     shown = ",".join(header)[:80]
     raise InputError(
         f"unknown file format (header {shown!r})",
         path=p,
         where="line 1",
-        hint="repscope reads its own CSV (time_s,acc_x_g,...), MetaMotion CSV exports and "
-        ".parquet files.",
+        hint="repscope reads its own CSV (time_s,acc_x_g,...), MetaMotion CSV exports, "
+        ".parquet files and headerless numeric CSVs; for a CSV with other column names "
+        "pass --columns TIME,AX,AY,AZ[,GX,GY,GZ] (see --help).",
     )

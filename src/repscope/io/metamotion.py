@@ -59,7 +59,7 @@ from repscope.io._table import (
     parse_float_column,
     read_csv_strings,
 )
-from repscope.io.timebase import GAP_PERIODS, infer_sampling_rate_hz
+from repscope.io.timebase import GAP_PERIODS, check_declared_rate, infer_sampling_rate_hz
 from repscope.recording import ACC_COLUMNS, GYR_COLUMNS, TIME_COLUMN, Recording, RecordingMeta
 
 DEVICE = "MetaMotion"
@@ -160,10 +160,11 @@ def _read_stream(path: Path) -> _Stream:
     gyr = values[:, -3:] if has_gyr else None
     kind = "both" if has_acc and has_gyr else ("acc" if has_acc else "gyr")
     parts = _name_parts(p)
+    seconds = time / 1000.0 if epoch_col else time
     if parts is not None and parts["rate"] is not None:
         rate, source = float(parts["rate"]), "from the file name"
+        check_declared_rate(rate, seconds, path=p, source=f"file name {parts['rate']}Hz")
     else:
-        seconds = time / 1000.0 if epoch_col else time
         rate, source = infer_sampling_rate_hz(seconds), "inferred from timestamps"
     return _Stream(p, kind, time, epoch_col is not None, acc, gyr, rate, source)
 

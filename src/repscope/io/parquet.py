@@ -32,7 +32,11 @@ from repscope.io.project_csv import (
     meta_from_json_text,
     meta_to_json_text,
 )
-from repscope.io.timebase import infer_sampling_rate_hz
+from repscope.io.timebase import (
+    check_declared_rate,
+    check_plausible_rate,
+    infer_sampling_rate_hz,
+)
 from repscope.recording import Recording, RecordingMeta
 
 METADATA_KEY = b"repscope"
@@ -97,11 +101,14 @@ def read_parquet(path: str | Path, *, allow_gaps: bool = False) -> Recording:
     check_time_increasing(values[:, 0], row_label=parquet_row_label, path=p, hint=_ROW_HINT)
     if embedded is not None:
         meta = embedded
+        check_declared_rate(meta.sampling_rate_hz, values[:, 0], path=p, source="Parquet metadata")
     else:
         if len(values) < 2:
             raise InputError(f"only {len(values)} sample(s)", path=p)
+        rate = infer_sampling_rate_hz(values[:, 0])
+        check_plausible_rate(rate, path=p, hint="time_s must be in seconds.")
         meta = RecordingMeta(
-            sampling_rate_hz=infer_sampling_rate_hz(values[:, 0]),
+            sampling_rate_hz=rate,
             source=str(p),
             extra={"sampling_rate_source": INFERRED_RATE_SOURCE},
         )

@@ -37,7 +37,11 @@ from repscope.io._table import (
     parse_float_column,
     read_csv_strings,
 )
-from repscope.io.timebase import infer_sampling_rate_hz
+from repscope.io.timebase import (
+    check_declared_rate,
+    check_plausible_rate,
+    infer_sampling_rate_hz,
+)
 from repscope.recording import (
     ACC_COLUMNS,
     ALL_COLUMNS,
@@ -50,6 +54,10 @@ from repscope.recording import (
 FORMAT_NAME = "repscope-recording"
 FORMAT_VERSION = 1
 INFERRED_RATE_SOURCE = "inferred from timestamps"
+TIME_UNIT_HINT = (
+    "time_s must be in seconds; to read another unit pass --time-unit ms (or us), "
+    "which reads the file as a CSV from another sensor."
+)
 
 
 def sidecar_path(csv_path: str | Path) -> Path:
@@ -190,6 +198,9 @@ def read_project_csv(path: str | Path, *, allow_gaps: bool = False) -> Recording
     check_time_increasing(values[:, 0], row_label=label, path=p)
     if sidecar_meta is not None:
         meta = sidecar_meta
+        check_declared_rate(
+            meta.sampling_rate_hz, values[:, 0], path=p, source=f"sidecar {side.name}"
+        )
     else:
         if len(values) < 2:
             raise InputError(
@@ -197,8 +208,10 @@ def read_project_csv(path: str | Path, *, allow_gaps: bool = False) -> Recording
                 path=p,
                 hint="Record at least a few seconds of data.",
             )
+        rate = infer_sampling_rate_hz(values[:, 0])
+        check_plausible_rate(rate, path=p, hint=TIME_UNIT_HINT)
         meta = RecordingMeta(
-            sampling_rate_hz=infer_sampling_rate_hz(values[:, 0]),
+            sampling_rate_hz=rate,
             source=str(p),
             extra={"sampling_rate_source": INFERRED_RATE_SOURCE},
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -34,8 +35,26 @@ COMMON_RATES_HZ: tuple[float, ...] = (
 )  # fmt: skip
 SNAP_TOLERANCE = 0.02
 
-#: An interval longer than this many nominal sample periods is a gap.
+#: An interval longer than this many of the stream's rhythm intervals is a gap (see
+#: :func:`gap_threshold_s`).
 GAP_PERIODS = 2.0
+#: Percentile of the positive sample intervals taken as the stream's rhythm interval: the
+#: longest interval of its normal beat. A regular stream's is its period (plus jitter); a
+#: BLE stream's that arrives in bursts (3-4 ms, then 20-35 ms) is the longer of the two.
+RHYTHM_PERCENTILE = 90.0
+#: In :func:`stream_rate_hz`, intervals longer than this many rhythm intervals (and than
+#: :data:`STRETCH_GAP_MIN_S`) separate stretches and do not count as recording time.
+STRETCH_GAP_RHYTHMS = 10.0
+STRETCH_GAP_MIN_S = 1.0
+#: :func:`resample_uniform` fills gaps up to this long with grid rows of NaN; a longer gap
+#: breaks the grid into stretches (no rows are allocated for time without data).
+MAX_FILL_S = 60.0
+#: Sample rates (Hz) an IMU recording of lifting can have; outside them the time column's
+#: unit is wrong (milliseconds read as seconds give 1000x too low a rate).
+PLAUSIBLE_RATE_HZ = (4.0, 4000.0)
+#: A declared rate (sidecar, Parquet metadata, file name) further than this factor from
+#: the timestamps' rate is an error.
+RATE_MISMATCH_FACTOR = 2.0
 
 
 def infer_sampling_rate_hz(time_s: np.ndarray) -> float:
@@ -62,6 +81,105 @@ def infer_sampling_rate_hz(time_s: np.ndarray) -> float:
             return common
     digits = 3 - math.floor(math.log10(rate)) - 1
     return float(round(rate, digits))
+
+
+def rhythm_interval_s(time_s: np.ndarray) -> float:
+    """Return the stream's rhythm interval: the :data:`RHYTHM_PERCENTILE` of its intervals.
+
+    NaN when there are no two increasing timestamps.
+    """
+    dt = np.diff(np.asarray(time_s, dtype=float))
+    dt = dt[np.isfinite(dt) & (dt > 0)]
+    return float(np.percentile(dt, RHYTHM_PERCENTILE)) if dt.size else math.nan
+
+
+def gap_threshold_s(time_s: np.ndarray, *, nominal_rate_hz: float) -> float:
+    """Longest interval that is not a gap: :data:`GAP_PERIODS` rhythm intervals.
+
+    The rhythm interval is the larger of the nominal period and :func:`rhythm_interval_s`,
+    so a gap is data missing relative to the stream's own beat: for a regular 100 Hz
+    stream, an interval over 20 ms; for a BLE stream whose samples come 3-4 ms apart in
+    pairs every ~30 ms, an interval over ~60 ms (a whole connection event lost), not
+    every interval above the median.
+    """
+    period = 1.0 / check_sampling_rate(nominal_rate_hz)
+    rhythm = rhythm_interval_s(time_s)
+    return GAP_PERIODS * (max(period, rhythm) if math.isfinite(rhythm) else period)
+
+
+def stream_rate_hz(time_s: np.ndarray) -> float:
+    """Return a stream's distinct-sample rate: samples per second of recording time.
+
+    Counts the positive intervals and divides by their total duration, leaving out
+    intervals that separate stretches (longer than :data:`STRETCH_GAP_RHYTHMS` rhythm
+    intervals and :data:`STRETCH_GAP_MIN_S`), so an hour without data does not dilute the
+    rate. For a regular stream this is ``1 / mean interval``; for a bursty one it is the
+    number of samples a second, which ``1 / median interval`` is not. Rounded to three
+    significant digits.
+
+    Raises
+    ------
+    InputError
+        If there are fewer than two increasing timestamps.
+    """
+    t = np.asarray(time_s, dtype=float)
+    dt = np.diff(t[np.isfinite(t)])
+    dt = dt[dt > 0]
+    if dt.size == 0:
+        raise InputError("need at least two increasing timestamps to measure a sampling rate")
+    limit = max(STRETCH_GAP_MIN_S, STRETCH_GAP_RHYTHMS * rhythm_interval_s(t))
+    inside = dt[dt <= limit]
+    rate = inside.size / float(inside.sum()) if inside.size else 1.0 / float(dt.min())
+    digits = 3 - math.floor(math.log10(rate)) - 1
+    return float(round(rate, digits))
+
+
+def check_plausible_rate(
+    rate_hz: float, *, path: str | Path | None, time_unit: str = "s", hint: str
+) -> None:
+    """Raise :class:`InputError` unless ``rate_hz`` is in :data:`PLAUSIBLE_RATE_HZ`.
+
+    A time column in milliseconds read as seconds gives 1000 times too low a rate (100 Hz
+    becomes 0.1 Hz); in seconds read as milliseconds, 1000 times too high.
+    """
+    low, high = PLAUSIBLE_RATE_HZ
+    if low <= rate_hz <= high:
+        return
+    guess = "in milliseconds read as " if rate_hz < low else "read as milli"
+    raise InputError(
+        f"the timestamps give {rate_hz:.3g} samples per second with time in {time_unit}, "
+        f"implausible for an IMU ({low:g}-{high:g} Hz), as if the time column were "
+        f"{guess}seconds",
+        path=path,
+        hint=hint,
+    )
+
+
+def check_declared_rate(
+    declared_hz: float, time_s: np.ndarray, *, path: str | Path | None, source: str
+) -> None:
+    """Raise :class:`InputError` if a declared rate disagrees with the timestamps.
+
+    The timestamps' rate is :func:`stream_rate_hz` and ``1 / median interval``; the
+    declared rate must be within :data:`RATE_MISMATCH_FACTOR` of one of them (a stream
+    that lost half its samples still has the declared median interval).
+    """
+    t = np.asarray(time_s, dtype=float)
+    dt = np.diff(t[np.isfinite(t)])
+    dt = dt[dt > 0]
+    if dt.size < 2:
+        return
+    measured = [stream_rate_hz(t), 1.0 / float(np.median(dt))]
+    if any(1 / RATE_MISMATCH_FACTOR <= declared_hz / m <= RATE_MISMATCH_FACTOR for m in measured):
+        return
+    raise InputError(
+        f"the declared sampling rate {declared_hz:g} Hz ({source}) disagrees with the "
+        f"timestamps ({measured[0]:.4g} samples per second)",
+        path=path,
+        where="sampling_rate_hz",
+        hint="Correct the declared rate; if the time column is not in seconds, pass "
+        "--time-unit ms (or us) to read the file as a CSV from another sensor.",
+    )
 
 
 def _sensor_values(recording: Recording) -> np.ndarray:
@@ -103,7 +221,8 @@ class TimebaseReport:
         99th percentile of ``|interval - 1 / nominal_rate_hz|`` over the same intervals.
     gaps
         ``(start_s, end_s, missing_samples)`` for every interval longer than
-        :data:`GAP_PERIODS` nominal periods and every run of gap rows (NaN), where
+        :func:`gap_threshold_s` (:data:`GAP_PERIODS` rhythm intervals) and every run of
+        gap rows (NaN), where
         ``start_s``/``end_s`` are the times of the valid samples either side.
     duplicate_timestamps
         Rows whose time equals the previous row's.
@@ -183,7 +302,8 @@ def timebase_report_arrays(
     values
         Sensor values, shape (N, K); rows that are all NaN are gap rows.
     nominal_rate_hz
-        The configured rate, which defines the gap threshold (:data:`GAP_PERIODS` periods).
+        The configured rate; with the stream's rhythm it defines the gap threshold
+        (:func:`gap_threshold_s`).
     """
     rate = check_sampling_rate(nominal_rate_hz)
     period = 1.0 / rate
@@ -192,7 +312,8 @@ def timebase_report_arrays(
     n = int(t.size)
     dt = np.diff(t)
     duration = float(t[-1] - t[0]) if n >= 2 else 0.0
-    gap_interval = dt > GAP_PERIODS * period
+    valid_t = t[~np.isnan(x).all(axis=1)] if x.shape[1] else t
+    gap_interval = dt > gap_threshold_s(valid_t, nominal_rate_hz=rate)
     regular = (dt > 0) & ~gap_interval
     positive = dt[dt > 0]
     effective = 1.0 / float(np.median(positive)) if positive.size else math.nan
@@ -248,7 +369,11 @@ def timebase_report(recording: Recording) -> TimebaseReport:
 
 
 def resample_uniform(
-    recording: Recording, *, sampling_rate_hz: float, max_gap_s: float | None = None
+    recording: Recording,
+    *,
+    sampling_rate_hz: float,
+    max_gap_s: float | None = None,
+    max_fill_s: float | None = None,
 ) -> Recording:
     """Put a recording on a uniform time grid by linear interpolation, never across gaps.
 
@@ -257,22 +382,28 @@ def resample_uniform(
     1. Drop gap rows (all sensor values NaN) from the source; the valid samples either
        side of a dropped run are treated as bordering a gap.
     2. A source interval is a gap if it is longer than ``max_gap_s`` or, when
-       ``max_gap_s`` is None, longer than :data:`GAP_PERIODS` periods of the source's
-       nominal rate.
-    3. The grid is ``t0 + k / sampling_rate_hz`` for ``k = 0, 1, ...`` up to the last
-       valid sample (computed from ``k``, so no rounding drift accumulates).
+       ``max_gap_s`` is None, longer than :func:`gap_threshold_s` of the source.
+    3. The data fall into *stretches* separated by breaks: gaps longer than
+       ``max_fill_s`` (default :data:`MAX_FILL_S`). Each stretch gets its own grid
+       ``t_start + k / sampling_rate_hz`` up to its last sample (computed from ``k``, so
+       no rounding drift accumulates). Between two stretches there is a single gap row
+       (a millisecond after the last sample), so no memory is spent on time that has no
+       data: two stretches 11.6 days apart make two short grids, not 100 million rows.
+       ``extra["grid_breaks"]`` lists the breaks as ``[end_s, start_s]`` pairs.
     4. Each sensor column is interpolated linearly (:func:`numpy.interp`); grid points that
-       fall strictly inside a gap become rows of NaN with a finite time. Such rows pass
-       ``Recording.validate(allow_gaps=True)``; :func:`gap_mask` finds them.
+       fall strictly inside a (shorter) gap become rows of NaN with a finite time. Such
+       rows pass ``Recording.validate(allow_gaps=True)``; :func:`gap_mask` finds them.
 
-    The returned metadata has the new nominal rate and records the source rate and the
-    gap threshold under ``extra["resampled_from_hz"]`` and ``extra["resample_max_gap_s"]``.
+    The grid is uniform within each stretch (and across the whole recording when there is
+    no break). The returned metadata has the new nominal rate and records the source rate
+    and the gap threshold under ``extra["resampled_from_hz"]`` and
+    ``extra["resample_max_gap_s"]``.
     """
     rate = check_sampling_rate(sampling_rate_hz)
-    if max_gap_s is not None and not (math.isfinite(max_gap_s) and max_gap_s > 0):
-        raise InputError(f"max_gap_s must be a positive number of seconds, got {max_gap_s!r}")
+    for name, value in (("max_gap_s", max_gap_s), ("max_fill_s", max_fill_s)):
+        if value is not None and not (math.isfinite(value) and value > 0):
+            raise InputError(f"{name} must be a positive number of seconds, got {value!r}")
     source_rate = check_sampling_rate(recording.meta.sampling_rate_hz)
-    threshold = GAP_PERIODS / source_rate if max_gap_s is None else float(max_gap_s)
     columns = [c for c in (*ACC_COLUMNS, *GYR_COLUMNS) if c in recording.data.columns]
     t_all = recording.time_s
     x_all = recording.data[columns].to_numpy(dtype=float)
@@ -282,22 +413,36 @@ def resample_uniform(
         raise InputError("need at least two valid samples to resample")
     t = t_all[index]
     x = x_all[index]
-    gap = (np.diff(t) > threshold) | (np.diff(index) > 1)
-    n_grid = math.floor(float(t[-1] - t[0]) * rate + 1e-9) + 1
-    grid = t[0] + np.arange(n_grid, dtype=float) / rate
+    if max_gap_s is None:
+        threshold = gap_threshold_s(t, nominal_rate_hz=source_rate)
+    else:
+        threshold = float(max_gap_s)
+    fill = max(MAX_FILL_S if max_fill_s is None else float(max_fill_s), threshold)
+    dt = np.diff(t)
+    gap = (dt > threshold) | (np.diff(index) > 1)
+    breaks = np.flatnonzero(dt > fill)
+    starts = np.r_[0, breaks + 1]
+    ends = np.r_[breaks, t.size - 1]
+    pieces = []
+    for a, b in zip(starts, ends, strict=True):
+        n_grid = math.floor(float(t[b] - t[a]) * rate + 1e-9) + 1
+        pieces.append(t[a] + np.arange(n_grid, dtype=float) / rate)
+        if b < t.size - 1:
+            pieces.append(np.array([min(t[b] + 1e-3, (t[b] + t[b + 1]) / 2)]))
+    grid = np.concatenate(pieces)
     out = np.column_stack([np.interp(grid, t, x[:, j]) for j in range(x.shape[1])])
-    interval = np.clip(np.searchsorted(t, grid, side="right") - 1, 0, t.size - 2)
-    inside = gap[interval] & (grid > t[interval]) & (grid < t[interval + 1])
-    out[inside] = np.nan
+    if t.size >= 2:
+        interval = np.clip(np.searchsorted(t, grid, side="right") - 1, 0, t.size - 2)
+        inside = gap[interval] & (grid > t[interval]) & (grid < t[interval + 1])
+        out[inside] = np.nan
     data = {TIME_COLUMN: grid}
     data.update({c: out[:, j] for j, c in enumerate(columns)})
-    meta = dataclasses.replace(
-        recording.meta,
-        sampling_rate_hz=rate,
-        extra={
-            **recording.meta.extra,
-            "resampled_from_hz": source_rate,
-            "resample_max_gap_s": threshold,
-        },
-    )
+    extra = {
+        **recording.meta.extra,
+        "resampled_from_hz": source_rate,
+        "resample_max_gap_s": threshold,
+    }
+    if breaks.size:
+        extra["grid_breaks"] = [[float(t[i]), float(t[i + 1])] for i in breaks]
+    meta = dataclasses.replace(recording.meta, sampling_rate_hz=rate, extra=extra)
     return Recording(pd.DataFrame(data), meta)
