@@ -815,7 +815,11 @@ def analyze_recording(
         rows = _with_gap_reps(rows, [r.first.end_s for r in members], data_gaps)
         frame = pd.DataFrame(rows)
         flags, reasons = flag_set(frame, thresholds=profile.thresholds, tempo=tempo_obj)
-        full_range = np.array(["partial_rom" not in f for f in flags])
+        # full-range reps: complete (no stroke cut by an edge or a gap) and not partial
+        complete = np.isfinite(frame["eccentric_s"].to_numpy(float)) & np.isfinite(
+            frame["concentric_s"].to_numpy(float)
+        )
+        full_range = complete & np.array(["partial_rom" not in f for f in flags])
         frame["velocity_loss"] = velocity_loss(
             frame["mean_concentric_velocity_mps"].to_numpy(float), full_range=full_range
         )
@@ -823,11 +827,12 @@ def analyze_recording(
         frame["flags"] = [";".join(f) for f in flags]
         frame["flag_reasons"] = [";".join(r) for r in reasons]
         loss = frame["velocity_loss"].to_numpy(float)
+        loss = loss[np.isfinite(loss)]
         levels = [str(c) for c in frame["confidence"][~frame["inferred"].astype(bool)]]
         verdict = set_verdict(
             flags,
             thresholds=profile.thresholds,
-            velocity_loss=float(np.nanmax(loss)) if np.isfinite(loss).any() else math.nan,
+            velocity_loss=float(loss[-1]) if loss.size else math.nan,  # the set's: last vs best
             confidence=min(levels, key=CONFIDENCE_LEVELS.index),
         )
         set_rows.append(_set_summary(members[0].set_number, frame, profile.name, flags, verdict))
