@@ -75,10 +75,14 @@ from repscope.tempo import Tempo, parse_tempo
 METRIC_LOWPASS_HZ = 10.0
 #: Half-width of the window around a turnaround searched for its peak acceleration (s).
 TURNAROUND_WINDOW_S = 0.2
-#: Gaps up to this long (a few lost BLE packets) are bridged by linear interpolation for
-#: the analysis; longer gaps split the recording into separately analysed stretches. The
-#: number of bridged gaps is reported in the provenance.
-MAX_BRIDGED_GAP_S = 0.25
+#: Gaps up to this long (lost BLE packets, a stalled link) are bridged by linear
+#: interpolation for the analysis; longer gaps split the recording into separately
+#: analysed stretches. The number of bridged gaps is reported in the provenance. Real BLE
+#: links stall for up to 0.44 s inside a set (the longest interval in the 25 clean
+#: Feather bar sets; shared/notes/real-sensors.md); at 0.25 s such stalls cut a sparse
+#: set into stretches too short for a rhythm. A 0.5 s gap hides only frequencies above
+#: 1 Hz, above the fundamental of all but the fastest reps.
+MAX_BRIDGED_GAP_S = 0.5
 #: Wrist placement: velocity in stretches without a still interval longer than
 #: ``WRIST_UNANCHORED_S`` is high-passed at this cut-off (see :func:`highpass_unanchored`).
 WRIST_HIGHPASS_HZ = 0.1

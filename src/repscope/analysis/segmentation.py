@@ -224,6 +224,8 @@ def rep_period(
     if not peaks.size:
         return math.nan, 0.0
     heights = ac[i0:i1][peaks]
+    if not heights.max() > 0:
+        return math.nan, 0.0
     # the first peak nearly as high as the highest: a multiple of the period (an octave
     # error, as in pitch detection) correlates about as well as the period itself
     best = peaks[np.flatnonzero(heights >= settings.period_peak_fraction * heights.max())[0]]
