@@ -37,12 +37,17 @@ Steps
    proxy at least ``min_separation_periods * T`` apart. A candidate counts when
    (a) its *excursion* (its drop to the lower of the neighbouring valleys; at the
    recording's edges, to the valley on the inner side, so a rep cut by the start or end
-   still counts) is at least ``min_excursion_fraction`` of the bout's typical excursion
-   (the median of the upper half) and at least ``min_excursion_noise_factor`` times the
+   still counts) is at least ``min_excursion_fraction`` (0.5) of the bout's typical
+   excursion (the median of the upper half) for the first and last turnaround, which may
+   be a set-up move (picking the bar up, racking), and ``min_interior_excursion_fraction``
+   (0.25) between two reps, where the rhythm vouches for a partial rep (a half rep is
+   counted, then flagged ``partial_rom``) and at least ``min_excursion_noise_factor`` times the
    excursion that the noise floor alone produces through the same filter; and
    (b) the bar was moving around it: the activity over one period centred on it is at
-   least ``min_activity_fraction`` of the typical. (b) rejects the ringing of the band
-   filter over a bar at rest at the recording's edges.
+   least ``rest_noise_factor`` x the sensor noise in that band, and the turnaround lies
+   between the first and the last one whose activity reaches ``min_activity_fraction``
+   of the typical. (b) rejects the ringing of the band filter over a bar at rest at the
+   recording's edges, and keeps a slow grind between two reps.
 6. A bout whose typical excursion exceeds :data:`MAX_PLAUSIBLE_EXCURSION_M` was
    integrated at a wrong period (a multiple of the true one) and gives no reps.
 7. Each rep spans from the valley before its middle turnaround to the valley after it.
@@ -98,13 +103,14 @@ class SegmentationSettings:
 
     min_period_s: float = 0.7
     max_period_s: float = 8.0
-    period_band_hz: tuple[float, float] = (0.15, 3.0)
+    period_band_hz: tuple[float, float] = (0.15, 1.5)
     period_peak_fraction: float = 0.8
     highpass_fraction: float = 0.4
     lowpass_harmonics: float = 3.0
     filter_order: int = 4
-    min_separation_periods: float = 0.5
+    min_separation_periods: float = 0.35
     min_excursion_fraction: float = 0.5
+    min_interior_excursion_fraction: float = 0.25
     min_excursion_noise_factor: float = 5.0
     min_activity_fraction: float = 0.5
     rest_noise_factor: float = 3.0
@@ -117,6 +123,7 @@ class SegmentationSettings:
             "highpass_fraction",
             "min_separation_periods",
             "min_excursion_fraction",
+            "min_interior_excursion_fraction",
             "min_activity_fraction",
         ):
             if not 0 < getattr(self, name) < 1:
@@ -359,8 +366,16 @@ def _segment_bout(
     half = max(int(period * rate / 2), 1)
     activity = np.array([np.sqrt(np.mean(band[max(0, i - half) : i + half] ** 2)) for i in peaks])
     typical_activity = _typical(activity)
-    peaks = peaks[activity >= settings.min_activity_fraction * typical_activity]
-    activity = activity[activity >= settings.min_activity_fraction * typical_activity]
+    # outside the first and last clearly moving turnaround, the band filter may ring over
+    # a bar at rest; between them the rhythm vouches for a slow rep (a grind moves the
+    # bar gently), which needs only to stand out of the sensor noise
+    strong = np.flatnonzero(activity >= settings.min_activity_fraction * typical_activity)
+    band_noise = math.sqrt(noise_psd * (MOTION_BAND_TOP_HZ - settings.highpass_fraction / period))
+    inside = np.zeros(peaks.size, dtype=bool)
+    if strong.size:
+        inside[strong[0] : strong[-1] + 1] = True
+    moving = inside & (activity >= settings.rest_noise_factor * band_noise)
+    peaks, activity = peaks[moving], activity[moving]
     noise_floor_m = settings.min_excursion_noise_factor * _noise_excursion(
         noise_psd, sampling_rate_hz=rate, period_s=period, settings=settings
     )
@@ -369,7 +384,11 @@ def _segment_bout(
     while peaks.size:
         exc = _excursions(x, peaks)
         typical = _typical(exc)
-        keep = (exc >= settings.min_excursion_fraction * typical) & (exc >= noise_floor_m)
+        # the first and last turnaround may be a set-up move (picking the bar up, racking);
+        # between two reps the rhythm vouches for a short, partial rep
+        fraction = np.full(peaks.size, settings.min_interior_excursion_fraction)
+        fraction[[0, -1]] = settings.min_excursion_fraction
+        keep = (exc >= fraction * typical) & (exc >= noise_floor_m)
         if keep.all():
             break
         rejected = np.flatnonzero(~keep)
