@@ -56,7 +56,16 @@ TABLES: tuple[str, ...] = ("sessions", "sets", "reps")
 _FLOAT_SESSION = frozenset({"load_kg", "duration_s", "sampling_rate_hz"})
 _INT_SESSION = frozenset({"n_sets", "n_reps"})
 _STRING_RESULT = frozenset(
-    {"flags", "flag_reasons", "exercise", "tempo_code", "verdict", "verdict_reasons"}
+    {
+        "flags",
+        "flag_reasons",
+        "exercise",
+        "tempo_code",
+        "verdict",
+        "verdict_reasons",
+        "confidence",
+        "confidence_reasons",
+    }
 )
 
 
@@ -65,7 +74,8 @@ def column_type(name: str) -> pa.DataType:
 
     Session columns are strings except the load, duration, rate (float64) and the counts
     (int64). In the set and rep tables, ``set``, ``rep`` and ``n_*`` counts are int64,
-    the flag, tempo-code, exercise and verdict columns strings, everything else float64.
+    the flag, tempo-code, exercise, verdict and confidence columns strings, everything else
+    float64.
     """
     if name in _FLOAT_SESSION:
         return pa.float64()
