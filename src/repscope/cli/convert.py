@@ -7,8 +7,7 @@ from pathlib import Path
 
 import click
 
-from repscope.io import read_recording, write_recording
-from repscope.recording import PLACEMENTS
+from repscope.cli._names import PLACEMENTS
 
 
 @click.command("convert")
@@ -45,6 +44,8 @@ def convert(
         repscope convert A-bench-heavy_..._Accelerometer_12.500Hz_1.4.4.csv bench.parquet \\
             --placement wrist --exercise bench --load-kg 80
     """  # noqa: D301 (click needs the \b marker)
+    from repscope.io import read_recording, write_recording
+
     recording = read_recording(source)
     changes: dict[str, object] = {}
     if placement is not None:

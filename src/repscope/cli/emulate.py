@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import os
@@ -11,8 +10,7 @@ from pathlib import Path
 
 import click
 
-from repscope.ble.devices import DRIVERS
-from repscope.recording import PLACEMENTS
+from repscope.cli._names import DEVICE_FAMILIES, PLACEMENTS
 
 
 @click.command("emulate")
@@ -21,7 +19,7 @@ from repscope.recording import PLACEMENTS
     "profiles",
     multiple=True,
     required=True,
-    type=click.Choice(sorted(DRIVERS)),
+    type=click.Choice(DEVICE_FAMILIES),
     help="Sensor family to emulate; repeat for several sensors.",
 )
 @click.option("--name", "names", multiple=True, help="Advertised name (in --profile order).")
@@ -108,6 +106,8 @@ def emulate(
 
         repscope record --device repscope-diy-1 --out bench.csv --seconds 30
     """
+    import asyncio
+
     from repscope.ble.emulator import Faults, start_private_bus
     from repscope.ble.emulator.bus import check_private_bus_address
     from repscope.ble.emulator.runner import SetOptions, default_devices, device_stats, serve

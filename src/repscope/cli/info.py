@@ -7,11 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
-from rich.table import Table
-
-from repscope.io import detect_format, ensure_analysable, read_recording
-from repscope.io.describe import describe_recording
 
 
 def _fmt(value: Any, unit: str = "", digits: str = ".4g") -> str:
@@ -90,6 +85,12 @@ def info(file: Path, as_json: bool, allow_short: bool) -> None:
         repscope info session.csv
         repscope info --json A-bench-heavy_..._Accelerometer_12.500Hz_1.4.4.csv
     """  # noqa: D301 (click needs the \b marker)
+    from rich.console import Console
+    from rich.table import Table
+
+    from repscope.io import detect_format, ensure_analysable, read_recording
+    from repscope.io.describe import describe_recording
+
     fmt = detect_format(file)
     recording = read_recording(file, format=fmt)
     if not allow_short:

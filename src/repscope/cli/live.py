@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import math
 import signal
 import statistics
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
 
+from repscope.cli._names import PLACEMENTS
 from repscope.errors import InputError
-from repscope.recording import PLACEMENTS
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 def _open_events(path: Path | None, *, force: bool) -> IO[str] | None:
@@ -135,6 +136,10 @@ def live(
         repscope live --device repscope-diy-1 --out b.csv --exercise squat --beep --duration 60
         repscope live --replay b.raw.jsonl --exercise bench --tempo 3-1-1-0
     """  # noqa: D301 (click needs the \b marker)
+    import asyncio
+
+    from rich.console import Console
+
     from repscope.live.display import Beeper, LiveView, render_view
     from repscope.tempo import parse_tempo
 
@@ -280,6 +285,8 @@ async def _run(
     render: Any,
     beeper_cls: Any,
 ) -> None:
+    import asyncio
+
     from rich.live import Live
 
     from repscope.ble.recorder import RecordTarget, SessionInfo, safe_label

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import signal
 import sys
@@ -10,9 +9,9 @@ from pathlib import Path
 
 import click
 
+from repscope.cli._names import PLACEMENTS
 from repscope.cli.history import add_recordings, check_history, history_option
 from repscope.errors import InputError
-from repscope.recording import PLACEMENTS
 
 
 def _parse_device(entry: str) -> tuple[str | None, str]:
@@ -103,6 +102,8 @@ def record(
 
         repscope record --device bar=WT901BLE67 --device wrist=C0:FF:EE:00:00:02 --out s.csv
     """
+    import asyncio
+
     from repscope.ble.recorder import RecordTarget, SessionInfo, record_session, safe_label
     from repscope.ble.transport import pick_devices, scan
 

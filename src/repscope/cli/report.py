@@ -6,11 +6,8 @@ from pathlib import Path
 
 import click
 
-from repscope.analysis import analyze_recording
-from repscope.analysis.profiles import PROFILES
+from repscope.cli._names import EXERCISES, PLACEMENTS
 from repscope.errors import InputError
-from repscope.io import ensure_analysable, read_recording
-from repscope.recording import PLACEMENTS
 from repscope.tempo import parse_tempo
 
 
@@ -42,7 +39,7 @@ def check_report_path(
 @click.option(
     "--exercise",
     metavar="NAME",
-    help=f"Exercise: {', '.join(PROFILES)} (default: from each file's metadata).",
+    help=f"Exercise: {', '.join(EXERCISES)} (default: from each file's metadata).",
 )
 @click.option(
     "--tempo",
@@ -72,6 +69,8 @@ def report(
 
         repscope report sample_data/squat_session.csv --out squat.pdf --tempo 3-1-X-0
     """
+    from repscope.analysis import analyze_recording
+    from repscope.io import ensure_analysable, read_recording
     from repscope.report import report_format, write_pdf_report, write_report
 
     report_format(out)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
+from repscope.cli._names import PLACEMENTS, SIMULATED_EXERCISES, SIMULATED_FAULTS
 from repscope.errors import InputError
-from repscope.io import write_recording
-from repscope.recording import PLACEMENTS
-from repscope.simulate import EXERCISES, Fault, SensorSpec, SetSpec, simulate_session
+
+if TYPE_CHECKING:
+    from repscope.simulate import Fault
 
 
 def parse_fault_option(text: str, *, n_sets: int) -> tuple[int | None, int, Fault]:
@@ -17,6 +19,8 @@ def parse_fault_option(text: str, *, n_sets: int) -> tuple[int | None, int, Faul
 
     Returns ``(set or None, rep, fault)``.
     """
+    from repscope.simulate import Fault
+
     parts = text.split(":")
     hint = f"Write REP:FAULT or SET:REP:FAULT, e.g. 3:bounce; faults: {_FAULT_NAMES}."
     if len(parts) not in (2, 3):
@@ -41,14 +45,14 @@ def parse_fault_option(text: str, *, n_sets: int) -> tuple[int | None, int, Faul
     return set_no, numbers[-1], fault
 
 
-_FAULT_NAMES = ", ".join(f.value for f in Fault)
+_FAULT_NAMES = ", ".join(SIMULATED_FAULTS)
 
 
 @click.command("simulate")
 @click.argument("out", metavar="OUT", type=click.Path(path_type=Path, dir_okay=False))
 @click.option(
     "--exercise",
-    type=click.Choice(list(EXERCISES)),
+    type=click.Choice(SIMULATED_EXERCISES),
     default="bench",
     show_default=True,
     help="Exercise to simulate.",
@@ -126,6 +130,9 @@ def simulate(
             --fault 6:bounce --fault 8:partial_rom --seed 1
         (writes bench.csv, bench.json and bench.truth.csv)
     """  # noqa: D301 (click needs the \b marker)
+    from repscope.io import write_recording
+    from repscope.simulate import SensorSpec, SetSpec, simulate_session
+
     parsed = [parse_fault_option(f, n_sets=n_sets) for f in faults]
     specs = []
     for k in range(1, n_sets + 1):
