@@ -146,10 +146,10 @@ def analyze(
 
     FILE is a repscope CSV or Parquet recording or a MetaMotion export.
 
+    \b
     Example:
-
         repscope analyze sample_data/bench_3110_controlled.csv --tempo 3-1-1-0
-    """
+    """  # noqa: D301 (click needs the \b marker)
     from rich.console import Console
 
     from repscope.analysis import analyze_recording

@@ -125,8 +125,8 @@ def batch(
 
     \b
         repscope batch sample_data --out results
-        repscope batch 'recordings/**/*.csv' --out results --placement bar --workers 4
-        repscope batch recordings --out results --scheduler tcp://10.0.0.5:8786
+        repscope batch 'sample_data/**/*.csv' --out results --placement bar --workers 2
+        repscope batch sample_data --out results --scheduler tcp://10.0.0.5:8786
     """  # noqa: D301 (click needs the \b marker)
     from rich.console import Console
 

@@ -40,9 +40,8 @@ def convert(
     written exactly (float64 round trip).
 
     \b
-    Example:
-        repscope convert A-bench-heavy_..._Accelerometer_12.500Hz_1.4.4.csv bench.parquet \\
-            --placement wrist --exercise bench --load-kg 80
+    Example (a MetaMotion export is converted the same way):
+        repscope convert sample_data/bench_ego.csv bench.parquet --placement bar --load-kg 80
     """  # noqa: D301 (click needs the \b marker)
     from repscope.io import read_recording, write_recording
 

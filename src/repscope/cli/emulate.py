@@ -98,14 +98,14 @@ def emulate(
     prints the DBUS_SYSTEM_BUS_ADDRESS=... line to export in another terminal, and runs
     until Ctrl-C. The real bleak stack talks to it; only the radio is missing.
 
+    \b
     Example (two terminals):
-
         repscope emulate --profile diy --exercise bench --reps 8 --tempo 3-1-1-0 --loop
-
-        export DBUS_SYSTEM_BUS_ADDRESS=...   # the line printed by the first command
-
+    \b
+        # in the second terminal, the export line the first one printed, then:
+        export DBUS_SYSTEM_BUS_ADDRESS=unix:path=/tmp/repscope-bluez-.../bus,guid=...
         repscope record --device repscope-diy-1 --out bench.csv --seconds 30
-    """
+    """  # noqa: D301 (click needs the \b marker)
     import asyncio
 
     from repscope.ble.emulator import Faults, start_private_bus

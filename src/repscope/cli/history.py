@@ -278,6 +278,16 @@ def add(
         ctx.exit(EXIT_SOME_FAILED)
 
 
+def _session_id(text: str) -> str:
+    """Return ``text`` (an id or its start), or the id of the recording file it names."""
+    path = Path(text)
+    if not path.is_file():
+        return text
+    from repscope.analysis.session import file_sha256
+
+    return file_sha256(path)[:16]  # as repscope.analysis.session.session_record names it
+
+
 def _missing(value: Any) -> bool:
     import pandas as pd
 
@@ -296,10 +306,10 @@ def list_sessions(
 ) -> None:
     """List the sessions in the history, oldest first.
 
+    \b
     Example:
-
         repscope history list --athlete ana --exercise bench --since 2025-01-01
-    """
+    """  # noqa: D301 (click needs the \b marker)
     from repscope.history import open_history
 
     with open_history(db, create=False) as store:
@@ -356,16 +366,17 @@ _NUMERIC = {"load (kg)", "sets", "reps", "flagged", "velocity (m/s)"}
 def show(session_id: str, db: Path | None, show_reps: bool) -> None:
     """Show one session: where it came from, its sets and each set's verdict.
 
-    SESSION_ID is the id `repscope history list` prints, or a unique start of it.
+    SESSION_ID is the id `repscope history list` prints, a unique start of it, or the
+    recording file itself (its content names its session).
 
+    \b
     Example:
-
-        repscope history show fbace581 --reps
-    """
+        repscope history show sample_data/bench_ego.csv --reps
+    """  # noqa: D301 (click needs the \b marker)
     from repscope.history import open_history
 
     with open_history(db, create=False) as store:
-        sid = store.resolve(session_id)
+        sid = store.resolve(_session_id(session_id))
         session = store.session(sid)
         sets = store.sets(session_id=sid)
         reps = store.reps(session_id=sid)
@@ -448,14 +459,16 @@ def show(session_id: str, db: Path | None, show_reps: bool) -> None:
 def remove(session_ids: tuple[str, ...], db: Path | None) -> None:
     """Remove sessions (with their sets and reps) from the history.
 
-    Example:
+    SESSION_ID is as for `repscope history show`: an id, its unique start, or the file.
 
-        repscope history remove fbace581
-    """
+    \b
+    Example:
+        repscope history remove sample_data/bench_ego.csv
+    """  # noqa: D301 (click needs the \b marker)
     from repscope.history import open_history
 
     with open_history(db, create=False) as store:
-        resolved = [store.resolve(s) for s in session_ids]  # all or nothing
+        resolved = [store.resolve(_session_id(s)) for s in session_ids]  # all or nothing
         for sid in resolved:
             store.remove(sid)
             click.echo(f"removed {sid}")

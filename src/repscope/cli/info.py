@@ -82,8 +82,8 @@ def info(file: Path, as_json: bool, allow_short: bool) -> None:
 
     \b
     Example:
-        repscope info session.csv
-        repscope info --json A-bench-heavy_..._Accelerometer_12.500Hz_1.4.4.csv
+        repscope info sample_data/bench_ego.csv
+        repscope info --json sample_data/curl_wrist_rushed.csv
     """  # noqa: D301 (click needs the \b marker)
     from rich.console import Console
     from rich.table import Table

@@ -96,12 +96,11 @@ def record(
     Connection losses are survived (the recorder reconnects and the gap is listed in the
     JSON sidecar). Stop with Ctrl-C or --seconds.
 
-    Examples
-    --------
+    \b
+    Examples:
         repscope record --device repscope-diy-1 --out bench.csv --seconds 60 --exercise bench
-
         repscope record --device bar=WT901BLE67 --device wrist=C0:FF:EE:00:00:02 --out s.csv
-    """
+    """  # noqa: D301 (click needs the \b marker)
     import asyncio
 
     from repscope.ble.recorder import RecordTarget, SessionInfo, record_session, safe_label

@@ -65,10 +65,10 @@ def report(
     OUT-set1.png, OUT-set2.png, ... plus OUT-summary.png; no sets to OUT (a "No reps
     detected" page). Files are reproducible: the same input gives identical bytes.
 
+    \b
     Example:
-
         repscope report sample_data/squat_session.csv --out squat.pdf --tempo 3-1-X-0
-    """
+    """  # noqa: D301 (click needs the \b marker)
     from repscope.analysis import analyze_recording
     from repscope.io import ensure_analysable, read_recording
     from repscope.report import report_format, write_pdf_report, write_report

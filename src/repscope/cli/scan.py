@@ -24,10 +24,10 @@ def scan(seconds: float, as_json: bool) -> None:
     Connected sensors do not advertise; they are listed with an unknown RSSI.
     Without hardware, try it against the emulator (see `repscope emulate --help`).
 
+    \b
     Example:
-
         repscope scan --seconds 3
-    """
+    """  # noqa: D301 (click needs the \b marker)
     import asyncio
 
     from repscope.ble.transport import scan as ble_scan

@@ -189,10 +189,10 @@ def trend(
     fewer than 3 different loads no 1RM is estimated. Methods and references:
     docs/history.md.
 
-    Example:
-
+    \b
+    Example (after `repscope history add sample_data --athlete ana`):
         repscope trend --athlete ana --exercise bench --out ana-bench.pdf
-    """
+    """  # noqa: D301 (click needs the \b marker)
     from rich.console import Console
 
     from repscope.history import open_history
