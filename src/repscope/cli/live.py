@@ -68,6 +68,11 @@ def _stats_line(analyzer: Any, latencies: list[float]) -> str:
 @click.option("--tempo", default=None, help="Prescribed tempo, e.g. 3-1-1-0 or 31X0.")
 @click.option("--beep", is_flag=True, help="Ring the terminal bell per rep (three rings: flagged).")
 @click.option(
+    "--big",
+    is_flag=True,
+    help="Large type, readable from a few metres: rep count, last rep's tempo and velocity.",
+)
+@click.option(
     "--duration",
     type=click.FloatRange(min=0, min_open=True),
     default=None,
@@ -111,6 +116,7 @@ def live(
     exercise: str | None,
     tempo: str | None,
     beep: bool,
+    big: bool,
     duration: float | None,
     rate_hz: float,
     raw_out: Path | None,
@@ -123,8 +129,12 @@ def live(
 ) -> None:
     """Live feedback on every rep while a BLE sensor streams.
 
-    Shows the current phase, the rep count, each rep's tempo against the target, flags as
-    they happen and the set summary when the set ends. The session is recorded to OUT
+    Shows the current phase with a running timer against its target ("1.8 of 3 s"), the
+    rep count, each rep's tempo against the target, flags as they happen and the set
+    summary when the set ends; a sensor that stops sending is shown within a second
+    ("sensor lost, reconnecting", then "back, 2.3 s missing") and the sidecar records the
+    interruption. --big shows the rep count, the last rep's tempo and velocity in large
+    type. The session is recorded to OUT
     exactly as `repscope record` does, so `repscope analyze OUT` gives the same sets
     afterwards. Reps are reported about 0.1 s after they end (live numbers are the batch
     analysis of the last seconds; the set summary is the batch analysis of the whole
@@ -140,7 +150,7 @@ def live(
 
     from rich.console import Console
 
-    from repscope.live.display import Beeper, LiveView, render_view
+    from repscope.live.display import Beeper, LiveView
     from repscope.tempo import parse_tempo
 
     tempo_obj = parse_tempo(tempo) if tempo is not None else None
@@ -206,7 +216,7 @@ def live(
                 console=console,
                 err=err,
                 write_events=write_events,
-                render=render_view,
+                big=big,
                 beeper_cls=Beeper,
             )
         )
@@ -282,7 +292,7 @@ async def _run(
     console: Console,
     err: Console,
     write_events: Any,
-    render: Any,
+    big: bool,
     beeper_cls: Any,
 ) -> None:
     import asyncio
@@ -291,6 +301,7 @@ async def _run(
 
     from repscope.ble.recorder import RecordTarget, SessionInfo, safe_label
     from repscope.ble.transport import pick_devices, scan
+    from repscope.live.display import render_big, render_view
     from repscope.live.session import run_live_session
 
     err.print(f"scanning for {scan_seconds:g} s ...")
@@ -312,7 +323,23 @@ async def _run(
 
         beeper = beeper_cls(bell, schedule=loop.call_later)
     terminal = console.is_terminal
-    display = Live(render(view), console=console, auto_refresh=False) if terminal else None
+    # the live panel wraps its own lines (a soft-wrapped line longer than the terminal is
+    # cut, or wrapped by the terminal behind rich's back, which then redraws the panel
+    # below itself) and is cut to the terminal's height
+    screen = Console(highlight=False, file=console.file) if terminal else console
+    clock = [0.0]
+
+    def draw() -> Any:
+        if big:
+            return render_big(view, session_s=clock[0])
+        size = screen.size
+        return render_view(view, height=size.height, width=size.width, session_s=clock[0])
+
+    display = (
+        Live(draw(), console=screen, auto_refresh=False, vertical_overflow="crop")
+        if terminal
+        else None
+    )
     latencies: list[float] = []
 
     def on_events(new: list[Any], host_time_s: float) -> None:
@@ -327,12 +354,29 @@ async def _run(
                 for line in lines:
                     console.print(f"{event.time_s:8.2f} s  {line}", soft_wrap=True)
         if display is not None:
-            display.update(render(view), refresh=True)
+            display.update(draw(), refresh=True)
 
     def on_tick(session_s: float) -> None:
-        view.status = f"{session_s:.0f} s recorded to {out.name}; Ctrl-C to stop"
+        clock[0] = session_s
+        view.tick(session_s)
+        if view.lost:
+            view.status = f"recording to {out.name} paused: no data; Ctrl-C to stop"
+        else:
+            view.status = f"{session_s:.0f} s recorded to {out.name}; Ctrl-C to stop"
         if display is not None:
-            display.update(render(view), refresh=True)
+            display.update(draw(), refresh=True)
+
+    def on_link_status(change: Any) -> None:
+        clock[0] = change.session_s
+        if change.kind == "lost":
+            lines = view.sensor_lost(change.session_s)
+        else:
+            lines = view.sensor_back(change.session_s, change.missing_s)
+        if display is None:
+            for line in lines:
+                console.print(f"{change.session_s:8.2f} s  {line}", soft_wrap=True)
+        else:
+            display.update(draw(), refresh=True)
 
     def on_link(event: Any) -> None:
         if event.kind in ("disconnected", "connected", "retry"):
@@ -357,6 +401,7 @@ async def _run(
             on_events=on_events,
             on_link_event=on_link,
             on_tick=on_tick,
+            on_link_status=on_link_status,
         )
     finally:
         if display is not None:
@@ -367,5 +412,11 @@ async def _run(
         console.print(
             f"{summary.samples[target.label]} samples -> {out} ({len(stats.gaps)} gap(s), "
             f"{stats.malformed_packets} malformed packet(s), {stats.link_losses} link loss(es))"
+        )
+    if result.interruptions:
+        missing = sum(i["missing_s"] or 0.0 for i in result.interruptions)
+        console.print(
+            f"the sensor was lost {len(result.interruptions)} time(s), {missing:.1f} s of data "
+            f"missing (recorded in {out.with_suffix('.json').name})"
         )
     console.print(_stats_line(analyzer, [x for x in latencies if math.isfinite(x)]))
