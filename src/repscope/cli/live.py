@@ -32,6 +32,95 @@ def _open_events(path: Path | None, *, force: bool) -> IO[str] | None:
         raise InputError(f"cannot write: {exc.strerror}", path=path) from None
 
 
+def _parse_loss(value: str | None) -> float | None:
+    """``20%`` or ``20`` -> 0.2; a one-line error for anything else."""
+    if value is None:
+        return None
+    text = value.strip().rstrip("%").strip()
+    try:
+        percent = float(text)
+    except ValueError:
+        percent = math.nan
+    if not 1.0 <= percent < 100.0:
+        raise InputError(
+            f"{value!r} is not a velocity loss",
+            where="--stop-at-loss",
+            hint="Give a percentage from 1 to 99, e.g. 20%.",
+        )
+    return percent / 100.0
+
+
+class _Cues:
+    """What the lifter hears: bells, speech, the tempo count and the velocity-loss stop."""
+
+    def __init__(
+        self,
+        *,
+        bell: Any,
+        beep: bool,
+        speak: bool,
+        count: bool,
+        tempo: Any,
+        schedule: Any,
+        err: Any,
+    ) -> None:
+        from repscope.live.display import Beeper
+        from repscope.live.speech import TempoCounter, find_speaker
+
+        self.bell = bell
+        self.speaker = find_speaker() if (speak or count) else None
+        if (speak or count) and self.speaker is None:
+            err.print(
+                "repscope: espeak-ng not found (apt install espeak-ng): "
+                "ringing the terminal bell instead of speaking"
+            )
+        self.speak = speak and self.speaker is not None
+        # the bell per rep: asked for, or standing in for speech
+        self.beeper = (
+            Beeper(bell, schedule=schedule) if beep or (speak and not self.speak) else None
+        )
+        self.counter = None
+        if count and tempo is not None:
+            word = self.speaker if self.speaker is not None else _BellWord(bell)
+            self.counter = TempoCounter(tempo, word, schedule)
+        self.schedule = schedule
+
+    def on_event(self, event: Any, lines: list[str], view: Any) -> None:
+        from repscope.live.speech import rep_phrase, set_phrase
+
+        if self.counter is not None:
+            self.counter.on_event(event)
+        if self.beeper is not None:
+            self.beeper.on_event(event)
+        if self.speak and self.speaker is not None:
+            if event.kind == "rep_completed" and event.row is not None:
+                self.speaker.say(rep_phrase(event.row, event.rep_number))
+            elif event.kind == "set_ended":
+                self.speaker.say(
+                    set_phrase(event.summary or {"set": event.set_number}, len(event.reps))
+                )
+        if view.stop_message and view.stop_message in lines:
+            if self.speak and self.speaker is not None and view.set_loss is not None:
+                self.speaker.say(f"Stop. Velocity loss {100 * view.set_loss:.0f} percent.")
+            else:
+                for k in range(3):
+                    self.schedule(0.25 * k, lambda: self.bell("\a"))
+
+    def close(self) -> None:
+        if self.counter is not None:
+            self.counter.cancel()
+
+
+class _BellWord:
+    """The tempo count without speech: one bell per word."""
+
+    def __init__(self, bell: Any) -> None:
+        self.bell = bell
+
+    def say(self, text: str) -> None:
+        self.bell("\a")
+
+
 def _stats_line(analyzer: Any, latencies: list[float]) -> str:
     stats = analyzer.stats
     text = (
@@ -67,6 +156,27 @@ def _stats_line(analyzer: Any, latencies: list[float]) -> str:
 @click.option("--exercise", default=None, help="Exercise, e.g. bench (required for a sensor).")
 @click.option("--tempo", default=None, help="Prescribed tempo, e.g. 3-1-1-0 or 31X0.")
 @click.option("--beep", is_flag=True, help="Ring the terminal bell per rep (three rings: flagged).")
+@click.option(
+    "--speak",
+    is_flag=True,
+    help="Say each rep (number, velocity, faults) and each set's end, offline through "
+    "espeak-ng (apt install espeak-ng); without it, ring the terminal bell instead.",
+)
+@click.option(
+    "--count",
+    is_flag=True,
+    help="Count each timed phase of --tempo down aloud as it happens ('three, two, one, "
+    "up'); the bell once a second without espeak-ng.",
+)
+@click.option(
+    "--stop-at-loss",
+    "stop_at_loss",
+    metavar="PCT",
+    default=None,
+    callback=lambda ctx, param, value: _parse_loss(value),
+    help="Velocity-loss stop threshold, e.g. 20%: when a rep's mean concentric velocity is "
+    "this far below the set's best, a red STOP line, said with --speak, else three bells.",
+)
 @click.option(
     "--big",
     is_flag=True,
@@ -116,6 +226,9 @@ def live(
     exercise: str | None,
     tempo: str | None,
     beep: bool,
+    speak: bool,
+    count: bool,
+    stop_at_loss: float | None,
     big: bool,
     duration: float | None,
     rate_hz: float,
@@ -150,10 +263,12 @@ def live(
 
     from rich.console import Console
 
-    from repscope.live.display import Beeper, LiveView
+    from repscope.live.display import LiveView
     from repscope.tempo import parse_tempo
 
     tempo_obj = parse_tempo(tempo) if tempo is not None else None
+    if count and tempo_obj is None:
+        raise InputError("--count needs a tempo to count", where="--count", hint="Pass --tempo.")
     if (device is None) == (replay is None):
         raise InputError(
             "give a sensor or a file to replay",
@@ -176,7 +291,9 @@ def live(
 
     try:
         if replay is not None:
-            _replay(replay, placement, exercise, tempo, console, write_events, beep)
+            if speak or count:
+                err.print("repscope: --speak and --count are for a live session, not a replay")
+            _replay(replay, placement, exercise, tempo, console, write_events, beep, stop_at_loss)
             return
         if out is None:
             raise InputError("--out is required with --device", where="--out")
@@ -197,6 +314,7 @@ def live(
             + (f", tempo {tempo_obj.code()}" if tempo_obj else ""),
             tempo=tempo_obj,
             thresholds=profile.thresholds,
+            stop_at_loss=stop_at_loss,
         )
         asyncio.run(
             _run(
@@ -212,12 +330,11 @@ def live(
                 raw_out=raw_out,
                 scan_seconds=scan_seconds,
                 force=force,
-                beep=beep,
+                cue_options={"beep": beep, "speak": speak, "count": count, "tempo": tempo_obj},
                 console=console,
                 err=err,
                 write_events=write_events,
                 big=big,
-                beeper_cls=Beeper,
             )
         )
         hint = f"repscope analyze {out}" + (f" --tempo {tempo_obj.code()}" if tempo_obj else "")
@@ -235,6 +352,7 @@ def _replay(
     console: Console,
     write_events: Any,
     beep: bool,
+    stop_at_loss: float | None,
 ) -> None:
     from repscope.live.display import Beeper, LiveView
     from repscope.live.session import load_replay_source, make_analyzer, replay_recording
@@ -242,7 +360,9 @@ def _replay(
     recording = load_replay_source(path)
     placement = placement or recording.meta.placement or "bar"
     analyzer = make_analyzer(recording, placement=placement, exercise=exercise, tempo=tempo)
-    view = LiveView(tempo=analyzer.tempo, thresholds=analyzer.profile.thresholds)
+    view = LiveView(
+        tempo=analyzer.tempo, thresholds=analyzer.profile.thresholds, stop_at_loss=stop_at_loss
+    )
     beeper = Beeper(lambda text: console.file.write(text)) if beep else None
     console.print(
         f"replaying {path.name}: {analyzer.profile.name}, {analyzer.placement}, "
@@ -253,10 +373,13 @@ def _replay(
     def on_events(new: list[Any]) -> None:
         write_events(new)
         for event in new:
-            for line in view.apply(event):
+            lines = view.apply(event)
+            for line in lines:
                 console.print(f"{event.time_s:8.2f} s  {line}", soft_wrap=True)
             if beeper is not None:
                 beeper.on_event(event)
+                if view.stop_message and view.stop_message in lines:
+                    console.file.write(Beeper.BELL * 3)
 
     result = replay_recording(recording, analyzer, on_events=on_events)
     latencies = [
@@ -288,12 +411,11 @@ async def _run(
     raw_out: Path | None,
     scan_seconds: float,
     force: bool,
-    beep: bool,
+    cue_options: dict[str, Any],
     console: Console,
     err: Console,
     write_events: Any,
     big: bool,
-    beeper_cls: Any,
 ) -> None:
     import asyncio
 
@@ -314,14 +436,12 @@ async def _run(
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    beeper = None
-    if beep:
 
-        def bell(text: str) -> None:
-            console.file.write(text)
-            console.file.flush()
+    def bell(text: str) -> None:
+        console.file.write(text)
+        console.file.flush()
 
-        beeper = beeper_cls(bell, schedule=loop.call_later)
+    cues = _Cues(bell=bell, schedule=loop.call_later, err=err, **cue_options)
     terminal = console.is_terminal
     # the live panel wraps its own lines (a soft-wrapped line longer than the terminal is
     # cut, or wrapped by the terminal behind rich's back, which then redraws the panel
@@ -348,8 +468,7 @@ async def _run(
             if event.kind == "rep_completed" and event.row is not None:
                 latencies.append(host_time_s - float(event.row["end_s"]))
             lines = view.apply(event)
-            if beeper is not None:
-                beeper.on_event(event)
+            cues.on_event(event, lines, view)
             if display is None:
                 for line in lines:
                     console.print(f"{event.time_s:8.2f} s  {line}", soft_wrap=True)
@@ -404,6 +523,7 @@ async def _run(
             on_link_status=on_link_status,
         )
     finally:
+        cues.close()
         if display is not None:
             display.stop()
     summary = result.summary

@@ -175,6 +175,13 @@ class LiveView:
     #: The last "back, ... missing" message and when it was given (shown for a while).
     back_message: str = ""
     back_at_s: float | None = None
+    #: Velocity-loss stop threshold (0.2 for 20%), or None.
+    stop_at_loss: float | None = None
+    #: Best mean concentric velocity of the set so far, and its velocity loss now.
+    set_best_mcv: float | None = None
+    set_loss: float | None = None
+    #: The stop message once the set crossed ``stop_at_loss`` (one per set).
+    stop_message: str = ""
 
     def apply(self, event: LiveEvent) -> list[str]:
         """Update the state with an event; return the feedback lines it produces."""
@@ -188,12 +195,15 @@ class LiveView:
         elif event.kind == "set_started":
             self.set_number, self.in_set, self.rep_count = event.set_number, True, 0
             self.last_summary = None
+            self.set_best_mcv = self.set_loss = None
+            self.stop_message = ""
             out.append(f"set {event.set_number} started")
         elif event.kind in ("rep_completed", "rep_updated") and event.row is not None:
             row = {**event.row, "rep": event.rep_number}
             if event.kind == "rep_completed":
                 self.rep_count = max(self.rep_count, event.rep_number)
                 out.append(feedback_line(row))
+                out.extend(self._velocity_loss(row))
             elif event.rep_number == self.rep_count:
                 old = self.last_rep or {}
                 if _flags(old)[0] != _flags(row)[0]:
@@ -210,6 +220,25 @@ class LiveView:
                 out.append(f"set {event.set_number}: {len(event.reps)} reps")
         self.lines.extend(out)
         return out
+
+    def _velocity_loss(self, row: dict[str, Any]) -> list[str]:
+        """Track the set's velocity loss; the stop line when it first crosses the threshold.
+
+        The loss is ``1 - MCV / best MCV of the set so far``, over the reps as first
+        reported (the batch definition, ``velocity_loss``, on the reps seen until now).
+        """
+        mcv = _number(row.get("mean_concentric_velocity_mps"))
+        if mcv is None or mcv <= 0:
+            return []
+        self.set_best_mcv = mcv if self.set_best_mcv is None else max(self.set_best_mcv, mcv)
+        self.set_loss = 1.0 - mcv / self.set_best_mcv
+        if self.stop_at_loss is None or self.stop_message or self.set_loss < self.stop_at_loss:
+            return []
+        self.stop_message = (
+            f"STOP: velocity loss {100 * self.set_loss:.0f}% "
+            f"(threshold {100 * self.stop_at_loss:g}%)"
+        )
+        return [self.stop_message]
 
     def tick(self, now_s: float) -> None:
         """Advance the clock of the phase timer to ``now_s`` (samples' time axis)."""
@@ -304,6 +333,8 @@ def _head(view: LiveView, session_s: float | None) -> RenderableType:
     head.add_row(left, Text.assemble(reps, f"  {where}"))
     if banner is not None and not view.lost:
         head.add_row(banner, "")
+    if view.stop_message:
+        head.add_row(Text(view.stop_message, style="bold white on red"), "")
     return head
 
 
