@@ -172,8 +172,49 @@ def test_speaker_cuts_short_what_it_was_saying(tmp_path):
     first = speaker._current
     assert first is not None and first.poll() is None
     speaker.say("two")
-    assert first.poll() is not None  # terminated
-    speaker.stop()
+    assert first.wait(timeout=10) != 0  # terminated, not left to finish
+    speaker.close()
+    assert speaker._current is None or speaker._current.poll() is not None
+
+
+def test_a_synthesiser_that_cannot_play_is_noticed(tmp_path, monkeypatch):
+    from repscope.cli.live import _Cues
+
+    # espeak-ng without a sound card: exit status 0, a complaint on stderr
+    fake = tmp_path / "espeak-ng"
+    fake.write_text(
+        "#!/bin/sh\necho 'ALSA lib pcm.c: Unknown PCM default' >&2\n"
+        "echo 'error: No such file or directory' >&2\nexit 0\n"
+    )
+    fake.chmod(0o755)
+    assert Speaker(str(fake)).check() == "error: No such file or directory"
+    monkeypatch.setenv("PATH", str(tmp_path))
+    notes: list[str] = []
+
+    class Err:
+        def print(self, text: str) -> None:
+            notes.append(text)
+
+    rung: list[str] = []
+    cues = _Cues(
+        bell=rung.append,
+        beep=False,
+        speak=True,
+        count=False,
+        tempo=None,
+        schedule=_Clock().call_later,
+        err=Err(),
+    )
+    assert cues.speaker is None and "cannot speak here" in notes[0]
+    rep = LiveEvent("rep_completed", 5.0, 1, 1, row={**ROW, "flags": ""})
+    cues.on_event(rep, [], LiveView())
+    assert rung == ["\a"]
+    good = tmp_path / "ok"
+    good.mkdir()
+    quiet = good / "espeak-ng"
+    quiet.write_text("#!/bin/sh\nexit 0\n")
+    quiet.chmod(0o755)
+    assert Speaker(str(quiet)).check() == ""
 
 
 def test_stop_at_loss_through_the_cli():

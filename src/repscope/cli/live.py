@@ -74,6 +74,14 @@ class _Cues:
                 "repscope: espeak-ng not found (apt install espeak-ng): "
                 "ringing the terminal bell instead of speaking"
             )
+        elif self.speaker is not None:
+            problem = self.speaker.check()
+            if problem:
+                err.print(
+                    f"repscope: espeak-ng cannot speak here ({problem}): "
+                    "ringing the terminal bell instead"
+                )
+                self.speaker = None
         self.speak = speak and self.speaker is not None
         # the bell per rep: asked for, or standing in for speech
         self.beeper = (
@@ -109,6 +117,8 @@ class _Cues:
     def close(self) -> None:
         if self.counter is not None:
             self.counter.cancel()
+        if self.speaker is not None:
+            self.speaker.close()
 
 
 class _BellWord:

@@ -67,6 +67,7 @@ class Speaker:
         self.command = command
         self.words_per_minute = words_per_minute
         self._current: subprocess.Popen[bytes] | None = None
+        self._dying: list[subprocess.Popen[bytes]] = []
 
     def _argv(self, text: str, *extra: str) -> list[str]:
         return [self.command, "-s", str(self.words_per_minute), *extra, "--", text]
@@ -85,14 +86,45 @@ class Speaker:
             self._current = None
 
     def stop(self) -> None:
-        """Cut short the utterance in progress, if any."""
+        """Cut short the utterance in progress, if any (without waiting for it)."""
+        self._dying = [p for p in self._dying if p.poll() is None]  # reap finished ones
         current, self._current = self._current, None
         if current is not None and current.poll() is None:
             current.terminate()
+            self._dying.append(current)
+
+    def close(self) -> None:
+        """Stop speaking and wait for the synthesiser processes to end."""
+        self.stop()
+        for process in self._dying:
             try:
-                current.wait(timeout=1.0)
+                process.wait(timeout=1.0)
             except subprocess.TimeoutExpired:
-                current.kill()
+                process.kill()
+                process.wait()
+        self._dying.clear()
+
+    def check(self, text: str = "Ready.") -> str:
+        """Say ``text`` and wait; return the synthesiser's error, or "" when it spoke.
+
+        espeak-ng exits with status 0 even when it cannot open an audio device; its
+        complaint on stderr (``error: ...``) is what tells.
+        """
+        try:
+            done = subprocess.run(
+                self._argv(text),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+                timeout=10,
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return str(exc)
+        errors = [line for line in done.stderr.splitlines() if line.lower().startswith("error")]
+        if done.returncode != 0 or errors:
+            return (errors or [f"exit status {done.returncode}"])[0]
+        return ""
 
     def render_wav(self, text: str, path: str | Path) -> Path:
         """Write ``text`` as speech to a WAV file (what :meth:`say` would play)."""
