@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import pytest
 from rich.console import Console
 
 from repscope.analysis.profiles import get_profile
@@ -227,3 +228,16 @@ def test_big_mode_shows_reps_tempo_and_velocity_in_block_letters():
         assert inside[start : start + 5] == block, number
     # block letters: each digit is its own 5-row glyph
     assert big_text("1").plain.split("\n") == [" █", "██", " █", " █", "███"]
+
+
+@pytest.mark.parametrize(("width", "height"), [(40, 30), (60, 24), (100, 18), (80, 50)])
+def test_the_panel_fits_terminals_of_any_size(width, height):
+    view = _bench_view(title="repscope-diy-1: bench, bar")
+    for event in _events()[:4]:
+        view.apply(event)
+    for k in range(50):
+        view.lines.append(f"rep {k}: " + feedback_line(ROW)[: 20 + 7 * (k % 13)])
+    lines = _text(render_view(view, height=height, width=width), width=width).rstrip().split("\n")
+    assert len(lines) <= height - 1
+    assert lines[-1].startswith("╰") and all(len(line) <= width for line in lines)
+    assert "rep 49: " in "\n".join(lines)

@@ -424,7 +424,8 @@ def _fit_log(
     room = height - used - 1  # one row spare: the cursor sits below the panel
     kept: list[str] = []
     for line in reversed(log):
-        rows = max(1, math.ceil(len(line) / inner))
+        text = Text(line, overflow="fold")
+        rows = len(measure.render_lines(text, measure.options, pad=False))
         if rows > room:
             break
         kept.append(line)
