@@ -267,6 +267,8 @@ def live(
     Examples:
         repscope live --device repscope-diy-1 --out b.csv --exercise bench --tempo 3-1-1-0
         repscope live --device repscope-diy-1 --out b.csv --exercise squat --beep --duration 60
+        repscope live --device repscope-diy-1 --out b.csv --exercise bench --tempo 3-1-1-0 \\
+            --speak --count --stop-at-loss 20% --big
         repscope live --replay sample_data/bench_3110_controlled.csv --tempo 3-1-1-0
     """  # noqa: D301 (click needs the \b marker)
     import asyncio
