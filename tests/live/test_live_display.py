@@ -217,7 +217,7 @@ def test_big_mode_shows_reps_tempo_and_velocity_in_block_letters():
         view.apply(event)
     text = _text(render_big(view), width=80)
     lines = text.rstrip("\n").split("\n")
-    assert len(lines) <= 26 and all(len(line) <= 80 for line in lines)
+    assert len(lines) <= 24 and all(len(line) <= 80 for line in lines)
     assert "REPS" in text and "REP 6 TEMPO (target 3-1-1-0)" in text and "VELOCITY m/s" in text
     assert "RUSHED NEGATIVE, OFF TEMPO" in text
     inside = [line[2:].rstrip(" │") for line in lines]

@@ -186,3 +186,29 @@ def _rows(path) -> int:
 def test_stall_threshold_leaves_room_for_the_display_tick():
     # lost sensor on screen within 1 s: the stall threshold plus one 0.25 s display tick
     assert STALL_S + 0.25 <= 1.0
+
+
+@pytest.mark.ble
+@pytest.mark.slow
+@pytest.mark.parametrize("big", [False, True])
+def test_the_terminal_display_runs(tmp_path, monkeypatch, big):
+    # rich draws the live panel only on a terminal; TTY_COMPATIBLE=1 makes it draw here
+    from click.testing import CliRunner
+
+    from emulator_process import emulator_process
+    from repscope.cli.main import cli
+
+    with emulator_process(["--profile", "diy", "--connection-interval-ms", "15"]) as (bus, _):
+        for key, value in bus.env().items():
+            monkeypatch.setenv(key, value)
+        monkeypatch.setenv("TTY_COMPATIBLE", "1")
+        monkeypatch.setenv("COLUMNS", "80")
+        monkeypatch.setenv("LINES", "24")
+        out = tmp_path / "s.csv"
+        args = ["live", "--device", "repscope-diy-1", "--out", str(out), "--exercise", "bench"]
+        args += ["--tempo", "3-1-1-0", "--duration", "3", "--scan-seconds", "0.5"]
+        result = CliRunner().invoke(cli, [*args, *(["--big"] if big else [])])
+    assert result.exit_code == 0, (result.output, result.exception)
+    assert "repscope-diy-1: bench, bar, tempo 3-1-1-0" in result.output
+    assert ("REPS" in result.output) == big
+    assert "recorded to s.csv" in result.output

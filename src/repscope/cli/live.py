@@ -431,6 +431,7 @@ async def _run(
 ) -> None:
     import asyncio
 
+    from rich.console import Console
     from rich.live import Live
 
     from repscope.ble.recorder import RecordTarget, SessionInfo, safe_label

@@ -470,7 +470,7 @@ def render_big(view: LiveView, *, session_s: float | None = None) -> RenderableT
     The numbers are block letters five text rows high (rep count and velocity with
     double-width strokes), each under a one-line label; the phase with its timer and the
     sensor-lost banner stay on one line at the top. The tempo is green when every phase
-    is on target, red when one is not. 26 rows and 80 columns hold it all.
+    is on target, red when one is not. 24 rows and 80 columns hold it all.
     """
     parts: list[RenderableType] = [_head(view, session_s)]
     parts.append(Text("REPS", style="bold"))
@@ -498,6 +498,8 @@ def render_big(view: LiveView, *, session_s: float | None = None) -> RenderableT
         if flags:
             words = ", ".join(FLAG_WORDS.get(f, f) for f in flags).upper()
             parts.append(Text(words, style="bold white on red", overflow="fold"))
+    if view.status:
+        parts.append(Text(view.status, style="dim italic", overflow="fold"))
     return Panel(Group(*parts), title=view.title or "repscope live", title_align="left")
 
 
