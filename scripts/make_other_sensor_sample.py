@@ -26,8 +26,7 @@ def main() -> None:
             "device": 7,
             "t_ms": np.round(src["time_s"].to_numpy() * 1000).astype(np.int64) + 5000,
             **{
-                f"a{axis}": np.round(src[f"acc_{axis}_g"].to_numpy() * 9.80665, 4)
-                for axis in "xyz"
+                f"a{axis}": np.round(src[f"acc_{axis}_g"].to_numpy() * 9.80665, 4) for axis in "xyz"
             },
             **{
                 f"g{axis}": np.round(src[f"gyr_{axis}_dps"].to_numpy() * math.pi / 180, 5)

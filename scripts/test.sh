@@ -19,6 +19,14 @@ if ! command -v dbus-daemon >/dev/null 2>&1; then
   $SUDO apt-get update -qq && $SUDO apt-get install -y -qq dbus-daemon >/dev/null
 fi
 
+# Spoken cues (repscope live --speak/--count) use the espeak-ng command line; its tests
+# render speech to a WAV file.
+if ! command -v espeak-ng >/dev/null 2>&1; then
+  echo "installing espeak-ng (Debian package) for the speech tests"
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq espeak-ng >/dev/null
+fi
+
 echo "== ruff"
 .venv/bin/ruff check src tests benchmarks scripts
 .venv/bin/ruff format --check src tests benchmarks scripts

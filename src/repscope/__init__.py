@@ -12,11 +12,21 @@ Subpackages, one per stage:
 - :mod:`repscope.cli`: the ``repscope`` command line.
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("repscope")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0+unknown"
+from __future__ import annotations
 
 __all__ = ["__version__"]
+
+
+def __getattr__(name: str) -> str:
+    # The version is looked up on first use: importlib.metadata costs tens of milliseconds
+    # at start-up, which `repscope --help` should not pay.
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            value = version("repscope")
+        except PackageNotFoundError:  # pragma: no cover - running from a source tree
+            value = "0.0.0+unknown"
+        globals()["__version__"] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -70,12 +70,15 @@ def test_add_list_show_remove(tmp_path, csv_files, block_analyses):
 
 
 def test_add_reports_bad_files_and_keeps_the_good_ones(tmp_path, csv_files):
-    bad = tmp_path / "notes.csv"
-    bad.write_text("hello,world\n1,2\n")
+    bad = tmp_path / "broken.csv"  # a recording's header, a row that is not numbers
+    bad.write_text("time_s,acc_x_g,acc_y_g,acc_z_g\n0.0,abc,0,1\n")
+    notes = tmp_path / "notes.csv"  # not a recording at all: skipped, not an error
+    notes.write_text("hello,world\n1,2\n")
     db = str(tmp_path / "h.sqlite")
-    result = run("history", "add", str(bad), str(csv_files[0]), "--db", db)
+    result = run("history", "add", str(bad), str(notes), str(csv_files[0]), "--db", db)
     assert result.exit_code == 2
-    assert "notes.csv" in one_error_line(result)
+    assert "broken.csv" in one_error_line(result)
+    assert f"skipped {notes}: not a recording" in result.output
     assert "1 of 2 files were not added" in result.output
     with open_history(db) as history:
         assert len(history.sessions()) == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import pytest
 from rich.console import Console
 
 from repscope.analysis.profiles import get_profile
@@ -135,3 +136,108 @@ def test_beeper_rings_once_per_clean_rep_and_three_times_spaced_for_a_flagged_on
     beeper.on_event(LiveEvent("phase", 3.0, 1, phase="eccentric"))
     beeper.on_event(LiveEvent("rep_updated", 3.0, 1, 2, row=dict(ROW)))
     assert len(written) == 4
+
+
+def _bench_view(**kwargs) -> LiveView:
+    return LiveView(
+        tempo=parse_tempo("3-1-1-0"), thresholds=get_profile("bench").thresholds, **kwargs
+    )
+
+
+def _text(renderable, *, width=80) -> str:
+    console = Console(record=True, width=width, color_system=None)
+    console.print(renderable)
+    return console.export_text()
+
+
+def test_phase_timer_runs_against_the_target():
+    view = _bench_view()
+    assert view.phase_timer() == ""  # no phase yet
+    view.apply(LiveEvent("phase", 10.0, 1, phase="eccentric"))
+    view.tick(11.8)
+    assert view.phase_timer() == "1.8 of 3 s"
+    assert "LOWERING (ECCENTRIC)  1.8 of 3 s" in _text(render_view(view))
+    view.apply(LiveEvent("phase", 12.9, 1, phase="bottom_pause"))
+    view.tick(13.4)
+    assert view.phase_timer() == "0.5 of 1 s"
+    view.apply(LiveEvent("phase", 13.5, 1, phase="bottom_pause"))  # same phase: timer goes on
+    assert view.phase_timer() == "0.6 of 1 s"
+    view.apply(LiveEvent("phase", 14.0, 0, phase="rest"))
+    view.tick(20.0)
+    assert view.phase_timer() == "6.0 s"  # no target at rest
+    untimed = LiveView()
+    untimed.apply(LiveEvent("phase", 1.0, 1, phase="concentric"))
+    untimed.tick(1.7)
+    assert untimed.phase_timer() == "0.7 s"  # no tempo, no target
+
+
+def test_a_lost_sensor_is_shown_then_how_much_is_missing():
+    view = _bench_view()
+    view.apply(LiveEvent("phase", 10.0, 1, phase="concentric"))
+    assert view.sensor_lost(89.6) == ["sensor lost, reconnecting"]
+    assert view.sensor_lost(89.9) == []  # said once
+    text = _text(render_view(view, session_s=92.0))
+    assert "SENSOR LOST, reconnecting (2 s)" in text
+    assert "LIFTING" not in text  # the phase is stale: not shown while lost
+    assert view.phase_timer() == ""
+    assert view.sensor_back(91.9, 2.31) == ["back, 2.3 s missing"]
+    text = _text(render_view(view, session_s=93.0))
+    assert "back, 2.3 s missing" in text and "SENSOR LOST" not in text
+    assert "back, 2.3 s missing" not in _text(render_view(view, session_s=120.0)).split("\n")[1]
+    view.sensor_lost(130.0)
+    assert view.sensor_back(130.4, 0.0) == ["back, nothing missing"]
+
+
+def test_long_lines_wrap_inside_the_panel_and_the_panel_fits_the_terminal():
+    view = _bench_view(title="repscope-diy-1: bench, bar")
+    for event in _events()[:4]:
+        view.apply(event)
+    for k in range(40):
+        view.lines.append(f"rep {k}: " + feedback_line(ROW))
+    width, height = 60, 24
+    text = _text(render_view(view, height=height, width=width), width=width)
+    lines = text.rstrip("\n").split("\n")
+    assert len(lines) <= height - 1
+    assert all(len(line) <= width for line in lines)
+    assert text.count("repscope-diy-1: bench, bar") == 1
+    assert lines[-1].startswith("╰")  # the panel is closed: nothing cut at the bottom
+    # the newest log line is there in full, wrapped inside the borders
+    inner = "".join(line[2:-2].strip() + " " for line in lines[1:-1])
+    assert ("rep 39: " + feedback_line(ROW)).replace(" ", "") in inner.replace(" ", "")
+    assert "rep 0: " not in inner  # the oldest lines made room
+    # the flag's reason is not cut at the edge either
+    assert "negative 0.9 s against 3 s prescribed" in " ".join(inner.split())
+
+
+def test_big_mode_shows_reps_tempo_and_velocity_in_block_letters():
+    from repscope.live.display import big_text, render_big
+
+    view = _bench_view(title="bench")
+    for event in _events()[:3]:
+        view.apply(event)
+    text = _text(render_big(view), width=80)
+    lines = text.rstrip("\n").split("\n")
+    assert len(lines) <= 24 and all(len(line) <= 80 for line in lines)
+    assert "REPS" in text and "REP 6 TEMPO (target 3-1-1-0)" in text and "VELOCITY m/s" in text
+    assert "RUSHED NEGATIVE, OFF TEMPO" in text
+    inside = [line[2:].rstrip(" │") for line in lines]
+    for number, wide in (("6", 2), ("0.9-1.0-1.1", 1), ("0.41", 2)):
+        block = big_text(number, wide=wide).plain.split("\n")
+        assert len(block) == 5
+        start = inside.index(block[0])  # the five rows, one under the other
+        assert inside[start : start + 5] == block, number
+    # block letters: each digit is its own 5-row glyph
+    assert big_text("1").plain.split("\n") == [" █", "██", " █", " █", "███"]
+
+
+@pytest.mark.parametrize(("width", "height"), [(40, 30), (60, 24), (100, 18), (80, 50)])
+def test_the_panel_fits_terminals_of_any_size(width, height):
+    view = _bench_view(title="repscope-diy-1: bench, bar")
+    for event in _events()[:4]:
+        view.apply(event)
+    for k in range(50):
+        view.lines.append(f"rep {k}: " + feedback_line(ROW)[: 20 + 7 * (k % 13)])
+    lines = _text(render_view(view, height=height, width=width), width=width).rstrip().split("\n")
+    assert len(lines) <= height - 1
+    assert lines[-1].startswith("╰") and all(len(line) <= width for line in lines)
+    assert "rep 49: " in "\n".join(lines)

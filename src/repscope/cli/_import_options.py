@@ -8,12 +8,14 @@ from the content, and a headerless numeric CSV has its layout told from physics.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from repscope.io import CsvImport
-from repscope.io.layout import ACC_UNITS, GYR_UNITS, TIME_UNITS
+from repscope.cli._names import ACC_UNITS, GYR_UNITS, TIME_UNITS
+
+if TYPE_CHECKING:
+    from repscope.io import CsvImport
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -64,6 +66,8 @@ def csv_import(
     csv_header: bool | None,
 ) -> CsvImport | None:
     """Build the :class:`CsvImport` the options describe (``None`` when none was given)."""
+    from repscope.io import CsvImport
+
     return CsvImport.from_options(
         columns=columns,
         time_unit=time_unit,

@@ -5,25 +5,30 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import pandas as pd
-from rich.console import Console
-from rich.table import Table
 
-from repscope.analysis import SessionAnalysis, analyze_recording
-from repscope.analysis.profiles import PROFILES
-from repscope.analysis.tables import REP_COLUMNS
 from repscope.cli._import_options import csv_import, import_options
+from repscope.cli._names import EXERCISES, PLACEMENTS
 from repscope.cli.report import check_report_path
 from repscope.errors import InputError
-from repscope.io import ensure_analysable, read_recording
-from repscope.recording import PLACEMENTS
 from repscope.tempo import parse_tempo
 
-#: Columns of ``--reps-out``: the documented rep table (repscope.analysis.tables).
-REPS_OUT_COLUMNS = REP_COLUMNS
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from repscope.analysis import SessionAnalysis
+
+
+def __getattr__(name: str) -> Any:
+    # REPS_OUT_COLUMNS, the columns of ``--reps-out`` (repscope.analysis.tables), is
+    # looked up on use so that importing this module does not import the analysis.
+    if name == "REPS_OUT_COLUMNS":
+        from repscope.analysis.tables import REP_COLUMNS
+
+        return REP_COLUMNS
+    raise AttributeError(name)
 
 
 def _fmt(value: Any, digits: int = 1) -> str:
@@ -34,7 +39,9 @@ def _fmt(value: Any, digits: int = 1) -> str:
 
 def write_reps_csv(result: SessionAnalysis, path: Path) -> None:
     """Write the rep table, one row per rep, empty cells for missing values."""
-    frame = result.reps[list(REPS_OUT_COLUMNS)].copy()
+    from repscope.analysis.tables import REP_COLUMNS
+
+    frame = result.reps[list(REP_COLUMNS)].copy()
     try:
         frame.to_csv(path, index=False, float_format="%.4f", na_rep="")
     except OSError as exc:
@@ -66,6 +73,8 @@ def no_reps_reason(provenance: dict[str, Any]) -> str:
 
 def print_tables(result: SessionAnalysis, console: Console) -> None:
     """Print one table per set and its verdict."""
+    from rich.table import Table
+
     prov = result.provenance
     console.print(
         f"[bold]{prov['exercise']}[/bold] ({prov['placement']}, "
@@ -125,7 +134,7 @@ def print_tables(result: SessionAnalysis, console: Console) -> None:
 @click.option(
     "--exercise",
     metavar="NAME",
-    help=f"Exercise: {', '.join(PROFILES)} (default: from the file's metadata).",
+    help=f"Exercise: {', '.join(EXERCISES)} (default: from the file's metadata).",
 )
 @click.option(
     "--tempo",
@@ -180,6 +189,11 @@ def analyze(
             --exercise bench --columns t_ms,ax,ay,az,gx,gy,gz --time-unit ms \\
             --acc-unit m/s2 --gyr-unit rad/s
     """  # noqa: D301 (click needs the \b marker)
+    from rich.console import Console
+
+    from repscope.analysis import analyze_recording
+    from repscope.io import ensure_analysable, read_recording
+
     if tempo is not None:
         parse_tempo(tempo)  # fail early with a clear message
     spec = csv_import(columns, time_unit, acc_unit, gyr_unit, csv_header)
@@ -208,6 +222,8 @@ def analyze(
 
 
 def _json_default(value: Any) -> Any:
+    import pandas as pd
+
     if isinstance(value, Path):
         return str(value)
     if isinstance(value, pd.Timestamp):

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
-from rich.table import Table
 
-from repscope.analysis.profiles import PROFILES
-from repscope.batch import BatchSummary, run_batch
-from repscope.batch.store import OUTPUT_FORMATS
 from repscope.cli._import_options import csv_import, import_options
+from repscope.cli._names import EXERCISES, OUTPUT_FORMATS, PLACEMENTS
 from repscope.cli.history import history_hook, history_option
-from repscope.recording import PLACEMENTS
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from repscope.batch import BatchSummary
 
 #: Environment variable naming the Dask scheduler (same as --scheduler).
 SCHEDULER_ENV = "REPSCOPE_DASK_SCHEDULER"
@@ -21,6 +22,8 @@ SCHEDULER_ENV = "REPSCOPE_DASK_SCHEDULER"
 
 def print_summary(summary: BatchSummary, console: Console, errors: Console) -> None:
     """Print the failures (one line each, on ``errors``) and the summary table."""
+    from rich.table import Table
+
     for failure in summary.failures:
         errors.print(f"[red]failed[/red] {failure.path}: {failure.reason}", soft_wrap=True)
     table = Table(title="Batch summary", title_justify="left", show_header=False)
@@ -73,7 +76,7 @@ def print_summary(summary: BatchSummary, console: Console, errors: Console) -> N
 @click.option(
     "--exercise",
     metavar="NAME",
-    help=f"Exercise for every file: {', '.join(PROFILES)} (default: each file's metadata).",
+    help=f"Exercise for every file: {', '.join(EXERCISES)} (default: each file's metadata).",
 )
 @click.option(
     "--tempo",
@@ -132,9 +135,13 @@ def batch(
 
     \b
         repscope batch sample_data --out results
-        repscope batch 'recordings/**/*.csv' --out results --placement bar --workers 4
-        repscope batch recordings --out results --scheduler tcp://10.0.0.5:8786
+        repscope batch 'sample_data/**/*.csv' --out results --placement bar --workers 2
+        repscope batch sample_data --out results --scheduler tcp://10.0.0.5:8786
     """  # noqa: D301 (click needs the \b marker)
+    from rich.console import Console
+
+    from repscope.batch import run_batch
+
     history = history_hook(history_db)  # --history: opened (and checked) first
     summary = run_batch(
         paths,

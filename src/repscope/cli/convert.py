@@ -8,8 +8,7 @@ from pathlib import Path
 import click
 
 from repscope.cli._import_options import csv_import, import_options
-from repscope.io import read_recording, write_recording
-from repscope.recording import PLACEMENTS
+from repscope.cli._names import PLACEMENTS
 
 
 @click.command("convert")
@@ -51,12 +50,13 @@ def convert(
     data (a headerless numeric CSV needs no option), and `repscope info FILE` shows it.
 
     \b
-    Example:
-        repscope convert A-bench-heavy_..._Accelerometer_12.500Hz_1.4.4.csv bench.parquet \\
-            --placement wrist --exercise bench --load-kg 80
-        repscope convert sample_data/bench_other_sensor.csv bench.parquet \\
+    Examples (a MetaMotion export is converted the same way):
+        repscope convert sample_data/bench_ego.csv bench.parquet --placement bar --load-kg 80
+        repscope convert sample_data/bench_other_sensor.csv other.parquet \\
             --columns 2,3,4,5,6,7,8 --placement bar --exercise bench
     """  # noqa: D301 (click needs the \b marker)
+    from repscope.io import read_recording, write_recording
+
     recording = read_recording(
         source, csv_import=csv_import(columns, time_unit, acc_unit, gyr_unit, csv_header)
     )

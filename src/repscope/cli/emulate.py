@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import os
@@ -11,8 +10,7 @@ from pathlib import Path
 
 import click
 
-from repscope.ble.devices import DRIVERS
-from repscope.recording import PLACEMENTS
+from repscope.cli._names import DEVICE_FAMILIES, PLACEMENTS
 
 
 @click.command("emulate")
@@ -21,7 +19,7 @@ from repscope.recording import PLACEMENTS
     "profiles",
     multiple=True,
     required=True,
-    type=click.Choice(sorted(DRIVERS)),
+    type=click.Choice(DEVICE_FAMILIES),
     help="Sensor family to emulate; repeat for several sensors.",
 )
 @click.option("--name", "names", multiple=True, help="Advertised name (in --profile order).")
@@ -100,14 +98,16 @@ def emulate(
     prints the DBUS_SYSTEM_BUS_ADDRESS=... line to export in another terminal, and runs
     until Ctrl-C. The real bleak stack talks to it; only the radio is missing.
 
+    \b
     Example (two terminals):
-
         repscope emulate --profile diy --exercise bench --reps 8 --tempo 3-1-1-0 --loop
-
-        export DBUS_SYSTEM_BUS_ADDRESS=...   # the line printed by the first command
-
+    \b
+        # in the second terminal, the export line the first one printed, then:
+        export DBUS_SYSTEM_BUS_ADDRESS=unix:path=/tmp/repscope-bluez-.../bus,guid=...
         repscope record --device repscope-diy-1 --out bench.csv --seconds 30
-    """
+    """  # noqa: D301 (click needs the \b marker)
+    import asyncio
+
     from repscope.ble.emulator import Faults, start_private_bus
     from repscope.ble.emulator.bus import check_private_bus_address
     from repscope.ble.emulator.runner import SetOptions, default_devices, device_stats, serve

@@ -6,19 +6,16 @@ import json
 import math
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import pandas as pd
-from rich.console import Console
-from rich.table import Table
 
-from repscope.analysis.profiles import PROFILES
+from repscope.cli._names import EXERCISES, HISTORY_ENV, PLACEMENTS, platform_history_path
 from repscope.errors import RepscopeError
-from repscope.history import HISTORY_ENV, open_history
-from repscope.history.store import parse_date, platform_history_path
-from repscope.recording import PLACEMENTS
 from repscope.tempo import parse_tempo
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Exit status when some files could not be added.
 EXIT_SOME_FAILED = 2
@@ -64,6 +61,8 @@ class HistoryHook:
     """
 
     def __init__(self, history_db: str) -> None:
+        from repscope.history import open_history
+
         self._store = open_history(_history_path(history_db))
         self.added: list[str] = []
 
@@ -85,6 +84,8 @@ def history_hook(history_db: str | None) -> HistoryHook | None:
 def check_history(history_db: str | None) -> None:
     """Open the ``--history`` file once, so a bad one fails before a long recording."""
     if history_db is not None:
+        from repscope.history import open_history
+
         open_history(_history_path(history_db)).close()
 
 
@@ -94,6 +95,8 @@ def add_recordings(paths: Iterable[Path], history_db: str) -> int:
     A file that cannot be analysed is reported on stderr in one line; the recording
     itself is kept.
     """
+    from repscope.history import open_history
+
     failed = 0
     with open_history(_history_path(history_db)) as store:
         for path in paths:
@@ -120,6 +123,8 @@ def check_date(
     ctx: click.Context | None, param: click.Parameter | None, value: str | None
 ) -> str | None:
     """Click callback: a ``YYYY-MM-DD`` date or a one-line error naming the option."""
+    from repscope.history.store import parse_date
+
     name = f"--{param.name}" if param is not None and param.name else "date"
     return parse_date(value, where=name)
 
@@ -186,7 +191,7 @@ def history() -> None:
 
 
 @history.command("add")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
 @db_option
 @click.option(
     "--placement",
@@ -196,32 +201,55 @@ def history() -> None:
 @click.option(
     "--exercise",
     metavar="NAME",
-    help=f"Exercise: {', '.join(PROFILES)} (default: from each file's metadata).",
+    help=f"Exercise: {', '.join(EXERCISES)} (default: from each file's metadata).",
 )
 @click.option("--tempo", metavar="E-B-C-T", help="Prescribed tempo, e.g. 3-1-1-0 or 31X0.")
 @click.option("--athlete", default=None, help="Athlete (default: from each file's metadata).")
 @click.pass_context
 def add(
     ctx: click.Context,
-    files: tuple[Path, ...],
+    paths: tuple[str, ...],
     db: Path | None,
     placement: str | None,
     exercise: str | None,
     tempo: str | None,
     athlete: str | None,
 ) -> None:
-    """Analyse each FILE and add it to the history.
+    """Analyse each recording and add it to the history.
+
+    PATH is a recording (repscope CSV or Parquet, MetaMotion export), a folder searched
+    recursively for recordings, or a quoted glob pattern, as for `repscope batch`. Files
+    that are not recordings (ground-truth tables, notes, sidecars) are skipped with a
+    note on stderr, also when named one by one (as a shell's *.csv does).
 
     A file already in the history (same content) is analysed again and replaces its
-    earlier entry. A file that cannot be read or analysed is reported on one line and
-    skipped; the others are added (exit status 2 if any failed).
+    earlier entry. A recording that cannot be read or analysed is reported on one line
+    and skipped; the others are added (exit status 2 if any failed or none was found).
 
+    \b
     Example:
+        repscope history add sample_data --athlete ana
+        repscope history add sample_data/*.csv --athlete ana
+    """  # noqa: D301 (click needs the \b marker)
+    from rich.console import Console
 
-        repscope history add bench-monday.csv bench-thursday.csv --athlete ana
-    """
+    from repscope.batch.discover import discover, looks_like_recording
+    from repscope.errors import InputError
+    from repscope.history import open_history
+
     if tempo is not None:
         parse_tempo(tempo)
+    files = []
+    for file in discover(paths):
+        if looks_like_recording(file):
+            files.append(file)
+        else:
+            click.echo(f"repscope: skipped {file}: not a recording", err=True)
+    if not files:
+        raise InputError(
+            f"no recordings in {' '.join(paths)}",
+            hint="Name recordings (repscope CSV or Parquet, MetaMotion exports) or folders.",
+        )
     failed = 0
     console = Console(highlight=False)
     with open_history(db) as store:
@@ -238,7 +266,7 @@ def add(
             row = store.session(session_id)
             verb = "replaced" if session_id in known else "added"
             known.add(session_id)
-            load = "" if pd.isna(row["load_kg"]) else f", {row['load_kg']:g} kg"
+            load = "" if _missing(row["load_kg"]) else f", {row['load_kg']:g} kg"
             day = "" if row["date"] is None else f", {row['date']}"
             console.print(
                 f"{verb} {session_id} {file.name} ({_text(row['exercise'])}{load}{day}: "
@@ -248,6 +276,22 @@ def add(
     if failed:
         click.echo(f"repscope: {failed} of {len(files)} files were not added", err=True)
         ctx.exit(EXIT_SOME_FAILED)
+
+
+def _session_id(text: str) -> str:
+    """Return ``text`` (an id or its start), or the id of the recording file it names."""
+    path = Path(text)
+    if not path.is_file():
+        return text
+    from repscope.analysis.session import file_sha256
+
+    return file_sha256(path)[:16]  # as repscope.analysis.session.session_record names it
+
+
+def _missing(value: Any) -> bool:
+    import pandas as pd
+
+    return bool(pd.isna(value))
 
 
 @history.command("list")
@@ -262,13 +306,18 @@ def list_sessions(
 ) -> None:
     """List the sessions in the history, oldest first.
 
+    \b
     Example:
-
         repscope history list --athlete ana --exercise bench --since 2025-01-01
-    """
+    """  # noqa: D301 (click needs the \b marker)
+    from repscope.history import open_history
+
     with open_history(db, create=False) as store:
         sessions = store.sessions(athlete, exercise, since, until)
         sets = store.sets(athlete, exercise, since, until)
+    from rich.console import Console
+    from rich.table import Table
+
     console = Console(highlight=False)
     if sessions.empty:
         console.print("No sessions match." if len(sessions.columns) else "No sessions.")
@@ -317,19 +366,25 @@ _NUMERIC = {"load (kg)", "sets", "reps", "flagged", "velocity (m/s)"}
 def show(session_id: str, db: Path | None, show_reps: bool) -> None:
     """Show one session: where it came from, its sets and each set's verdict.
 
-    SESSION_ID is the id `repscope history list` prints, or a unique start of it.
+    SESSION_ID is the id `repscope history list` prints, a unique start of it, or the
+    recording file itself (its content names its session).
 
+    \b
     Example:
+        repscope history show sample_data/bench_ego.csv --reps
+    """  # noqa: D301 (click needs the \b marker)
+    from repscope.history import open_history
 
-        repscope history show fbace581 --reps
-    """
     with open_history(db, create=False) as store:
-        sid = store.resolve(session_id)
+        sid = store.resolve(_session_id(session_id))
         session = store.session(sid)
         sets = store.sets(session_id=sid)
         reps = store.reps(session_id=sid)
+    from rich.console import Console
+    from rich.table import Table
+
     console = Console(highlight=False)
-    load = "-" if pd.isna(session["load_kg"]) else f"{session['load_kg']:g} kg"
+    load = "-" if _missing(session["load_kg"]) else f"{session['load_kg']:g} kg"
     console.print(f"[bold]Session {sid}[/bold]: {session['source_path']}")
     console.print(
         f"  athlete {_text(session['athlete'])} | {_text(session['exercise'])} | load {load} | "
@@ -377,6 +432,8 @@ def show(session_id: str, db: Path | None, show_reps: bool) -> None:
         reasons = _text(row["verdict_reasons"]).replace(";", "; ")
         console.print(f"  set {row['set']}: {row['verdict']} ({reasons})")
     if show_reps:
+        import pandas as pd
+
         from repscope.analysis import SessionAnalysis
         from repscope.cli.analyze import print_tables
 
@@ -402,12 +459,16 @@ def show(session_id: str, db: Path | None, show_reps: bool) -> None:
 def remove(session_ids: tuple[str, ...], db: Path | None) -> None:
     """Remove sessions (with their sets and reps) from the history.
 
-    Example:
+    SESSION_ID is as for `repscope history show`: an id, its unique start, or the file.
 
-        repscope history remove fbace581
-    """
+    \b
+    Example:
+        repscope history remove sample_data/bench_ego.csv
+    """  # noqa: D301 (click needs the \b marker)
+    from repscope.history import open_history
+
     with open_history(db, create=False) as store:
-        resolved = [store.resolve(s) for s in session_ids]  # all or nothing
+        resolved = [store.resolve(_session_id(s)) for s in session_ids]  # all or nothing
         for sid in resolved:
             store.remove(sid)
             click.echo(f"removed {sid}")

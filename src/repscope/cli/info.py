@@ -7,12 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 from repscope.cli._import_options import csv_import, import_options
-from repscope.io import detect_format, ensure_analysable, read_recording
-from repscope.io.describe import describe_recording
 
 
 def _fmt(value: Any, unit: str = "", digits: str = ".4g") -> str:
@@ -130,10 +126,16 @@ def info(
 
     \b
     Example:
-        repscope info session.csv
-        repscope info --json A-bench-heavy_..._Accelerometer_12.500Hz_1.4.4.csv
+        repscope info sample_data/bench_ego.csv
+        repscope info --json sample_data/curl_wrist_rushed.csv
         repscope info sample_data/bench_other_sensor.csv --header
     """  # noqa: D301 (click needs the \b marker)
+    from rich.console import Console
+    from rich.table import Table
+
+    from repscope.io import detect_format, ensure_analysable, read_recording
+    from repscope.io.describe import describe_recording
+
     spec = csv_import(columns, time_unit, acc_unit, gyr_unit, csv_header)
     fmt = "generic" if spec is not None else detect_format(file)
     recording = read_recording(file, format=fmt, csv_import=spec)

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import math
 import signal
 import statistics
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
 
+from repscope.cli._names import PLACEMENTS
 from repscope.errors import InputError
-from repscope.recording import PLACEMENTS
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 def _open_events(path: Path | None, *, force: bool) -> IO[str] | None:
@@ -29,6 +30,105 @@ def _open_events(path: Path | None, *, force: bool) -> IO[str] | None:
         return path.open("w", encoding="utf-8")
     except OSError as exc:
         raise InputError(f"cannot write: {exc.strerror}", path=path) from None
+
+
+def _parse_loss(value: str | None) -> float | None:
+    """``20%`` or ``20`` -> 0.2; a one-line error for anything else."""
+    if value is None:
+        return None
+    text = value.strip().rstrip("%").strip()
+    try:
+        percent = float(text)
+    except ValueError:
+        percent = math.nan
+    if not 1.0 <= percent < 100.0:
+        raise InputError(
+            f"{value!r} is not a velocity loss",
+            where="--stop-at-loss",
+            hint="Give a percentage from 1 to 99, e.g. 20%.",
+        )
+    return percent / 100.0
+
+
+class _Cues:
+    """What the lifter hears: bells, speech, the tempo count and the velocity-loss stop."""
+
+    def __init__(
+        self,
+        *,
+        bell: Any,
+        beep: bool,
+        speak: bool,
+        count: bool,
+        tempo: Any,
+        schedule: Any,
+        err: Any,
+    ) -> None:
+        from repscope.live.display import Beeper
+        from repscope.live.speech import TempoCounter, find_speaker
+
+        self.bell = bell
+        self.speaker = find_speaker() if (speak or count) else None
+        if (speak or count) and self.speaker is None:
+            err.print(
+                "repscope: espeak-ng not found (apt install espeak-ng): "
+                "ringing the terminal bell instead of speaking"
+            )
+        elif self.speaker is not None:
+            problem = self.speaker.check()
+            if problem:
+                err.print(
+                    f"repscope: espeak-ng cannot speak here ({problem}): "
+                    "ringing the terminal bell instead"
+                )
+                self.speaker = None
+        self.speak = speak and self.speaker is not None
+        # the bell per rep: asked for, or standing in for speech
+        self.beeper = (
+            Beeper(bell, schedule=schedule) if beep or (speak and not self.speak) else None
+        )
+        self.counter = None
+        if count and tempo is not None:
+            word = self.speaker if self.speaker is not None else _BellWord(bell)
+            self.counter = TempoCounter(tempo, word, schedule)
+        self.schedule = schedule
+
+    def on_event(self, event: Any, lines: list[str], view: Any) -> None:
+        from repscope.live.speech import rep_phrase, set_phrase
+
+        if self.counter is not None:
+            self.counter.on_event(event)
+        if self.beeper is not None:
+            self.beeper.on_event(event)
+        if self.speak and self.speaker is not None:
+            if event.kind == "rep_completed" and event.row is not None:
+                self.speaker.say(rep_phrase(event.row, event.rep_number))
+            elif event.kind == "set_ended":
+                self.speaker.say(
+                    set_phrase(event.summary or {"set": event.set_number}, len(event.reps))
+                )
+        if view.stop_message and view.stop_message in lines:
+            if self.speak and self.speaker is not None and view.set_loss is not None:
+                self.speaker.say(f"Stop. Velocity loss {100 * view.set_loss:.0f} percent.")
+            else:
+                for k in range(3):
+                    self.schedule(0.25 * k, lambda: self.bell("\a"))
+
+    def close(self) -> None:
+        if self.counter is not None:
+            self.counter.cancel()
+        if self.speaker is not None:
+            self.speaker.close()
+
+
+class _BellWord:
+    """The tempo count without speech: one bell per word."""
+
+    def __init__(self, bell: Any) -> None:
+        self.bell = bell
+
+    def say(self, text: str) -> None:
+        self.bell("\a")
 
 
 def _stats_line(analyzer: Any, latencies: list[float]) -> str:
@@ -66,6 +166,32 @@ def _stats_line(analyzer: Any, latencies: list[float]) -> str:
 @click.option("--exercise", default=None, help="Exercise, e.g. bench (required for a sensor).")
 @click.option("--tempo", default=None, help="Prescribed tempo, e.g. 3-1-1-0 or 31X0.")
 @click.option("--beep", is_flag=True, help="Ring the terminal bell per rep (three rings: flagged).")
+@click.option(
+    "--speak",
+    is_flag=True,
+    help="Say each rep (number, velocity, faults) and each set's end, offline through "
+    "espeak-ng (apt install espeak-ng); without it, ring the terminal bell instead.",
+)
+@click.option(
+    "--count",
+    is_flag=True,
+    help="Count each timed phase of --tempo down aloud as it happens ('three, two, one, "
+    "up'); the bell once a second without espeak-ng.",
+)
+@click.option(
+    "--stop-at-loss",
+    "stop_at_loss",
+    metavar="PCT",
+    default=None,
+    callback=lambda ctx, param, value: _parse_loss(value),
+    help="Velocity-loss stop threshold, e.g. 20%: when a rep's mean concentric velocity is "
+    "this far below the set's best, a red STOP line, said with --speak, else three bells.",
+)
+@click.option(
+    "--big",
+    is_flag=True,
+    help="Large type, readable from a few metres: rep count, last rep's tempo and velocity.",
+)
 @click.option(
     "--duration",
     type=click.FloatRange(min=0, min_open=True),
@@ -110,6 +236,10 @@ def live(
     exercise: str | None,
     tempo: str | None,
     beep: bool,
+    speak: bool,
+    count: bool,
+    stop_at_loss: float | None,
+    big: bool,
     duration: float | None,
     rate_hz: float,
     raw_out: Path | None,
@@ -122,8 +252,12 @@ def live(
 ) -> None:
     """Live feedback on every rep while a BLE sensor streams.
 
-    Shows the current phase, the rep count, each rep's tempo against the target, flags as
-    they happen and the set summary when the set ends. The session is recorded to OUT
+    Shows the current phase with a running timer against its target ("1.8 of 3 s"), the
+    rep count, each rep's tempo against the target, flags as they happen and the set
+    summary when the set ends; a sensor that stops sending is shown within a second
+    ("sensor lost, reconnecting", then "back, 2.3 s missing") and the sidecar records the
+    interruption. --big shows the rep count, the last rep's tempo and velocity in large
+    type. The session is recorded to OUT
     exactly as `repscope record` does, so `repscope analyze OUT` gives the same sets
     afterwards. Reps are reported about 0.1 s after they end (live numbers are the batch
     analysis of the last seconds; the set summary is the batch analysis of the whole
@@ -133,12 +267,20 @@ def live(
     Examples:
         repscope live --device repscope-diy-1 --out b.csv --exercise bench --tempo 3-1-1-0
         repscope live --device repscope-diy-1 --out b.csv --exercise squat --beep --duration 60
-        repscope live --replay b.raw.jsonl --exercise bench --tempo 3-1-1-0
+        repscope live --device repscope-diy-1 --out b.csv --exercise bench --tempo 3-1-1-0 \\
+            --speak --count --stop-at-loss 20% --big
+        repscope live --replay sample_data/bench_3110_controlled.csv --tempo 3-1-1-0
     """  # noqa: D301 (click needs the \b marker)
-    from repscope.live.display import Beeper, LiveView, render_view
+    import asyncio
+
+    from rich.console import Console
+
+    from repscope.live.display import LiveView
     from repscope.tempo import parse_tempo
 
     tempo_obj = parse_tempo(tempo) if tempo is not None else None
+    if count and tempo_obj is None:
+        raise InputError("--count needs a tempo to count", where="--count", hint="Pass --tempo.")
     if (device is None) == (replay is None):
         raise InputError(
             "give a sensor or a file to replay",
@@ -161,7 +303,9 @@ def live(
 
     try:
         if replay is not None:
-            _replay(replay, placement, exercise, tempo, console, write_events, beep)
+            if speak or count:
+                err.print("repscope: --speak and --count are for a live session, not a replay")
+            _replay(replay, placement, exercise, tempo, console, write_events, beep, stop_at_loss)
             return
         if out is None:
             raise InputError("--out is required with --device", where="--out")
@@ -182,6 +326,7 @@ def live(
             + (f", tempo {tempo_obj.code()}" if tempo_obj else ""),
             tempo=tempo_obj,
             thresholds=profile.thresholds,
+            stop_at_loss=stop_at_loss,
         )
         asyncio.run(
             _run(
@@ -197,12 +342,11 @@ def live(
                 raw_out=raw_out,
                 scan_seconds=scan_seconds,
                 force=force,
-                beep=beep,
+                cue_options={"beep": beep, "speak": speak, "count": count, "tempo": tempo_obj},
                 console=console,
                 err=err,
                 write_events=write_events,
-                render=render_view,
-                beeper_cls=Beeper,
+                big=big,
             )
         )
         hint = f"repscope analyze {out}" + (f" --tempo {tempo_obj.code()}" if tempo_obj else "")
@@ -220,6 +364,7 @@ def _replay(
     console: Console,
     write_events: Any,
     beep: bool,
+    stop_at_loss: float | None,
 ) -> None:
     from repscope.live.display import Beeper, LiveView
     from repscope.live.session import load_replay_source, make_analyzer, replay_recording
@@ -227,7 +372,9 @@ def _replay(
     recording = load_replay_source(path)
     placement = placement or recording.meta.placement or "bar"
     analyzer = make_analyzer(recording, placement=placement, exercise=exercise, tempo=tempo)
-    view = LiveView(tempo=analyzer.tempo, thresholds=analyzer.profile.thresholds)
+    view = LiveView(
+        tempo=analyzer.tempo, thresholds=analyzer.profile.thresholds, stop_at_loss=stop_at_loss
+    )
     beeper = Beeper(lambda text: console.file.write(text)) if beep else None
     console.print(
         f"replaying {path.name}: {analyzer.profile.name}, {analyzer.placement}, "
@@ -238,10 +385,13 @@ def _replay(
     def on_events(new: list[Any]) -> None:
         write_events(new)
         for event in new:
-            for line in view.apply(event):
+            lines = view.apply(event)
+            for line in lines:
                 console.print(f"{event.time_s:8.2f} s  {line}", soft_wrap=True)
             if beeper is not None:
                 beeper.on_event(event)
+                if view.stop_message and view.stop_message in lines:
+                    console.file.write(Beeper.BELL * 3)
 
     result = replay_recording(recording, analyzer, on_events=on_events)
     latencies = [
@@ -273,17 +423,20 @@ async def _run(
     raw_out: Path | None,
     scan_seconds: float,
     force: bool,
-    beep: bool,
+    cue_options: dict[str, Any],
     console: Console,
     err: Console,
     write_events: Any,
-    render: Any,
-    beeper_cls: Any,
+    big: bool,
 ) -> None:
+    import asyncio
+
+    from rich.console import Console
     from rich.live import Live
 
     from repscope.ble.recorder import RecordTarget, SessionInfo, safe_label
     from repscope.ble.transport import pick_devices, scan
+    from repscope.live.display import render_big, render_view
     from repscope.live.session import run_live_session
 
     err.print(f"scanning for {scan_seconds:g} s ...")
@@ -296,16 +449,30 @@ async def _run(
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    beeper = None
-    if beep:
 
-        def bell(text: str) -> None:
-            console.file.write(text)
-            console.file.flush()
+    def bell(text: str) -> None:
+        console.file.write(text)
+        console.file.flush()
 
-        beeper = beeper_cls(bell, schedule=loop.call_later)
+    cues = _Cues(bell=bell, schedule=loop.call_later, err=err, **cue_options)
     terminal = console.is_terminal
-    display = Live(render(view), console=console, auto_refresh=False) if terminal else None
+    # the live panel wraps its own lines (a soft-wrapped line longer than the terminal is
+    # cut, or wrapped by the terminal behind rich's back, which then redraws the panel
+    # below itself) and is cut to the terminal's height
+    screen = Console(highlight=False, file=console.file) if terminal else console
+    clock = [0.0]
+
+    def draw() -> Any:
+        if big:
+            return render_big(view, session_s=clock[0])
+        size = screen.size
+        return render_view(view, height=size.height, width=size.width, session_s=clock[0])
+
+    display = (
+        Live(draw(), console=screen, auto_refresh=False, vertical_overflow="crop")
+        if terminal
+        else None
+    )
     latencies: list[float] = []
 
     def on_events(new: list[Any], host_time_s: float) -> None:
@@ -314,18 +481,34 @@ async def _run(
             if event.kind == "rep_completed" and event.row is not None:
                 latencies.append(host_time_s - float(event.row["end_s"]))
             lines = view.apply(event)
-            if beeper is not None:
-                beeper.on_event(event)
+            cues.on_event(event, lines, view)
             if display is None:
                 for line in lines:
                     console.print(f"{event.time_s:8.2f} s  {line}", soft_wrap=True)
         if display is not None:
-            display.update(render(view), refresh=True)
+            display.update(draw(), refresh=True)
 
     def on_tick(session_s: float) -> None:
-        view.status = f"{session_s:.0f} s recorded to {out.name}; Ctrl-C to stop"
+        clock[0] = session_s
+        view.tick(session_s)
+        if view.lost:
+            view.status = f"recording to {out.name} paused: no data; Ctrl-C to stop"
+        else:
+            view.status = f"{session_s:.0f} s recorded to {out.name}; Ctrl-C to stop"
         if display is not None:
-            display.update(render(view), refresh=True)
+            display.update(draw(), refresh=True)
+
+    def on_link_status(change: Any) -> None:
+        clock[0] = change.session_s
+        if change.kind == "lost":
+            lines = view.sensor_lost(change.session_s)
+        else:
+            lines = view.sensor_back(change.session_s, change.missing_s)
+        if display is None:
+            for line in lines:
+                console.print(f"{change.session_s:8.2f} s  {line}", soft_wrap=True)
+        else:
+            display.update(draw(), refresh=True)
 
     def on_link(event: Any) -> None:
         if event.kind in ("disconnected", "connected", "retry"):
@@ -350,8 +533,10 @@ async def _run(
             on_events=on_events,
             on_link_event=on_link,
             on_tick=on_tick,
+            on_link_status=on_link_status,
         )
     finally:
+        cues.close()
         if display is not None:
             display.stop()
     summary = result.summary
@@ -360,5 +545,11 @@ async def _run(
         console.print(
             f"{summary.samples[target.label]} samples -> {out} ({len(stats.gaps)} gap(s), "
             f"{stats.malformed_packets} malformed packet(s), {stats.link_losses} link loss(es))"
+        )
+    if result.interruptions:
+        missing = sum(i["missing_s"] or 0.0 for i in result.interruptions)
+        console.print(
+            f"the sensor was lost {len(result.interruptions)} time(s), {missing:.1f} s of data "
+            f"missing (recorded in {out.with_suffix('.json').name})"
         )
     console.print(_stats_line(analyzer, [x for x in latencies if math.isfinite(x)]))

@@ -8,18 +8,49 @@ one line on stderr with exit status 2, never as a traceback.
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import click
 
-from repscope import __version__
 from repscope.errors import RepscopeError
 
 EXIT_USER_ERROR = 2
 
 
+#: Every command: its name and the module and function that define it, in the order of
+#: ``--help``. A command module is imported only when its command is looked up (to run it,
+#: show its help or list it in ``repscope --help``); each module imports the heavy stack
+#: (numpy, pandas, scipy, matplotlib, the analysis, bleak) only inside its command's body.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "info": ("repscope.cli.info", "info"),
+    "convert": ("repscope.cli.convert", "convert"),
+    "analyze": ("repscope.cli.analyze", "analyze"),
+    "report": ("repscope.cli.report", "report"),
+    "scan": ("repscope.cli.scan", "scan"),
+    "record": ("repscope.cli.record", "record"),
+    "emulate": ("repscope.cli.emulate", "emulate"),
+    "live": ("repscope.cli.live", "live"),
+    "simulate": ("repscope.cli.simulate", "simulate"),
+    "history": ("repscope.cli.history", "history"),
+    "trend": ("repscope.cli.trend", "trend"),
+    "batch": ("repscope.cli.batch", "batch"),
+}
+
+
 class _Group(click.Group):
-    """Click group that turns repscope errors into one line and exit status 2."""
+    """Click group that loads commands on demand and turns repscope errors into one line."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [*COMMANDS, *(n for n in super().list_commands(ctx) if n not in COMMANDS)]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.commands or cmd_name not in COMMANDS:
+            return super().get_command(ctx, cmd_name)
+        module_name, attribute = COMMANDS[cmd_name]
+        command = getattr(importlib.import_module(module_name), attribute)
+        self.add_command(command, cmd_name)
+        return command
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -33,7 +64,7 @@ class _Group(click.Group):
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="repscope")
+@click.version_option(package_name="repscope", prog_name="repscope")
 def cli() -> None:
     """Honest per-rep feedback from a barbell or wrist IMU.
 
@@ -41,49 +72,6 @@ def cli() -> None:
     of motion, bar velocity and smoothness, and flag ego lifting and rushed negatives.
     Run `repscope COMMAND --help` for the options of a command.
     """
-
-
-def _register() -> None:
-    # One import and one add_command per command module, in the order of `--help`.
-    from repscope.cli.info import info
-
-    cli.add_command(info)
-    from repscope.cli.convert import convert
-
-    cli.add_command(convert)
-    from repscope.cli.analyze import analyze
-
-    cli.add_command(analyze)
-    from repscope.cli.report import report
-
-    cli.add_command(report)
-    from repscope.cli.scan import scan
-
-    cli.add_command(scan)
-    from repscope.cli.record import record
-
-    cli.add_command(record)
-    from repscope.cli.emulate import emulate
-
-    cli.add_command(emulate)
-    from repscope.cli.live import live
-
-    cli.add_command(live)
-    from repscope.cli.simulate import simulate
-
-    cli.add_command(simulate)
-    from repscope.cli.history import history
-
-    cli.add_command(history)
-    from repscope.cli.trend import trend
-
-    cli.add_command(trend)
-    from repscope.cli.batch import batch
-
-    cli.add_command(batch)
-
-
-_register()
 
 
 def main(argv: list[str] | None = None) -> None:

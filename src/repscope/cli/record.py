@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import signal
 import sys
@@ -10,9 +9,9 @@ from pathlib import Path
 
 import click
 
+from repscope.cli._names import PLACEMENTS
 from repscope.cli.history import add_recordings, check_history, history_option
 from repscope.errors import InputError
-from repscope.recording import PLACEMENTS
 
 
 def _parse_device(entry: str) -> tuple[str | None, str]:
@@ -97,12 +96,13 @@ def record(
     Connection losses are survived (the recorder reconnects and the gap is listed in the
     JSON sidecar). Stop with Ctrl-C or --seconds.
 
-    Examples
-    --------
+    \b
+    Examples:
         repscope record --device repscope-diy-1 --out bench.csv --seconds 60 --exercise bench
-
         repscope record --device bar=WT901BLE67 --device wrist=C0:FF:EE:00:00:02 --out s.csv
-    """
+    """  # noqa: D301 (click needs the \b marker)
+    import asyncio
+
     from repscope.ble.recorder import RecordTarget, SessionInfo, record_session, safe_label
     from repscope.ble.transport import pick_devices, scan
 

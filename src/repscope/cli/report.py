@@ -6,12 +6,9 @@ from pathlib import Path
 
 import click
 
-from repscope.analysis import analyze_recording
-from repscope.analysis.profiles import PROFILES
 from repscope.cli._import_options import csv_import, import_options
+from repscope.cli._names import EXERCISES, PLACEMENTS
 from repscope.errors import InputError
-from repscope.io import ensure_analysable, read_recording
-from repscope.recording import PLACEMENTS
 from repscope.tempo import parse_tempo
 
 
@@ -43,7 +40,7 @@ def check_report_path(
 @click.option(
     "--exercise",
     metavar="NAME",
-    help=f"Exercise: {', '.join(PROFILES)} (default: from each file's metadata).",
+    help=f"Exercise: {', '.join(EXERCISES)} (default: from each file's metadata).",
 )
 @click.option(
     "--tempo",
@@ -79,10 +76,12 @@ def report(
     header name or position from 1) and their units; what is not given is told from the
     data (a headerless numeric CSV needs no option), and `repscope info FILE` shows it.
 
+    \b
     Example:
-
         repscope report sample_data/squat_session.csv --out squat.pdf --tempo 3-1-X-0
-    """
+    """  # noqa: D301 (click needs the \b marker)
+    from repscope.analysis import analyze_recording
+    from repscope.io import ensure_analysable, read_recording
     from repscope.report import report_format, write_pdf_report, write_report
 
     report_format(out)

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import click
-from rich.console import Console
-from rich.table import Table
 
-from repscope.ble.devices import DRIVERS
+from repscope.cli._names import DEVICE_FAMILIES
 
 
 @click.command("scan")
@@ -27,10 +24,12 @@ def scan(seconds: float, as_json: bool) -> None:
     Connected sensors do not advertise; they are listed with an unknown RSSI.
     Without hardware, try it against the emulator (see `repscope emulate --help`).
 
+    \b
     Example:
-
         repscope scan --seconds 3
-    """
+    """  # noqa: D301 (click needs the \b marker)
+    import asyncio
+
     from repscope.ble.transport import scan as ble_scan
 
     found = asyncio.run(ble_scan(timeout_s=seconds))
@@ -49,10 +48,13 @@ def scan(seconds: float, as_json: bool) -> None:
         return
     if not rows:
         click.echo(
-            f"No sensor found in {seconds:g} s (families: {', '.join(sorted(DRIVERS))}). "
+            f"No sensor found in {seconds:g} s (families: {', '.join(DEVICE_FAMILIES)}). "
             "Check that it is on, charged and not connected to a phone."
         )
         return
+    from rich.console import Console
+    from rich.table import Table
+
     table = Table(title=f"{len(rows)} sensor(s)")
     for column in ("address", "name", "family", "RSSI"):
         table.add_column(column)

@@ -5,24 +5,20 @@ from __future__ import annotations
 import dataclasses
 from datetime import date, datetime, time, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import numpy as np
 
-from repscope.errors import InputError
-from repscope.io import write_recording
-from repscope.recording import PLACEMENTS
-from repscope.simulate import (
-    EXERCISES,
+from repscope.cli._names import (
+    PLACEMENTS,
     REAL_LIKE_SENSOR_RATE_HZ,
-    Fault,
-    SensorSpec,
-    SetSpec,
-    real_like_sensor,
-    real_like_set,
-    simulate_session,
+    SIMULATED_EXERCISES,
+    SIMULATED_FAULTS,
 )
-from repscope.simulate.block import default_profile, load_velocity_reps
+from repscope.errors import InputError
+
+if TYPE_CHECKING:
+    from repscope.simulate import Fault
 
 #: Time of day of a session given by ``--date`` alone.
 DEFAULT_SESSION_TIME_UTC = time(18, 0)
@@ -52,6 +48,8 @@ def parse_fault_option(text: str, *, n_sets: int) -> tuple[int | None, int, Faul
 
     Returns ``(set or None, rep, fault)``.
     """
+    from repscope.simulate import Fault
+
     parts = text.split(":")
     hint = f"Write REP:FAULT or SET:REP:FAULT, e.g. 3:bounce; faults: {_FAULT_NAMES}."
     if len(parts) not in (2, 3):
@@ -76,14 +74,14 @@ def parse_fault_option(text: str, *, n_sets: int) -> tuple[int | None, int, Faul
     return set_no, numbers[-1], fault
 
 
-_FAULT_NAMES = ", ".join(f.value for f in Fault)
+_FAULT_NAMES = ", ".join(SIMULATED_FAULTS)
 
 
 @click.command("simulate")
 @click.argument("out", metavar="OUT", type=click.Path(path_type=Path, dir_okay=False))
 @click.option(
     "--exercise",
-    type=click.Choice(list(EXERCISES)),
+    type=click.Choice(SIMULATED_EXERCISES),
     default="bench",
     show_default=True,
     help="Exercise to simulate.",
@@ -199,6 +197,16 @@ def simulate(
             --athlete ana --seed 2
         repscope simulate dead.csv --exercise deadlift --reps 10 --real-like --seed 3
     """  # noqa: D301 (click needs the \b marker)
+    from repscope.io import write_recording
+    from repscope.simulate import (
+        SensorSpec,
+        SetSpec,
+        real_like_sensor,
+        real_like_set,
+        simulate_session,
+    )
+    from repscope.simulate.block import default_profile, load_velocity_reps
+
     if real_like and (ideal_sensor or placement != "bar"):
         raise InputError(
             "--real-like models a sensor on the bar: it goes with neither --ideal-sensor nor "
@@ -208,6 +216,8 @@ def simulate(
     start_time_utc = parse_date_option(date_text) if date_text is not None else None
     profile = default_profile(exercise, one_rm_kg) if one_rm_kg is not None else None
     parsed = [parse_fault_option(f, n_sets=n_sets) for f in faults]
+    import numpy as np
+
     preset_rng = np.random.default_rng([seed, 7])
     specs = []
     for k in range(1, n_sets + 1):

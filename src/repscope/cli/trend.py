@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
-from rich.table import Table
 
+from repscope.cli._names import DEFAULT_MVT_MPS
 from repscope.cli.history import check_date, db_option
 from repscope.errors import InputError
-from repscope.history import open_history
-from repscope.history.trends import MVT_MPS, TrendResult, compute_trends
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from repscope.history.trends import TrendResult
 
 
 def _fmt(value: float | None, digits: int = 1, scale: float = 1.0) -> str:
@@ -34,6 +37,8 @@ def check_trend_path(
 
 def print_trends(result: TrendResult, console: Console) -> None:
     """Print the per-session table, the velocity at a load and the 1RM estimate."""
+    from rich.table import Table
+
     summary = result.summary
     table = Table(
         title=f"{result.athlete or 'athlete not recorded'}, {result.exercise}: "
@@ -146,7 +151,7 @@ def print_trends(result: TrendResult, console: Console) -> None:
     default=None,
     metavar="M/S",
     help="Minimum velocity threshold (velocity of a 1RM lift) for the 1RM estimate; default "
-    + ", ".join(f"{k} {v.mvt_mps:g}" for k, v in MVT_MPS.items())
+    + ", ".join(f"{k} {v:g}" for k, v in DEFAULT_MVT_MPS.items())
     + " m/s, required for other exercises.",
 )
 @click.option(
@@ -184,10 +189,15 @@ def trend(
     fewer than 3 different loads no 1RM is estimated. Methods and references:
     docs/history.md.
 
-    Example:
-
+    \b
+    Example (after `repscope history add sample_data --athlete ana`):
         repscope trend --athlete ana --exercise bench --out ana-bench.pdf
-    """
+    """  # noqa: D301 (click needs the \b marker)
+    from rich.console import Console
+
+    from repscope.history import open_history
+    from repscope.history.trends import compute_trends
+
     with open_history(db, create=False) as store:
         if athlete is None:
             athletes = sorted(

@@ -7,7 +7,13 @@
   ``rep 6: negative 0.9 s, pause 1.0 s, up 1.1 s - rushed negative (negative 0.9 s against
   3 s prescribed)``; :func:`summary_line` does the same for a set.
 - :func:`render_view` draws the state as a rich renderable (used by ``repscope live`` in a
-  terminal; tests render it to text).
+  terminal; tests render it to text): with ``height``, the log of recent reps is cut to
+  what fits, so the panel never outgrows the terminal; long lines wrap inside the panel.
+  :func:`render_big` draws the rep count, the last rep's tempo and its velocity in block
+  letters five text rows high (``repscope live --big``), to read from a distance.
+- The current phase runs a timer against its target (``1.8 of 3 s``, :meth:`LiveView.
+  phase_timer`); a sensor that stops sending is shown (:meth:`LiveView.sensor_lost`,
+  :meth:`LiveView.sensor_back`).
 - :class:`Beeper` rings the terminal bell once per clean rep and three times, spaced, for a
   flagged one.
 
@@ -16,6 +22,7 @@ Nothing here touches a terminal, a clock or Bluetooth by itself.
 
 from __future__ import annotations
 
+import io
 import math
 from collections import deque
 from collections.abc import Callable
@@ -154,25 +161,49 @@ class LiveView:
     rep_count: int = 0
     last_rep: dict[str, Any] | None = None
     last_summary: dict[str, Any] | None = None
-    lines: deque[str] = field(default_factory=lambda: deque(maxlen=8))
+    lines: deque[str] = field(default_factory=lambda: deque(maxlen=50))
     time_s: float = 0.0
     status: str = ""
+    #: Sample time at which the current phase began (its ``phase`` event).
+    phase_started_s: float | None = None
+    #: Latest time known on the samples' axis (events, and :meth:`tick` between them).
+    now_s: float = 0.0
+    #: Whether the sensor is lost (no samples for a while, or the link dropped).
+    lost: bool = False
+    #: Session time at which the sensor was declared lost.
+    lost_at_s: float | None = None
+    #: The last "back, ... missing" message and when it was given (shown for a while).
+    back_message: str = ""
+    back_at_s: float | None = None
+    #: Velocity-loss stop threshold (0.2 for 20%), or None.
+    stop_at_loss: float | None = None
+    #: Best mean concentric velocity of the set so far, and its velocity loss now.
+    set_best_mcv: float | None = None
+    set_loss: float | None = None
+    #: The stop message once the set crossed ``stop_at_loss`` (one per set).
+    stop_message: str = ""
 
     def apply(self, event: LiveEvent) -> list[str]:
         """Update the state with an event; return the feedback lines it produces."""
         self.time_s = max(self.time_s, event.time_s)
+        self.now_s = max(self.now_s, event.time_s)
         out: list[str] = []
         if event.kind == "phase":
+            if event.phase != self.phase or self.phase_started_s is None:
+                self.phase_started_s = event.time_s
             self.phase = event.phase
         elif event.kind == "set_started":
             self.set_number, self.in_set, self.rep_count = event.set_number, True, 0
             self.last_summary = None
+            self.set_best_mcv = self.set_loss = None
+            self.stop_message = ""
             out.append(f"set {event.set_number} started")
         elif event.kind in ("rep_completed", "rep_updated") and event.row is not None:
             row = {**event.row, "rep": event.rep_number}
             if event.kind == "rep_completed":
                 self.rep_count = max(self.rep_count, event.rep_number)
                 out.append(feedback_line(row))
+                out.extend(self._velocity_loss(row))
             elif event.rep_number == self.rep_count:
                 old = self.last_rep or {}
                 if _flags(old)[0] != _flags(row)[0]:
@@ -190,6 +221,64 @@ class LiveView:
         self.lines.extend(out)
         return out
 
+    def _velocity_loss(self, row: dict[str, Any]) -> list[str]:
+        """Track the set's velocity loss; the stop line when it first crosses the threshold.
+
+        The loss is ``1 - MCV / best MCV of the set so far``, over the reps as first
+        reported (the batch definition, ``velocity_loss``, on the reps seen until now).
+        """
+        mcv = _number(row.get("mean_concentric_velocity_mps"))
+        if mcv is None or mcv <= 0:
+            return []
+        self.set_best_mcv = mcv if self.set_best_mcv is None else max(self.set_best_mcv, mcv)
+        self.set_loss = 1.0 - mcv / self.set_best_mcv
+        if self.stop_at_loss is None or self.stop_message or self.set_loss < self.stop_at_loss:
+            return []
+        self.stop_message = (
+            f"STOP: velocity loss {100 * self.set_loss:.0f}% "
+            f"(threshold {100 * self.stop_at_loss:g}%)"
+        )
+        return [self.stop_message]
+
+    def tick(self, now_s: float) -> None:
+        """Advance the clock of the phase timer to ``now_s`` (samples' time axis)."""
+        self.now_s = max(self.now_s, now_s)
+
+    def phase_timer(self) -> str:
+        """Return the current phase's running time against its target: ``1.8 of 3 s``.
+
+        Without a target (no tempo, an ``X`` phase, rest) only the time: ``1.8 s``; empty
+        before the first phase and while the sensor is lost.
+        """
+        if self.phase_started_s is None or self.lost:
+            return ""
+        elapsed = max(0.0, self.now_s - self.phase_started_s)
+        target = self.target(self.phase) if self.phase in TEMPO_PHASES else None
+        if target is None:
+            return f"{elapsed:.1f} s"
+        return f"{elapsed:.1f} of {target:g} s"
+
+    def sensor_lost(self, at_s: float) -> list[str]:
+        """Show that the sensor stopped sending at session time ``at_s``; return the line."""
+        if self.lost:
+            return []
+        self.lost, self.lost_at_s = True, at_s
+        line = "sensor lost, reconnecting"
+        self.lines.append(line)
+        return [line]
+
+    def sensor_back(self, at_s: float, missing_s: float) -> list[str]:
+        """Show that samples arrive again (``missing_s`` of data lost); return the line."""
+        if not self.lost:
+            return []
+        self.lost = False
+        self.back_message = (
+            f"back, {missing_s:.1f} s missing" if missing_s >= 0.05 else "back, nothing missing"
+        )
+        self.back_at_s = at_s
+        self.lines.append(self.back_message)
+        return [self.back_message]
+
     def target(self, phase: str) -> float | None:
         """Return the prescribed duration of a phase (None without a tempo or for X)."""
         if self.tempo is None:
@@ -205,19 +294,84 @@ class LiveView:
         return abs(value - target) <= max(t.tempo_tolerance_s, t.tempo_tolerance_fraction * target)
 
 
-def render_view(view: LiveView) -> RenderableType:
-    """Draw the view: phase and rep count, the last rep against the target, flags, log."""
+#: How long the "back, 2.3 s missing" banner stays after the sensor is back.
+BACK_BANNER_S = 5.0
+
+
+def _banner(view: LiveView, session_s: float | None) -> Text | None:
+    """Return the red "sensor lost" line, or the "back" line for a few seconds after."""
+    if view.lost:
+        since = ""
+        if session_s is not None and view.lost_at_s is not None:
+            since = f" ({max(0.0, session_s - view.lost_at_s):.0f} s)"
+        return Text(f"SENSOR LOST, reconnecting{since}", style="bold white on red")
+    recent = view.back_at_s is not None and (
+        session_s is None or session_s - view.back_at_s <= BACK_BANNER_S
+    )
+    if view.back_message and recent:
+        return Text(view.back_message, style="bold yellow")
+    return None
+
+
+def _head(view: LiveView, session_s: float | None) -> RenderableType:
     head = Table.grid(expand=True, padding=(0, 2))
     head.add_column(ratio=3)
     head.add_column(ratio=2, justify="right")
-    phase = Text(
-        _PHASE_LABELS.get(view.phase, view.phase).upper(), style=_PHASE_STYLES.get(view.phase, "")
-    )
+    banner = _banner(view, session_s)
+    if banner is not None and view.lost:
+        left = banner
+    else:
+        left = Text(
+            _PHASE_LABELS.get(view.phase, view.phase).upper(),
+            style=_PHASE_STYLES.get(view.phase, ""),
+        )
+        timer = view.phase_timer()
+        if timer:
+            left.append(f"  {timer}", style="bold")
     where = f"set {view.set_number}" if view.in_set else "between sets"
     reps = Text(f"{view.rep_count} reps", style="bold")
-    head.add_row(phase, Text.assemble(reps, f"  {where}"))
+    head.add_row(left, Text.assemble(reps, f"  {where}"))
+    if banner is not None and not view.lost:
+        head.add_row(banner, "")
+    if view.stop_message:
+        head.add_row(Text(view.stop_message, style="bold white on red"), "")
+    return head
 
-    parts: list[RenderableType] = [head]
+
+def _tempo_text(view: LiveView, row: dict[str, Any]) -> Text:
+    """Return the rep's phases as ``3.1-0.9-1.0-0.0``, green or red against the target."""
+    text = Text()
+    for k, phase_name in enumerate(TEMPO_PHASES):
+        number = _number(row.get(f"{phase_name}_s"))
+        ok = None if number is None else view.on_target(phase_name, number)
+        style = "" if ok is None else ("green" if ok else "bold red")
+        if k:
+            text.append("-")
+        text.append("-" if number is None else f"{number:.1f}", style=style)
+    return text
+
+
+def render_view(
+    view: LiveView,
+    *,
+    height: int | None = None,
+    width: int | None = None,
+    session_s: float | None = None,
+) -> RenderableType:
+    """Draw the view: phase, its timer and the rep count, the last rep, flags, log.
+
+    Parameters
+    ----------
+    view
+        The state.
+    height, width
+        The terminal's size. With ``height`` the log of recent lines is cut (oldest
+        first) so that the whole panel fits: a live display taller than the terminal
+        cannot be redrawn in place and would print its header again on every refresh.
+    session_s
+        The session's clock, for the "sensor lost (12 s)" banner.
+    """
+    parts: list[RenderableType] = [_head(view, session_s)]
     if view.last_rep is not None:
         row = view.last_rep
         table = Table(title=f"rep {row.get('rep', '?')}", expand=False, title_justify="left")
@@ -239,15 +393,113 @@ def render_view(view: LiveView) -> RenderableType:
         flags, reasons = _flags(row)
         for flag, reason in zip(flags, reasons, strict=True):
             text = FLAG_WORDS.get(flag, flag) + (f": {reason}" if reason else "")
-            parts.append(Text(text, style="bold red"))
+            parts.append(Text(text, style="bold red", overflow="fold"))
         if not flags:
             parts.append(Text("no flags", style="green"))
     if view.last_summary:
-        parts.append(Text(summary_line(view.last_summary), style="bold"))
-    if view.lines:
-        parts.append(Text("\n".join(view.lines), style="dim"))
+        parts.append(Text(summary_line(view.last_summary), style="bold", overflow="fold"))
+    tail: list[RenderableType] = []
     if view.status:
-        parts.append(Text(view.status, style="dim italic"))
+        tail.append(Text(view.status, style="dim italic", overflow="fold"))
+    log = list(view.lines)
+    if height is not None and log:
+        log = _fit_log(log, [*parts, *tail], height=height, width=width)
+    if log:
+        parts.append(Text("\n".join(log), style="dim", overflow="fold"))
+    parts.extend(tail)
+    return Panel(Group(*parts), title=view.title or "repscope live", title_align="left")
+
+
+def _fit_log(
+    log: list[str], others: list[RenderableType], *, height: int, width: int | None
+) -> list[str]:
+    """Return the newest log lines that fit in ``height`` rows beside ``others``."""
+    from rich.console import Console
+
+    inner = max(10, (width or 80) - 4)  # the panel's borders and padding
+    measure = Console(width=inner, file=io.StringIO(), color_system=None)
+    used = 2  # the panel's top and bottom borders
+    for part in others:
+        used += len(measure.render_lines(part, measure.options, pad=False))
+    room = height - used - 1  # one row spare: the cursor sits below the panel
+    kept: list[str] = []
+    for line in reversed(log):
+        text = Text(line, overflow="fold")
+        rows = len(measure.render_lines(text, measure.options, pad=False))
+        if rows > room:
+            break
+        kept.append(line)
+        room -= rows
+    return kept[::-1]
+
+
+#: Block letters five rows high for :func:`render_big` (3 columns each, "." 1 column).
+_GLYPHS: dict[str, tuple[str, ...]] = {
+    "0": ("███", "█ █", "█ █", "█ █", "███"),
+    "1": (" █ ", "██ ", " █ ", " █ ", "███"),
+    "2": ("███", "  █", "███", "█  ", "███"),
+    "3": ("███", "  █", " ██", "  █", "███"),
+    "4": ("█ █", "█ █", "███", "  █", "  █"),
+    "5": ("███", "█  ", "███", "  █", "███"),
+    "6": ("███", "█  ", "███", "█ █", "███"),
+    "7": ("███", "  █", "  █", "  █", "  █"),
+    "8": ("███", "█ █", "███", "█ █", "███"),
+    "9": ("███", "█ █", "███", "  █", "███"),
+    ".": (" ", " ", " ", " ", "█"),
+    "-": ("   ", "   ", "███", "   ", "   "),
+    " ": ("  ", "  ", "  ", "  ", "  "),
+}
+
+
+def big_text(text: str, style: str = "", *, wide: int = 1) -> Text:
+    """``text`` (digits, ``.``, ``-``, spaces) in block letters five rows high.
+
+    ``wide=2`` doubles every column, for thicker strokes.
+    """
+    rows = [""] * 5
+    for char in text:
+        glyph = _GLYPHS.get(char, _GLYPHS[" "])
+        for k in range(5):
+            rows[k] += "".join(c * wide for c in glyph[k]) + " " * wide
+    return Text("\n".join(r.rstrip() for r in rows), style=style, no_wrap=True, overflow="crop")
+
+
+def render_big(view: LiveView, *, session_s: float | None = None) -> RenderableType:
+    """Large type for reading from a distance: reps, the last rep's tempo and velocity.
+
+    The numbers are block letters five text rows high (rep count and velocity with
+    double-width strokes), each under a one-line label; the phase with its timer and the
+    sensor-lost banner stay on one line at the top. The tempo is green when every phase
+    is on target, red when one is not. 24 rows and 80 columns hold it all.
+    """
+    parts: list[RenderableType] = [_head(view, session_s)]
+    parts.append(Text("REPS", style="bold"))
+    parts.append(big_text(str(view.rep_count), style="bold", wide=2))
+    row = view.last_rep
+    if row is not None:
+        values = [_number(row.get(f"{phase}_s")) for phase in TEMPO_PHASES]
+        while values and values[-1] is None:  # a set's last rep has no top pause
+            values.pop()
+        tempo = "-".join("-" if v is None else f"{v:.1f}" for v in values)
+        off = any(
+            v is not None and view.on_target(phase, v) is False
+            for phase, v in zip(TEMPO_PHASES, values, strict=False)
+        )
+        label = f"REP {row.get('rep', '?')} TEMPO" + (
+            f" (target {view.tempo.code()})" if view.tempo else ""
+        )
+        parts.append(Text(label, style="bold"))
+        colour = "bold" if view.tempo is None else ("bold red" if off else "bold green")
+        parts.append(big_text(tempo, style=colour))
+        mcv = _number(row.get("mean_concentric_velocity_mps"))
+        parts.append(Text("VELOCITY m/s", style="bold"))
+        parts.append(big_text("-" if mcv is None else f"{mcv:.2f}", style="bold", wide=2))
+        flags, _ = _flags(row)
+        if flags:
+            words = ", ".join(FLAG_WORDS.get(f, f) for f in flags).upper()
+            parts.append(Text(words, style="bold white on red", overflow="fold"))
+    if view.status:
+        parts.append(Text(view.status, style="dim italic", overflow="fold"))
     return Panel(Group(*parts), title=view.title or "repscope live", title_align="left")
 
 

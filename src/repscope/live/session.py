@@ -3,7 +3,10 @@
 :func:`run_live_session` records one sensor exactly as ``repscope record`` does
 (:func:`repscope.ble.recorder.record_session`: the same crash-safe CSV and sidecar, so
 ``repscope analyze FILE`` works afterwards) and feeds every decoded batch to a
-:class:`~repscope.live.engine.LiveAnalyzer` as it arrives. :func:`replay_live` sends a
+:class:`~repscope.live.engine.LiveAnalyzer` as it arrives; a :class:`LinkWatch` notices
+within a second when the sensor stops sending (no samples for ``stall_s``, or the link
+drops), says when it is back and how much data is missing, and the interruptions are
+written to the sidecar (``extra["live"]``). :func:`replay_live` sends a
 recording (a raw BLE capture from ``--raw-out``, or any recording file) through the same
 analyzer at full speed, in chunks the size of a BLE connection interval, for notebooks and
 tests.
@@ -33,6 +36,103 @@ if TYPE_CHECKING:
 #: Chunk length of a replay: one BLE connection interval's worth of samples.
 REPLAY_CHUNK_S = 0.03
 
+#: Seconds without a sample after which the sensor is taken as lost. Samples arrive at
+#: every connection event (7.5-50 ms on real sensors, at most a few hundred ms), so half a
+#: second of silence is a lost sensor; with the 0.25 s display tick the loss is on screen
+#: within ``STALL_S + 0.25`` s of the last sample.
+STALL_S = 0.5
+
+
+@dataclass
+class LinkStatus:
+    """The sensor was lost (``kind="lost"``) or is back (``kind="back"``).
+
+    Attributes
+    ----------
+    kind
+        ``"lost"`` or ``"back"``.
+    session_s
+        Host-clock session time of the change.
+    last_sample_s
+        Time of the last sample before the loss (the samples' axis).
+    missing_s
+        ``"back"`` only: the data missing, from the last sample before the loss to the
+        first after it (less one sample interval); 0 when nothing was lost.
+    reason
+        ``"no data"`` (nothing arrived for ``stall_s``) or ``"disconnected"``.
+    """
+
+    kind: str
+    session_s: float
+    last_sample_s: float | None
+    missing_s: float = 0.0
+    reason: str = ""
+
+
+class LinkWatch:
+    """Notice a sensor that stops sending, and its return (pure: times are passed in).
+
+    Call :meth:`samples` for every batch, :meth:`tick` regularly (it declares the loss
+    once no sample came for ``stall_s``) and :meth:`disconnected` when the link drops.
+    Each returns the :class:`LinkStatus` changes; :attr:`interruptions` lists every loss
+    (``lost_at_s``, ``last_sample_s``, ``back_at_s``, ``missing_s``, ``reason``; the last
+    two are None while the sensor is still away).
+    """
+
+    def __init__(self, *, stall_s: float = STALL_S, sample_interval_s: float = 0.0) -> None:
+        self.stall_s = stall_s
+        self.sample_interval_s = sample_interval_s
+        self.lost = False
+        self.last_arrival_s: float | None = None
+        self.last_sample_s: float | None = None
+        self.interruptions: list[dict[str, Any]] = []
+
+    def _lose(self, now_s: float, reason: str) -> list[LinkStatus]:
+        if self.lost or self.last_arrival_s is None:
+            return []
+        self.lost = True
+        self.interruptions.append(
+            {
+                "lost_at_s": round(now_s, 3),
+                "last_sample_s": None
+                if self.last_sample_s is None
+                else round(self.last_sample_s, 4),
+                "back_at_s": None,
+                "missing_s": None,
+                "reason": reason,
+            }
+        )
+        return [LinkStatus("lost", now_s, self.last_sample_s, reason=reason)]
+
+    def tick(self, now_s: float) -> list[LinkStatus]:
+        """Declare the sensor lost when nothing arrived for ``stall_s``."""
+        if self.last_arrival_s is not None and now_s - self.last_arrival_s >= self.stall_s:
+            return self._lose(now_s, "no data")
+        return []
+
+    def disconnected(self, now_s: float) -> list[LinkStatus]:
+        """Declare the sensor lost now: its link dropped."""
+        return self._lose(now_s, "disconnected")
+
+    def samples(self, now_s: float, first_s: float, last_s: float) -> list[LinkStatus]:
+        """Take a batch that arrived at ``now_s`` with samples ``first_s``..``last_s``."""
+        out: list[LinkStatus] = []
+        if self.lost:
+            self.lost = False
+            previous = self.last_sample_s
+            missing = 0.0
+            if previous is not None:
+                missing = round(max(0.0, first_s - previous - self.sample_interval_s), 3)
+            entry = self.interruptions[-1]
+            entry["back_at_s"] = round(now_s, 3)
+            entry["missing_s"] = missing
+            out.append(LinkStatus("back", now_s, previous, missing, entry["reason"]))
+        self.last_arrival_s = now_s
+        self.last_sample_s = (
+            last_s if self.last_sample_s is None else max(self.last_sample_s, last_s)
+        )
+        return out
+
 
 @dataclass
 class LiveResult:
@@ -52,12 +152,15 @@ class LiveResult:
         but not the radio's constant delay (the sample clock cannot see it).
     summary
         Live sessions only: the recorder's summary (files, samples, link statistics).
+    interruptions
+        Live sessions only: every time the sensor was lost (see :class:`LinkWatch`).
     """
 
     events: list[LiveEvent]
     analyzer: LiveAnalyzer
     wall_latency_s: list[float] = field(default_factory=list)
     summary: RecordSummary | None = None
+    interruptions: list[dict[str, Any]] = field(default_factory=list)
 
     def reps(self, kind: str = "rep_completed") -> list[dict[str, Any]]:
         """Rep rows of the events of ``kind`` (``rep_completed``: as first reported)."""
@@ -247,6 +350,8 @@ async def run_live_session(
     on_link_event: Callable[[LinkEvent], None] | None = None,
     on_tick: Callable[[float], None] | None = None,
     tick_s: float = 0.25,
+    on_link_status: Callable[[LinkStatus], None] | None = None,
+    stall_s: float = STALL_S,
 ) -> LiveResult:
     """Record one sensor to ``out`` and analyse it live.
 
@@ -267,6 +372,11 @@ async def run_live_session(
     on_tick
         Called every ``tick_s`` with the session time (seconds since its start), e.g. to
         refresh a display.
+    on_link_status
+        Called when the sensor is lost (no sample for ``stall_s``, or a disconnection)
+        and when it is back (:class:`LinkStatus`). The interruptions are also written to
+        the sidecar when the session ends: ``extra["live"]["interrupted"]`` and
+        ``extra["live"]["interruptions"]`` (times on the session's axis).
 
     Returns
     -------
@@ -279,6 +389,22 @@ async def run_live_session(
     events: list[LiveEvent] = []
     latencies: list[float] = []
     anchor: list[float] = []
+    started = time.monotonic()
+    watch = LinkWatch(stall_s=stall_s, sample_interval_s=1.0 / analyzer.sampling_rate_hz)
+
+    def session_now() -> float:
+        return time.monotonic() - (anchor[0] if anchor else started)
+
+    def report(changes: list[LinkStatus]) -> None:
+        if on_link_status is not None:
+            for change in changes:
+                on_link_status(change)
+
+    def link_event(event: LinkEvent) -> None:
+        if event.kind == "disconnected":
+            report(watch.disconnected(session_now()))
+        if on_link_event is not None:
+            on_link_event(event)
 
     def handle(new: list[LiveEvent]) -> None:
         if not new:
@@ -296,14 +422,17 @@ async def run_live_session(
             # session time zero on the monotonic clock: this batch's newest sample is
             # at most a few milliseconds old when it gets here
             anchor.append(time.monotonic() - float(samples.time_s[-1]))
+        if len(samples.time_s):
+            first, last = float(samples.time_s[0]), float(samples.time_s[-1])
+            report(watch.samples(session_now(), first, last))
         handle(analyzer.push(samples.time_s, samples.acc_g, samples.gyr_dps))
 
     async def ticker() -> None:
-        started = time.monotonic()
         while True:
             await asyncio.sleep(tick_s)
+            report(watch.tick(session_now()))
             if on_tick is not None:
-                on_tick(time.monotonic() - (anchor[0] if anchor else started))
+                on_tick(session_now())
 
     tick_task = asyncio.ensure_future(ticker())
     try:
@@ -316,7 +445,7 @@ async def run_live_session(
             raw_out=raw_out,
             overwrite=overwrite,
             stop_event=stop_event,
-            on_event=on_link_event,
+            on_event=link_event,
             on_samples=on_samples,
         )
     finally:
@@ -324,4 +453,38 @@ async def run_live_session(
         with contextlib.suppress(asyncio.CancelledError):
             await tick_task
     handle(analyzer.finish())
-    return LiveResult(events, analyzer, latencies, summary)
+    if watch.lost and watch.last_sample_s is not None:
+        # never came back: the data is missing from the last sample to the session's end
+        entry = watch.interruptions[-1]
+        entry["missing_s"] = round(max(0.0, session_now() - watch.last_sample_s), 3)
+    for path in summary.files.values():
+        mark_interruptions(path, watch.interruptions)
+    return LiveResult(events, analyzer, latencies, summary, list(watch.interruptions))
+
+
+def mark_interruptions(csv_path: str | Path, interruptions: list[dict[str, Any]]) -> None:
+    """Write a live session's interruptions into a recording's sidecar.
+
+    Sets ``extra["live"] = {"interrupted": bool, "interruptions": [...]}`` (each with
+    ``lost_at_s``, ``last_sample_s``, ``back_at_s``, ``missing_s``, ``reason``) and
+    replaces the sidecar atomically; other keys are kept. A missing sidecar is left alone.
+    """
+    import json
+    import os
+
+    from repscope.io.project_csv import sidecar_path
+
+    path = sidecar_path(csv_path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    extra = data.setdefault("extra", {})
+    extra["live"] = {"interrupted": bool(interruptions), "interruptions": interruptions}
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w", encoding="utf-8") as handle:
+        json.dump(data, handle, indent=2)
+        handle.write("\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    tmp.replace(path)

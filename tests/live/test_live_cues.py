@@ -1,0 +1,60 @@
+"""`repscope live --speak --count --stop-at-loss` in a session: what is said, and when.
+
+Real bleak against `repscope emulate` playing a simulated bench set; a stand-in espeak-ng
+on PATH writes every utterance to a log instead of speaking, so the test reads what the
+lifter would hear.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from click.testing import CliRunner
+
+from emulator_process import emulator_process
+from repscope.cli.main import cli
+
+pytestmark = [pytest.mark.ble, pytest.mark.slow]
+
+SET = ["--exercise", "bench", "--reps", "3", "--tempo", "2-0-1-0", "--seed", "2"]
+#: The simulated set (seed 2) racks the bar 19.7 s after the stream starts.
+DURATION_S = 20.5
+
+
+def test_a_live_session_speaks_reps_counts_phases_and_says_set_end(tmp_path, monkeypatch):
+    log = tmp_path / "said.log"
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "espeak-ng"
+    # "-s WPM -- TEXT": keep the text, one utterance a line
+    fake.write_text(f'#!/bin/sh\nshift 3\necho "$*" >> {log}\n')
+    fake.chmod(0o755)
+    with emulator_process(["--profile", "diy", *SET, "--connection-interval-ms", "15"]) as (
+        bus,
+        _,
+    ):
+        for key, value in bus.env().items():
+            monkeypatch.setenv(key, value)
+        monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+        out = tmp_path / "bench.csv"
+        args = ["live", "--device", "repscope-diy-1", "--out", str(out), "--exercise", "bench"]
+        args += ["--tempo", "2-0-1-0", "--duration", str(DURATION_S), "--scan-seconds", "0.5"]
+        args += ["--speak", "--count", "--stop-at-loss", "5%"]
+        result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    said = log.read_text().splitlines()
+    assert said[0] == "Ready."
+    reps = [line for line in said if line.startswith("Rep ")]
+    assert [r.split(".")[0] for r in reps] == ["Rep 1", "Rep 2", "Rep 3"]
+    # the count follows the bar: each 2 s lowering is counted "two", "one" (then "up" if
+    # it lasts the 2 s; these lowerings took 1.4-1.7 s, so the lifting cancels it), the
+    # 1 s lifting "one" (then "down")
+    words = [line for line in said[1:] if not line.startswith(("Rep ", "Set ", "Stop."))]
+    assert set(words) <= {"two", "one", "up", "down", "hold"}, words
+    assert words.count("two") >= 2 and words.index("two") < words.index("one")
+    assert any(line.startswith("Set 1 done. 3 reps.") for line in said)
+    stops = [line for line in result.output.splitlines() if "STOP: velocity loss" in line]
+    assert len(stops) <= 1  # once per set at most
+    if stops:
+        assert any(line.startswith("Stop. Velocity loss") for line in said)
