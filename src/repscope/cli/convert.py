@@ -54,7 +54,7 @@ def convert(
     Example:
         repscope convert A-bench-heavy_..._Accelerometer_12.500Hz_1.4.4.csv bench.parquet \\
             --placement wrist --exercise bench --load-kg 80
-        repscope convert sample_data/bench_other_sensor.csv bench.parquet \\
+        repscope convert sample_data/other_sensor/bench_ego.csv bench.parquet \\
             --columns 2,3,4,5,6,7,8 --placement bar --exercise bench
     """  # noqa: D301 (click needs the \b marker)
     recording = read_recording(

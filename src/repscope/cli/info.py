@@ -132,7 +132,7 @@ def info(
     Example:
         repscope info session.csv
         repscope info --json A-bench-heavy_..._Accelerometer_12.500Hz_1.4.4.csv
-        repscope info sample_data/bench_other_sensor.csv --header
+        repscope info sample_data/other_sensor/bench_ego.csv --header
     """  # noqa: D301 (click needs the \b marker)
     spec = csv_import(columns, time_unit, acc_unit, gyr_unit, csv_header)
     fmt = "generic" if spec is not None else detect_format(file)

@@ -19,7 +19,9 @@ Reading steps (:func:`read_generic_csv`)
 4. **Stale rows**: a row whose motion values (three accelerometer and three gyroscope
    values) all equal the previous row's is a repeat of the previous sample under a new
    timestamp (a BLE stream re-sending its last reading). It is removed; the count is
-   ``extra["stale_rows_removed"]``.
+   ``extra["stale_rows_removed"]``. A row with the same timestamp as the row kept before
+   it is removed too (``extra["repeated_timestamps_removed"]``); time going backwards is
+   an error naming the line.
 5. Convert to the project's units (``time_s`` from the first row, ``acc_*_g``,
    ``gyr_*_dps``); the first row's original time in seconds is ``extra["time_origin_s"]``.
 6. The sampling rate is the stream's distinct-sample rate
@@ -352,16 +354,20 @@ def read_generic_csv(path: str | Path, spec: CsvImport | None = None) -> Recordi
     check_finite_rows(values, labels, row_label=label, path=p, hint=_HINT_LINES)
     time_scale = lay.TIME_UNITS[layout.time_unit]
     per_second = 1.0 / time_scale  # divide, so that 2010 ms is exactly the double of 2.01 s
+    stale = stale_rows(values[:, 1:])
+    keep = ~stale
+    kept = np.flatnonzero(keep)
+    repeated = kept[1:][np.diff(values[kept, 0]) == 0]  # same time, other values
+    keep[repeated] = False
     check_time_increasing(
-        values[:, 0],
-        row_label=label,
+        values[keep, 0],
+        row_label=csv_line_label(lines[keep]),
         path=p,
         column=names[layout.time],
         scale_to_s=time_scale,
         hint=_HINT_LINES,
     )
-    stale = stale_rows(values[:, 1:])
-    values = values[~stale]
+    values = values[keep]
     time_s = (values[:, 0] - values[0, 0]) / per_second
     acc_g = values[:, 1:4] * lay.ACC_UNITS[layout.acc_unit]
     gyr_dps = values[:, 4:7] * lay.GYR_UNITS[layout.gyr_unit] if layout.gyr_unit else None
@@ -376,6 +382,7 @@ def read_generic_csv(path: str | Path, spec: CsvImport | None = None) -> Recordi
         "import": {**layout.to_dict(names), "header": has_header},
         "rows_read": int(stale.size),
         "stale_rows_removed": int(stale.sum()),
+        "repeated_timestamps_removed": int(repeated.size),
         "time_origin_s": float(values[0, 0] / per_second),
         "sampling_rate_source": STREAM_RATE_SOURCE,
     }
