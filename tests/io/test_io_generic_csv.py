@@ -214,3 +214,20 @@ def test_every_feather_recording_reads_without_options(feather_labels: pd.DataFr
         raw = pd.read_csv(path, header=None)
         assert rec.n_samples + rec.meta.extra["stale_rows_removed"] == len(raw)
         np.testing.assert_allclose(rec.acc_g[0], raw.iloc[0, 2:5].to_numpy(float) / G)
+
+
+def test_a_line_cut_short_is_dropped_and_counted(tmp_path: Path) -> None:
+    stream = tilting_stream(stale_every=0)
+    write_csv(stream, tmp_path / "s.csv")
+    text = (tmp_path / "s.csv").read_text()
+    lines = text.splitlines()
+    lines[100] = lines[100] + "," + lines[101]  # two lines run together
+    cut = text.splitlines()[-1][:15]  # the logger stopped mid-line
+    (tmp_path / "s.csv").write_text("\n".join([*lines, cut]) + "\n")
+    rec = read_recording(tmp_path / "s.csv")
+    assert rec.meta.extra["malformed_lines_removed"] == 2
+    assert rec.n_samples == stream.rows.shape[0] - 1
+    many = [*lines[:50], *(line[:20] for line in lines[50:80]), *lines[80:]]
+    (tmp_path / "m.csv").write_text("\n".join(many) + "\n")
+    with pytest.raises(InputError, match=r"line 51: malformed CSV \(line 51 has \d fields"):
+        read_recording(tmp_path / "m.csv")
