@@ -168,6 +168,7 @@ def test_bursty_stream_gaps_are_the_true_gaps(tmp_path: Path) -> None:
     write_csv(stream, tmp_path / "s.csv")
     rec = read_recording(tmp_path / "s.csv")
     report = timebase_report(rec)
+    assert report.gap_threshold_s == pytest.approx(0.052)  # 2 x the 26 ms beat
     assert [(round(a, 3), round(b, 3)) for a, b, _ in report.gaps] == [
         (round(a, 3), round(b, 3)) for a, b in stream.gaps_s
     ]

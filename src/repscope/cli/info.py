@@ -35,6 +35,9 @@ def _rows(info: dict[str, Any]) -> list[tuple[str, str]]:
         )
     else:
         gap_text = "none"
+    threshold = tb.get("gap_threshold_s")
+    if threshold is not None and threshold == threshold:
+        gap_text += f" (a gap: an interval over {threshold * 1e3:.3g} ms, 2 rhythm intervals)"
     rows = [
         ("file", info["file"]),
         ("format", info["format"]),
