@@ -232,3 +232,24 @@ def test_a_line_cut_short_is_dropped_and_counted(tmp_path: Path) -> None:
     (tmp_path / "m.csv").write_text("\n".join(many) + "\n")
     with pytest.raises(InputError, match=r"line 51: malformed CSV \(line 51 has \d fields"):
         read_recording(tmp_path / "m.csv")
+
+
+def test_still_sensor_with_a_biased_deg_s_gyroscope(tmp_path: Path) -> None:
+    rng = np.random.default_rng(4)
+    n = 1500
+    t_ms = np.arange(n) * 20
+    acc = np.round(rng.normal(0, 0.01, (n, 3)) + [0.0, 0.0, 1.0], 4)
+    bias_dps = np.round(rng.normal(0, 0.3, (n, 3)) + [2.5, -1.5, 0.8], 3)  # no turning
+    pd.DataFrame(np.column_stack([t_ms, acc, bias_dps])).to_csv(
+        tmp_path / "still.csv", header=False, index=False
+    )
+    rec = read_recording(tmp_path / "still.csv")
+    assert rec.meta.extra["import"]["gyr_unit"] == "deg/s"
+    assert "hardly turns" in rec.meta.extra["import"]["how"]["gyr_unit"]
+    np.testing.assert_allclose(rec.gyr_dps, bias_dps)
+    # the same still sensor in rad/s (0.04 rad/s of bias) is not guessed
+    pd.DataFrame(np.column_stack([t_ms, acc, np.radians(bias_dps)])).to_csv(
+        tmp_path / "still_rad.csv", header=False, index=False
+    )
+    with pytest.raises(InputError, match="--gyr-unit"):
+        read_recording(tmp_path / "still_rad.csv")

@@ -37,7 +37,9 @@ Steps
    acceleration) and gyroscope bias spread it: on 41 real bar recordings in rad/s it was
    0.51-2.8, and the same data in deg/s gave 0.009-0.049. A ratio of at least
    :data:`RADS_MIN_RATIO` means rad/s, at most :data:`DPS_MAX_RATIO` deg/s; in between,
-   or when the sensor hardly turned, the unit is not guessed (else: ``--gyr-unit``).
+   or when the sensor hardly turned, the unit is not guessed (else: ``--gyr-unit``),
+   except that a sensor which hardly turned but whose gyroscope reads a median of at
+   least :data:`STILL_DPS_MIN_MEDIAN` is in deg/s (that much rad/s would turn gravity).
 5. Every other column is ignored.
 """
 
@@ -77,6 +79,9 @@ CLEARLY_BETTER = 2.0
 #: Smoothing window of the coupling test (s): longer than a stride of jitter, shorter
 #: than a rep.
 COUPLING_WINDOW_S = 0.2
+#: When gravity hardly turns, a median gyroscope magnitude of at least this much cannot be
+#: rad/s (57 deg/s of rotation the accelerometer does not see): it is deg/s of bias.
+STILL_DPS_MIN_MEDIAN = 1.0
 #: Below this turning rate of gravity (rad/s, median of the most turning quarter) the
 #: sensor hardly turned and the coupling test says nothing.
 MIN_TURN_RATE_RADPS = 0.05
@@ -283,6 +288,12 @@ def infer_gyr_unit(
     """Return ``"rad/s"`` or ``"deg/s"`` for the gyroscope and why (step 4 of the module docs)."""
     ratio, turn = gyro_coupling_ratio(time_s, acc, gyr)
     if not math.isfinite(ratio) or turn < MIN_TURN_RATE_RADPS:
+        median = float(np.median(np.linalg.norm(np.asarray(gyr, dtype=float), axis=1)))
+        if median >= STILL_DPS_MIN_MEDIAN:
+            return "deg/s", (
+                f"deg/s (fairly sure): gravity hardly turns ({turn:.2g} rad/s), so a median "
+                f"rate of {median:.3g} can only be deg/s of gyroscope bias, not rad/s"
+            )
         raise _ambiguous(
             "the sensor hardly turns, so the gyroscope unit cannot be told from the data",
             "Pass --gyr-unit deg/s or rad/s.",
