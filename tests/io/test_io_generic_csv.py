@@ -238,8 +238,8 @@ def test_still_sensor_with_a_biased_deg_s_gyroscope(tmp_path: Path) -> None:
     rng = np.random.default_rng(4)
     n = 1500
     t_ms = np.arange(n) * 20
-    acc = np.round(rng.normal(0, 0.01, (n, 3)) + [0.0, 0.0, 1.0], 4)
-    bias_dps = np.round(rng.normal(0, 0.3, (n, 3)) + [2.5, -1.5, 0.8], 3)  # no turning
+    acc = np.round(rng.normal(0, 0.01, (n, 3)) + np.array([0.0, 0.0, 1.0]), 4)
+    bias_dps = np.round(rng.normal(0, 0.3, (n, 3)) + np.array([2.5, -1.5, 0.8]), 3)
     pd.DataFrame(np.column_stack([t_ms, acc, bias_dps])).to_csv(
         tmp_path / "still.csv", header=False, index=False
     )
