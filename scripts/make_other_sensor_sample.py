@@ -1,4 +1,4 @@
-"""Write ``sample_data/bench_other_sensor.csv``: a CSV as another sensor would write it.
+"""Write ``sample_data/other_sensor/bench_ego.csv``: a CSV as another sensor would write it.
 
 It is ``sample_data/bench_ego.csv`` (simulated) in vendor units: a board clock in integer
 milliseconds starting at 5000, acceleration in m/s^2, angular rate in rad/s, a constant
@@ -35,7 +35,9 @@ def main() -> None:
             "temp_c": 24.5,
         }
     )
-    out.to_csv(ROOT / "sample_data" / "bench_other_sensor.csv", index=False, lineterminator="\n")
+    out.to_csv(
+        ROOT / "sample_data" / "other_sensor" / "bench_ego.csv", index=False, lineterminator="\n"
+    )
 
 
 if __name__ == "__main__":

@@ -50,10 +50,7 @@ def test_outputs_match_the_single_file_analysis(sample_data: Path, tmp_path: Pat
     assert tuple(tables["sets"].columns) == COLUMNS["sets"]
     assert tuple(tables["reps"].columns) == (*ROW_SESSION_COLUMNS, *REP_COLUMNS)
     files = sorted(sample_data.glob("*.csv"), key=str)
-    # ground truth is skipped, and so is a CSV from another sensor without its --columns
-    files = [
-        f for f in files if not f.name.endswith(".truth.csv") and f.name != "bench_other_sensor.csv"
-    ]
+    files = [f for f in files if not f.name.endswith(".truth.csv")]
     assert list(tables["sessions"]["source_path"]) == [str(f) for f in files]
     reps = tables["reps"]
     for path in files:
@@ -295,9 +292,7 @@ def test_on_session_sees_each_analysed_file_once(sample_data: Path, tmp_path: Pa
     out = tmp_path / "out"
     _run([sample_data], out, on_session=lambda row, sets, reps: seen.append((row, sets, reps)))
     assert sorted(row["source_path"] for row, _, _ in seen) == sorted(
-        str(p)
-        for p in sample_data.glob("*.csv")
-        if not p.name.endswith(".truth.csv") and p.name != "bench_other_sensor.csv"
+        str(p) for p in sample_data.glob("*.csv") if not p.name.endswith(".truth.csv")
     )
     reps = _tables(out)["reps"]
     for row, sets, hook_reps in seen:

@@ -168,6 +168,7 @@ def test_bursty_stream_gaps_are_the_true_gaps(tmp_path: Path) -> None:
     write_csv(stream, tmp_path / "s.csv")
     rec = read_recording(tmp_path / "s.csv")
     report = timebase_report(rec)
+    assert report.gap_threshold_s == pytest.approx(0.052)  # 2 x the 26 ms beat
     assert [(round(a, 3), round(b, 3)) for a, b, _ in report.gaps] == [
         (round(a, 3), round(b, 3)) for a, b in stream.gaps_s
     ]
@@ -214,3 +215,41 @@ def test_every_feather_recording_reads_without_options(feather_labels: pd.DataFr
         raw = pd.read_csv(path, header=None)
         assert rec.n_samples + rec.meta.extra["stale_rows_removed"] == len(raw)
         np.testing.assert_allclose(rec.acc_g[0], raw.iloc[0, 2:5].to_numpy(float) / G)
+
+
+def test_a_line_cut_short_is_dropped_and_counted(tmp_path: Path) -> None:
+    stream = tilting_stream(stale_every=0)
+    write_csv(stream, tmp_path / "s.csv")
+    text = (tmp_path / "s.csv").read_text()
+    lines = text.splitlines()
+    lines[100] = lines[100] + "," + lines[101]  # two lines run together
+    cut = text.splitlines()[-1][:15]  # the logger stopped mid-line
+    (tmp_path / "s.csv").write_text("\n".join([*lines, cut]) + "\n")
+    rec = read_recording(tmp_path / "s.csv")
+    assert rec.meta.extra["malformed_lines_removed"] == 2
+    assert rec.n_samples == stream.rows.shape[0] - 1
+    many = [*lines[:50], *(line[:20] for line in lines[50:80]), *lines[80:]]
+    (tmp_path / "m.csv").write_text("\n".join(many) + "\n")
+    with pytest.raises(InputError, match=r"line 51: malformed CSV \(line 51 has \d fields"):
+        read_recording(tmp_path / "m.csv")
+
+
+def test_still_sensor_with_a_biased_deg_s_gyroscope(tmp_path: Path) -> None:
+    rng = np.random.default_rng(4)
+    n = 1500
+    t_ms = np.arange(n) * 20
+    acc = np.round(rng.normal(0, 0.01, (n, 3)) + np.array([0.0, 0.0, 1.0]), 4)
+    bias_dps = np.round(rng.normal(0, 0.3, (n, 3)) + np.array([2.5, -1.5, 0.8]), 3)
+    pd.DataFrame(np.column_stack([t_ms, acc, bias_dps])).to_csv(
+        tmp_path / "still.csv", header=False, index=False
+    )
+    rec = read_recording(tmp_path / "still.csv")
+    assert rec.meta.extra["import"]["gyr_unit"] == "deg/s"
+    assert "hardly turns" in rec.meta.extra["import"]["how"]["gyr_unit"]
+    np.testing.assert_allclose(rec.gyr_dps, bias_dps)
+    # the same still sensor in rad/s (0.04 rad/s of bias) is not guessed
+    pd.DataFrame(np.column_stack([t_ms, acc, np.radians(bias_dps)])).to_csv(
+        tmp_path / "still_rad.csv", header=False, index=False
+    )
+    with pytest.raises(InputError, match="--gyr-unit"):
+        read_recording(tmp_path / "still_rad.csv")

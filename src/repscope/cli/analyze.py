@@ -185,7 +185,7 @@ def analyze(
     \b
     Examples:
         repscope analyze sample_data/bench_3110_controlled.csv --tempo 3-1-1-0
-        repscope analyze sample_data/bench_other_sensor.csv --placement bar \\
+        repscope analyze sample_data/other_sensor/bench_ego.csv --placement bar \\
             --exercise bench --columns t_ms,ax,ay,az,gx,gy,gz --time-unit ms \\
             --acc-unit m/s2 --gyr-unit rad/s
     """  # noqa: D301 (click needs the \b marker)

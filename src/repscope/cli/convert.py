@@ -52,7 +52,7 @@ def convert(
     \b
     Examples (a MetaMotion export is converted the same way):
         repscope convert sample_data/bench_ego.csv bench.parquet --placement bar --load-kg 80
-        repscope convert sample_data/bench_other_sensor.csv other.parquet \\
+        repscope convert sample_data/other_sensor/bench_ego.csv other.parquet \\
             --columns 2,3,4,5,6,7,8 --placement bar --exercise bench
     """  # noqa: D301 (click needs the \b marker)
     from repscope.io import read_recording, write_recording

@@ -31,6 +31,9 @@ def _rows(info: dict[str, Any]) -> list[tuple[str, str]]:
         )
     else:
         gap_text = "none"
+    threshold = tb.get("gap_threshold_s")
+    if threshold is not None and threshold == threshold:
+        gap_text += f" (a gap: an interval over {threshold * 1e3:.3g} ms, 2 rhythm intervals)"
     rows = [
         ("file", info["file"]),
         ("format", info["format"]),
@@ -128,7 +131,7 @@ def info(
     Example:
         repscope info sample_data/bench_ego.csv
         repscope info --json sample_data/curl_wrist_rushed.csv
-        repscope info sample_data/bench_other_sensor.csv --header
+        repscope info sample_data/other_sensor/bench_ego.csv --header
     """  # noqa: D301 (click needs the \b marker)
     from rich.console import Console
     from rich.table import Table

@@ -10,16 +10,20 @@ what evidence.
 
 Reading steps (:func:`read_generic_csv`)
 ----------------------------------------
-1. Read every cell as text. The first row is a header unless all its cells are numbers
-   (or as ``header`` says). A header cell that is empty (a trailing comma) or repeated is
-   an error naming it.
+1. Read every cell as text. A few lines with the wrong number of fields (a line cut
+   short when the logger stopped) are dropped and counted
+   (``extra["malformed_lines_removed"]``; more than 1 % of the lines is an error). The
+   first row is a header unless all its cells are numbers (or as ``header`` says). A
+   header cell that is empty (a trailing comma) or repeated is an error naming it.
 2. Resolve the columns (given by name or 1-based position) or infer them.
 3. Parse the used columns as float64; missing values and non-increasing time are errors
    naming the line.
 4. **Stale rows**: a row whose motion values (three accelerometer and three gyroscope
    values) all equal the previous row's is a repeat of the previous sample under a new
    timestamp (a BLE stream re-sending its last reading). It is removed; the count is
-   ``extra["stale_rows_removed"]``.
+   ``extra["stale_rows_removed"]``. A row with the same timestamp as the row kept before
+   it is removed too (``extra["repeated_timestamps_removed"]``); time going backwards is
+   an error naming the line.
 5. Convert to the project's units (``time_s`` from the first row, ``acc_*_g``,
    ``gyr_*_dps``); the first row's original time in seconds is ``extra["time_origin_s"]``.
 6. The sampling rate is the stream's distinct-sample rate
@@ -32,7 +36,9 @@ Reading steps (:func:`read_generic_csv`)
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,6 +66,9 @@ from repscope.recording import (
 )
 
 STREAM_RATE_SOURCE = "distinct-sample rate of the timestamps"
+#: Lines with the wrong number of fields are dropped (and counted) up to this share of
+#: the file's lines; more is an error.
+MAX_MALFORMED_SHARE = 0.01
 _HINT_LINES = "Line numbers count every line of the file from 1."
 
 
@@ -138,37 +147,66 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def _read_cells(path: Path) -> pd.DataFrame:
-    try:
+def _read_cells(path: Path) -> tuple[pd.DataFrame, np.ndarray, int]:
+    """Read the cells as text; drop (and count) a few lines with the wrong number of fields.
+
+    Returns the table, each row's physical line number (from 1) and how many lines were
+    dropped. The number of fields is the most common one among the lines; a line with
+    another number (a line cut short when the logger stopped, two lines run together) is
+    dropped if such lines are at most :data:`MAX_MALFORMED_SHARE` of all lines, and is
+    otherwise an error naming the first.
+    """
+    try:  # fast path: pandas' C parser, when no line has more fields than the first
         table = pd.read_csv(
             path,
             header=None,
-            dtype=str,
-            keep_default_na=False,
+            dtype=object,
+            na_filter=False,
             skip_blank_lines=False,
             encoding="utf-8-sig",
             index_col=False,
         )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError):
+        pass
+    else:
+        table = table.fillna("")
+        filled = (table != "").to_numpy()
+        keep = len(table)
+        while keep > 0 and not filled[keep - 1].any():
+            keep -= 1  # trailing blank lines
+        short = 0
+        if keep > 2 and filled[: keep - 1].all() and not filled[keep - 1].all():
+            keep -= 1  # the last line, cut short when the logger stopped
+            short = 1
+        if keep and filled[:keep].all():
+            return table.iloc[:keep], np.arange(keep) + 1, short
+    try:
+        text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise InputError(
             "is not a text CSV file (cannot decode it as UTF-8)",
             path=path,
             hint="Give a CSV export or a .parquet file.",
         ) from None
-    except pd.errors.EmptyDataError:
-        raise InputError("empty file", path=path, hint="The file holds no data.") from None
-    except pd.errors.ParserError as exc:
-        detail = " ".join(str(exc).split()).removeprefix("Error tokenizing data. C error: ")
+    rows = list(csv.reader(io.StringIO(text)))
+    while rows and not any(c.strip() for c in rows[-1]):
+        rows.pop()
+    if not rows:
+        raise InputError("empty file", path=path, hint="The file holds no data.")
+    widths = np.array([len(r) for r in rows])
+    width = int(np.bincount(widths).argmax())
+    bad = np.flatnonzero(widths != width)
+    if bad.size > max(1, MAX_MALFORMED_SHARE * len(rows)) or (bad.size and bad[0] == 0):
+        first = int(bad[0])
         raise InputError(
-            f"malformed CSV ({detail})",
+            f"malformed CSV (line {first + 1} has {widths[first]} fields, most lines {width})",
             path=path,
+            where=f"line {first + 1}",
             hint="Every line must have the same number of fields.",
-        ) from None
-    table = table.fillna("")
-    keep = len(table)
-    while keep > 0 and all(not str(v).strip() for v in table.iloc[keep - 1]):
-        keep -= 1
-    return table.iloc[:keep]
+        )
+    good = np.flatnonzero(widths == width)
+    table = pd.DataFrame([rows[i] for i in good], dtype=object)
+    return table, good + 1, int(bad.size)
 
 
 def _resolve(token: str, names: list[str], has_header: bool, *, path: Path) -> int:
@@ -314,9 +352,7 @@ def read_generic_csv(path: str | Path, spec: CsvImport | None = None) -> Recordi
 
     spec = spec or CsvImport()
     p = check_input_file(path)
-    cells = _read_cells(p)
-    if cells.empty:
-        raise InputError("empty file", path=p, hint="The file holds no data.")
+    cells, lines, n_malformed = _read_cells(p)
     first = [str(c) for c in cells.iloc[0]]
     has_header = spec.header
     if has_header is None:
@@ -324,22 +360,23 @@ def read_generic_csv(path: str | Path, spec: CsvImport | None = None) -> Recordi
     if has_header:
         names = check_header_names(first, path=p)
         cells = cells.iloc[1:]
-        first_line = 2
+        lines = lines[1:]
     else:
         names = [f"column {j + 1}" for j in range(cells.shape[1])]
-        first_line = 1
     if len(cells) < 2:
         raise InputError(
             f"only {len(cells)} data row(s)", path=p, hint="Record at least a few seconds."
         )
-    lines = np.arange(len(cells), dtype=np.int64) + first_line
     label = csv_line_label(lines)
-    layout = _layout(_numeric_columns(cells), spec, names, has_header, path=p)
+    numeric = _numeric_columns(cells)
+    layout = _layout(numeric, spec, names, has_header, path=p)
     used = [layout.time, *layout.acc, *(layout.gyr or ())]
     labels = [names[j] for j in used]
     values = np.column_stack(
         [
-            parse_float_column(
+            numeric[:, j]
+            if not np.isnan(numeric[:, j]).all()
+            else parse_float_column(  # names the first cell that is not a number
                 cells.iloc[:, j].to_numpy(),
                 column=names[j],
                 row_label=label,
@@ -352,16 +389,20 @@ def read_generic_csv(path: str | Path, spec: CsvImport | None = None) -> Recordi
     check_finite_rows(values, labels, row_label=label, path=p, hint=_HINT_LINES)
     time_scale = lay.TIME_UNITS[layout.time_unit]
     per_second = 1.0 / time_scale  # divide, so that 2010 ms is exactly the double of 2.01 s
+    stale = stale_rows(values[:, 1:])
+    keep = ~stale
+    kept = np.flatnonzero(keep)
+    repeated = kept[1:][np.diff(values[kept, 0]) == 0]  # same time, other values
+    keep[repeated] = False
     check_time_increasing(
-        values[:, 0],
-        row_label=label,
+        values[keep, 0],
+        row_label=csv_line_label(lines[keep]),
         path=p,
         column=names[layout.time],
         scale_to_s=time_scale,
         hint=_HINT_LINES,
     )
-    stale = stale_rows(values[:, 1:])
-    values = values[~stale]
+    values = values[keep]
     time_s = (values[:, 0] - values[0, 0]) / per_second
     acc_g = values[:, 1:4] * lay.ACC_UNITS[layout.acc_unit]
     gyr_dps = values[:, 4:7] * lay.GYR_UNITS[layout.gyr_unit] if layout.gyr_unit else None
@@ -375,7 +416,9 @@ def read_generic_csv(path: str | Path, spec: CsvImport | None = None) -> Recordi
     extra: dict[str, Any] = {
         "import": {**layout.to_dict(names), "header": has_header},
         "rows_read": int(stale.size),
+        "malformed_lines_removed": n_malformed,
         "stale_rows_removed": int(stale.sum()),
+        "repeated_timestamps_removed": int(repeated.size),
         "time_origin_s": float(values[0, 0] / per_second),
         "sampling_rate_source": STREAM_RATE_SOURCE,
     }

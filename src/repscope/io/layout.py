@@ -8,9 +8,9 @@ says what it found and how sure it is; when a step cannot decide it raises
 
 Steps
 -----
-1. **Time column**: the columns whose values strictly increase over the whole file. A
-   sample counter (integer steps of exactly 1) is not a clock and is left out. Exactly
-   one candidate must remain (else: ``--columns``).
+1. **Time column**: the columns whose values never decrease and increase on at least
+   99% of rows. A sample counter (integer steps of exactly 1) is not a clock and is left
+   out. Exactly one candidate must remain (else: ``--columns``).
 2. **Time unit** (s, ms or us): the unit under which the stream's mean sample rate lies
    in :data:`PLAUSIBLE_RATE_HZ` (an IMU sampling between 4 Hz and 4 kHz) and its
    duration in :data:`PLAUSIBLE_DURATION_S`. The units are 1000x apart and the rate range
@@ -35,9 +35,11 @@ Steps
    to the predicted turning rate with the gyroscope values taken as rad/s: about 1 if
    they are rad/s, about 1/57.3 = 0.017 if they are deg/s. Movement (linear
    acceleration) and gyroscope bias spread it: on 41 real bar recordings in rad/s it was
-   0.58-2.7, and the same data in deg/s gave 0.010-0.047. A ratio of at least
+   0.51-2.8, and the same data in deg/s gave 0.009-0.049. A ratio of at least
    :data:`RADS_MIN_RATIO` means rad/s, at most :data:`DPS_MAX_RATIO` deg/s; in between,
-   or when the sensor hardly turned, the unit is not guessed (else: ``--gyr-unit``).
+   or when the sensor hardly turned, the unit is not guessed (else: ``--gyr-unit``),
+   except that a sensor which hardly turned but whose gyroscope reads a median of at
+   least :data:`STILL_DPS_MIN_MEDIAN` is in deg/s (that much rad/s would turn gravity).
 5. Every other column is ignored.
 """
 
@@ -62,8 +64,11 @@ TIME_UNITS: dict[str, float] = {"s": 1.0, "ms": 1e-3, "us": 1e-6}
 ACC_UNITS: dict[str, float] = {"g": 1.0, "m/s2": 1.0 / 9.80665}
 #: Degrees per second per unit of angular rate.
 GYR_UNITS: dict[str, float] = {"deg/s": 1.0, "rad/s": 180.0 / math.pi}
-#: Gyroscope coupling ratio at or above which the values are rad/s.
-RADS_MIN_RATIO = 0.3
+#: Share of rows on which a time column must increase (the rest repeat the timestamp).
+MIN_INCREASING = 0.99
+#: Gyroscope coupling ratio at or above which the values are rad/s (the geometric middle
+#: of 1 and 1/57.3 is 0.13).
+RADS_MIN_RATIO = 0.15
 #: Gyroscope coupling ratio at or below which the values are deg/s.
 DPS_MAX_RATIO = 0.06
 #: Highest :func:`gravity_score` of an accelerometer triplet.
@@ -74,6 +79,9 @@ CLEARLY_BETTER = 2.0
 #: Smoothing window of the coupling test (s): longer than a stride of jitter, shorter
 #: than a rep.
 COUPLING_WINDOW_S = 0.2
+#: When gravity hardly turns, a median gyroscope magnitude of at least this much cannot be
+#: rad/s (57 deg/s of rotation the accelerometer does not see): it is deg/s of bias.
+STILL_DPS_MIN_MEDIAN = 1.0
 #: Below this turning rate of gravity (rad/s, median of the most turning quarter) the
 #: sensor hardly turned and the coupling test says nothing.
 MIN_TURN_RATE_RADPS = 0.05
@@ -113,11 +121,20 @@ def _ambiguous(problem: str, hint: str, path: str | None) -> InputError:
 
 
 def time_candidates(values: np.ndarray) -> list[int]:
-    """Columns whose values strictly increase, sample counters (steps of exactly 1) left out."""
+    """Columns that never decrease and increase on at least :data:`MIN_INCREASING` of rows.
+
+    A sample counter (steps of exactly 1) is left out. Repeated timestamps are allowed
+    (the reader drops such rows and counts them); a clock never runs backwards.
+    """
     found = []
     for j in range(values.shape[1]):
         dt = np.diff(values[:, j])
-        if dt.size and bool((dt > 0).all()) and not bool((dt == 1).all()):
+        if (
+            dt.size
+            and bool((dt >= 0).all())
+            and float((dt > 0).mean()) >= MIN_INCREASING
+            and not bool((dt == 1).all())
+        ):
             found.append(j)
     return found
 
@@ -271,6 +288,12 @@ def infer_gyr_unit(
     """Return ``"rad/s"`` or ``"deg/s"`` for the gyroscope and why (step 4 of the module docs)."""
     ratio, turn = gyro_coupling_ratio(time_s, acc, gyr)
     if not math.isfinite(ratio) or turn < MIN_TURN_RATE_RADPS:
+        median = float(np.median(np.linalg.norm(np.asarray(gyr, dtype=float), axis=1)))
+        if median >= STILL_DPS_MIN_MEDIAN:
+            return "deg/s", (
+                f"deg/s (fairly sure): gravity hardly turns ({turn:.2g} rad/s), so a median "
+                f"rate of {median:.3g} can only be deg/s of gyroscope bias, not rad/s"
+            )
         raise _ambiguous(
             "the sensor hardly turns, so the gyroscope unit cannot be told from the data",
             "Pass --gyr-unit deg/s or rad/s.",

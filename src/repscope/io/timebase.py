@@ -231,6 +231,8 @@ class TimebaseReport:
     stale_rows
         Rows whose sensor values all equal the previous row's exactly (a frozen sensor or
         a repeated packet); gap rows are not counted.
+    gap_threshold_s
+        The longest interval that is not a gap (:func:`gap_threshold_s`).
     """
 
     n_samples: int
@@ -244,6 +246,7 @@ class TimebaseReport:
     duplicate_timestamps: int = 0
     backwards_steps: int = 0
     stale_rows: int = 0
+    gap_threshold_s: float = math.nan
 
     @property
     def missing_samples(self) -> int:
@@ -313,7 +316,8 @@ def timebase_report_arrays(
     dt = np.diff(t)
     duration = float(t[-1] - t[0]) if n >= 2 else 0.0
     valid_t = t[~np.isnan(x).all(axis=1)] if x.shape[1] else t
-    gap_interval = dt > gap_threshold_s(valid_t, nominal_rate_hz=rate)
+    threshold = gap_threshold_s(valid_t, nominal_rate_hz=rate)
+    gap_interval = dt > threshold
     regular = (dt > 0) & ~gap_interval
     positive = dt[dt > 0]
     effective = 1.0 / float(np.median(positive)) if positive.size else math.nan
@@ -352,6 +356,7 @@ def timebase_report_arrays(
         duplicate_timestamps=int((dt == 0).sum()),
         backwards_steps=int((dt < 0).sum()),
         stale_rows=int(same.sum()),
+        gap_threshold_s=threshold,
     )
 
 
