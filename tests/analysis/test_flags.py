@@ -149,6 +149,10 @@ def down_then_up(*, ecc_s: float = 2.0, con_s: float = 1.0, bounce: bool = False
     return np.concatenate([-0.5 / ecc_s * shape_e, 0.5 / con_s * min_jerk(tau_c)])
 
 
+#: The sample times of the signals above (a uniform grid from 0, long enough for them).
+GRID_S = np.arange(100 * 1000) / RATE_HZ
+
+
 def eccentric(end_s: float) -> Stroke:
     return Stroke(
         start_idx=0,
@@ -163,10 +167,8 @@ def eccentric(end_s: float) -> Stroke:
 
 def test_arrival_ratio_separates_a_controlled_eccentric_from_a_bounced_one():
     # minimum jerk: 30 * 0.81 * 0.01 / 1.875 = 0.13 at 90%; tau^6 (1 - tau): 0.94
-    assert _arrival_ratio(down_then_up(), RATE_HZ, 0.0, eccentric(2.0)) == pytest.approx(
-        0.13, abs=0.01
-    )
-    assert _arrival_ratio(down_then_up(bounce=True), RATE_HZ, 0.0, eccentric(2.0)) == pytest.approx(
+    assert _arrival_ratio(down_then_up(), GRID_S, eccentric(2.0)) == pytest.approx(0.13, abs=0.01)
+    assert _arrival_ratio(down_then_up(bounce=True), GRID_S, eccentric(2.0)) == pytest.approx(
         0.94, abs=0.01
     )
 
@@ -177,7 +179,7 @@ def test_arrival_ratio_counts_only_speed_in_the_eccentrics_direction():
     # rises at 0.53 m/s, 56% of the eccentric's peak speed. That is not arrival speed.
     velocity = down_then_up()
     assert abs(velocity[225]) / np.max(np.abs(velocity[:251])) == pytest.approx(0.56, abs=0.01)
-    assert _arrival_ratio(velocity, RATE_HZ, 0.0, eccentric(2.5)) == 0.0
+    assert _arrival_ratio(velocity, GRID_S, eccentric(2.5)) == 0.0
 
 
 def test_a_bounced_curl_is_found_from_the_forearms_rotation():

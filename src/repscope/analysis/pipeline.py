@@ -530,16 +530,30 @@ def _arrival_unmeasured(anchored: bool, ecc: Stroke | None, rate: float) -> str:
     return ""
 
 
-def _turnaround_acc(acc: np.ndarray, rate: float, ecc: Stroke, con: Stroke) -> float:
-    lo = max(math.floor(min(ecc.end_s, con.start_s) * rate - TURNAROUND_WINDOW_S * rate), 0)
-    hi = min(
-        math.ceil(max(ecc.end_s, con.start_s) * rate + TURNAROUND_WINDOW_S * rate) + 1,
-        acc.size,
+def _nearest_index(time_s: np.ndarray, t: float) -> int:
+    """Index of the grid sample nearest to ``t`` (the grid may restart after a long gap)."""
+    i = int(np.searchsorted(time_s, t))
+    if i <= 0:
+        return 0
+    if i >= time_s.size:
+        return time_s.size - 1
+    return i if time_s[i] - t < t - time_s[i - 1] else i - 1
+
+
+def _turnaround_acc(acc: np.ndarray, time_s: np.ndarray, ecc: Stroke, con: Stroke) -> float:
+    # the samples from the last at or before the window's start to the first at or after
+    # its end
+    lo = max(
+        int(np.searchsorted(time_s, min(ecc.end_s, con.start_s) - TURNAROUND_WINDOW_S, "right"))
+        - 1,
+        0,
     )
+    hi = int(np.searchsorted(time_s, max(ecc.end_s, con.start_s) + TURNAROUND_WINDOW_S, "left")) + 1
+    hi = min(hi, acc.size)
     return float(np.max(acc[lo:hi])) if hi > lo else math.nan
 
 
-def _arrival_ratio(velocity: np.ndarray, rate: float, t0: float, ecc: Stroke | None) -> float:
+def _arrival_ratio(velocity: np.ndarray, time_s: np.ndarray, ecc: Stroke | None) -> float:
     """Eccentric speed at ARRIVAL_FRACTION of its duration over its peak speed.
 
     A controlled eccentric decelerates to the bottom (about 0.1 at 90% for a
@@ -555,8 +569,8 @@ def _arrival_ratio(velocity: np.ndarray, rate: float, t0: float, ecc: Stroke | N
     """
     if ecc is None:
         return math.nan
-    i0 = round((ecc.start_s - t0) * rate)
-    i1 = round((ecc.end_s - t0) * rate)
+    i0 = _nearest_index(time_s, ecc.start_s)
+    i1 = _nearest_index(time_s, ecc.end_s)
     seg = np.clip(
         np.nan_to_num(velocity[max(i0, 0) : max(i1, i0 + 1) + 1]) * ecc.direction, 0.0, None
     )
@@ -715,7 +729,7 @@ def analyze_recording(
     shifted: list[Rep] = []
     extras: list[dict[str, Any]] = []
     for rep, row, offset, _seg in all_reps:
-        base = round((offset - time_s[0]) * rate)
+        base = _nearest_index(time_s, offset)
 
         def move(s: Stroke, off: float = offset, base_i: int = base) -> Stroke:
             return dataclasses.replace(
@@ -748,7 +762,7 @@ def analyze_recording(
         rows = []
         for k, rep in enumerate(members):
             extra = extras[index[id(rep)]]
-            arrival = _arrival_ratio(stroke_speed, rate, time_s[0], rep.eccentric)
+            arrival = _arrival_ratio(stroke_speed, time_s, rep.eccentric)
             unjudged = _arrival_unmeasured(extra["velocity_anchored"], rep.eccentric, rate)
             if unjudged:
                 arrival = math.nan
@@ -764,17 +778,12 @@ def analyze_recording(
             )
             if ecc_before is not None and rep.concentric is not None:
                 turn_pause = pause_before
-                turn_arrival = _arrival_ratio(stroke_speed, rate, time_s[0], ecc_before)
+                turn_arrival = _arrival_ratio(stroke_speed, time_s, ecc_before)
                 why = _arrival_unmeasured(extra["velocity_anchored"], ecc_before, rate)
                 if why:
                     turn_arrival = math.nan
                     unjudged = unjudged or why
-                turn_acc = _turnaround_acc(
-                    acc_for_turn,
-                    rate,
-                    _local(ecc_before, time_s[0]),
-                    _local(rep.concentric, time_s[0]),
-                )
+                turn_acc = _turnaround_acc(acc_for_turn, time_s, ecc_before, rep.concentric)
             con_s = rep.concentric.duration_s if rep.concentric else math.nan
             rows.append(
                 {
@@ -935,8 +944,3 @@ def _with_gap_reps(
 def _finite(value: float) -> float | None:
     """``value``, or None if it is not finite (JSON has no NaN)."""
     return float(value) if math.isfinite(value) else None
-
-
-def _local(stroke: Stroke, t0: float) -> Stroke:
-    """Stroke with times relative to the uniform grid's first sample."""
-    return dataclasses.replace(stroke, start_s=stroke.start_s - t0, end_s=stroke.end_s - t0)
