@@ -7,7 +7,8 @@ works without a display.
 Set page (A4 portrait), top to bottom
 -------------------------------------
 1. Header: exercise, load, placement, rep count, mean tempo (``tempo_code``), prescribed
-   tempo, tempo consistency, velocity loss, verdict and its reasons.
+   tempo, tempo consistency, velocity loss, verdict and its reasons, confidence and its
+   reasons.
 2. Vertical position and velocity over the set, with each rep's four phases shaded
    (eccentric, bottom pause, concentric, top pause; one colour per phase, see
    :mod:`repscope.report.style`). Phase spans come from the rep table: the rep starts
@@ -313,8 +314,11 @@ def _set_header(
         f"{tempo.code() if tempo else 'none'} | tempo consistency "
         f"{_fmt(consistency, 0)}/100 | velocity loss {_fmt(loss, 0, 100.0, '%')}",
     ]
-    wrapped = textwrap.wrap(f"verdict: {verdict}: {reasons}" if reasons else verdict, 118)
-    lines.extend(wrapped[:2])
+    # one line each for the verdict and the confidence (the full reasons are in the tables)
+    lines.append(textwrap.shorten(f"verdict: {verdict}: {reasons}" if reasons else verdict, 118))
+    confidence = str(set_row.get("confidence") or "-")
+    why = "; ".join(r for r in str(set_row.get("confidence_reasons") or "").split(";") if r)
+    lines.append(textwrap.shorten(f"confidence: {confidence}" + (f" ({why})" if why else ""), 118))
     _header(fig, head, lines)
     handles = [Patch(facecolor=PHASE_COLOURS[p], alpha=0.6, label=PHASE_LABELS[p]) for p in PHASES]
     fig.legend(
@@ -612,6 +616,7 @@ def _summary_table(ax: Axes, sets: pd.DataFrame) -> None:
         "velocity loss",
         "flagged reps",
         "verdict",
+        "confidence",
     ]
     shown = sets.head(20)
     cells = [
@@ -623,6 +628,7 @@ def _summary_table(ax: Axes, sets: pd.DataFrame) -> None:
             _fmt(row["velocity_loss"], 0, 100.0, "%"),
             str(int(row["n_flagged_reps"])) if _finite(row["n_flagged_reps"]) else "-",
             str(row["verdict"]).replace("_", " "),
+            str(row.get("confidence") or "-"),
         ]
         for row in shown.to_dict(orient="records")
     ]
@@ -631,7 +637,7 @@ def _summary_table(ax: Axes, sets: pd.DataFrame) -> None:
         colLabels=columns,
         loc="upper center",
         cellLoc="center",
-        colWidths=[0.07, 0.07, 0.2, 0.13, 0.14, 0.13, 0.2],
+        colWidths=[0.06, 0.06, 0.18, 0.12, 0.13, 0.12, 0.19, 0.13],
     )
     table.auto_set_font_size(False)
     table.set_fontsize(7.5)
