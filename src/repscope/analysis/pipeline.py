@@ -507,13 +507,18 @@ def _cut_stroke(
     )
 
 
-#: Fewest samples an eccentric needs for its arrival speed, read at 90 % of its duration,
-#: to be a different sample from its end (the bounce rule's evidence).
-MIN_ARRIVAL_SAMPLES = 10
+#: Fewest accelerometer samples the last tenth of an eccentric (where its arrival speed is
+#: read, at :data:`ARRIVAL_FRACTION`) must hold for the bounce rule: the braking into the
+#: bottom, or its absence, must be sampled at least twice.
+MIN_ARRIVAL_TAIL_SAMPLES = 2
 
 
-def _arrival_unmeasured(anchored: bool, ecc: Stroke | None, rate: float) -> str:
-    """Why the arrival speed of ``ecc`` is not measured ("" when it is)."""
+def _arrival_unmeasured(anchored: bool, ecc: Stroke | None, acc_rate_hz: float) -> str:
+    """Why the arrival speed of ``ecc`` is not measured ("" when it is).
+
+    ``acc_rate_hz`` is the accelerometer's own rate (a MetaMotion's 12.5 Hz, not the
+    25 Hz grid it is interpolated onto).
+    """
     if ecc is None:
         return ""
     if not anchored:
@@ -521,11 +526,12 @@ def _arrival_unmeasured(anchored: bool, ecc: Stroke | None, rate: float) -> str:
             "bounce not judged: the bar never rested, "
             "so its speed arriving at the bottom is not measured"
         )
-    samples = ecc.duration_s * rate
-    if samples < MIN_ARRIVAL_SAMPLES:
+    tail = (1.0 - ARRIVAL_FRACTION) * ecc.duration_s
+    if tail * acc_rate_hz < MIN_ARRIVAL_TAIL_SAMPLES:
         return (
-            f"bounce not judged: the negative spans {samples:.0f} samples at {rate:g} Hz, "
-            f"under {MIN_ARRIVAL_SAMPLES}"
+            f"bounce not judged: at {acc_rate_hz:g} Hz the accelerometer samples the last "
+            f"{tail:.2f} s of the negative {tail * acc_rate_hz:.1f} times, "
+            f"under {MIN_ARRIVAL_TAIL_SAMPLES}"
         )
     return ""
 
@@ -758,12 +764,13 @@ def analyze_recording(
     index = {id(r): k for k, r in enumerate(shifted)}
     eccentric_first = profile.first_phase == "eccentric"
     acc_for_turn = np.nan_to_num(vertical_acc)
+    acc_rate = float(recording.meta.extra.get("accelerometer_rate_hz") or rate)
     for members in sets:
         rows = []
         for k, rep in enumerate(members):
             extra = extras[index[id(rep)]]
             arrival = _arrival_ratio(stroke_speed, time_s, rep.eccentric)
-            unjudged = _arrival_unmeasured(extra["velocity_anchored"], rep.eccentric, rate)
+            unjudged = _arrival_unmeasured(extra["velocity_anchored"], rep.eccentric, acc_rate)
             if unjudged:
                 arrival = math.nan
             turn_pause, turn_acc, turn_arrival = math.nan, math.nan, math.nan
@@ -779,7 +786,7 @@ def analyze_recording(
             if ecc_before is not None and rep.concentric is not None:
                 turn_pause = pause_before
                 turn_arrival = _arrival_ratio(stroke_speed, time_s, ecc_before)
-                why = _arrival_unmeasured(extra["velocity_anchored"], ecc_before, rate)
+                why = _arrival_unmeasured(extra["velocity_anchored"], ecc_before, acc_rate)
                 if why:
                     turn_arrival = math.nan
                     unjudged = unjudged or why
