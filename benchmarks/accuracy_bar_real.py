@@ -199,7 +199,7 @@ def markdown(report: dict[str, Any], prov: dict[str, Any]) -> str:
     """The docs section."""
     s = report["summary"]
     lines = [
-        f"_{provenance_line(prov)}. Command: `benchmarks/accuracy_bar_real.py --write-docs`._",
+        f"_{provenance_line(prov)} Command: `benchmarks/accuracy_bar_real.py --write-docs`._",
         "",
         "Each set through `repscope analyze FILE --placement bar --exercise NAME --reps-out`, "
         "against `counted_reps`; the peer baseline (0.4 Hz low-pass of |acc|, maxima) "

@@ -316,26 +316,20 @@ def _bouts(
 ) -> list[tuple[int, int]]:
     """Split at rests (activity under ``rest_noise_factor`` x noise) of ``set_gap_s`` or more."""
     quiet = activity <= settings.rest_noise_factor * noise
-    gap = int(settings.set_gap_s * rate)
-    cuts: list[tuple[int, int]] = []
-    i, n = 0, quiet.size
-    while i < n:
-        if quiet[i]:
-            j = i
-            while j < n and quiet[j]:
-                j += 1
-            if j - i >= gap:
-                cuts.append((i, j))
-            i = j
-        else:
-            i += 1
-    bouts, start = [], 0
-    for lo, hi in cuts:
-        if lo > start:
-            bouts.append((start, lo))
-        start = hi
-    if start < n:
-        bouts.append((start, n))
+    n = quiet.size
+    if n == 0:
+        return []
+    # runs of quiet samples: starts where quiet begins, ends where it stops
+    edges = np.diff(np.concatenate(([0], quiet.astype(np.int8), [0])))
+    starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    long_rest = (stops - starts) >= int(settings.set_gap_s * rate)
+    bouts, begin = [], 0
+    for lo, hi in zip(starts[long_rest], stops[long_rest], strict=True):
+        if lo > begin:
+            bouts.append((begin, int(lo)))
+        begin = int(hi)
+    if begin < n:
+        bouts.append((begin, n))
     return bouts
 
 
