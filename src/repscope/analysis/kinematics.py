@@ -147,23 +147,76 @@ class StillnessSettings:
     ends_at_rest: bool = False
 
 
+@dataclass(frozen=True)
+class GyroCalibration:
+    """Gyroscope bias and noise measured in a recording's quietest second (deg/s)."""
+
+    bias_dps: tuple[float, float, float]
+    noise_dps: float
+    threshold_dps: float
+
+
+def quietest_second(acc_mag: np.ndarray, *, sampling_rate_hz: float) -> slice:
+    """Return the whole second of ``acc_mag`` with the lowest RMS (all of it if shorter)."""
+    n = max(round(sampling_rate_hz), 4)
+    if acc_mag.size < 2 * n:
+        return slice(0, acc_mag.size)
+    usable = acc_mag[: acc_mag.size // n * n].reshape(-1, n)
+    k = int(np.argmin(np.sqrt(np.mean(usable**2, axis=1))))
+    return slice(k * n, (k + 1) * n)
+
+
+def calibrate_gyro(
+    gyr_lp_dps: np.ndarray, quiet: slice, *, settings: StillnessSettings
+) -> GyroCalibration:
+    """Bias (median per axis) and noise (RMS of the rest) in the quietest second.
+
+    Real uncalibrated gyroscopes carry 5-16 deg/s of bias and 1.4-33 deg/s of noise in
+    the quietest second of a set (shared/notes/real-sensors.md): a fixed still threshold
+    in deg/s never fires on them. The bias is subtracted; the still threshold is
+    ``noise_factor`` x the measured noise, and never below ``gyr_threshold_dps``: the
+    sway of a bar held by hands, which a threshold from a near-perfect simulated gyroscope
+    must not undercut.
+
+    Measured on every recording and written into the provenance, but **not applied** to
+    the still detector yet: with the bias removed and this threshold, the stroke finder
+    took the brief stillness at real touch-and-go turnarounds for rests, trusted its own
+    count over the rhythm's, and the real bar sets fell from 25 to 15 of 25 exact. Where
+    the bar never rests, the reps come from the rhythm finder
+    (:mod:`repscope.analysis.segmentation`), which does not use the gyroscope.
+    """
+    window = gyr_lp_dps[quiet]
+    bias = np.median(window, axis=0) if window.size else np.zeros(3)
+    noise = float(np.sqrt(np.mean(np.sum((window - bias) ** 2, axis=1)))) if window.size else 0.0
+    threshold = max(settings.gyr_threshold_dps, settings.noise_factor * noise)
+    return GyroCalibration(
+        bias_dps=(float(bias[0]), float(bias[1]), float(bias[2])),
+        noise_dps=noise,
+        threshold_dps=threshold,
+    )
+
+
 def motion_magnitude(
     acc_world_mps2: np.ndarray,
     gyr_dps: np.ndarray | None,
     *,
     sampling_rate_hz: float,
     settings: StillnessSettings,
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """Low-passed acceleration magnitude (gravity removed) and angular speed."""
+) -> tuple[np.ndarray, np.ndarray | None, GyroCalibration | None]:
+    """Low-passed acceleration magnitude (gravity removed), angular speed (bias removed)."""
     acc_lp = lowpass(
         acc_world_mps2, cutoff_hz=settings.lowpass_hz, sampling_rate_hz=sampling_rate_hz
     )
     acc_mag = np.linalg.norm(np.atleast_2d(acc_lp.T).T, axis=1)
     gyr_mag = None
+    calibration = None
     if gyr_dps is not None:
         gyr_lp = lowpass(gyr_dps, cutoff_hz=settings.lowpass_hz, sampling_rate_hz=sampling_rate_hz)
+        quiet = quietest_second(acc_mag, sampling_rate_hz=sampling_rate_hz)
+        calibration = calibrate_gyro(gyr_lp, quiet, settings=settings)
+        # measured and reported, not applied: see calibrate_gyro
         gyr_mag = np.linalg.norm(gyr_lp, axis=1)
-    return acc_mag, gyr_mag
+    return acc_mag, gyr_mag, calibration
 
 
 def noise_floor(acc_mag: np.ndarray, *, sampling_rate_hz: float) -> float:
@@ -219,7 +272,9 @@ def still_mask(
     """Mark samples whose surrounding window stays below the stillness thresholds."""
     quiet = acc_mag < threshold_mps2
     if gyr_mag is not None:
-        quiet &= gyr_mag < settings.gyr_threshold_dps
+        quiet &= gyr_mag < (
+            settings.gyr_threshold_dps if gyr_threshold_dps is None else gyr_threshold_dps
+        )
     half = max(round(settings.window_s * sampling_rate_hz / 2), 1)
     # A sample is still when every sample within +-half is quiet: erode the quiet mask.
     kernel = np.ones(2 * half + 1)
@@ -948,6 +1003,8 @@ class VerticalKinematics:
     acc_threshold_mps2: float
     #: Noise floor the thresholds were set from (see ``StillnessSettings.noise_floor_mps2``).
     noise_floor_mps2: float = math.nan
+    #: The gyroscope's bias and noise measured in the quietest second (None without one).
+    gyro: GyroCalibration | None = None
 
 
 def vertical_kinematics(
@@ -961,13 +1018,17 @@ def vertical_kinematics(
     """Two-pass ZUPT velocity and position (see module docs for the steps)."""
     rate = check_sampling_rate(sampling_rate_hz)
     settings = settings or StillnessSettings()
-    acc_mag, gyr_mag = motion_magnitude(
+    acc_mag, gyr_mag, gyro = motion_magnitude(
         acc_world_mps2, gyr_dps, sampling_rate_hz=rate, settings=settings
     )
     floor = known_noise_floor(acc_mag, sampling_rate_hz=rate, settings=settings)
     threshold = acc_threshold(floor, settings=settings)
     still = still_mask(
-        acc_mag, gyr_mag, sampling_rate_hz=rate, threshold_mps2=threshold, settings=settings
+        acc_mag,
+        gyr_mag,
+        sampling_rate_hz=rate,
+        threshold_mps2=threshold,
+        settings=settings,
     )
     vertical_lp = lowpass(vertical_acc_mps2, cutoff_hz=settings.lowpass_hz, sampling_rate_hz=rate)
     level = settings.trim_factor * floor
@@ -1049,6 +1110,7 @@ def vertical_kinematics(
         anchors=anchors,
         acc_threshold_mps2=threshold,
         noise_floor_mps2=floor,
+        gyro=gyro,
     )
 
 
@@ -1084,4 +1146,5 @@ def highpass_unanchored(
         anchors=kin.anchors,
         acc_threshold_mps2=kin.acc_threshold_mps2,
         noise_floor_mps2=kin.noise_floor_mps2,
+        gyro=kin.gyro,
     )

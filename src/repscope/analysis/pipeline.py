@@ -231,6 +231,8 @@ class _SegmentResult:
     stroke_speed: np.ndarray
     #: Noise floor of the stillness thresholds (quietest second, or the caller's if lower).
     noise_floor_mps2: float
+    #: The gyroscope's bias, noise and still threshold, measured (None without one).
+    gyro: dict[str, Any] | None
     #: The rhythm-based segmentation of the stretch and which finder's reps were used.
     segmentation: Segmentation
     choice: RepChoice
@@ -482,6 +484,7 @@ def _analyse_segment(
         orientation_parameters=orient.parameters,
         stroke_speed=stroke_speed,
         noise_floor_mps2=kin.noise_floor_mps2,
+        gyro=None if kin.gyro is None else dataclasses.asdict(kin.gyro),
         segmentation=segmentation,
         choice=choice,
         confidence=confidence,
@@ -704,6 +707,7 @@ def analyze_recording(
                 "start_s": float(time_s[a]),
                 "end_s": float(time_s[b - 1]),
                 "finder": seg.choice.finder,
+                "gyro_calibration": seg.gyro,
                 "finder_reasons": list(seg.choice.reasons),
                 "acc_noise_density_mps2_per_sqrt_hz": _finite(
                     math.sqrt(seg.segmentation.noise_psd)
