@@ -272,9 +272,7 @@ def still_mask(
     """Mark samples whose surrounding window stays below the stillness thresholds."""
     quiet = acc_mag < threshold_mps2
     if gyr_mag is not None:
-        quiet &= gyr_mag < (
-            settings.gyr_threshold_dps if gyr_threshold_dps is None else gyr_threshold_dps
-        )
+        quiet &= gyr_mag < settings.gyr_threshold_dps
     half = max(round(settings.window_s * sampling_rate_hz / 2), 1)
     # A sample is still when every sample within +-half is quiet: erode the quiet mask.
     kernel = np.ones(2 * half + 1)
