@@ -101,3 +101,16 @@ def test_no_rep_is_inferred_where_the_rhythm_does_not_say_so() -> None:
     # the rhythm puts the rep outside the gap: the data would have shown it
     assert infer_gap_reps([4.0, 6.4, 8.7, 11.0, 13.4, 18.2], [(13.6, 14.0)]) == []
     assert not math.isnan(infer_gap_reps([*turns[:5], 18.2], [(14.0, 17.0)])[0].turn_s)
+
+
+def test_a_cycle_travelling_twice_the_set_is_two_merged_reps() -> None:
+    from repscope.analysis.cycle_reps import merged_cycles
+
+    def rep(travel: float) -> Rep:
+        up = Stroke(0, 10, 1, 0.0, 0.2, travel, 1.0)
+        down = Stroke(10, 20, -1, 0.2, 0.4, -travel, 1.0)
+        return Rep(eccentric=down, concentric=up, eccentric_first=False)
+
+    assert merged_cycles([rep(0.55), rep(0.56), rep(0.54), rep(0.57)]) == ""
+    assert "merged" in merged_cycles([rep(0.55), rep(0.56), rep(1.1), rep(0.57)])
+    assert merged_cycles([rep(0.55), rep(1.1)]) == ""  # too few reps to tell

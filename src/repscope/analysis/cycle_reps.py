@@ -184,6 +184,33 @@ def reps_from_cycles(
     return CycleKinematics(reps=reps, velocity_mps=velocity, position_m=position)
 
 
+#: A cycle rep travelling this many times the set's median travel holds two reps the
+#: rhythm merged (twice the travel; 1.5 is their geometric middle, rounded).
+MERGED_TRAVEL_RATIO = 1.5
+
+
+def merged_cycles(reps: Sequence[Rep]) -> str:
+    """Why the cycle reps look merged ("" when they do not).
+
+    Every rep of a set travels about the same height. A cycle that travels
+    :data:`MERGED_TRAVEL_RATIO` x the set's median holds two reps the rhythm did not
+    separate (a rushed rep between two normal ones shortens one interval). Where a rest
+    anchors the stroke finder and it found more reps, its reps are used instead
+    (:mod:`repscope.analysis.pipeline`).
+    """
+    travel = np.array([max(abs(s.displacement_m) for s in r.strokes) for r in reps])
+    if travel.size < 3:
+        return ""
+    median = float(np.median(travel))
+    worst = float(travel.max())
+    if median > 0 and worst > MERGED_TRAVEL_RATIO * median:
+        return (
+            f"the rhythm merged reps (one travels {worst:.2f} m against the set's "
+            f"{median:.2f} m): counted from rests"
+        )
+    return ""
+
+
 def cycle_confidence(
     cycle: Cycle, *, periodicity: float, sampling_rate_hz: float
 ) -> tuple[str, list[str]]:

@@ -35,6 +35,7 @@ from repscope.analysis.cycle_reps import (
     RepChoice,
     choose_reps,
     cycle_confidence,
+    merged_cycles,
     reps_from_cycles,
     usable_cycle,
 )
@@ -415,11 +416,18 @@ def _analyse_segment(
     )
     stroke_speed = kin.velocity_mps if arc is None else arc
     confidence: list[tuple[str, list[str]]]
+    proxy = vertical_acc_proxy(acc_g)
+    built = None
     if choice.finder == "cycles":
-        proxy = vertical_acc_proxy(acc_g)
         built = reps_from_cycles(
             segmentation.cycles, proxy, sampling_rate_hz=rate, concentric_first=concentric_first
         )
+        merged = merged_cycles(built.reps)
+        # a merge makes the rhythm undercount: the stroke finder, anchored by a rest
+        # somewhere in the stretch, must have found more reps to be preferred
+        if merged and kin.anchors and len(reps) > len(built.reps):
+            choice = RepChoice("strokes", "medium", (merged,))
+    if built is not None and choice.finder == "cycles":
         reps = built.reps
         kin = dataclasses.replace(kin, velocity_mps=built.velocity_mps, position_m=built.position_m)
         acc_lp = lowpass(proxy, cutoff_hz=METRIC_LOWPASS_HZ, sampling_rate_hz=rate)
