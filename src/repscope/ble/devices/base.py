@@ -39,11 +39,12 @@ Every UUID in this package is a full lower-case 128-bit string (see :func:`norma
 
 from __future__ import annotations
 
+import itertools
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, Literal, TypeVar
 
 import numpy as np
 
@@ -82,6 +83,101 @@ def normalize_uuid(uuid: str) -> str:
     raise ValueError(f"not a Bluetooth UUID: {uuid!r}")
 
 
+Fit = Literal["next", "gap", "near"]
+_T = TypeVar("_T")
+
+
+class ContinuityGate(Generic[_T]):
+    """Accept packets whose counters continue the stream; hold any other until confirmed.
+
+    A packet whose fields are well formed may still carry a corrupt device time or sequence
+    number. Taken at face value, one such packet moves the device clock (a large backward
+    step read as a counter wrap-around adds 2^32 ticks to every later time) or the lost-packet
+    count. The gate compares each packet with the last accepted one (the *reference*)
+    through ``fits(reference, packet)``, which returns ``"next"`` (the packet that follows
+    it), ``"gap"`` (a later packet after a plausible loss: counters consistent with each
+    other and with the rate), ``"near"`` (within a second of where the packet belongs
+    but not where it should be: jitter no device has, so corrupt) or ``None`` (far from
+    it: corrupt, or the device restarted). Then:
+
+    * ``"next"``, or ``"gap"`` when ``confirm_gaps`` is false (the protocol has a sequence
+      number as well as a clock, so a gap is already two agreeing fields): accepted;
+    * anything else is *held* (up to :attr:`max_held` packets, oldest dropped first). A
+      held packet is accepted when a later packet confirms it: comes ``"next"`` after it,
+      or (if the held packet was itself a plausible gap) a ``"gap"`` after it; a held
+      packet that was ``"near"`` is never confirmed. A held packet that was no gap is then
+      marked as a resynchronisation (a device restart or a
+      clock jump on which two packets agree). The other held packets are dropped and
+      counted: they fit neither the stream before nor the one after.
+
+    A corrupt packet therefore never becomes the reference, and the clock is untouched by
+    it. The price is one packet of latency after a real discontinuity (and, without
+    sequence numbers, after a real loss). The first packet of a stream is accepted as is.
+    """
+
+    def __init__(
+        self, fits: Callable[[_T, _T], Fit | None], *, confirm_gaps: bool, max_held: int = 3
+    ) -> None:
+        self.fits = fits
+        self.confirm_gaps = confirm_gaps
+        self.max_held = max_held
+        self.reference: _T | None = None
+        self.held: list[_T] = []
+        self.dropped = 0
+
+    def push(self, item: _T) -> list[tuple[_T, bool]]:
+        """Offer one packet; return the accepted ones in order, each with its resync flag."""
+        ref = self.reference
+        if ref is None:
+            self.reference = item
+            return [(item, False)]
+        fit = self.fits(ref, item)
+        if fit == "next" or (fit == "gap" and not self.confirm_gaps):
+            return self._accept([(item, False)])
+        for held in list(self.held):  # oldest first: the likeliest continuation
+            held_fit = self.fits(ref, held)
+            if held_fit == "near":
+                continue
+            held_is_gap = held_fit == "gap"
+            after = self.fits(held, item)
+            if after == "next" or (after == "gap" and held_is_gap):
+                self.held.remove(held)
+                return self._accept([(held, not held_is_gap), (item, False)])
+        self.held.append(item)
+        if len(self.held) > self.max_held:
+            self.held.pop(0)
+            self.dropped += 1
+        return []
+
+    def flush(self) -> list[tuple[_T, bool]]:
+        """End of stream: keep the held packets that are plausible gaps after the reference."""
+        out: list[tuple[_T, bool]] = []
+        for held in self.held:
+            if self.reference is not None and self.fits(self.reference, held) == "gap":
+                self.reference = held
+                out.append((held, False))
+            else:
+                self.dropped += 1
+        self.held = []
+        return out
+
+    @property
+    def candidate(self) -> _T | None:
+        """The newest held packet, if any."""
+        return self.held[-1] if self.held else None
+
+    def take_dropped(self) -> int:
+        """Return and reset the number of packets dropped as corrupt."""
+        dropped, self.dropped = self.dropped, 0
+        return dropped
+
+    def _accept(self, accepted: list[tuple[_T, bool]]) -> list[tuple[_T, bool]]:
+        self.dropped += len(self.held)
+        self.held = []
+        self.reference = accepted[-1][0]
+        return accepted
+
+
 class MalformedPacket(ValueError):
     """A payload that does not follow the device's documented layout.
 
@@ -109,12 +205,18 @@ class SampleBatch:
     seq
         Sequence number of the packet the samples came from, when the protocol has one
         (DIY); ``None`` otherwise.
+    resync
+        The device counters do not continue from the previous batch (a device restart, a
+        jump of its clock, or a first packet that turned out to be corrupt), but two
+        consecutive packets agree on the new values (see :class:`ContinuityGate`). The
+        clock may re-anchor here instead of reading the step as a gap.
     """
 
     acc_g: np.ndarray
     gyr_dps: np.ndarray | None = None
     device_time_s: np.ndarray | None = None
     seq: int | None = None
+    resync: bool = False
 
     def __post_init__(self) -> None:
         acc = np.asarray(self.acc_g, dtype=np.float64).reshape(-1, 3)
@@ -487,11 +589,20 @@ class AccGyrPairer:
         self._acc = np.empty((0, 3))
         self._acc_t: np.ndarray | None = None
         self._gyr = np.empty((0, 3))
+        self._resync_at: list[int] = []
 
-    def push_acc(self, acc_g: np.ndarray, times_s: np.ndarray | None = None) -> list[SampleBatch]:
-        """Add accelerometer samples (with optional device times); return completed pairs."""
+    def push_acc(
+        self, acc_g: np.ndarray, times_s: np.ndarray | None = None, *, resync: bool = False
+    ) -> list[SampleBatch]:
+        """Add accelerometer samples (with optional device times); return completed pairs.
+
+        ``resync`` marks the batch that starts with these samples (see
+        :attr:`SampleBatch.resync`).
+        """
         if not self.gyro_expected:
-            return [SampleBatch(acc_g=acc_g, device_time_s=times_s)]
+            return [SampleBatch(acc_g=acc_g, device_time_s=times_s, resync=resync)]
+        if resync:
+            self._resync_at.append(len(self._acc))
         self._acc = np.vstack([self._acc, acc_g])
         if times_s is not None:
             prior = self._acc_t if self._acc_t is not None else np.empty(0)
@@ -511,14 +622,26 @@ class AccGyrPairer:
             times = None
             if self._acc_t is not None and len(self._acc_t) >= n:
                 times, self._acc_t = self._acc_t[:n], self._acc_t[n:]
-            out.append(SampleBatch(acc_g=self._acc[:n], gyr_dps=self._gyr[:n], device_time_s=times))
+            cuts = sorted({0, n, *(i for i in self._resync_at if 0 < i < n)})
+            for a, b in itertools.pairwise(cuts):
+                out.append(
+                    SampleBatch(
+                        acc_g=self._acc[a:b],
+                        gyr_dps=self._gyr[a:b],
+                        device_time_s=None if times is None else times[a:b],
+                        resync=a in self._resync_at,
+                    )
+                )
             self._acc, self._gyr = self._acc[n:], self._gyr[n:]
+            self._resync_at = [i - n for i in self._resync_at if i >= n]
         for name in ("_acc", "_gyr"):
             pending = getattr(self, name)
             excess = len(pending) - self.max_pending
             if excess > 0:
                 self.dropped_count += excess
                 setattr(self, name, pending[excess:])
-                if name == "_acc" and self._acc_t is not None:
-                    self._acc_t = self._acc_t[excess:]
+                if name == "_acc":
+                    if self._acc_t is not None:
+                        self._acc_t = self._acc_t[excess:]
+                    self._resync_at = [max(0, i - excess) for i in self._resync_at]
         return out

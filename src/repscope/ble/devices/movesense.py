@@ -25,14 +25,16 @@ from __future__ import annotations
 
 import re
 import struct
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from repscope.ble.devices.base import (
+    ContinuityGate,
     DeviceDriver,
+    Fit,
     GattLayout,
     GattWrite,
     MalformedPacket,
@@ -63,6 +65,9 @@ EMULATED_GYR_RANGE_DPS = 2000.0
 SAMPLE_BYTES = 24  # 3 float32 acc + 3 float32 gyro
 _PATH_RE = re.compile(r"^/Meas/IMU6/(\d+)$")
 _TIMESTAMP = struct.Struct("<I")
+#: Longest jump of the device clock between two messages read as lost messages rather
+#: than a corrupt timestamp (a real loss is still accepted once the next message agrees).
+MAX_GAP_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -119,7 +124,11 @@ class MovesenseStreamDecoder(StreamDecoder):
     ``device_info["command_results"]`` collects ``(ref, status)`` from command-result
     notifications. Device times are seconds on the sensor's millisecond clock (unwrapped),
     with samples ``1 / rate`` apart after the message timestamp; they are ``None`` when
-    the subscription (and so the rate) was not passed to :meth:`feed_write`.
+    the subscription (and so the rate) was not passed to :meth:`feed_write`. With a known
+    rate each message passes a :class:`~repscope.ble.devices.base.ContinuityGate`: a
+    timestamp that does not continue the previous message (one message's samples later)
+    is held until the next message shows whether it was a loss or a restart (accepted) or
+    corrupt (dropped and counted as malformed); a u32 wrap is only such a continuation.
     """
 
     def __init__(self) -> None:
@@ -127,8 +136,9 @@ class MovesenseStreamDecoder(StreamDecoder):
         self.rates_hz: dict[int, float] = {}
         self._pending: dict[int, bytearray] = {}
         self._max_len = 0
-        self._clock_offset_ms = 0
+        self._gates: dict[int, ContinuityGate[Imu6Message]] = {}
         self._last_ms: int | None = None
+        self._last_raw_ms: int | None = None
 
     def _full_size(self, length: int) -> bool:
         if self.att_mtu:
@@ -177,23 +187,59 @@ class MovesenseStreamDecoder(StreamDecoder):
         except MalformedPacket:
             self.malformed_count += 1
             return []
-        t_ms = message.timestamp_ms + self._clock_offset_ms
-        if self._last_ms is not None and t_ms < self._last_ms - (1 << 31):
-            self._clock_offset_ms += 1 << 32
-            t_ms += 1 << 32
-        self._last_ms = t_ms
-        times = None
         rate = self.rates_hz.get(ref)
-        if rate:
-            times = t_ms / 1000.0 + np.arange(len(message.acc_g)) / rate
-        return [SampleBatch(acc_g=message.acc_g, gyr_dps=message.gyr_dps, device_time_s=times)]
+        if not rate:
+            return [SampleBatch(acc_g=message.acc_g, gyr_dps=message.gyr_dps)]
+        gate = self._gates.setdefault(ref, ContinuityGate(self._fitter(rate), confirm_gaps=True))
+        accepted = gate.push(message)
+        self.malformed_count += gate.take_dropped()
+        return [self._timed(m, rate, resync) for m, resync in accepted]
+
+    @staticmethod
+    def _fitter(rate_hz: float) -> Callable[[Imu6Message, Imu6Message], Fit | None]:
+        """Whether a message's timestamp continues another's at ``rate_hz``.
+
+        The next message starts one message's samples later (within half a period plus
+        the clock's 1 ms resolution); a gap of up to :data:`MAX_GAP_S` is plausible.
+        """
+        period_ms = 1000.0 / rate_hz
+
+        def fits(ref: Imu6Message, message: Imu6Message) -> Fit | None:
+            dt_ms = (message.timestamp_ms - ref.timestamp_ms) & 0xFFFFFFFF
+            expected = len(ref.acc_g) * period_ms
+            tolerance = 0.5 * period_ms + 1.5
+            if abs(dt_ms - expected) <= tolerance:
+                return "next"
+            if expected < dt_ms <= expected + 1000.0 * MAX_GAP_S:
+                return "gap"
+            signed_ms = ((dt_ms + (1 << 31)) & 0xFFFFFFFF) - (1 << 31)
+            return "near" if -1000.0 < signed_ms < expected else None
+
+        return fits
+
+    def _timed(self, message: Imu6Message, rate: float, resync: bool) -> SampleBatch:
+        if self._last_ms is None or self._last_raw_ms is None or resync:
+            base = 0 if self._last_ms is None else self._last_ms - (self._last_ms & 0xFFFFFFFF)
+            t_ms = base + message.timestamp_ms
+        else:
+            t_ms = self._last_ms + ((message.timestamp_ms - self._last_raw_ms) & 0xFFFFFFFF)
+        self._last_ms = t_ms
+        self._last_raw_ms = message.timestamp_ms
+        times = t_ms / 1000.0 + np.arange(len(message.acc_g)) / rate
+        return SampleBatch(
+            acc_g=message.acc_g, gyr_dps=message.gyr_dps, device_time_s=times, resync=resync
+        )
 
     def flush(self) -> list[SampleBatch]:
-        """Emit messages held back for a possible continuation."""
+        """Emit messages held back for a possible continuation or a confirmation."""
         out: list[SampleBatch] = []
         for ref, body in list(self._pending.items()):
             out += self._emit(ref, body)
         self._pending.clear()
+        for ref, gate in self._gates.items():
+            rate = self.rates_hz[ref]
+            out += [self._timed(m, rate, resync) for m, resync in gate.flush()]
+            self.malformed_count += gate.take_dropped()
         return out
 
     def _observe_write(self, char_uuid: str, data: bytes) -> None:
