@@ -157,10 +157,15 @@ def test_after_a_corrupt_packet_the_clock_is_where_it_belongs(name, data):
     times = [t for t, _ in placed]
     assert all(np.diff(times) > 0)
     if device_timed:
-        # the next good packet after each corrupt run is there, and so is every good packet
-        for p in range(N_PACKETS[name]):
-            if p not in bad:
-                assert all(k in seen for k in range(p * spp, (p + 1) * spp)), (p, bad)
+        # Good packets are kept: all of them with sequence numbers (DIY); without them a
+        # corrupt timestamp can pass for a good packet's, which then goes as a duplicate:
+        # at most one good packet per corrupt one
+        missing = [
+            p
+            for p in range(N_PACKETS[name])
+            if p not in bad and not all(k in seen for k in range(p * spp, (p + 1) * spp))
+        ]
+        assert len(missing) <= (0 if name == "diy" else len(bad)), (missing, bad)
         assert decoder.lost_packets_count == 0
 
 

@@ -331,6 +331,10 @@ class SampleClock:
         if self.offset_s is None or restarted:
             self.offset_s = bound
             self.offset_bound_s = bound
+            if self.last_time_s is not None and device_t[0] + bound <= self.last_time_s:
+                # earlier samples were placed too late (e.g. after a corrupt first packet):
+                # continue after them rather than go back in time
+                self.offset_s = self.last_time_s + self.period_s - float(device_t[0])
         self.offset_bound_s = min(self.offset_bound_s or bound, bound)
         times = device_t + self.offset_s
         keep = np.ones(times.shape[0], dtype=bool)

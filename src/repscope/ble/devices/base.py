@@ -103,11 +103,11 @@ class ContinuityGate(Generic[_T]):
     * ``"next"``, or ``"gap"`` when ``confirm_gaps`` is false (the protocol has a sequence
       number as well as a clock, so a gap is already two agreeing fields): accepted;
     * anything else is *held* (up to :attr:`max_held` packets, oldest dropped first). A
-      held packet is accepted when a later packet confirms it: comes ``"next"`` after it,
-      or (if the held packet was itself a plausible gap) a ``"gap"`` after it; a held
-      packet that was ``"near"`` is never confirmed. A held packet that was no gap is then
-      marked as a resynchronisation (a device restart or a
-      clock jump on which two packets agree). The other held packets are dropped and
+      held packet is accepted when the next packet comes ``"next"`` after it (a held
+      packet ``"near"`` the reference needs two: three agreeing packets), together with
+      the held packets that lie consistently between the reference and it. A held packet
+      that is no gap after the reference is then marked as a resynchronisation (a device
+      restart or a clock jump on which two packets agree). The other held packets are dropped and
       counted: they fit neither the stream before nor the one after.
 
     A corrupt packet therefore never becomes the reference, and the clock is untouched by
@@ -116,7 +116,7 @@ class ContinuityGate(Generic[_T]):
     """
 
     def __init__(
-        self, fits: Callable[[_T, _T], Fit | None], *, confirm_gaps: bool, max_held: int = 3
+        self, fits: Callable[[_T, _T], Fit | None], *, confirm_gaps: bool, max_held: int = 8
     ) -> None:
         self.fits = fits
         self.confirm_gaps = confirm_gaps
@@ -133,16 +133,48 @@ class ContinuityGate(Generic[_T]):
             return [(item, False)]
         fit = self.fits(ref, item)
         if fit == "next" or (fit == "gap" and not self.confirm_gaps):
-            return self._accept([(item, False)])
-        for held in list(self.held):  # oldest first: the likeliest continuation
-            held_fit = self.fits(ref, held)
-            if held_fit == "near":
+            # held packets that continue after this one stay (a corrupt packet may have
+            # looked like this one's predecessor); the others were corrupt
+            chain, last, keep = [(item, False)], item, []
+            for held in self.held:
+                after = self.fits(last, held)
+                if after == "next":
+                    chain.append((held, False))
+                    last = held
+                elif after == "gap" and self.confirm_gaps:
+                    keep.append(held)
+                else:
+                    self.dropped += 1
+            self.held = keep
+            self.reference = last
+            return chain
+        # The newest held packet that the new one follows directly is confirmed (a held
+        # packet "near" the reference, i.e. not a restart, needs one more held packet
+        # directly before it: three agreeing packets). Held packets that lie consistently
+        # between the reference and it are kept too; the others are dropped as corrupt.
+        for held in reversed(self.held):
+            if self.fits(held, item) != "next":
                 continue
-            held_is_gap = held_fit == "gap"
-            after = self.fits(held, item)
-            if after == "next" or (after == "gap" and held_is_gap):
-                self.held.remove(held)
-                return self._accept([(held, not held_is_gap), (item, False)])
+            if self.fits(ref, held) == "near":
+                before = [o for o in self.held if o is not held and self.fits(o, held) == "next"]
+                if not before:
+                    continue
+                self.held = [h for h in self.held if h is not held and h is not before[-1]]
+                return self._accept([(before[-1], True), (held, False), (item, False)])
+            accepted: list[tuple[_T, bool]] = []
+            last = ref
+            for other in self.held[: self.held.index(held)]:
+                if self.fits(last, other) in ("next", "gap") and self.fits(other, held) in (
+                    "next",
+                    "gap",
+                ):
+                    accepted.append((other, False))
+                    last = other
+            self.held = [
+                h for h in self.held if h is not held and all(h is not a for a, _ in accepted)
+            ]
+            resync = self.fits(last, held) not in ("next", "gap")
+            return self._accept([*accepted, (held, resync), (item, False)])
         self.held.append(item)
         if len(self.held) > self.max_held:
             self.held.pop(0)

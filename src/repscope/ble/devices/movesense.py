@@ -199,21 +199,23 @@ class MovesenseStreamDecoder(StreamDecoder):
     def _fitter(rate_hz: float) -> Callable[[Imu6Message, Imu6Message], Fit | None]:
         """Whether a message's timestamp continues another's at ``rate_hz``.
 
-        The next message starts one message's samples later (within half a period plus
-        the clock's 1 ms resolution); a gap of up to :data:`MAX_GAP_S` is plausible.
+        The next message starts one message's samples later; after ``k - 1`` lost
+        messages of the same size, ``k`` messages later (a gap of up to :data:`MAX_GAP_S`).
+        The tolerance is a quarter period, 0.2 % of the span (the real rate is not exactly
+        the nominal one) and 1.5 ms (timestamps are whole milliseconds). Anything else
+        within a second is ``"near"``: corrupt, never a restart.
         """
         period_ms = 1000.0 / rate_hz
 
         def fits(ref: Imu6Message, message: Imu6Message) -> Fit | None:
             dt_ms = (message.timestamp_ms - ref.timestamp_ms) & 0xFFFFFFFF
-            expected = len(ref.acc_g) * period_ms
-            tolerance = 0.5 * period_ms + 1.5
-            if abs(dt_ms - expected) <= tolerance:
-                return "next"
-            if expected < dt_ms <= expected + 1000.0 * MAX_GAP_S:
-                return "gap"
+            span = len(ref.acc_g) * period_ms
+            k = round(dt_ms / span)
+            tolerance = 0.25 * period_ms + 0.002 * k * span + 1.5
+            if k >= 1 and dt_ms <= span + 1000.0 * MAX_GAP_S and abs(dt_ms - k * span) <= tolerance:
+                return "next" if k == 1 else "gap"
             signed_ms = ((dt_ms + (1 << 31)) & 0xFFFFFFFF) - (1 << 31)
-            return "near" if -1000.0 < signed_ms < expected else None
+            return "near" if -1000.0 < signed_ms < span + 1000.0 else None
 
         return fits
 

@@ -401,21 +401,21 @@ MAX_GAP_S = 5.0
 def _frame_fitter(rate_hz: float) -> Callable[[PmdFrame, PmdFrame], Fit | None]:
     """Whether an ACC frame's timestamp (its last sample's) continues another's.
 
-    The next frame ends its own sample count later, within half a period plus 10 % (the
-    real rate differs from the nominal one by a few per cent); a later end up to
-    :data:`MAX_GAP_S` is a plausible loss.
+    The next frame ends its own sample count later; after ``k - 1`` lost frames of that
+    size, ``k`` times that (a gap of up to :data:`MAX_GAP_S`). The tolerance is half a
+    period plus 3 % of the span (the real rate differs a little from the nominal one).
+    Anything else within a second is ``"near"``: corrupt, never a restart.
     """
     period_ns = 1e9 / rate_hz
 
     def fits(ref: PmdFrame, frame: PmdFrame) -> Fit | None:
         dt_ns = frame.timestamp_ns - ref.timestamp_ns
-        expected = len(frame.values) * period_ns
-        tolerance = 0.5 * period_ns + 0.1 * expected
-        if abs(dt_ns - expected) <= tolerance:
-            return "next"
-        if expected < dt_ns <= expected + 1e9 * MAX_GAP_S:
-            return "gap"
-        return "near" if -1e9 < dt_ns < expected else None
+        span = len(frame.values) * period_ns
+        k = round(dt_ns / span)
+        tolerance = 0.5 * period_ns + 0.03 * k * span
+        if k >= 1 and dt_ns <= span + 1e9 * MAX_GAP_S and abs(dt_ns - k * span) <= tolerance:
+            return "next" if k == 1 else "gap"
+        return "near" if -1e9 < dt_ns < span + 1e9 else None
 
     return fits
 
