@@ -7,7 +7,9 @@ from pathlib import Path
 
 import click
 
+from repscope.errors import InputError
 from repscope.io import read_recording, write_recording
+from repscope.io.project_csv import sidecar_path
 from repscope.recording import PLACEMENTS
 
 
@@ -25,6 +27,7 @@ from repscope.recording import PLACEMENTS
 @click.option("--exercise", help="Exercise name, e.g. bench, squat, deadlift.")
 @click.option("--load-kg", type=float, help="Load on the bar in kg.")
 @click.option("--athlete", help="Athlete name or id.")
+@click.option("--force", is_flag=True, help="Overwrite OUT (and its .json sidecar) if they exist.")
 def convert(
     source: Path,
     target: Path,
@@ -33,18 +36,22 @@ def convert(
     exercise: str | None,
     load_kg: float | None,
     athlete: str | None,
+    force: bool,
 ) -> None:
     """Convert recording IN to OUT (repscope CSV + .json sidecar, or Parquet).
 
     IN may be any format `repscope info` reads, including MetaMotion exports, which
     carry no placement, exercise or load: set them here. Values read exactly and are
-    written exactly (float64 round trip).
+    written exactly (float64 round trip). An existing OUT (or, for CSV, its .json
+    sidecar) is not overwritten without --force.
 
     \b
     Example:
         repscope convert A-bench-heavy_..._Accelerometer_12.500Hz_1.4.4.csv bench.parquet \\
             --placement wrist --exercise bench --load-kg 80
     """  # noqa: D301 (click needs the \b marker)
+    if not force:
+        _refuse_existing(target, fmt)
     recording = read_recording(source)
     changes: dict[str, object] = {}
     if placement is not None:
@@ -66,3 +73,17 @@ def convert(
         f"{recording.n_samples} samples, {recording.duration_s:.2f} s, "
         f"{recording.meta.sampling_rate_hz:g} Hz, gyroscope {'yes' if recording.has_gyro else 'no'}"
     )
+
+
+def _refuse_existing(target: Path, fmt: str | None) -> None:
+    """Raise a one-line error if convert would overwrite a file (OUT or its sidecar)."""
+    outputs = [target]
+    if (fmt or target.suffix.lower().lstrip(".")) == "csv":
+        outputs.append(sidecar_path(target))
+    for path in outputs:
+        if path.exists():
+            raise InputError(
+                "already exists",
+                path=path,
+                hint="Give --force to overwrite it, or choose another OUT.",
+            )
