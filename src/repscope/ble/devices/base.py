@@ -163,7 +163,8 @@ class ContinuityGate(Generic[_T]):
                 return self._accept([(before[-1], True), (held, False), (item, False)])
             accepted: list[tuple[_T, bool]] = []
             last = ref
-            for other in self.held[: self.held.index(held)]:
+            position = next(i for i, h in enumerate(self.held) if h is held)
+            for other in self.held[:position]:
                 if self.fits(last, other) in ("next", "gap") and self.fits(other, held) in (
                     "next",
                     "gap",

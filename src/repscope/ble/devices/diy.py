@@ -378,7 +378,10 @@ class DiyStreamDecoder(StreamDecoder):
             raise
         reference = self._gate.reference
         if reference is not None and reference.seq == packet.seq:
-            return []  # a repeated packet
+            if reference.t_first_us == packet.t_first_us:
+                return []  # a repeated packet
+            self._malformed_since += 1
+            raise MalformedPacket("DIY packet repeats the last sequence number with another time")
         accepted = self._gate.push(packet)
         dropped = self._gate.take_dropped()
         self.malformed_count += dropped
