@@ -190,8 +190,17 @@ def _check_reachable(address: str) -> None:
     given = address
     if "://" not in address:
         address = f"tcp://{address}"  # distributed's default protocol
+    elif address.startswith("inproc://"):
+        return  # a cluster inside this process (answers at once or not at all)
     elif not address.startswith(("tcp://", "tls://")):
-        return  # inproc://, ucx://: left to distributed
+        # distributed would retry other protocols for its whole timeout, then fail with a
+        # traceback: say at once what it takes
+        raise InputError(
+            f"{given!r} is not a tcp:// or tls:// scheduler address",
+            where="--scheduler",
+            hint="Write it as tcp://HOST:PORT, e.g. tcp://10.0.0.5:8786 (from Python, "
+            "pass a connected distributed.Client for other protocols).",
+        )
     try:
         parts = urlsplit(address)
         host, port = parts.hostname, parts.port
