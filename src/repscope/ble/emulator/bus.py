@@ -15,7 +15,8 @@ works on a throw-away bus started from a temporary folder:
    connection and refuses BlueZ older than 5.55; with the shim first on ``PATH`` the answer
    is deterministic whatever is (or is not) installed.
 4. :meth:`PrivateBus.stop` kills the daemon by its pid (never by name) and removes the
-   folder.
+   folder. A small watchdog process started beside the daemon does the same if the
+   process that started it dies without stopping it (``kill -9``).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from repscope.errors import RepscopeError
@@ -159,6 +160,7 @@ class PrivateBus:
     address: str
     pid: int
     folder: Path
+    watchdog: subprocess.Popen[bytes] | None = field(default=None, repr=False, compare=False)
 
     @property
     def shim_dir(self) -> Path:
@@ -198,6 +200,12 @@ class PrivateBus:
                 os.kill(self.pid, signal.SIGKILL)
         _reap(self.pid)
         shutil.rmtree(self.folder, ignore_errors=True)
+        if self.watchdog is not None:  # it ends within 0.2 s of the daemon
+            try:
+                self.watchdog.wait(timeout=5.0)
+            except subprocess.TimeoutExpired:
+                self.watchdog.kill()
+                self.watchdog.wait()
 
     def __enter__(self) -> PrivateBus:
         return self
@@ -280,4 +288,49 @@ def start_private_bus(*, parent: Path | None = None, timeout_s: float = 5.0) -> 
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    return PrivateBus(address=check_private_bus_address(address), pid=pid, folder=folder)
+    bus = PrivateBus(address=check_private_bus_address(address), pid=pid, folder=folder)
+    bus.watchdog = _start_watchdog(pid, folder)
+    return bus
+
+
+#: Run by a small process beside every private bus: when the process that started the
+#: bus is gone without stopping it (killed with SIGKILL), stop the daemon by its pid and
+#: remove the folder. It ends by itself once the daemon is stopped normally.
+_WATCHDOG = """
+import os, shutil, signal, sys, time
+parent, daemon, folder = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+while True:
+    time.sleep(0.2)
+    try:
+        os.kill(daemon, 0)
+    except OSError:
+        break
+    if os.getppid() != parent:
+        try:
+            os.kill(daemon, signal.SIGTERM)
+        except OSError:
+            pass
+        shutil.rmtree(folder, ignore_errors=True)
+        break
+"""
+
+
+def _start_watchdog(daemon_pid: int, folder: Path) -> subprocess.Popen[bytes]:
+    import sys
+
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-I",
+            "-S",
+            "-c",
+            _WATCHDOG,
+            str(os.getpid()),
+            str(daemon_pid),
+            str(folder),
+        ],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # Ctrl-C in the terminal reaches repscope, not the watchdog
+    )
