@@ -358,7 +358,9 @@ class DiyStreamDecoder(StreamDecoder):
         n_max = max(self._max_n, ref.n_samples, packet.n_samples)
         low = (ref.n_samples + (step - 1)) * period
         high = (ref.n_samples + (step - 1) * n_max) * period
-        tolerance = 0.5 * period + 0.02 * high
+        # the same for every step, so that a packet within it is never followed by a good
+        # one outside it (a µs clock drifts far less than this over any plausible gap)
+        tolerance = 0.3 * period
         if low - tolerance <= dt_us <= high + tolerance:
             return kind
         signed_us = ((packet.t_first_us - ref.t_first_us + (1 << 31)) & 0xFFFFFFFF) - (1 << 31)

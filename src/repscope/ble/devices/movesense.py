@@ -201,9 +201,10 @@ class MovesenseStreamDecoder(StreamDecoder):
 
         The next message starts one message's samples later; after ``k - 1`` lost
         messages of the same size, ``k`` messages later (a gap of up to :data:`MAX_GAP_S`).
-        The tolerance is a quarter period, 0.2 % of the span (the real rate is not exactly
-        the nominal one) and 1.5 ms (timestamps are whole milliseconds). Anything else
-        within a second is ``"near"``: corrupt, never a restart.
+        The tolerance is a quarter period, 0.2 % of a message's span (the real rate is not
+        exactly the nominal one) and 1.5 ms (timestamps are whole milliseconds), the same
+        for every ``k``: a message within it is never followed by a good one outside it.
+        Anything else within a second is ``"near"``: corrupt, never a restart.
         """
         period_ms = 1000.0 / rate_hz
 
@@ -211,7 +212,7 @@ class MovesenseStreamDecoder(StreamDecoder):
             dt_ms = (message.timestamp_ms - ref.timestamp_ms) & 0xFFFFFFFF
             span = len(ref.acc_g) * period_ms
             k = round(dt_ms / span)
-            tolerance = 0.25 * period_ms + 0.002 * k * span + 1.5
+            tolerance = 0.25 * period_ms + 0.002 * span + 1.5
             if k >= 1 and dt_ms <= span + 1000.0 * MAX_GAP_S and abs(dt_ms - k * span) <= tolerance:
                 return "next" if k == 1 else "gap"
             signed_ms = ((dt_ms + (1 << 31)) & 0xFFFFFFFF) - (1 << 31)

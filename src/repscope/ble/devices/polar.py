@@ -403,7 +403,8 @@ def _frame_fitter(rate_hz: float) -> Callable[[PmdFrame, PmdFrame], Fit | None]:
 
     The next frame ends its own sample count later; after ``k - 1`` lost frames of that
     size, ``k`` times that (a gap of up to :data:`MAX_GAP_S`). The tolerance is half a
-    period plus 3 % of the span (the real rate differs a little from the nominal one).
+    period plus 3 % of a frame's span (the real rate differs a little from the nominal
+    one), the same for every ``k``.
     Anything else within a second is ``"near"``: corrupt, never a restart.
     """
     period_ns = 1e9 / rate_hz
@@ -412,7 +413,7 @@ def _frame_fitter(rate_hz: float) -> Callable[[PmdFrame, PmdFrame], Fit | None]:
         dt_ns = frame.timestamp_ns - ref.timestamp_ns
         span = len(frame.values) * period_ns
         k = round(dt_ns / span)
-        tolerance = 0.5 * period_ns + 0.03 * k * span
+        tolerance = 0.5 * period_ns + 0.03 * span
         if k >= 1 and dt_ns <= span + 1e9 * MAX_GAP_S and abs(dt_ns - k * span) <= tolerance:
             return "next" if k == 1 else "gap"
         return "near" if -1e9 < dt_ns < span + 1e9 else None
