@@ -94,7 +94,8 @@ def decode_imu6_body(body: bytes) -> Imu6Message:
         )
     (timestamp_ms,) = _TIMESTAMP.unpack_from(body, 0)
     n = (len(body) - 4) // SAMPLE_BYTES
-    floats = np.frombuffer(body, dtype="<f4", offset=4).astype(np.float64)
+    with np.errstate(invalid="ignore"):  # a signalling NaN in corrupt data: rejected below
+        floats = np.frombuffer(body, dtype="<f4", offset=4).astype(np.float64)
     acc_mps2 = floats[: 3 * n].reshape(n, 3)
     gyr_dps = floats[3 * n :].reshape(n, 3)
     if not (np.isfinite(acc_mps2).all() and np.isfinite(gyr_dps).all()):
