@@ -314,7 +314,8 @@ class SampleClock:
         if batch.seq is not None:
             self._last_seq = batch.seq
         self.lost_packets += missing_packets
-        bound = arrival_s - float(device_t[-1])
+        # a resync batch arrived with the packets that confirmed it: bound it by theirs
+        bound = arrival_s - float(device_t[-1]) - (batch.lag_s if batch.resync else 0.0)
         restarted = (
             self._last_device_time_s is not None
             and device_t[0] < self._last_device_time_s - 1.0  # device clock went back: reboot
@@ -331,17 +332,15 @@ class SampleClock:
         if self.offset_s is None or restarted:
             self.offset_s = bound
             self.offset_bound_s = bound
-            if self.last_time_s is not None and device_t[0] + bound <= self.last_time_s:
-                # earlier samples were placed too late (e.g. after a corrupt first packet):
-                # continue after them rather than go back in time
-                self.offset_s = self.last_time_s + self.period_s - float(device_t[0])
         self.offset_bound_s = min(self.offset_bound_s or bound, bound)
         times = device_t + self.offset_s
         keep = np.ones(times.shape[0], dtype=bool)
         if self.last_time_s is not None:
+            # Output times never go back. After a re-anchoring, samples that fall at or
+            # before ones already placed (placed too late from corrupt counters the decoder
+            # let through) are dropped rather than shifted: the loss is bounded, a shift
+            # would last for the rest of the session.
             keep = times > self.last_time_s
-            if restarted and not keep.any():
-                keep[:] = True
         times = times[keep]
         acc = batch.acc_g[keep]
         gyr = None if batch.gyr_dps is None else batch.gyr_dps[keep]

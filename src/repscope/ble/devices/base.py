@@ -39,6 +39,7 @@ Every UUID in this package is a full lower-case 128-bit string (see :func:`norma
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 from abc import ABC, abstractmethod
@@ -103,9 +104,10 @@ class ContinuityGate(Generic[_T]):
     * ``"next"``, or ``"gap"`` when ``confirm_gaps`` is false (the protocol has a sequence
       number as well as a clock, so a gap is already two agreeing fields): accepted;
     * anything else is *held* (up to :attr:`max_held` packets, oldest dropped first). A
-      held packet is accepted when the next packet comes ``"next"`` after it (a held
-      packet ``"near"`` the reference needs two: three agreeing packets), together with
-      the held packets that lie consistently between the reference and it. A held packet
+      held packet is accepted when later packets follow it, each ``"next"`` after the one
+      before: one when it is far from the reference (a restart), two when it is a
+      plausible gap or ``"near"`` (three agreeing packets), together with the held
+      packets that lie consistently between the reference and it. A held packet
       that is no gap after the reference is then marked as a resynchronisation (a device
       restart or a clock jump on which two packets agree). The other held packets are dropped and
       counted: they fit neither the stream before nor the one after.
@@ -148,34 +150,45 @@ class ContinuityGate(Generic[_T]):
             self.held = keep
             self.reference = last
             return chain
-        # The newest held packet that the new one follows directly is confirmed (a held
-        # packet "near" the reference, i.e. not a restart, needs one more held packet
-        # directly before it: three agreeing packets). Held packets that lie consistently
-        # between the reference and it are kept too; the others are dropped as corrupt.
+        # A run of held packets, each "next" after the one before and the new packet
+        # "next" after the last, is confirmed when it is long enough: two packets in all
+        # when its first is far from the reference (a restart: None), three when its first
+        # is a plausible gap or "near" (two corrupt packets can agree with each other, and
+        # one of them with the reference; three rarely). The newest such run wins. Held
+        # packets that lie consistently between the reference and it are kept too; the
+        # others are dropped as corrupt.
         for held in reversed(self.held):
             if self.fits(held, item) != "next":
                 continue
-            if self.fits(ref, held) == "near":
-                before = [o for o in self.held if o is not held and self.fits(o, held) == "next"]
+            run = [held]
+            while True:
+                before = [
+                    o
+                    for o in self.held
+                    if all(o is not r for r in run) and self.fits(o, run[0]) == "next"
+                ]
                 if not before:
-                    continue
-                self.held = [h for h in self.held if h is not held and h is not before[-1]]
-                return self._accept([(before[-1], True), (held, False), (item, False)])
+                    break
+                run.insert(0, before[-1])
+            start_fit = self.fits(ref, run[0])
+            if len(run) + 1 < (2 if start_fit is None else 3):
+                continue
             accepted: list[tuple[_T, bool]] = []
             last = ref
-            position = next(i for i, h in enumerate(self.held) if h is held)
+            position = next(i for i, h in enumerate(self.held) if h is run[0])
             for other in self.held[:position]:
-                if self.fits(last, other) in ("next", "gap") and self.fits(other, held) in (
+                if any(other is r for r in run):
+                    continue
+                if self.fits(last, other) in ("next", "gap") and self.fits(other, run[0]) in (
                     "next",
                     "gap",
                 ):
                     accepted.append((other, False))
                     last = other
-            self.held = [
-                h for h in self.held if h is not held and all(h is not a for a, _ in accepted)
-            ]
-            resync = self.fits(last, held) not in ("next", "gap")
-            return self._accept([*accepted, (held, resync), (item, False)])
+            resync = self.fits(last, run[0]) not in ("next", "gap")
+            accepted += [(run[0], resync), *((r, False) for r in run[1:]), (item, False)]
+            self.held = [h for h in self.held if all(h is not a for a, _ in accepted)]
+            return self._accept(accepted)
         self.held.append(item)
         if len(self.held) > self.max_held:
             self.held.pop(0)
@@ -243,6 +256,10 @@ class SampleBatch:
         jump of its clock, or a first packet that turned out to be corrupt), but two
         consecutive packets agree on the new values (see :class:`ContinuityGate`). The
         clock may re-anchor here instead of reading the step as a gap.
+    lag_s
+        For a ``resync`` batch: device time from its last sample to the last sample of the
+        newest batch delivered with it (the packets that confirmed it), so that the clock
+        can bound its arrival by theirs.
     """
 
     acc_g: np.ndarray
@@ -250,6 +267,7 @@ class SampleBatch:
     device_time_s: np.ndarray | None = None
     seq: int | None = None
     resync: bool = False
+    lag_s: float = 0.0
 
     def __post_init__(self) -> None:
         acc = np.asarray(self.acc_g, dtype=np.float64).reshape(-1, 3)
@@ -294,6 +312,19 @@ class GattWrite:
     data: bytes
     response: bool = True
     delay_after_s: float = 0.0
+
+
+def with_lags(batches: list[SampleBatch]) -> list[SampleBatch]:
+    """Set :attr:`SampleBatch.lag_s` of each ``resync`` batch from the newest batch."""
+    if not batches or batches[-1].device_time_s is None:
+        return batches
+    newest = float(batches[-1].device_time_s[-1])
+    out = []
+    for batch in batches:
+        if batch.resync and batch.device_time_s is not None and batch.n_samples:
+            batch = dataclasses.replace(batch, lag_s=newest - float(batch.device_time_s[-1]))
+        out.append(batch)
+    return out
 
 
 class StreamDecoder(ABC):
@@ -347,7 +378,7 @@ class StreamDecoder(ABC):
             accelerometer packet waiting for the gyroscope one).
         """
         try:
-            return self._feed(char_uuid.lower(), bytes(payload))
+            return with_lags(self._feed(char_uuid.lower(), bytes(payload)))
         except MalformedPacket:
             self.malformed_count += 1
             return []
