@@ -211,12 +211,15 @@ def test_a_real_diy_wrap_and_a_restart_are_still_followed():
     np.testing.assert_allclose(np.diff(_times(out)), 0.01, atol=1e-9)
     for seq in range(4, 7):
         out += decoder.feed(diy.DATA_CHAR_UUID, _acc(seq, 100_000_000 + 10_000 * seq))
-    # the device restarts: seq and clock from zero; two agreeing packets re-synchronise
+    # the device restarts: seq and clock from zero; three agreeing packets re-synchronise
     assert decoder.feed(diy.DATA_CHAR_UUID, _acc(0, 0)) == []
-    (first, second) = decoder.feed(diy.DATA_CHAR_UUID, _acc(1, 10_000))
-    assert first.resync and not second.resync
+    assert decoder.feed(diy.DATA_CHAR_UUID, _acc(1, 10_000)) == []
+    (first, second, third) = decoder.feed(diy.DATA_CHAR_UUID, _acc(2, 20_000))
+    assert first.resync and not second.resync and not third.resync
+    assert first.lag_s == pytest.approx(0.02)  # it arrived with the third
     # the clock carries on in the epoch after the wrap; the time went back: a restart
-    np.testing.assert_allclose(_times([first, second]) - 2**32 / 1e6, [0.0, 0.01], atol=1e-9)
+    restart = _times([first, second, third]) - 2**32 / 1e6
+    np.testing.assert_allclose(restart, [0.0, 0.01, 0.02], atol=1e-9)
     assert decoder.malformed_count == 0
 
 

@@ -104,10 +104,11 @@ class ContinuityGate(Generic[_T]):
     * ``"next"``, or ``"gap"`` when ``confirm_gaps`` is false (the protocol has a sequence
       number as well as a clock, so a gap is already two agreeing fields): accepted;
     * anything else is *held* (up to :attr:`max_held` packets, oldest dropped first). A
-      held packet is accepted when later packets follow it, each ``"next"`` after the one
-      before: one when it is far from the reference (a restart), two when it is a
-      plausible gap or ``"near"`` (three agreeing packets), together with the held
-      packets that lie consistently between the reference and it. A held packet
+      held packet is accepted when two later packets follow it, each ``"next"`` after the
+      one before (three agreeing packets: two corrupt ones can agree, by chance or by the
+      same corruption), together with the held packets that lie consistently between the
+      reference and it. A run that comes back to the stream from before the last
+      resynchronisation is a resynchronisation too (the one before was corrupt). A held packet
       that is no gap after the reference is then marked as a resynchronisation (a device
       restart or a clock jump on which two packets agree). The other held packets are dropped and
       counted: they fit neither the stream before nor the one after.
@@ -126,6 +127,7 @@ class ContinuityGate(Generic[_T]):
         self.reference: _T | None = None
         self.held: list[_T] = []
         self.dropped = 0
+        self.before_resync: _T | None = None
 
     def push(self, item: _T) -> list[tuple[_T, bool]]:
         """Offer one packet; return the accepted ones in order, each with its resync flag."""
@@ -170,8 +172,7 @@ class ContinuityGate(Generic[_T]):
                 if not before:
                     break
                 run.insert(0, before[-1])
-            start_fit = self.fits(ref, run[0])
-            if len(run) + 1 < (2 if start_fit is None else 3):
+            if len(run) < 2:  # three agreeing packets: the run and the new one
                 continue
             accepted: list[tuple[_T, bool]] = []
             last = ref
@@ -186,6 +187,12 @@ class ContinuityGate(Generic[_T]):
                     accepted.append((other, False))
                     last = other
             resync = self.fits(last, run[0]) not in ("next", "gap")
+            # back to the stream before a re-synchronisation: that one was corrupt after
+            # all, and the clock must re-anchor again
+            earlier = self.before_resync
+            if not resync and earlier is not None and last is ref:
+                resync = self.fits(earlier, run[0]) in ("next", "gap")
+            self.before_resync = ref if resync else self.before_resync
             accepted += [(run[0], resync), *((r, False) for r in run[1:]), (item, False)]
             self.held = [h for h in self.held if all(h is not a for a, _ in accepted)]
             return self._accept(accepted)
