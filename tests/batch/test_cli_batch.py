@@ -119,3 +119,28 @@ def test_missing_dask_says_how_to_install(
     )
     assert result.exit_code == 2
     assert 'pip install "repscope[dask]"' in result.stderr
+
+
+@pytest.mark.parametrize("address", ["http://127.0.0.1:8786", "ucx://127.0.0.1:8786", "ws://h:1"])
+def test_a_scheduler_address_that_is_not_tcp_is_refused_at_once(
+    address: str, sample_data: Path, tmp_path: Path
+) -> None:
+    import time
+
+    start = time.monotonic()
+    result = _invoke(str(sample_data), "--out", str(tmp_path / "out"), "--scheduler", address)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert f"--scheduler: {address!r} is not a tcp:// or tls:// scheduler address" in result.output
+    assert time.monotonic() - start < 25  # distributed retried for 30 s before; a bound under load
+
+
+def test_out_folder_given_as_the_input_is_explained(tmp_path: Path, sample_data: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "data"
+    shutil.copytree(sample_data, folder)
+    result = _invoke(str(folder), "--out", str(folder))
+    assert result.exit_code == 2, result.output
+    assert "is the output folder" in result.output, result.output
+    assert "--out a folder of its own" in result.output

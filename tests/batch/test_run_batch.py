@@ -319,3 +319,30 @@ def test_interrupted_batch_keeps_finished_results(sample_data: Path, tmp_path: P
     # the file the hook failed on is not cached: the next run analyses it again
     summary = _run([sample_data], out)
     assert (summary.skipped, summary.analysed) == (1, 3)
+
+
+def test_killed_batch_keeps_what_it_finished(sample_data: Path, tmp_path: Path) -> None:
+    """kill -9 runs no cleanup: parts must already be on disk (issue 17, batch progress)."""
+    import subprocess
+    import sys
+    import textwrap
+
+    out = tmp_path / "out"
+    code = textwrap.dedent(
+        f"""
+        import os, signal
+        from repscope.batch import run_batch, store
+        store.PART_INTERVAL_S = 0.0  # a part per session, as after 10 s of a real batch
+        seen = []
+        def hook(row, sets, reps):
+            seen.append(row)
+            if len(seen) == 3:
+                os.kill(os.getpid(), signal.SIGKILL)
+        run_batch([{str(sample_data)!r}], out_dir={str(out)!r}, workers=1, progress=False,
+                  on_session=hook)
+        """
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == -9, proc.stderr
+    summary = _run([sample_data], out)
+    assert (summary.skipped, summary.analysed) == (2, 2)

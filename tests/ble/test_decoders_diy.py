@@ -120,12 +120,14 @@ def _acc_packet(seq: int, t_us: int = 0) -> bytes:
 
 def test_lost_packets_are_counted_from_sequence_gaps_including_wrap():
     decoder = diy.DiyStreamDecoder()
-    for seq in (65533, 65534, 1, 2, 5):  # 65535 and 0 lost across the wrap, then 3 and 4
-        decoder.feed(diy.DATA_CHAR_UUID, _acc_packet(seq))
+    # 65535 and 0 lost across the wrap, then 3 and 4; one sample per packet every 10 ms
+    for seq in (65533, 65534, 65537, 65538, 65541):
+        decoder.feed(diy.DATA_CHAR_UUID, _acc_packet(seq & 0xFFFF, 10_000 * (seq - 65533)))
     assert decoder.lost_packets_count == 4
     assert decoder.packets_count == 5
+    assert decoder.malformed_count == 0
     # a repeated sequence number is dropped, not counted as lost
-    assert decoder.feed(diy.DATA_CHAR_UUID, _acc_packet(5)) == []
+    assert decoder.feed(diy.DATA_CHAR_UUID, _acc_packet(5, 80_000)) == []
     assert decoder.lost_packets_count == 4
 
 

@@ -59,11 +59,13 @@ def test_continuation_packets_are_joined():
 
 def test_without_mtu_a_full_size_message_waits_for_the_next_packet_or_flush():
     decoder = _decoder()
+    next_sample = ONE_SAMPLE[:2] + (1019).to_bytes(4, "little") + ONE_SAMPLE[6:]  # +1/52 s
     assert decoder.feed(NOTIFY, ONE_SAMPLE) == []  # might continue
-    (held,) = decoder.feed(NOTIFY, ONE_SAMPLE)  # a new message: the held one was whole
+    (held,) = decoder.feed(NOTIFY, next_sample)  # a new message: the held one was whole
     np.testing.assert_allclose(held.device_time_s, [1.0])
     (last,) = decoder.flush()
     np.testing.assert_allclose(last.acc_g, [[0.0, 0.0, 1.0]], rtol=1e-7)
+    np.testing.assert_allclose(last.device_time_s, [1.019])
 
 
 def test_lost_continuation_and_orphan_continuation_are_counted():

@@ -85,15 +85,16 @@ def test_start_response_factor_scales_gyro_frames_and_times_follow_timestamps():
     np.testing.assert_allclose(batch.acc_g, [[1.0, 0, 0], [1.0, 0, 0]])
     # first frame: nominal 52 Hz spacing ending at the frame timestamp
     np.testing.assert_allclose(batch.device_time_s, [1.0 - 1 / 52, 1.0])
-    # next frame: spacing from the timestamps, (1.1 s - 1.0 s) / 2 samples
-    t2_ns = 1_100_000_000
+    # next frame: spacing from the timestamps, (1.04 s - 1.0 s) / 2 samples (the device
+    # runs 4 % slower than nominal)
+    t2_ns = 1_040_000_000
     acc2 = bytes([2]) + t2_ns.to_bytes(8, "little") + b"\x01" + bytes(12)
     gyro2 = (
         bytes([5]) + t2_ns.to_bytes(8, "little") + b"\x80" + bytes.fromhex("0000 0000 0000 0201 00")
     )
     decoder.feed(DATA, acc2)
     (batch2,) = decoder.feed(DATA, gyro2)
-    np.testing.assert_allclose(batch2.device_time_s, [1.05, 1.1])
+    np.testing.assert_allclose(batch2.device_time_s, [1.02, 1.04])
 
 
 def test_feature_read_delivered_as_notification_is_not_malformed():

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -37,6 +39,52 @@ pytestmark = pytest.mark.ble
 def test_refuses_the_system_bus(address):
     with pytest.raises(EmulatorError):
         check_private_bus_address(address)
+
+
+def _relative_to_cwd(path: str) -> str:
+    return os.path.relpath(path, Path.cwd())
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "unix:path=%2Frun%2Fdbus%2Fsystem_bus_socket",  # percent-escaped (issue 17.7)
+        "unix:path=%2f%76ar%2frun%2fdbus%2fsystem_bus_socket",
+        "relative",  # a relative path to the same socket (issue 17.7)
+        "unix:path=/run/dbus/../dbus/system_bus_socket",
+        "unix:abstract=/run/dbus/system_bus_socket",
+        "unix:tmpdir=/tmp",
+        "tcp:host=localhost,port=12345",
+        "unix:path=/tmp/some-other-bus/socket",
+        "garbage without a transport",
+    ],
+)
+def test_refuses_every_spelling_of_a_bus_that_is_not_the_emulators(address, monkeypatch, tmp_path):
+    if address == "relative":
+        monkeypatch.chdir(tmp_path)
+        address = "unix:path=" + _relative_to_cwd("/run/dbus/system_bus_socket")
+        assert not address.startswith("unix:path=/")
+    with pytest.raises(EmulatorError):
+        check_private_bus_address(address)
+
+
+def test_accepts_only_the_emulators_own_bus_in_any_spelling(private_bus, tmp_path, monkeypatch):
+    assert check_private_bus_address(private_bus.address) == private_bus.address
+    socket = private_bus.folder / "bus"
+    escaped = "unix:path=" + str(socket).replace("/", "%2F")
+    assert check_private_bus_address(escaped) == escaped
+    monkeypatch.chdir(private_bus.folder)
+    assert check_private_bus_address("unix:path=bus") == "unix:path=bus"
+    # a fake private folder whose socket is a link to the system bus is refused
+    fake = tmp_path / "fake"
+    fake.mkdir()
+    (fake / "bus.conf").write_text((private_bus.folder / "bus.conf").read_text())
+    (fake / "bus").symlink_to("/run/dbus/system_bus_socket")
+    with pytest.raises(EmulatorError):
+        check_private_bus_address(f"unix:path={fake / 'bus'}")
+    # one bad entry in a list of addresses is enough to refuse
+    with pytest.raises(EmulatorError):
+        check_private_bus_address(f"{private_bus.address};unix:path=/run/dbus/system_bus_socket")
 
 
 def test_refuses_to_start_without_a_private_bus(monkeypatch):

@@ -68,6 +68,6 @@ def test_record_checks_the_history_before_recording(tmp_path):
         cli, ["record", "--device", "x", "--out", str(tmp_path / "x.csv"), "--history", str(bad)]
     )
     assert result.exit_code == 2
-    assert "cannot read the history" in result.output
+    assert "is not a history file" in result.output
     assert not (tmp_path / "x.csv").exists()
     assert "--history" in CliRunner().invoke(cli, ["record", "--help"]).output

@@ -114,7 +114,7 @@ def test_other_files_are_refused(tmp_path):
         open_history(foreign)
     garbage = tmp_path / "garbage.sqlite"
     garbage.write_bytes(b"this is not a database, just some text" * 100)
-    with pytest.raises(InputError, match="cannot read the history"):
+    with pytest.raises(InputError, match="is not a history file"):
         open_history(garbage)
     with pytest.raises(InputError, match="no training history here yet"):
         open_history(tmp_path / "missing.sqlite", create=False)

@@ -18,7 +18,10 @@ import concurrent.futures as cf
 import multiprocessing
 import os
 import socket
+import threading
+import time
 import uuid
+from pathlib import Path
 from typing import Any, Protocol
 
 from repscope.batch.worker import FileJob, FileResult, analyse_file
@@ -37,6 +40,37 @@ def default_workers() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
         return max(1, os.cpu_count() or 1)
+
+
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie, killed but not yet reaped, does not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True  # no /proc: trust kill(0)
+    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
+
+
+def die_with_parent(parent_pid: int, *, interval_s: float = 0.5) -> None:
+    """Pool-worker initializer: exit when the batch driver ``parent_pid`` is gone.
+
+    A driver killed with SIGKILL cannot shut its pool down, and the workers (children of
+    the forkserver, not of the driver) would wait for work forever. A daemon thread checks
+    every ``interval_s`` that the driver still runs and ends the worker otherwise.
+    """
+
+    def watch() -> None:
+        while process_alive(parent_pid):
+            time.sleep(interval_s)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="repscope-parent-watch", daemon=True).start()
 
 
 class Executor(Protocol):
@@ -88,7 +122,12 @@ class LocalExecutor:
         if method == "forkserver":
             # Imported once in the server, so that each forked worker starts warm.
             context.set_forkserver_preload(list(PRELOAD))
-        self.pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        self.pool = cf.ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=context,
+            initializer=die_with_parent,
+            initargs=(os.getpid(),),
+        )
         self.slots = workers
         self.name = f"{workers} local processes"
 
@@ -190,8 +229,17 @@ def _check_reachable(address: str) -> None:
     given = address
     if "://" not in address:
         address = f"tcp://{address}"  # distributed's default protocol
+    elif address.startswith("inproc://"):
+        return  # a cluster inside this process (answers at once or not at all)
     elif not address.startswith(("tcp://", "tls://")):
-        return  # inproc://, ucx://: left to distributed
+        # distributed would retry other protocols for its whole timeout, then fail with a
+        # traceback: say at once what it takes
+        raise InputError(
+            f"{given!r} is not a tcp:// or tls:// scheduler address",
+            where="--scheduler",
+            hint="Write it as tcp://HOST:PORT, e.g. tcp://10.0.0.5:8786 (from Python, "
+            "pass a connected distributed.Client for other protocols).",
+        )
     try:
         parts = urlsplit(address)
         host, port = parts.hostname, parts.port

@@ -248,6 +248,7 @@ def run_batch(
     out = Path(out_dir)
     files = discover(paths, exclude=[out])
     if not files:
+        _refuse_inputs_inside_out(paths, out)
         raise InputError(
             "no recordings found",
             where="PATH",
@@ -359,3 +360,17 @@ def run_batch(
     summary.failures.sort(key=lambda f: f.path)
     summary.wall_s = time.perf_counter() - start
     return summary
+
+
+def _refuse_inputs_inside_out(paths: Any, out: Path) -> None:
+    """Explain an empty batch whose inputs are the output folder (or inside it)."""
+    given = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    out_real = out.resolve()
+    for item in given:
+        path = Path(item).resolve()
+        if path == out_real or out_real in path.parents:
+            raise InputError(
+                f"{item} is the output folder {out} (or inside it), whose files batch skips",
+                where="PATH",
+                hint="Give --out a folder of its own, e.g. --out results/.",
+            )

@@ -8,11 +8,12 @@ Layout of ``DIR``::
     DIR/parts/reps/part-00001.parquet   results, written as they arrive
     DIR/sessions.parquet, DIR/sets.parquet, DIR/reps.parquet   (or .csv with --format csv)
 
-Results are streamed: the driver keeps at most ``part_sessions`` analysed sessions in
-memory, then writes them as one part (three single-row-group Parquet files, sessions in
-source-path order) and records where each session's rows start in each of them in the
-manifest. The manifest is rewritten (atomically, via a temporary file and a rename)
-after every part, so an interrupted batch resumes where it stopped.
+Results are streamed: the driver keeps at most ``part_sessions`` analysed sessions (or
+:data:`PART_INTERVAL_S` seconds' worth) in memory, then writes them as one part (three
+single-row-group Parquet files, sessions in source-path order) and records where each
+session's rows start in each of them in the manifest. The manifest is rewritten
+(atomically, via a temporary file and a rename) after every part, so an interrupted or
+killed batch resumes where it stopped.
 
 :meth:`Store.assemble` walks the sessions in source-path order, slices each one's rows
 out of its part (the last :data:`_OPEN_PARTS` parts read stay loaded; parts hold runs of
@@ -32,6 +33,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import time
 from collections import OrderedDict
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -52,6 +54,9 @@ LAYOUT_VERSION = 2
 PARTS_DIR = "parts"
 #: Sessions buffered in memory before they are written as one part.
 PART_SESSIONS = 64
+#: ... or after this many seconds since the oldest buffered one arrived, so that a batch
+#: killed early (before a full part) loses at most this much work on its rerun.
+PART_INTERVAL_S = 10.0
 #: Rows per row group of the assembled Parquet tables (at most)...
 OUTPUT_ROW_GROUP_ROWS = 65_536
 #: ... and bytes (the session rows carry the provenance JSON, about 2 KB each).
@@ -135,6 +140,8 @@ class Store:
         except OSError as exc:
             raise InputError(f"cannot create the folder: {exc.strerror}", path=out_dir) from None
         self.part_sessions = PART_SESSIONS if part_sessions is None else part_sessions
+        self.part_interval_s = PART_INTERVAL_S
+        self._buffer_since: float | None = None
         self.previous, self.outputs_written = self._load()
         self.current: dict[str, Entry] = {}
         self._buffer: list[FileResult] = []
@@ -200,12 +207,20 @@ class Store:
         self.current[source_path] = entry
 
     def add(self, result: FileResult, key: str) -> None:
-        """Buffer an analysed session; write a part when the buffer is full."""
+        """Buffer an analysed session; write a part when the buffer is full or old.
+
+        A part is written at :attr:`part_sessions` sessions or when the oldest buffered
+        session has waited :attr:`part_interval_s` (:data:`PART_INTERVAL_S`), so a killed
+        batch keeps all but the last few seconds of its work for the rerun.
+        """
         if not result.ok:
             raise ValueError("only analysed sessions are stored")
+        if not self._buffer:
+            self._buffer_since = time.monotonic()
         self._buffer.append(result)
         self._keys[result.source_path] = key
-        if len(self._buffer) >= self.part_sessions:
+        waited = time.monotonic() - (self._buffer_since or 0.0)
+        if len(self._buffer) >= self.part_sessions or waited >= self.part_interval_s:
             self.flush()
 
     def flush(self) -> None:

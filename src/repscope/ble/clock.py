@@ -15,7 +15,11 @@ the protocol allows:
    kept in :attr:`SampleClock.offset_bound_s` for the record. Device-clock drift against
    the host (tens of ppm: a few ms per minute) is not corrected. A device time that jumps
    forward by more than 1.5 sample periods is a **gap** (``missing = round(dt * rate) - 1``);
-   a sequence-number jump on the same packet labels it ``"sequence"``.
+   a sequence-number jump on the same packet labels it ``"sequence"``. The decoders let
+   no corrupt counter through (:class:`repscope.ble.devices.base.ContinuityGate`); a batch
+   marked ``resync`` (two packets agree on a jump of the device's counters) re-anchors the
+   offset when the old one would put its samples before the previous ones or after
+   their arrival.
 2. **Host arrival times only** (WitMotion, MetaMotion): the samples of one connection are
    numbered ``k = 0, 1, ...`` and each packet's arrival is paired with the index of its last
    sample. Latency only ever adds to an arrival, so the clock line lies *under* the points
@@ -306,15 +310,25 @@ class SampleClock:
     def _place_device_time(self, batch: SampleBatch, arrival_s: float) -> TimedSamples:
         assert batch.device_time_s is not None
         device_t = batch.device_time_s
-        missing_packets = sequence_gap(self._last_seq, batch.seq)
+        missing_packets = 0 if batch.resync else sequence_gap(self._last_seq, batch.seq)
         if batch.seq is not None:
             self._last_seq = batch.seq
         self.lost_packets += missing_packets
-        bound = arrival_s - float(device_t[-1])
+        # a resync batch arrived with the packets that confirmed it: bound it by theirs
+        bound = arrival_s - float(device_t[-1]) - (batch.lag_s if batch.resync else 0.0)
         restarted = (
             self._last_device_time_s is not None
             and device_t[0] < self._last_device_time_s - 1.0  # device clock went back: reboot
         )
+        if batch.resync and self.offset_s is not None:
+            # The device's counters jumped (confirmed by the decoder): keep the offset if it
+            # still places the samples after the previous ones and before their arrival.
+            first = float(device_t[0]) + self.offset_s
+            restarted = (
+                restarted
+                or bound < self.offset_s
+                or (self.last_time_s is not None and first <= self.last_time_s)
+            )
         if self.offset_s is None or restarted:
             self.offset_s = bound
             self.offset_bound_s = bound
@@ -322,9 +336,11 @@ class SampleClock:
         times = device_t + self.offset_s
         keep = np.ones(times.shape[0], dtype=bool)
         if self.last_time_s is not None:
+            # Output times never go back. After a re-anchoring, samples that fall at or
+            # before ones already placed (placed too late from corrupt counters the decoder
+            # let through) are dropped rather than shifted: the loss is bounded, a shift
+            # would last for the rest of the session.
             keep = times > self.last_time_s
-            if restarted and not keep.any():
-                keep[:] = True
         times = times[keep]
         acc = batch.acc_g[keep]
         gyr = None if batch.gyr_dps is None else batch.gyr_dps[keep]

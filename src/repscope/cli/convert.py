@@ -9,6 +9,7 @@ import click
 
 from repscope.cli._import_options import csv_import, import_options
 from repscope.cli._names import PLACEMENTS
+from repscope.errors import InputError
 
 
 @click.command("convert")
@@ -26,6 +27,7 @@ from repscope.cli._names import PLACEMENTS
 @click.option("--load-kg", type=float, help="Load on the bar in kg.")
 @click.option("--athlete", help="Athlete name or id.")
 @import_options
+@click.option("--force", is_flag=True, help="Overwrite OUT (and its .json sidecar) if they exist.")
 def convert(
     source: Path,
     target: Path,
@@ -39,6 +41,7 @@ def convert(
     acc_unit: str | None,
     gyr_unit: str | None,
     csv_header: bool | None,
+    force: bool,
 ) -> None:
     """Convert recording IN to OUT (repscope CSV + .json sidecar, or Parquet).
 
@@ -48,6 +51,7 @@ def convert(
     another sensor: name its columns with --columns (time, ax, ay, az[, gx, gy, gz], by
     header name or position from 1) and their units; what is not given is told from the
     data (a headerless numeric CSV needs no option), and `repscope info FILE` shows it.
+    An existing OUT (or, for CSV, its .json sidecar) is not overwritten without --force.
 
     \b
     Examples (a MetaMotion export is converted the same way):
@@ -55,6 +59,8 @@ def convert(
         repscope convert sample_data/other_sensor/bench_ego.csv other.parquet \\
             --columns 2,3,4,5,6,7,8 --placement bar --exercise bench
     """  # noqa: D301 (click needs the \b marker)
+    if not force:
+        _refuse_existing(target, fmt)
     from repscope.io import read_recording, write_recording
 
     recording = read_recording(
@@ -80,3 +86,19 @@ def convert(
         f"{recording.n_samples} samples, {recording.duration_s:.2f} s, "
         f"{recording.meta.sampling_rate_hz:g} Hz, gyroscope {'yes' if recording.has_gyro else 'no'}"
     )
+
+
+def _refuse_existing(target: Path, fmt: str | None) -> None:
+    """Raise a one-line error if convert would overwrite a file (OUT or its sidecar)."""
+    from repscope.io.project_csv import sidecar_path
+
+    outputs = [target]
+    if (fmt or target.suffix.lower().lstrip(".")) == "csv":
+        outputs.append(sidecar_path(target))
+    for path in outputs:
+        if path.exists():
+            raise InputError(
+                "already exists",
+                path=path,
+                hint="Give --force to overwrite it, or choose another OUT.",
+            )

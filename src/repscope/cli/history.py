@@ -223,8 +223,9 @@ def add(
     note on stderr, also when named one by one (as a shell's *.csv does).
 
     A file already in the history (same content) is analysed again and replaces its
-    earlier entry. A recording that cannot be read or analysed is reported on one line
-    and skipped; the others are added (exit status 2 if any failed or none was found).
+    earlier entry ("already there, replaced"). A recording that cannot be read or analysed
+    is reported on one line and skipped; the others are added (exit status 2 if any failed
+    or none was found).
 
     \b
     Example:
@@ -253,7 +254,6 @@ def add(
     failed = 0
     console = Console(highlight=False)
     with open_history(db) as store:
-        known = set(store.sessions()["session_id"])
         for file in files:
             try:
                 session_id = store.add_file(
@@ -263,9 +263,9 @@ def add(
                 failed += 1
                 click.echo(f"repscope: error: {exc}", err=True)
                 continue
+            # decided inside the adding transaction: true for concurrent commands too
+            verb = "already there, replaced" if store.last_add_replaced else "added"
             row = store.session(session_id)
-            verb = "replaced" if session_id in known else "added"
-            known.add(session_id)
             load = "" if _missing(row["load_kg"]) else f", {row['load_kg']:g} kg"
             day = "" if row["date"] is None else f", {row['date']}"
             console.print(

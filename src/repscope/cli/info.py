@@ -67,8 +67,33 @@ def _rows(info: dict[str, Any]) -> list[tuple[str, str]]:
             f"(median |acc| {units['median_acc_magnitude_g']:.3f} g)",
         ),
         ("gyroscope", "yes" if info["has_gyro"] else "no (accelerometer only)"),
+        *_recorder_rows(info),
     ]
     return rows
+
+
+def _recorder_rows(info: dict[str, Any]) -> list[tuple[str, str]]:
+    """Return a row saying whether a BLE recording was closed (``extra["ble"]["complete"]``).
+
+    The rows of the data file are what is read and analysed; after a kill the sidecar's
+    counters are those of its last update (up to a few seconds old, or from before the
+    first sample), so they are shown as such, never used.
+    """
+    extra = info.get("extra") or {}
+    ble = extra.get("ble") if isinstance(extra, dict) else None
+    if not isinstance(ble, dict) or "complete" not in ble:
+        return []
+    if ble["complete"]:
+        return [("recording", "closed normally by the recorder")]
+    counted = ble.get("samples")
+    stale = "" if counted is None else f"; its sidecar counted {counted} at its last update"
+    return [
+        (
+            "recording",
+            "NOT CLOSED: the recorder stopped without finishing (killed, crashed or power "
+            f"lost); the {info['n_samples']} data rows are what is used{stale}",
+        )
+    ]
 
 
 def _import_rows(info: dict[str, Any]) -> list[tuple[str, str]]:

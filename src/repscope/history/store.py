@@ -25,11 +25,11 @@ import os
 import sqlite3
 import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, timezone
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -121,6 +121,67 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+def database_error(exc: sqlite3.Error, path: Path | str) -> InputError:
+    """Return an SQLite failure as the one-line error the commands print.
+
+    Names the file and says what to do: a read-only file or folder, a damaged file (a
+    corrupt page, a missing table), a lock held too long, or anything else SQLite says.
+    """
+    text = str(exc)
+    lowered = text.lower()
+    if "readonly" in lowered or "read-only" in lowered or "unable to open" in lowered:
+        return InputError(
+            f"the history cannot be written ({text})",
+            path=path,
+            hint="Make the file and its folder writable, or give another --db file.",
+        )
+    if "not a database" in lowered:
+        return InputError(
+            f"is not a history file ({text})",
+            path=path,
+            hint="Give the right --db file; if this was your history, restore it from a backup.",
+        )
+    if (
+        "malformed" in lowered
+        or "no such table" in lowered
+        or "no such column" in lowered
+        or "corrupt" in lowered
+    ):
+        return InputError(
+            f"the history file is damaged ({text})",
+            path=path,
+            hint="Restore it from a backup, or move it aside and give another --db file "
+            "(`sqlite3 FILE .recover` may rescue its data).",
+        )
+    if "locked" in lowered or "busy" in lowered:
+        return InputError(
+            f"the history is busy: another program held it for over {BUSY_TIMEOUT_S:g} s ({text})",
+            path=path,
+            hint="Try again when the other repscope command has finished.",
+        )
+    return InputError(f"SQLite failed on the history ({text})", path=path)
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _translated(method: _F) -> _F:
+    """Decorate a :class:`History` method: SQLite errors become one-line InputErrors."""
+
+    def wrapper(self: History, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.IntegrityError:
+            raise  # the tables given break a constraint: the caller's bug, not the file's
+        except sqlite3.Error as exc:
+            raise database_error(exc, self.path) from None
+
+    wrapper.__name__ = method.__name__
+    wrapper.__qualname__ = method.__qualname__
+    wrapper.__doc__ = method.__doc__
+    return wrapper  # type: ignore[return-value]
+
+
 def _quoted(names: tuple[str, ...] | list[str]) -> str:
     return ", ".join(f'"{n}"' for n in names)
 
@@ -136,13 +197,22 @@ class History:
 
     Use it as a context manager or call :meth:`close`. One instance may be shared by
     threads (writes are serialised); several processes may write to the same file (SQLite
-    locking, waiting up to :data:`BUSY_TIMEOUT_S`).
+    locking, waiting up to :data:`BUSY_TIMEOUT_S`). Every SQLite failure (a read-only or
+    damaged file, a missing table) is raised as a one-line :class:`InputError` naming the
+    file (:func:`database_error`).
+
+    Attributes
+    ----------
+    last_add_replaced
+        Whether the last :meth:`add_tables` replaced a session that was already there
+        (decided inside its transaction, so it is true for concurrent writers too).
     """
 
     def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
         self._conn = conn
         self.path = path
         self._lock = threading.Lock()
+        self.last_add_replaced = False
 
     # ------------------------------------------------------------------ lifecycle
     def close(self) -> None:
@@ -161,11 +231,13 @@ class History:
         self.close()
 
     @property
+    @_translated
     def schema_version(self) -> int:
         """The database's schema version (``PRAGMA user_version``)."""
         return schema_version(self._conn)
 
     # ------------------------------------------------------------------ writing
+    @_translated
     def add_tables(self, session: Mapping[str, Any], sets: pd.DataFrame, reps: pd.DataFrame) -> str:
         """Add one analysed session (replacing one with the same ``session_id``).
 
@@ -211,7 +283,7 @@ class History:
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
-                self._delete(session_id)
+                replaced = self._delete(session_id) > 0
                 self._conn.execute(
                     f"INSERT INTO sessions ({_quoted(session_names)}) "
                     f"VALUES ({', '.join('?' * len(session_names))})",
@@ -225,9 +297,11 @@ class History:
                             rows,
                         )
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
                 raise
             self._conn.execute("COMMIT")
+            self.last_add_replaced = replaced
         return session_id
 
     @staticmethod
@@ -286,6 +360,7 @@ class History:
             raise exc.with_path(path) from None
         return self.add_analysis(analysis, source_path=path, content_sha256=file_sha256(path))
 
+    @_translated
     def has(self, session_id: str) -> bool:
         """Whether the history holds a session with exactly this id."""
         found = self._conn.execute(
@@ -293,6 +368,7 @@ class History:
         ).fetchone()
         return found is not None
 
+    @_translated
     def remove(self, session_id: str) -> None:
         """Remove a session with its sets and reps; InputError when it is not there."""
         with self._lock:
@@ -300,7 +376,8 @@ class History:
             try:
                 removed = self._delete(session_id)
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
                 raise
             self._conn.execute("COMMIT")
         if not removed:
@@ -321,6 +398,7 @@ class History:
         )
 
     # ------------------------------------------------------------------ reading
+    @_translated
     def resolve(self, session_id: str) -> str:
         """Return the full session id that ``session_id`` is, or is the unique prefix of.
 
@@ -348,6 +426,7 @@ class History:
             )
         return found[0]
 
+    @_translated
     def session(self, session_id: str) -> dict[str, Any]:
         """Return one session's row (:data:`SESSION_TABLE_COLUMNS`); InputError if unknown."""
         frame = self._frame(
@@ -360,6 +439,7 @@ class History:
             raise self._unknown(session_id)
         return {str(k): v for k, v in frame.iloc[0].items()}
 
+    @_translated
     def sessions(
         self,
         athlete: str | None = None,
@@ -375,6 +455,7 @@ class History:
         )
         return self._frame(sql, params, "sessions", SESSION_TABLE_COLUMNS)
 
+    @_translated
     def sets(
         self,
         athlete: str | None = None,
@@ -387,6 +468,7 @@ class History:
         """Return the sets of the sessions that pass the filters (or of one session)."""
         return self._child("sets", SET_TABLE_COLUMNS, athlete, exercise, since, until, session_id)
 
+    @_translated
     def reps(
         self,
         athlete: str | None = None,
@@ -527,9 +609,9 @@ def open_history(path: str | Path | None = None, *, create: bool = True) -> Hist
                 hint="Upgrade repscope, or give another --db file.",
             )
         migrate(conn)
-    except sqlite3.DatabaseError as exc:
+    except sqlite3.Error as exc:
         conn.close()
-        raise InputError(f"cannot read the history: {exc}", path=target) from None
+        raise database_error(exc, target) from None
     except BaseException:
         conn.close()
         raise

@@ -163,6 +163,14 @@ def _read_stream(path: Path) -> _Stream:
     seconds = time / 1000.0 if epoch_col else time
     if parts is not None and parts["rate"] is not None:
         rate, source = float(parts["rate"]), "from the file name"
+        if not rate > 0:
+            raise InputError(
+                f"the file name gives a sampling rate of {parts['rate']} Hz",
+                path=p,
+                where="file name",
+                hint="Rename the file with its real rate (e.g. _100.000Hz_), or drop the "
+                "rate from the name to infer it from the timestamps.",
+            )
         check_declared_rate(rate, seconds, path=p, source=f"file name {parts['rate']}Hz")
     else:
         rate, source = infer_sampling_rate_hz(seconds), "inferred from timestamps"

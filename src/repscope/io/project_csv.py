@@ -245,6 +245,12 @@ def _read_text(path: Path) -> str:
         raise InputError(
             "metadata is not UTF-8 text", path=path, hint="Save the sidecar as UTF-8 JSON."
         ) from None
+    except OSError as exc:  # permission denied, a folder in its place, an I/O error
+        raise InputError(
+            f"cannot read the metadata sidecar: {exc.strerror or exc}",
+            path=path,
+            hint="Make it a readable file, or move it away to read the CSV without it.",
+        ) from None
 
 
 __all__ = [

@@ -39,11 +39,13 @@ Every UUID in this package is a full lower-case 128-bit string (see :func:`norma
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, Literal, TypeVar
 
 import numpy as np
 
@@ -82,6 +84,153 @@ def normalize_uuid(uuid: str) -> str:
     raise ValueError(f"not a Bluetooth UUID: {uuid!r}")
 
 
+Fit = Literal["next", "gap", "near"]
+_T = TypeVar("_T")
+
+
+class ContinuityGate(Generic[_T]):
+    """Accept packets whose counters continue the stream; hold any other until confirmed.
+
+    A packet whose fields are well formed may still carry a corrupt device time or sequence
+    number. Taken at face value, one such packet moves the device clock (a large backward
+    step read as a counter wrap-around adds 2^32 ticks to every later time) or the lost-packet
+    count. The gate compares each packet with the last accepted one (the *reference*)
+    through ``fits(reference, packet)``, which returns ``"next"`` (the packet that follows
+    it), ``"gap"`` (a later packet after a plausible loss: counters consistent with each
+    other and with the rate), ``"near"`` (within a second of where the packet belongs
+    but not where it should be: jitter no device has, so corrupt) or ``None`` (far from
+    it: corrupt, or the device restarted). Then:
+
+    * ``"next"``, or ``"gap"`` when ``confirm_gaps`` is false (the protocol has a sequence
+      number as well as a clock, so a gap is already two agreeing fields): accepted;
+    * anything else is *held* (up to :attr:`max_held` packets, oldest dropped first). A
+      held packet is accepted when two later packets follow it, each ``"next"`` after the
+      one before (three agreeing packets: two corrupt ones can agree, by chance or by the
+      same corruption), together with the held packets that lie consistently between the
+      reference and it. A run that comes back to the stream from before the last
+      resynchronisation is a resynchronisation too (the one before was corrupt). A held packet
+      that is no gap after the reference is then marked as a resynchronisation (a device
+      restart or a clock jump on which two packets agree). The other held packets are dropped and
+      counted: they fit neither the stream before nor the one after.
+
+    A corrupt packet therefore never becomes the reference, and the clock is untouched by
+    it. The price is one packet of latency after a real discontinuity (and, without
+    sequence numbers, after a real loss). The first packet of a stream is accepted as is.
+    """
+
+    def __init__(
+        self, fits: Callable[[_T, _T], Fit | None], *, confirm_gaps: bool, max_held: int = 8
+    ) -> None:
+        self.fits = fits
+        self.confirm_gaps = confirm_gaps
+        self.max_held = max_held
+        self.reference: _T | None = None
+        self.held: list[_T] = []
+        self.dropped = 0
+        self.before_resync: _T | None = None
+
+    def push(self, item: _T) -> list[tuple[_T, bool]]:
+        """Offer one packet; return the accepted ones in order, each with its resync flag."""
+        ref = self.reference
+        if ref is None:
+            self.reference = item
+            return [(item, False)]
+        fit = self.fits(ref, item)
+        if fit == "next" or (fit == "gap" and not self.confirm_gaps):
+            # held packets that continue after this one stay (a corrupt packet may have
+            # looked like this one's predecessor); the others were corrupt
+            chain, last, keep = [(item, False)], item, []
+            for held in self.held:
+                after = self.fits(last, held)
+                if after == "next":
+                    chain.append((held, False))
+                    last = held
+                elif after == "gap" and self.confirm_gaps:
+                    keep.append(held)
+                else:
+                    self.dropped += 1
+            self.held = keep
+            self.reference = last
+            return chain
+        # A run of held packets, each "next" after the one before and the new packet
+        # "next" after the last, is confirmed when it is long enough: two packets in all
+        # when its first is far from the reference (a restart: None), three when its first
+        # is a plausible gap or "near" (two corrupt packets can agree with each other, and
+        # one of them with the reference; three rarely). The newest such run wins. Held
+        # packets that lie consistently between the reference and it are kept too; the
+        # others are dropped as corrupt.
+        for held in reversed(self.held):
+            if self.fits(held, item) != "next":
+                continue
+            run = [held]
+            while True:
+                before = [
+                    o
+                    for o in self.held
+                    if all(o is not r for r in run) and self.fits(o, run[0]) == "next"
+                ]
+                if not before:
+                    break
+                run.insert(0, before[-1])
+            if len(run) < 2:  # three agreeing packets: the run and the new one
+                continue
+            accepted: list[tuple[_T, bool]] = []
+            last = ref
+            position = next(i for i, h in enumerate(self.held) if h is run[0])
+            for other in self.held[:position]:
+                if any(other is r for r in run):
+                    continue
+                if self.fits(last, other) in ("next", "gap") and self.fits(other, run[0]) in (
+                    "next",
+                    "gap",
+                ):
+                    accepted.append((other, False))
+                    last = other
+            resync = self.fits(last, run[0]) not in ("next", "gap")
+            # back to the stream before a re-synchronisation: that one was corrupt after
+            # all, and the clock must re-anchor again
+            earlier = self.before_resync
+            if not resync and earlier is not None and last is ref:
+                resync = self.fits(earlier, run[0]) in ("next", "gap")
+            self.before_resync = ref if resync else self.before_resync
+            accepted += [(run[0], resync), *((r, False) for r in run[1:]), (item, False)]
+            self.held = [h for h in self.held if all(h is not a for a, _ in accepted)]
+            return self._accept(accepted)
+        self.held.append(item)
+        if len(self.held) > self.max_held:
+            self.held.pop(0)
+            self.dropped += 1
+        return []
+
+    def flush(self) -> list[tuple[_T, bool]]:
+        """End of stream: keep the held packets that are plausible gaps after the reference."""
+        out: list[tuple[_T, bool]] = []
+        for held in self.held:
+            if self.reference is not None and self.fits(self.reference, held) == "gap":
+                self.reference = held
+                out.append((held, False))
+            else:
+                self.dropped += 1
+        self.held = []
+        return out
+
+    @property
+    def candidate(self) -> _T | None:
+        """The newest held packet, if any."""
+        return self.held[-1] if self.held else None
+
+    def take_dropped(self) -> int:
+        """Return and reset the number of packets dropped as corrupt."""
+        dropped, self.dropped = self.dropped, 0
+        return dropped
+
+    def _accept(self, accepted: list[tuple[_T, bool]]) -> list[tuple[_T, bool]]:
+        self.dropped += len(self.held)
+        self.held = []
+        self.reference = accepted[-1][0]
+        return accepted
+
+
 class MalformedPacket(ValueError):
     """A payload that does not follow the device's documented layout.
 
@@ -109,12 +258,23 @@ class SampleBatch:
     seq
         Sequence number of the packet the samples came from, when the protocol has one
         (DIY); ``None`` otherwise.
+    resync
+        The device counters do not continue from the previous batch (a device restart, a
+        jump of its clock, or a first packet that turned out to be corrupt), but two
+        consecutive packets agree on the new values (see :class:`ContinuityGate`). The
+        clock may re-anchor here instead of reading the step as a gap.
+    lag_s
+        For a ``resync`` batch: device time from its last sample to the last sample of the
+        newest batch delivered with it (the packets that confirmed it), so that the clock
+        can bound its arrival by theirs.
     """
 
     acc_g: np.ndarray
     gyr_dps: np.ndarray | None = None
     device_time_s: np.ndarray | None = None
     seq: int | None = None
+    resync: bool = False
+    lag_s: float = 0.0
 
     def __post_init__(self) -> None:
         acc = np.asarray(self.acc_g, dtype=np.float64).reshape(-1, 3)
@@ -159,6 +319,19 @@ class GattWrite:
     data: bytes
     response: bool = True
     delay_after_s: float = 0.0
+
+
+def with_lags(batches: list[SampleBatch]) -> list[SampleBatch]:
+    """Set :attr:`SampleBatch.lag_s` of each ``resync`` batch from the newest batch."""
+    if not batches or batches[-1].device_time_s is None:
+        return batches
+    newest = float(batches[-1].device_time_s[-1])
+    out = []
+    for batch in batches:
+        if batch.resync and batch.device_time_s is not None and batch.n_samples:
+            batch = dataclasses.replace(batch, lag_s=newest - float(batch.device_time_s[-1]))
+        out.append(batch)
+    return out
 
 
 class StreamDecoder(ABC):
@@ -212,7 +385,7 @@ class StreamDecoder(ABC):
             accelerometer packet waiting for the gyroscope one).
         """
         try:
-            return self._feed(char_uuid.lower(), bytes(payload))
+            return with_lags(self._feed(char_uuid.lower(), bytes(payload)))
         except MalformedPacket:
             self.malformed_count += 1
             return []
@@ -487,11 +660,20 @@ class AccGyrPairer:
         self._acc = np.empty((0, 3))
         self._acc_t: np.ndarray | None = None
         self._gyr = np.empty((0, 3))
+        self._resync_at: list[int] = []
 
-    def push_acc(self, acc_g: np.ndarray, times_s: np.ndarray | None = None) -> list[SampleBatch]:
-        """Add accelerometer samples (with optional device times); return completed pairs."""
+    def push_acc(
+        self, acc_g: np.ndarray, times_s: np.ndarray | None = None, *, resync: bool = False
+    ) -> list[SampleBatch]:
+        """Add accelerometer samples (with optional device times); return completed pairs.
+
+        ``resync`` marks the batch that starts with these samples (see
+        :attr:`SampleBatch.resync`).
+        """
         if not self.gyro_expected:
-            return [SampleBatch(acc_g=acc_g, device_time_s=times_s)]
+            return [SampleBatch(acc_g=acc_g, device_time_s=times_s, resync=resync)]
+        if resync:
+            self._resync_at.append(len(self._acc))
         self._acc = np.vstack([self._acc, acc_g])
         if times_s is not None:
             prior = self._acc_t if self._acc_t is not None else np.empty(0)
@@ -511,14 +693,26 @@ class AccGyrPairer:
             times = None
             if self._acc_t is not None and len(self._acc_t) >= n:
                 times, self._acc_t = self._acc_t[:n], self._acc_t[n:]
-            out.append(SampleBatch(acc_g=self._acc[:n], gyr_dps=self._gyr[:n], device_time_s=times))
+            cuts = sorted({0, n, *(i for i in self._resync_at if 0 < i < n)})
+            for a, b in itertools.pairwise(cuts):
+                out.append(
+                    SampleBatch(
+                        acc_g=self._acc[a:b],
+                        gyr_dps=self._gyr[a:b],
+                        device_time_s=None if times is None else times[a:b],
+                        resync=a in self._resync_at,
+                    )
+                )
             self._acc, self._gyr = self._acc[n:], self._gyr[n:]
+            self._resync_at = [i - n for i in self._resync_at if i >= n]
         for name in ("_acc", "_gyr"):
             pending = getattr(self, name)
             excess = len(pending) - self.max_pending
             if excess > 0:
                 self.dropped_count += excess
                 setattr(self, name, pending[excess:])
-                if name == "_acc" and self._acc_t is not None:
-                    self._acc_t = self._acc_t[excess:]
+                if name == "_acc":
+                    if self._acc_t is not None:
+                        self._acc_t = self._acc_t[excess:]
+                    self._resync_at = [max(0, i - excess) for i in self._resync_at]
         return out

@@ -53,7 +53,9 @@ from typing import Any
 import numpy as np
 
 from repscope.ble.devices.base import (
+    ContinuityGate,
     DeviceDriver,
+    Fit,
     GattLayout,
     GattWrite,
     MalformedPacket,
@@ -314,16 +316,55 @@ def encode_start_command(
 class DiyStreamDecoder(StreamDecoder):
     """Decoder for the open profile: counts lost packets and unwraps the device clock.
 
-    ``lost_packets_count`` grows by the gap in sequence numbers (modulo 65536). The u32
-    microsecond clock wraps every 71.6 minutes; the decoder adds 2^32 us whenever it
-    goes back by more than half its range. A repeated sequence number is dropped.
+    Each data packet passes a :class:`~repscope.ble.devices.base.ContinuityGate`: its
+    sequence number and device clock must continue the last accepted packet's, consistently
+    with each other and with the sample period (a step of ``s`` sequence numbers must come
+    with ``s - 1`` packets' worth of device time on top of the previous packet's samples).
+    The u32 microsecond clock wraps every 71.6 minutes; a wrap is taken only when it is such
+    a consistent forward step. A packet that fails is held; it is dropped and counted as
+    malformed if the next packet continues the old stream, and accepted as a
+    resynchronisation (device restart) if the next packet continues it instead.
+    ``lost_packets_count`` grows by the sequence gap of accepted packets, less the
+    malformed packets in between. A repeated sequence number is dropped.
     """
 
     def __init__(self) -> None:
         super().__init__()
-        self._last_seq: int | None = None
-        self._clock_offset_us = 0
-        self._last_t_us: int | None = None
+        self._gate: ContinuityGate[DiyPacket] = ContinuityGate(self._fits, confirm_gaps=False)
+        self._requested_rate_hz: float | None = None
+        self._max_n = 1
+        self._last_raw_us: int | None = None
+        self._last_t_us = 0
+        self._malformed_since = 0
+        self._last_seq_accepted: int | None = None
+
+    def _period_us(self, *packets: DiyPacket) -> float | None:
+        for packet in packets:
+            if packet.sample_period_us:
+                return float(packet.sample_period_us)
+        rate = self.device_info.get("sampling_rate_hz") or self._requested_rate_hz
+        return 1e6 / float(rate) if rate else None
+
+    def _fits(self, ref: DiyPacket, packet: DiyPacket) -> Fit | None:
+        step = (packet.seq - ref.seq) & 0xFFFF
+        if step == 0 or step >= 0x8000:
+            signed_us = ((packet.t_first_us - ref.t_first_us + (1 << 31)) & 0xFFFFFFFF) - (1 << 31)
+            return "near" if abs(signed_us) < 1e6 else None
+        dt_us = (packet.t_first_us - ref.t_first_us) & 0xFFFFFFFF
+        period = self._period_us(ref, packet)
+        kind: Fit = "next" if step == 1 else "gap"
+        if period is None:  # no rate known yet: only order and a 1 Hz floor
+            return kind if 0 < dt_us <= 1e6 * (ref.n_samples + (step - 1) * self._max_n) else None
+        n_max = max(self._max_n, ref.n_samples, packet.n_samples)
+        low = (ref.n_samples + (step - 1)) * period
+        high = (ref.n_samples + (step - 1) * n_max) * period
+        # the same for every step, so that a packet within it is never followed by a good
+        # one outside it (a µs clock drifts far less than this over any plausible gap)
+        tolerance = 0.3 * period
+        if low - tolerance <= dt_us <= high + tolerance:
+            return kind
+        signed_us = ((packet.t_first_us - ref.t_first_us + (1 << 31)) & 0xFFFFFFFF) - (1 << 31)
+        return "near" if -1e6 < signed_us < high + 1e6 else None
 
     def _feed(self, char_uuid: str, payload: bytes) -> list[SampleBatch]:
         if char_uuid == CONFIG_CHAR_UUID:
@@ -332,25 +373,59 @@ class DiyStreamDecoder(StreamDecoder):
         if char_uuid != DATA_CHAR_UUID:
             return []
         self.packets_count += 1
-        packet = decode_diy_packet(payload)
-        if self._last_seq is not None:
-            gap = (packet.seq - self._last_seq) & 0xFFFF
-            if gap == 0:
-                return []
-            self.lost_packets_count += gap - 1
-        self._last_seq = packet.seq
-        t_us = packet.t_first_us + self._clock_offset_us
-        if self._last_t_us is not None and t_us < self._last_t_us - (1 << 31):
-            self._clock_offset_us += 1 << 32
-            t_us += 1 << 32
+        try:
+            packet = decode_diy_packet(payload)
+        except MalformedPacket:
+            self._malformed_since += 1
+            raise
+        reference = self._gate.reference
+        if reference is not None and reference.seq == packet.seq:
+            if reference.t_first_us == packet.t_first_us:
+                return []  # a repeated packet
+            self._malformed_since += 1
+            raise MalformedPacket("DIY packet repeats the last sequence number with another time")
+        accepted = self._gate.push(packet)
+        dropped = self._gate.take_dropped()
+        self.malformed_count += dropped
+        self._malformed_since += dropped
+        return [self._batch(p, resync) for p, resync in accepted]
+
+    def flush(self) -> list[SampleBatch]:
+        """Return a packet held back after a discontinuity if it is a plausible gap."""
+        out = [self._batch(p, resync) for p, resync in self._gate.flush()]
+        self.malformed_count += self._gate.take_dropped()
+        return out
+
+    def _batch(self, packet: DiyPacket, resync: bool) -> SampleBatch:
+        previous = self._last_seq_accepted
+        if self._last_raw_us is None or resync:
+            base = self._last_t_us - (self._last_t_us & 0xFFFFFFFF)
+            t_us = base + packet.t_first_us
+        else:
+            t_us = self._last_t_us + ((packet.t_first_us - self._last_raw_us) & 0xFFFFFFFF)
+            if previous is not None:
+                step = (packet.seq - previous) & 0xFFFF
+                self.lost_packets_count += max(0, step - 1 - self._malformed_since)
+        self._malformed_since = 0
+        self._last_seq_accepted = packet.seq
+        self._last_raw_us = packet.t_first_us
         self._last_t_us = t_us
+        self._max_n = max(self._max_n, packet.n_samples)
         period = packet.sample_period_us or 0
         times = (t_us + period * np.arange(packet.n_samples, dtype=np.float64)) * 1e-6
-        return [
-            SampleBatch(
-                acc_g=packet.acc_g, gyr_dps=packet.gyr_dps, device_time_s=times, seq=packet.seq
-            )
-        ]
+        return SampleBatch(
+            acc_g=packet.acc_g,
+            gyr_dps=packet.gyr_dps,
+            device_time_s=times,
+            seq=packet.seq,
+            resync=resync,
+        )
+
+    def _observe_write(self, char_uuid: str, data: bytes) -> None:
+        if char_uuid == CONTROL_CHAR_UUID and len(data) >= _START.size and data[0] == OP_START:
+            rate_hz = _START.unpack_from(data, 0)[1]
+            if rate_hz:
+                self._requested_rate_hz = _nearest(SUPPORTED_RATES_HZ, rate_hz)
 
     def _observe_read(self, char_uuid: str, value: bytes) -> None:
         if char_uuid == CONFIG_CHAR_UUID:

@@ -25,14 +25,16 @@ from __future__ import annotations
 
 import re
 import struct
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from repscope.ble.devices.base import (
+    ContinuityGate,
     DeviceDriver,
+    Fit,
     GattLayout,
     GattWrite,
     MalformedPacket,
@@ -63,6 +65,9 @@ EMULATED_GYR_RANGE_DPS = 2000.0
 SAMPLE_BYTES = 24  # 3 float32 acc + 3 float32 gyro
 _PATH_RE = re.compile(r"^/Meas/IMU6/(\d+)$")
 _TIMESTAMP = struct.Struct("<I")
+#: Longest jump of the device clock between two messages read as lost messages rather
+#: than a corrupt timestamp (a real loss is still accepted once the next message agrees).
+MAX_GAP_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -89,7 +94,8 @@ def decode_imu6_body(body: bytes) -> Imu6Message:
         )
     (timestamp_ms,) = _TIMESTAMP.unpack_from(body, 0)
     n = (len(body) - 4) // SAMPLE_BYTES
-    floats = np.frombuffer(body, dtype="<f4", offset=4).astype(np.float64)
+    with np.errstate(invalid="ignore"):  # a signalling NaN in corrupt data: rejected below
+        floats = np.frombuffer(body, dtype="<f4", offset=4).astype(np.float64)
     acc_mps2 = floats[: 3 * n].reshape(n, 3)
     gyr_dps = floats[3 * n :].reshape(n, 3)
     if not (np.isfinite(acc_mps2).all() and np.isfinite(gyr_dps).all()):
@@ -119,7 +125,11 @@ class MovesenseStreamDecoder(StreamDecoder):
     ``device_info["command_results"]`` collects ``(ref, status)`` from command-result
     notifications. Device times are seconds on the sensor's millisecond clock (unwrapped),
     with samples ``1 / rate`` apart after the message timestamp; they are ``None`` when
-    the subscription (and so the rate) was not passed to :meth:`feed_write`.
+    the subscription (and so the rate) was not passed to :meth:`feed_write`. With a known
+    rate each message passes a :class:`~repscope.ble.devices.base.ContinuityGate`: a
+    timestamp that does not continue the previous message (one message's samples later)
+    is held until the next message shows whether it was a loss or a restart (accepted) or
+    corrupt (dropped and counted as malformed); a u32 wrap is only such a continuation.
     """
 
     def __init__(self) -> None:
@@ -127,8 +137,9 @@ class MovesenseStreamDecoder(StreamDecoder):
         self.rates_hz: dict[int, float] = {}
         self._pending: dict[int, bytearray] = {}
         self._max_len = 0
-        self._clock_offset_ms = 0
+        self._gates: dict[int, ContinuityGate[Imu6Message]] = {}
         self._last_ms: int | None = None
+        self._last_raw_ms: int | None = None
 
     def _full_size(self, length: int) -> bool:
         if self.att_mtu:
@@ -177,23 +188,62 @@ class MovesenseStreamDecoder(StreamDecoder):
         except MalformedPacket:
             self.malformed_count += 1
             return []
-        t_ms = message.timestamp_ms + self._clock_offset_ms
-        if self._last_ms is not None and t_ms < self._last_ms - (1 << 31):
-            self._clock_offset_ms += 1 << 32
-            t_ms += 1 << 32
-        self._last_ms = t_ms
-        times = None
         rate = self.rates_hz.get(ref)
-        if rate:
-            times = t_ms / 1000.0 + np.arange(len(message.acc_g)) / rate
-        return [SampleBatch(acc_g=message.acc_g, gyr_dps=message.gyr_dps, device_time_s=times)]
+        if not rate:
+            return [SampleBatch(acc_g=message.acc_g, gyr_dps=message.gyr_dps)]
+        gate = self._gates.setdefault(ref, ContinuityGate(self._fitter(rate), confirm_gaps=True))
+        accepted = gate.push(message)
+        self.malformed_count += gate.take_dropped()
+        return [self._timed(m, rate, resync) for m, resync in accepted]
+
+    @staticmethod
+    def _fitter(rate_hz: float) -> Callable[[Imu6Message, Imu6Message], Fit | None]:
+        """Whether a message's timestamp continues another's at ``rate_hz``.
+
+        The next message starts one message's samples later; after ``k - 1`` lost
+        messages of the same size, ``k`` messages later (a gap of up to :data:`MAX_GAP_S`).
+        The tolerance is a quarter period, 0.2 % of a message's span (the real rate is not
+        exactly the nominal one) and 1.5 ms (timestamps are whole milliseconds), the same
+        for every ``k``: a message within it is never followed by a good one outside it.
+        Anything else within a second is ``"near"``: corrupt, never a restart.
+        """
+        period_ms = 1000.0 / rate_hz
+
+        def fits(ref: Imu6Message, message: Imu6Message) -> Fit | None:
+            dt_ms = (message.timestamp_ms - ref.timestamp_ms) & 0xFFFFFFFF
+            span = len(ref.acc_g) * period_ms
+            k = round(dt_ms / span)
+            tolerance = 0.25 * period_ms + 0.002 * span + 1.5
+            if k >= 1 and dt_ms <= span + 1000.0 * MAX_GAP_S and abs(dt_ms - k * span) <= tolerance:
+                return "next" if k == 1 else "gap"
+            signed_ms = ((dt_ms + (1 << 31)) & 0xFFFFFFFF) - (1 << 31)
+            return "near" if -1000.0 < signed_ms < span + 1000.0 else None
+
+        return fits
+
+    def _timed(self, message: Imu6Message, rate: float, resync: bool) -> SampleBatch:
+        if self._last_ms is None or self._last_raw_ms is None or resync:
+            base = 0 if self._last_ms is None else self._last_ms - (self._last_ms & 0xFFFFFFFF)
+            t_ms = base + message.timestamp_ms
+        else:
+            t_ms = self._last_ms + ((message.timestamp_ms - self._last_raw_ms) & 0xFFFFFFFF)
+        self._last_ms = t_ms
+        self._last_raw_ms = message.timestamp_ms
+        times = t_ms / 1000.0 + np.arange(len(message.acc_g)) / rate
+        return SampleBatch(
+            acc_g=message.acc_g, gyr_dps=message.gyr_dps, device_time_s=times, resync=resync
+        )
 
     def flush(self) -> list[SampleBatch]:
-        """Emit messages held back for a possible continuation."""
+        """Emit messages held back for a possible continuation or a confirmation."""
         out: list[SampleBatch] = []
         for ref, body in list(self._pending.items()):
             out += self._emit(ref, body)
         self._pending.clear()
+        for ref, gate in self._gates.items():
+            rate = self.rates_hz[ref]
+            out += [self._timed(m, rate, resync) for m, resync in gate.flush()]
+            self.malformed_count += gate.take_dropped()
         return out
 
     def _observe_write(self, char_uuid: str, data: bytes) -> None:

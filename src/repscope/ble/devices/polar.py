@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 import struct
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,7 +36,9 @@ import numpy as np
 
 from repscope.ble.devices.base import (
     AccGyrPairer,
+    ContinuityGate,
     DeviceDriver,
+    Fit,
     GattLayout,
     GattWrite,
     MalformedPacket,
@@ -391,12 +393,45 @@ def model_from_features(value: bytes) -> str | None:
 
 
 # ---------------------------------------------------------------------- client side
+#: Longest jump of the device clock between two ACC frames read as lost frames rather
+#: than a corrupt timestamp (a real loss is still accepted once the next frame agrees).
+MAX_GAP_S = 5.0
+
+
+def _frame_fitter(rate_hz: float) -> Callable[[PmdFrame, PmdFrame], Fit | None]:
+    """Whether an ACC frame's timestamp (its last sample's) continues another's.
+
+    The next frame ends its own sample count later; after ``k - 1`` lost frames of that
+    size, ``k`` times that (a gap of up to :data:`MAX_GAP_S`). The tolerance is half a
+    period plus 3 % of a frame's span (the real rate differs a little from the nominal
+    one), the same for every ``k``.
+    Anything else within a second is ``"near"``: corrupt, never a restart.
+    """
+    period_ns = 1e9 / rate_hz
+
+    def fits(ref: PmdFrame, frame: PmdFrame) -> Fit | None:
+        dt_ns = frame.timestamp_ns - ref.timestamp_ns
+        span = len(frame.values) * period_ns
+        k = round(dt_ns / span)
+        tolerance = 0.5 * period_ns + 0.03 * span
+        if k >= 1 and dt_ns <= span + 1e9 * MAX_GAP_S and abs(dt_ns - k * span) <= tolerance:
+            return "next" if k == 1 else "gap"
+        return "near" if -1e9 < dt_ns < span + 1e9 else None
+
+    return fits
+
+
 class PolarStreamDecoder(StreamDecoder):
     """Decodes PMD frames, learns FACTOR from start responses and pairs ACC with GYRO.
 
     ``device_info`` gains ``"model"`` (from the feature read), ``"acc_factor"`` /
     ``"gyr_factor"`` (from start responses) and ``"errors"`` (failed commands as
-    ``(op, type, status)``). Device times are seconds since 2000-01-01T00:00Z.
+    ``(op, type, status)``). Device times are seconds since 2000-01-01T00:00Z. Once the
+    ACC rate is known, ACC frames pass a :class:`~repscope.ble.devices.base.ContinuityGate`:
+    a frame whose timestamp does not continue the previous one is held until the next
+    frame shows whether it was a loss or a restart (accepted) or corrupt (dropped and
+    counted as malformed), so one bad frame moves neither the clock nor the spacing of
+    the next frame's samples. GYRO frames carry no time that is used.
     """
 
     def __init__(self) -> None:
@@ -405,6 +440,7 @@ class PolarStreamDecoder(StreamDecoder):
         self.factors: dict[int, float] = {}
         self.rates_hz: dict[int, float] = {}
         self._previous_ns: dict[int, int] = {}
+        self._gate: ContinuityGate[PmdFrame] | None = None
 
     def _feed(self, char_uuid: str, payload: bytes) -> list[SampleBatch]:
         if char_uuid == CONTROL_POINT_UUID:
@@ -424,21 +460,51 @@ class PolarStreamDecoder(StreamDecoder):
         if measurement not in (TYPE_ACC, TYPE_GYRO):
             return []  # another PMD stream (ECG, PPG, ...) this driver does not record
         frame = decode_pmd_frame(payload, factor=self.factors.get(measurement, 1.0))
-        times = self._sample_times(frame)
-        if measurement == TYPE_ACC:
-            return self.pairer.push_acc(frame.values, times)
-        return self.pairer.push_gyr(frame.values)
+        if measurement == TYPE_GYRO:
+            return self.pairer.push_gyr(frame.values)
+        rate = self.rates_hz.get(TYPE_ACC)
+        if not rate:
+            return self.pairer.push_acc(frame.values, self._sample_times(frame, None, False))
+        if self._gate is None:
+            self._gate = ContinuityGate(_frame_fitter(rate), confirm_gaps=True)
+        accepted = self._gate.push(frame)
+        self.malformed_count += self._gate.take_dropped()
+        return self._push_accepted(accepted)
 
-    def _sample_times(self, frame: PmdFrame) -> np.ndarray | None:
+    def _push_accepted(self, accepted: list[tuple[PmdFrame, bool]]) -> list[SampleBatch]:
+        out: list[SampleBatch] = []
+        for frame, resync in accepted:
+            times = self._sample_times(frame, self.rates_hz.get(TYPE_ACC), resync)
+            out += self.pairer.push_acc(frame.values, times, resync=resync)
+        return out
+
+    def flush(self) -> list[SampleBatch]:
+        """Return an ACC frame held after a discontinuity if it is a plausible gap."""
+        if self._gate is None:
+            return []
+        out = self._push_accepted(self._gate.flush())
+        self.malformed_count += self._gate.take_dropped()
+        return out
+
+    def _sample_times(self, frame: PmdFrame, rate: float | None, resync: bool) -> np.ndarray | None:
+        """Return the times of a frame's samples; its timestamp is the last sample's.
+
+        As the SDK does, earlier samples are spaced by the time since the previous frame
+        over the sample count, but only when that previous frame is the one just before
+        (the spacing within 10 % of the nominal period); otherwise by the nominal period.
+        """
         n = len(frame.values)
         previous = self._previous_ns.get(frame.measurement_type)
         self._previous_ns[frame.measurement_type] = frame.timestamp_ns
-        if previous is not None and frame.timestamp_ns > previous:
+        step_ns: float | None = None
+        if previous is not None and not resync and frame.timestamp_ns > previous:
             step_ns = (frame.timestamp_ns - previous) / n
-        elif frame.measurement_type in self.rates_hz:
-            step_ns = 1e9 / self.rates_hz[frame.measurement_type]
-        else:
-            return None
+            if rate and abs(step_ns * rate / 1e9 - 1.0) > 0.1:
+                step_ns = None
+        if step_ns is None:
+            if not rate:
+                return None
+            step_ns = 1e9 / rate
         offsets = (np.arange(n) - (n - 1)) * step_ns
         return (frame.timestamp_ns + offsets) / 1e9
 

@@ -15,7 +15,8 @@ works on a throw-away bus started from a temporary folder:
    connection and refuses BlueZ older than 5.55; with the shim first on ``PATH`` the answer
    is deterministic whatever is (or is not) installed.
 4. :meth:`PrivateBus.stop` kills the daemon by its pid (never by name) and removes the
-   folder.
+   folder. A small watchdog process started beside the daemon does the same if the
+   process that started it dies without stopping it (``kill -9``).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from repscope.errors import RepscopeError
@@ -63,27 +64,81 @@ class EmulatorError(RepscopeError):
     """The emulated BlueZ cannot run (no dbus-daemon, or a real system bus was given)."""
 
 
-def check_private_bus_address(address: str | None) -> str:
-    """Return ``address`` if it is safe for the emulator, else raise :class:`EmulatorError`.
+#: Marker in the configuration of a bus started by :func:`start_private_bus`.
+PRIVATE_BUS_TYPE = "repscope-emulated-system"
+#: Names of the socket and the configuration inside a private bus folder.
+SOCKET_NAME = "bus"
+CONFIG_NAME = "bus.conf"
 
-    Refused: an empty address (the emulator must be told which private bus to use) and any
-    address whose socket lies in a real system-bus folder (:data:`SYSTEM_BUS_DIRS`).
+
+def parse_bus_address(address: str) -> list[tuple[str, dict[str, str]]]:
+    """Split a D-Bus address into ``(transport, options)`` entries as the client will.
+
+    Uses dbus-fast's own parser (bleak connects through dbus-fast), so percent-escapes
+    (``%2F``) are decoded exactly as they will be when connecting.
+
+    Raises
+    ------
+    EmulatorError
+        When the address does not parse.
+    """
+    from dbus_fast._private.address import parse_address
+
+    try:
+        return parse_address(address)
+    except Exception as exc:  # dbus-fast raises InvalidAddressError (a TypeError)
+        raise EmulatorError(f"{address!r} is not a D-Bus address: {exc}") from None
+
+
+def private_bus_socket(path: str | Path) -> Path | None:
+    """Return the real socket path if ``path`` is the socket of a repscope private bus.
+
+    A relative path is taken from the current folder, as the client's ``connect`` takes
+    it; symbolic links are resolved. The socket must be named ``bus`` and sit in a folder
+    holding the configuration :func:`start_private_bus` writes (its bus type is
+    :data:`PRIVATE_BUS_TYPE`), outside every folder of :data:`SYSTEM_BUS_DIRS`.
+    """
+    real = Path(os.path.realpath(Path.cwd() / path))
+    for folder in SYSTEM_BUS_DIRS:
+        system = Path(os.path.realpath(folder))
+        if real == system or system in real.parents:
+            return None
+    if real.name != SOCKET_NAME:
+        return None
+    config = real.parent / CONFIG_NAME
+    try:
+        text = config.read_text(errors="replace")
+    except OSError:
+        return None
+    if f"<type>{PRIVATE_BUS_TYPE}</type>" not in text:
+        return None
+    return real
+
+
+def check_private_bus_address(address: str | None) -> str:
+    """Return ``address`` if it is a repscope private bus, else raise :class:`EmulatorError`.
+
+    The address is parsed as the D-Bus client will parse it (:func:`parse_bus_address`:
+    escapes decoded, every ``;``-separated entry), and each entry must be a
+    ``unix:path=`` socket of a bus started by :func:`start_private_bus`
+    (:func:`private_bus_socket`: relative paths and symbolic links resolved). Anything
+    else is refused: an empty address, the system bus under any spelling, TCP, abstract
+    or ``tmpdir`` sockets, or another program's bus.
     """
     if not address:
         raise EmulatorError(
             "DBUS_SYSTEM_BUS_ADDRESS is not set; the emulated BlueZ only runs on a private "
             "bus. Start one with `repscope emulate` (it prints the address to export)."
         )
-    for part in address.split(";"):
-        for item in part.split(","):
-            _, _, value = item.partition("=")
-            resolved = os.path.realpath(value) if value.startswith("/") else value
-            for folder in SYSTEM_BUS_DIRS:
-                if value.startswith(folder) or resolved.startswith(os.path.realpath(folder)):
-                    raise EmulatorError(
-                        f"refusing to run the emulated BlueZ on the system bus ({address}); "
-                        "use a private bus (repscope emulate starts one)."
-                    )
+    for transport, options in parse_bus_address(address):
+        path = options.get("path")
+        if transport != "unix" or path is None or private_bus_socket(path) is None:
+            raise EmulatorError(
+                f"refusing to run the emulated BlueZ on {address!r}: it is not a private bus "
+                "started by `repscope emulate` (the system bus, or another program's bus, "
+                "is never used). Leave out --bus-address, or give the address "
+                "`repscope emulate` printed."
+            )
     return address
 
 
@@ -105,6 +160,7 @@ class PrivateBus:
     address: str
     pid: int
     folder: Path
+    watchdog: subprocess.Popen[bytes] | None = field(default=None, repr=False, compare=False)
 
     @property
     def shim_dir(self) -> Path:
@@ -144,6 +200,12 @@ class PrivateBus:
                 os.kill(self.pid, signal.SIGKILL)
         _reap(self.pid)
         shutil.rmtree(self.folder, ignore_errors=True)
+        if self.watchdog is not None:  # it ends within 0.2 s of the daemon
+            try:
+                self.watchdog.wait(timeout=5.0)
+            except subprocess.TimeoutExpired:
+                self.watchdog.kill()
+                self.watchdog.wait()
 
     def __enter__(self) -> PrivateBus:
         return self
@@ -198,9 +260,9 @@ def start_private_bus(*, parent: Path | None = None, timeout_s: float = 5.0) -> 
     daemon = find_dbus_daemon()
     folder = Path(tempfile.mkdtemp(prefix="repscope-bluez-", dir=parent))
     try:
-        config = folder / "bus.conf"
+        config = folder / CONFIG_NAME
         config.write_text(_BUS_CONFIG)
-        socket_path = folder / "bus"
+        socket_path = folder / SOCKET_NAME
         write_bluetoothctl_shim(folder / "bin")
         proc = subprocess.run(
             [
@@ -226,4 +288,49 @@ def start_private_bus(*, parent: Path | None = None, timeout_s: float = 5.0) -> 
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    return PrivateBus(address=check_private_bus_address(address), pid=pid, folder=folder)
+    bus = PrivateBus(address=check_private_bus_address(address), pid=pid, folder=folder)
+    bus.watchdog = _start_watchdog(pid, folder)
+    return bus
+
+
+#: Run by a small process beside every private bus: when the process that started the
+#: bus is gone without stopping it (killed with SIGKILL), stop the daemon by its pid and
+#: remove the folder. It ends by itself once the daemon is stopped normally.
+_WATCHDOG = """
+import os, shutil, signal, sys, time
+parent, daemon, folder = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+while True:
+    time.sleep(0.2)
+    try:
+        os.kill(daemon, 0)
+    except OSError:
+        break
+    if os.getppid() != parent:
+        try:
+            os.kill(daemon, signal.SIGTERM)
+        except OSError:
+            pass
+        shutil.rmtree(folder, ignore_errors=True)
+        break
+"""
+
+
+def _start_watchdog(daemon_pid: int, folder: Path) -> subprocess.Popen[bytes]:
+    import sys
+
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-I",
+            "-S",
+            "-c",
+            _WATCHDOG,
+            str(os.getpid()),
+            str(daemon_pid),
+            str(folder),
+        ],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # Ctrl-C in the terminal reaches repscope, not the watchdog
+    )
