@@ -7,9 +7,11 @@ every 0.2-0.5 s.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -28,14 +30,17 @@ def _wait_until(condition, timeout_s: float = 20.0) -> bool:
     return condition()
 
 
-def test_killed_emulator_leaves_no_dbus_daemon_nor_folder(tmp_path):
+def test_killed_emulator_leaves_no_dbus_daemon_nor_folder():
     pytest.importorskip("dbus_fast")
+    # a short parent: a unix socket's path must stay under 108 bytes, and pytest's
+    # tmp_path (/tmp/pytest-of-USER/pytest-N/test_killed_emulator_leaves_no_0) is too long
+    parent = Path(tempfile.mkdtemp(prefix="rs-orphan-", dir="/tmp"))
     code = textwrap.dedent(
         f"""
         import sys, time
         from pathlib import Path
         from repscope.ble.emulator import start_private_bus
-        bus = start_private_bus(parent=Path({str(tmp_path)!r}))
+        bus = start_private_bus(parent=Path({str(parent)!r}))
         print(bus.pid, bus.folder, flush=True)
         time.sleep(600)
         """
@@ -46,7 +51,10 @@ def test_killed_emulator_leaves_no_dbus_daemon_nor_folder(tmp_path):
     assert process_alive(daemon_pid) and folder.exists()
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    assert _wait_until(lambda: not process_alive(daemon_pid) and not folder.exists())
+    try:
+        assert _wait_until(lambda: not process_alive(daemon_pid) and not folder.exists())
+    finally:
+        shutil.rmtree(parent, ignore_errors=True)
 
 
 def test_killed_batch_leaves_no_worker(tmp_path):
