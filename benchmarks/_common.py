@@ -82,6 +82,22 @@ _Not measured yet: run `benchmarks/speed.py --write-docs`._
 """
 
 
+def realdata_folder(name: str, override: Path | None = None) -> Path:
+    """Folder ``name`` of the real recordings, read in place (never copied).
+
+    ``override`` (a ``--realdata`` option), else ``$REPSCOPE_REALDATA``, else
+    ``<repo>/../shared/realdata``; either the collection's own folder (it holds
+    ``labels.csv``) or the folder above it.
+    """
+    if override is not None:
+        root = override
+    elif os.environ.get("REPSCOPE_REALDATA"):
+        root = Path(os.environ["REPSCOPE_REALDATA"])
+    else:
+        root = REPO_ROOT.parent / "shared" / "realdata"
+    return root if (root / "labels.csv").exists() else root / name
+
+
 def _git(*args: str) -> str:
     try:
         out = subprocess.run(

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
 import sys
 import tempfile
 import time
@@ -45,12 +44,12 @@ from typing import Any
 
 import numpy as np
 from _common import (
-    REPO_ROOT,
     default_out,
     md_table,
     pct,
     provenance,
     provenance_line,
+    realdata_folder,
     rich_table,
     write_json,
     write_section,
@@ -66,13 +65,7 @@ BASELINE_GRID_HZ = 50.0
 
 def realdata_dir(override: Path | None = None) -> Path:
     """Folder of the Feather bar recordings."""
-    if override is not None:
-        root = override
-    elif os.environ.get("REPSCOPE_REALDATA"):
-        root = Path(os.environ["REPSCOPE_REALDATA"])
-    else:
-        root = REPO_ROOT.parent / "shared" / "realdata"
-    return root if (root / "labels.csv").exists() else root / "feather_bar"
+    return realdata_folder("feather_bar", override)
 
 
 def baseline_count(path: Path) -> int:
@@ -195,6 +188,21 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def _group_rows(summary: dict[str, Any]) -> list[list[str]]:
+    """One row per group: n, exact share and MAE of repscope and of the baseline."""
+    return [
+        [
+            name,
+            str(v["repscope"]["n"]),
+            pct(v["repscope"]["exact"]),
+            f"{v['repscope']['mae']:.2f}",
+            pct(v["baseline"]["exact"]),
+            f"{v['baseline']['mae']:.2f}",
+        ]
+        for name, v in summary["groups"].items()
+    ]
+
+
 def markdown(report: dict[str, Any], prov: dict[str, Any]) -> str:
     """The docs section."""
     s = report["summary"]
@@ -208,17 +216,7 @@ def markdown(report: dict[str, Any], prov: dict[str, Any]) -> str:
         "",
     ]
     header = ["sets", "n", "repscope exact", "repscope MAE", "baseline exact", "baseline MAE"]
-    body = [
-        [
-            name,
-            str(v["repscope"]["n"]),
-            pct(v["repscope"]["exact"]),
-            f"{v['repscope']['mae']:.2f}",
-            pct(v["baseline"]["exact"]),
-            f"{v['baseline']['mae']:.2f}",
-        ]
-        for name, v in s["groups"].items()
-    ]
+    body = _group_rows(s)
     lines += [md_table(header, body), ""]
     wrong = [
         r for r in report["sets"] if r["quality"] == "clean" and r["repscope"] != r["counted_reps"]
@@ -275,17 +273,7 @@ def main(argv: list[str] | None = None) -> int:
         rich_table(
             "Feather bar: exact counts against counted_reps",
             ["sets", "n", "repscope", "MAE", "baseline", "MAE"],
-            [
-                [
-                    name,
-                    str(v["repscope"]["n"]),
-                    pct(v["repscope"]["exact"]),
-                    f"{v['repscope']['mae']:.2f}",
-                    pct(v["baseline"]["exact"]),
-                    f"{v['baseline']['mae']:.2f}",
-                ]
-                for name, v in s["groups"].items()
-            ],
+            _group_rows(s),
         )
     )
     for r in report["sets"]:

@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
 import sys
 import time
 import traceback
@@ -49,13 +48,13 @@ from typing import Any
 
 import numpy as np
 from _common import (
-    REPO_ROOT,
     default_out,
     md_table,
     num,
     pct,
     provenance,
     provenance_line,
+    realdata_folder,
     rich_table,
     write_json,
     write_section,
@@ -73,13 +72,7 @@ METHODS = ("repscope", "periodicity", "baseline")
 
 def realdata_dir(override: Path | None = None) -> Path:
     """Folder of the MetaMotion wrist recordings."""
-    if override is not None:
-        root = override
-    elif os.environ.get("REPSCOPE_REALDATA"):
-        root = Path(os.environ["REPSCOPE_REALDATA"])
-    else:
-        root = REPO_ROOT.parent / "shared" / "realdata"
-    return root if (root / "labels.csv").exists() else root / "metamotion_wrist"
+    return realdata_folder("metamotion_wrist", override)
 
 
 def set_name(accelerometer_file: str) -> str:
