@@ -175,7 +175,9 @@ def analyze(
     For each rep: the four tempo phases (eccentric, bottom pause, concentric, top pause),
     range of motion, mean and peak concentric velocity, smoothness (LDLJ, SPARC) and
     flags (rushed_negative, bounce, partial_rom, grind, swing, jerky, tempo_off). Each set
-    gets a verdict (controlled, ego_lifting, ...) with its reasons.
+    gets a verdict (controlled, ego_lifting, grinding, partial_reps, fatigued, ...) with
+    its reasons, and every rep and set a confidence (high, medium, low) with its reasons:
+    a flag the data cannot resolve is not raised, and the reasons say why.
 
     FILE is a repscope CSV or Parquet recording, a MetaMotion export, or a CSV from
     another sensor: name its columns with --columns (time, ax, ay, az[, gx, gy, gz], by
