@@ -94,7 +94,6 @@ def test_names_in_help_are_the_librarys():
     from repscope.batch.store import OUTPUT_FORMATS
     from repscope.ble.devices import DRIVERS
     from repscope.cli import _names
-    from repscope.history.store import HISTORY_ENV
     from repscope.history.trends import MVT_MPS
     from repscope.recording import PLACEMENTS
     from repscope.simulate import EXERCISES, Fault
@@ -105,7 +104,6 @@ def test_names_in_help_are_the_librarys():
     assert tuple(f.value for f in Fault) == _names.SIMULATED_FAULTS
     assert tuple(sorted(DRIVERS)) == _names.DEVICE_FAMILIES
     assert tuple(OUTPUT_FORMATS) == _names.OUTPUT_FORMATS
-    assert _names.HISTORY_ENV == HISTORY_ENV
     from repscope.io.layout import ACC_UNITS, GYR_UNITS, TIME_UNITS
     from repscope.simulate import REAL_LIKE_SENSOR_RATE_HZ
 
@@ -117,12 +115,3 @@ def test_names_in_help_are_the_librarys():
         _names.GYR_UNITS,
     )
     assert {k: v.mvt_mps for k, v in MVT_MPS.items()} == _names.DEFAULT_MVT_MPS
-
-
-def test_history_path_in_help_is_the_librarys(monkeypatch, tmp_path):
-    from repscope.cli._names import platform_history_path
-    from repscope.history.store import platform_history_path as library
-
-    assert platform_history_path() == library()
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
-    assert platform_history_path() == library()

@@ -10,10 +10,6 @@ checks that every copy equals the library's value.
 
 from __future__ import annotations
 
-import os
-import sys
-from pathlib import Path
-
 #: :data:`repscope.recording.PLACEMENTS`.
 PLACEMENTS: tuple[str, ...] = ("bar", "wrist")
 
@@ -51,21 +47,6 @@ DEVICE_FAMILIES: tuple[str, ...] = ("diy", "metamotion", "movesense", "polar", "
 #: :data:`repscope.batch.store.OUTPUT_FORMATS`.
 OUTPUT_FORMATS: tuple[str, ...] = ("parquet", "csv")
 
-#: :data:`repscope.history.store.HISTORY_ENV`.
-HISTORY_ENV = "REPSCOPE_HISTORY"
 
 #: The ``mvt_mps`` of :data:`repscope.history.trends.MVT_MPS`, per exercise.
 DEFAULT_MVT_MPS: dict[str, float] = {"bench": 0.16, "squat": 0.24}
-
-
-def platform_history_path() -> Path:
-    """:func:`repscope.history.store.platform_history_path`, for the help text."""
-    home = Path.home()
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA") or home / "AppData" / "Local")
-    elif sys.platform == "darwin":
-        base = home / "Library" / "Application Support"
-    else:
-        xdg = os.environ.get("XDG_DATA_HOME")
-        base = Path(xdg) if xdg and Path(xdg).is_absolute() else home / ".local" / "share"
-    return base / "repscope" / "history.sqlite"

@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from repscope.cli._names import EXERCISES, HISTORY_ENV, PLACEMENTS, platform_history_path
+from repscope.cli._names import EXERCISES, PLACEMENTS
 from repscope.errors import RepscopeError
+from repscope.history_path import HISTORY_ENV, platform_history_path
 from repscope.tempo import parse_tempo
 
 if TYPE_CHECKING:

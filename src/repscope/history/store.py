@@ -23,7 +23,6 @@ from __future__ import annotations
 import math
 import os
 import sqlite3
-import sys
 import threading
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, timezone
@@ -45,15 +44,10 @@ from repscope.history.schema import (
     schema_version,
     utc_date,
 )
+from repscope.history_path import HISTORY_ENV, platform_history_path
 
 if TYPE_CHECKING:
     from repscope.analysis.pipeline import SessionAnalysis
-
-#: Environment variable that names the history file.
-HISTORY_ENV = "REPSCOPE_HISTORY"
-
-#: File name inside the per-user data folder.
-HISTORY_FILENAME = "history.sqlite"
 
 #: Seconds a writer waits for another process's transaction before giving up.
 BUSY_TIMEOUT_S = 30.0
@@ -72,19 +66,6 @@ def default_history_path() -> Path:
     if env:
         return Path(env).expanduser()
     return platform_history_path()
-
-
-def platform_history_path() -> Path:
-    """Return the per-user data file of this platform (ignoring ``$REPSCOPE_HISTORY``)."""
-    home = Path.home()
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA") or home / "AppData" / "Local")
-    elif sys.platform == "darwin":
-        base = home / "Library" / "Application Support"
-    else:
-        xdg = os.environ.get("XDG_DATA_HOME")
-        base = Path(xdg) if xdg and Path(xdg).is_absolute() else home / ".local" / "share"
-    return base / "repscope" / HISTORY_FILENAME
 
 
 def parse_date(value: str | date | None, *, where: str) -> str | None:
