@@ -220,12 +220,11 @@ def motion_magnitude(
 
 
 def noise_floor(acc_mag: np.ndarray, *, sampling_rate_hz: float) -> float:
-    """RMS of the low-passed acceleration magnitude in the quietest second."""
-    n = max(round(sampling_rate_hz), 4)
-    if acc_mag.size < 2 * n:
-        return float(np.sqrt(np.mean(acc_mag**2))) if acc_mag.size else 0.0
-    usable = acc_mag[: acc_mag.size // n * n].reshape(-1, n)
-    return float(np.min(np.sqrt(np.mean(usable**2, axis=1))))
+    """RMS of ``acc_mag`` in its quietest second (:func:`quietest_second`; 0 when empty)."""
+    if acc_mag.size == 0:
+        return 0.0
+    quiet = acc_mag[quietest_second(acc_mag, sampling_rate_hz=sampling_rate_hz)]
+    return float(np.sqrt(np.mean(quiet**2)))
 
 
 def known_noise_floor(

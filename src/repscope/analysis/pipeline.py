@@ -57,7 +57,6 @@ from repscope.analysis.segmentation import (
     Segmentation,
     SegmentationSettings,
     segment_cycles,
-    vertical_acc_proxy,
 )
 from repscope.analysis.smoothness import ldlj, sparc
 from repscope.analysis.strokes import (
@@ -416,7 +415,7 @@ def _analyse_segment(
     )
     stroke_speed = kin.velocity_mps if arc is None else arc
     confidence: list[tuple[str, list[str]]]
-    proxy = vertical_acc_proxy(acc_g)
+    proxy = segmentation.vertical_acc_mps2
     built = None
     if choice.finder == "cycles":
         built = reps_from_cycles(

@@ -64,6 +64,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import signal
 
+from repscope.analysis.kinematics import butter_sos, noise_floor
 from repscope.recording import STANDARD_GRAVITY_MPS2, check_sampling_rate
 
 #: No barbell lift moves the bar further vertically than this (m): a snatch, floor to
@@ -91,10 +92,10 @@ def sensor_noise_psd(acc_mps2: np.ndarray, *, sampling_rate_hz: float) -> float:
     nyquist = rate / 2
     if nyquist <= 1.2 * MOTION_BAND_TOP_HZ or x.size < 32:
         centred = x - (x.mean() if x.size else 0.0)
-        return quietest_rms(centred, sampling_rate_hz=rate) ** 2 / nyquist
-    sos = signal.butter(4, MOTION_BAND_TOP_HZ, "highpass", fs=rate, output="sos")
+        return noise_floor(centred, sampling_rate_hz=rate) ** 2 / nyquist
+    sos = butter_sos(4, MOTION_BAND_TOP_HZ, btype="highpass", sampling_rate_hz=rate)
     high = np.asarray(signal.sosfiltfilt(sos, x))
-    return quietest_rms(high, sampling_rate_hz=rate) ** 2 / (nyquist - MOTION_BAND_TOP_HZ)
+    return noise_floor(high, sampling_rate_hz=rate) ** 2 / (nyquist - MOTION_BAND_TOP_HZ)
 
 
 @dataclass(frozen=True)
@@ -168,6 +169,8 @@ class Segmentation:
     noise_psd: float
     bouts: tuple[Bout, ...]
     position_proxy_m: np.ndarray = field(repr=False)
+    #: The orientation-free vertical acceleration it segmented (:func:`vertical_acc_proxy`).
+    vertical_acc_mps2: np.ndarray = field(repr=False)
 
     @property
     def cycles(self) -> list[Cycle]:
@@ -190,22 +193,11 @@ def moving_rms(x: np.ndarray, window: int) -> np.ndarray:
     return np.sqrt((c[hi] - c[lo]) / np.maximum(hi - lo, 1))
 
 
-def quietest_rms(x: np.ndarray, *, sampling_rate_hz: float) -> float:
-    """RMS of ``x`` in its quietest whole second (the noise floor; 0 for empty input)."""
-    n = max(round(sampling_rate_hz), 4)
-    if x.size == 0:
-        return 0.0
-    if x.size < 2 * n:
-        return float(np.sqrt(np.mean(x**2)))
-    usable = x[: x.size // n * n].reshape(-1, n)
-    return float(np.min(np.sqrt(np.mean(usable**2, axis=1))))
-
-
 def _bandpass(x: np.ndarray, lo_hz: float, hi_hz: float, rate: float) -> np.ndarray:
     hi_hz = min(hi_hz, 0.45 * rate)
     if x.size < 16 or lo_hz >= hi_hz:
         return x - (x.mean() if x.size else 0.0)
-    sos = signal.butter(2, [lo_hz, hi_hz], "bandpass", fs=rate, output="sos")
+    sos = butter_sos(2, (lo_hz, hi_hz), btype="bandpass", sampling_rate_hz=rate)
     padlen = min(3 * 2 * sos.shape[0], x.size - 1)
     return np.asarray(signal.sosfiltfilt(sos, x, padlen=padlen))
 
@@ -442,7 +434,7 @@ def segment_cycles(
     acc = vertical_acc_proxy(acc_g)
     proxy = np.zeros(acc.size)
     if acc.size < int(2 * settings.min_period_s * rate):
-        return Segmentation(rate, math.nan, math.nan, (), proxy)
+        return Segmentation(rate, math.nan, math.nan, (), proxy, acc)
     band = _bandpass(acc, settings.period_band_hz[0], MOTION_BAND_TOP_HZ, rate)
     noise_psd = sensor_noise_psd(acc, sampling_rate_hz=rate)
     noise = math.sqrt(noise_psd * (MOTION_BAND_TOP_HZ - settings.period_band_hz[0]))
@@ -457,4 +449,4 @@ def segment_cycles(
         )  # fmt: skip
         if bout is not None:
             bouts.append(bout)
-    return Segmentation(rate, noise, noise_psd, tuple(bouts), proxy)
+    return Segmentation(rate, noise, noise_psd, tuple(bouts), proxy, acc)
