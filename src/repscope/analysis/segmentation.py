@@ -365,8 +365,7 @@ def _segment_bout(
     noise_floor_m = settings.min_excursion_noise_factor * _noise_excursion(
         noise_psd, sampling_rate_hz=rate, period_s=period, settings=settings
     )
-    exc = _excursions(x, peaks)
-    typical = _typical(exc) if peaks.size else math.nan
+    exc, typical = np.empty(0), math.nan  # set by the loop whenever a peak is left
     while peaks.size:
         exc = _excursions(x, peaks)
         typical = _typical(exc)
