@@ -101,7 +101,7 @@ def choose_reps(
             "high" if agree else "medium",
             (
                 "the bar never rested: reps measured between their turnarounds"
-                + ("; the stroke finder agrees on the count" if agree else ""),
+                + (", and the stroke finder agrees on the count" if agree else ""),
             ),
         )
     if agree:
