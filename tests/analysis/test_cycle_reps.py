@@ -75,6 +75,44 @@ def test_cycle_kinematics_recover_range_and_phases() -> None:
     assert built.velocity_mps[0] == 0.0 and built.velocity_mps[100] == pytest.approx(0.0, abs=1e-9)
 
 
+def _min_jerk_acc(travel_m: float, duration_s: float) -> np.ndarray:
+    """Acceleration of a minimum-jerk stroke (Flash & Hogan 1985) sampled at RATE."""
+    tau = np.arange(round(duration_s * RATE)) / (duration_s * RATE)
+    return travel_m / duration_s**2 * (60 * tau - 180 * tau**2 + 120 * tau**3)
+
+
+def test_cycle_phases_and_pauses_come_from_the_bell_model_not_a_speed_threshold() -> None:
+    # up 1.0 s, hold 0.3 s at the top, down 1.6 s, hold 0.2 s at the bottom, up 1.0 s:
+    # a speed threshold at 5 % of the peak would shorten each stroke by 0.12-0.19 s
+    hold_top, hold_bottom = np.zeros(int(0.3 * RATE)), np.zeros(int(0.2 * RATE))
+    acc = np.concatenate(
+        [
+            _min_jerk_acc(0.5, 1.0),
+            hold_top,
+            _min_jerk_acc(-0.5, 1.6),
+            hold_bottom,
+            _min_jerk_acc(0.5, 1.0),
+            hold_top,
+            _min_jerk_acc(-0.5, 1.6),
+        ]
+    )
+    top1, bottom, top2 = 65, 65 + 80 + 10, 65 + 80 + 10 + 65
+    built = reps_from_cycles(
+        [_cycle(0, top1, bottom), _cycle(bottom, top2, acc.size - 1)],
+        acc,
+        sampling_rate_hz=RATE,
+        concentric_first=True,
+    )
+    first, second = built.reps
+    assert first.concentric is not None and first.eccentric is not None
+    assert first.concentric.duration_s == pytest.approx(1.0, abs=0.05)
+    assert first.eccentric.duration_s == pytest.approx(1.6, abs=0.05)
+    # the top pause: between the concentric's end and the eccentric's start
+    assert first.eccentric.start_s - first.concentric.end_s == pytest.approx(0.3, abs=0.05)
+    assert second.concentric is not None
+    assert second.concentric.start_s - first.eccentric.end_s == pytest.approx(0.2, abs=0.05)
+
+
 def test_an_edge_cut_stroke_is_unknown() -> None:
     acc = np.zeros(200)
     built = reps_from_cycles(

@@ -30,10 +30,15 @@ orientation-free vertical acceleration ``|f| - g`` with zero velocity at both en
 running integral minus a linear ramp that closes it (the zero-velocity update of
 practitioners who restart integration at every phase boundary; Zhang et al. 2024,
 doi:10.1007/s11036-024-02293-0, combine integration with filtering for the same reason).
-A pause is the dwell at a stroke's end while its speed stays under ``pause_speed_fraction``
-of the stroke's peak speed: a minimum-jerk stroke spends 4.6 % of its duration at each end
-under 5 % of its peak speed, so the default (0.05) reads a smooth touch-and-go turnaround
-as a pause of a few hundredths of a second at most.
+Each stroke's start and end come from the same rule as the stroke finder's: the bell
+model of its speed (:func:`.strokes.bell_boundaries`, strokes step 3), so a pause is the
+time between one stroke's modelled end and the next one's start. A speed threshold
+would not do: a minimum-jerk stroke spends 5.9 % of its duration at each end under 5 %
+of its peak speed, so a threshold shortens every phase and lengthens every pause by
+about a tenth of a second (measured on the real-like arm, dev seeds 200000-200039:
+eccentric bias -0.24 s with the threshold, -0.10 s with the bell model; concentric
+-0.15 s and -0.02 s). Only where the fit fails is the dwell under
+:data:`PAUSE_SPEED_FRACTION` of the peak speed taken as the pause.
 """
 
 from __future__ import annotations
@@ -47,7 +52,7 @@ from scipy.integrate import cumulative_trapezoid
 
 from repscope.analysis.reps import Rep
 from repscope.analysis.segmentation import Cycle
-from repscope.analysis.strokes import Stroke
+from repscope.analysis.strokes import Stroke, bell_boundaries
 from repscope.recording import check_sampling_rate
 
 #: Share of a stroke's peak speed under which its ends count as a pause (module docs).
@@ -135,17 +140,26 @@ def _stroke(
     out_v[i0 : i1 + 1] = v
     speed = np.abs(v)
     peak = float(speed.max()) if speed.size else 0.0
-    moving = np.flatnonzero(speed >= PAUSE_SPEED_FRACTION * peak) if peak > 0 else np.array([])
-    a = i0 + int(moving[0]) if moving.size else i0
-    b = i0 + int(moving[-1]) if moving.size else i1
-    b = max(b, a + 1)
+    bounds = bell_boundaries(direction * v)
+    if bounds is not None:
+        # the same boundary rule as the stroke finder's (strokes.py, step 3)
+        start = i0 + min(max(bounds[0], 0.0), v.size - 1.0)
+        end = i0 + min(max(bounds[1], 0.0), v.size - 1.0)
+    else:
+        moving = (
+            np.flatnonzero(speed >= PAUSE_SPEED_FRACTION * peak) if peak > 0 else np.zeros(0, int)
+        )
+        start = float(i0 + int(moving[0])) if len(moving) else float(i0)
+        end = float(i0 + int(moving[-1])) if len(moving) else float(i1)
+    end = max(end, start + 1.0)
+    a, b = int(np.floor(start)), int(np.ceil(end))
     disp = float(np.trapezoid(v, dx=1.0 / rate)) if v.size > 1 else 0.0
     return Stroke(
         start_idx=a,
         end_idx=b,
         direction=direction,
-        start_s=a / rate,
-        end_s=b / rate,
+        start_s=start / rate,
+        end_s=end / rate,
         displacement_m=disp,
         peak_speed_mps=peak,
     )
