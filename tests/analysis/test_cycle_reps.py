@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
 import pytest
 
-from repscope.analysis.cycle_reps import choose_reps, reps_from_cycles, usable_cycle
+from repscope.analysis.cycle_reps import (
+    choose_reps,
+    reps_from_cycles,
+    split_cycles,
+    usable_cycle,
+)
 from repscope.analysis.gap_reps import infer_gap_reps
 from repscope.analysis.reps import Rep
 from repscope.analysis.segmentation import Cycle
@@ -152,3 +158,50 @@ def test_a_cycle_travelling_twice_the_set_is_two_merged_reps() -> None:
     assert merged_cycles([rep(0.55), rep(0.56), rep(0.54), rep(0.57)]) == ""
     assert "merged" in merged_cycles([rep(0.55), rep(0.56), rep(1.1), rep(0.57)])
     assert merged_cycles([rep(0.55), rep(1.1)]) == ""  # too few reps to tell
+
+
+def _updown(up_m: float, down_m: float, at: int) -> Rep:
+    up = Stroke(at, at + 40, 1, at / RATE, (at + 40) / RATE, up_m, 1.0)
+    down = Stroke(at + 40, at + 80, -1, (at + 40) / RATE, (at + 80) / RATE, -down_m, 1.0)
+    return Rep(eccentric=down, concentric=up, eccentric_first=False)
+
+
+def test_reps_whose_strokes_travel_unequal_heights_are_split_by_the_rhythm() -> None:
+    whole = [_updown(0.5, 0.48, 80 * k) for k in range(6)]
+    assert split_cycles(whole, max_travel_ratio=2.2) == ""
+    # one odd rep in six is a partial or a sloppy rep, not a wrong period
+    odd = [*whole[:5], _updown(0.5, 0.1, 400)]
+    assert split_cycles(odd, max_travel_ratio=2.2) == ""
+    # a turnaround inside every other stroke: half the reps rise far and fall little
+    split = [_updown(0.5, 0.05 if k % 2 else 0.48, 80 * k) for k in range(6)]
+    assert "3 of 6 reps rose and fell by unequal heights" in split_cycles(
+        split, max_travel_ratio=2.2
+    )
+
+
+def test_a_real_like_curl_whose_rhythm_peaks_at_a_third_of_the_rep_is_counted_whole() -> None:
+    # Real-like dev seed 200008 (benchmarks/accuracy_sim.py --real-like): a bar-mounted
+    # curl whose autocorrelation's first strong peak is at 1.3 s, a third of the 3.9 s
+    # rep; counted at that period it gave 16 reps for 7.
+    from repscope.analysis import analyze_recording
+    from repscope.simulate import (
+        REAL_LIKE_SENSOR_RATE_HZ,
+        real_like_sensor,
+        real_like_set,
+        simulate_set,
+    )
+
+    rng = np.random.default_rng([200008, 7])
+    spec = real_like_set("curl", rng=rng, n_reps=7)
+    sensor = real_like_sensor(rng=rng)
+    res = simulate_set(
+        dataclasses.replace(spec, faults={5: "bounce"}),
+        sampling_rate_hz=REAL_LIKE_SENSOR_RATE_HZ,
+        placement="bar",
+        sensor=sensor,
+        seed=200008,
+    )
+    result = analyze_recording(res.recording)
+    assert len(result.reps) == len(res.truth) == 7
+    (stretch,) = result.provenance["stretches"]
+    assert any("counted at 2 x" in r for r in stretch["finder_reasons"])

@@ -225,6 +225,39 @@ def merged_cycles(reps: Sequence[Rep]) -> str:
     return ""
 
 
+#: More than this share of a set's reps unbalanced means a rhythm at a fraction of the
+#: rep period: a set holds at most a few odd reps.
+SPLIT_SHARE = 1 / 3
+
+
+def split_cycles(reps: Sequence[Rep], *, max_travel_ratio: float) -> str:
+    """Why the cycle reps look split by a rhythm at a fraction of the period ("" if not).
+
+    A rep ends at the height where it started, so its two strokes travel the same
+    distance. When the autocorrelation's first strong peak lies at a fraction of the
+    rep's period (a curl's or a press's harmonics can correlate as well as the rep
+    itself), the turnarounds fall inside strokes and one stroke of a "rep" travels much
+    further than the other. Unbalanced is the stroke finder's own pairing rule
+    (:class:`.reps.RepSettings`: the longer stroke over ``max_travel_ratio`` times the
+    shorter); more than :data:`SPLIT_SHARE` of the complete reps unbalanced is not a set
+    with a few odd reps.
+    """
+    complete = [r for r in reps if not r.truncated]
+    if len(complete) < 3:
+        return ""
+    unbalanced = 0
+    for rep in complete:
+        travels = sorted(abs(s.displacement_m) for s in rep.strokes)
+        if travels[-1] > max_travel_ratio * travels[0]:
+            unbalanced += 1
+    if unbalanced > SPLIT_SHARE * len(complete):
+        return (
+            f"{unbalanced} of {len(complete)} reps rose and fell by unequal heights: "
+            "the rhythm split reps"
+        )
+    return ""
+
+
 def cycle_confidence(
     cycle: Cycle, *, periodicity: float, sampling_rate_hz: float
 ) -> tuple[str, list[str]]:
