@@ -12,6 +12,7 @@ from repscope.analysis.cycle_reps import (
     choose_reps,
     reps_from_cycles,
     split_cycles,
+    stroke_travels,
     usable_cycle,
 )
 from repscope.analysis.gap_reps import infer_gap_reps
@@ -79,6 +80,9 @@ def test_cycle_kinematics_recover_range_and_phases() -> None:
     # the speed of a cosine rep is under 5 % of its peak for 1.6 % of each stroke's ends
     assert rep.concentric.duration_s == pytest.approx(1.0, abs=0.1)
     assert built.velocity_mps[0] == 0.0 and built.velocity_mps[100] == pytest.approx(0.0, abs=1e-9)
+    # the split test's travels are the reps' own, without their boundaries
+    ((up_m, down_m),) = stroke_travels([_cycle(0, 50, 100)], acc, sampling_rate_hz=RATE)
+    assert (up_m, down_m) == pytest.approx((0.5, 0.5), rel=0.02)
 
 
 def _min_jerk_acc(travel_m: float, duration_s: float) -> np.ndarray:
@@ -160,20 +164,14 @@ def test_a_cycle_travelling_twice_the_set_is_two_merged_reps() -> None:
     assert merged_cycles([rep(0.55), rep(1.1)]) == ""  # too few reps to tell
 
 
-def _updown(up_m: float, down_m: float, at: int) -> Rep:
-    up = Stroke(at, at + 40, 1, at / RATE, (at + 40) / RATE, up_m, 1.0)
-    down = Stroke(at + 40, at + 80, -1, (at + 40) / RATE, (at + 80) / RATE, -down_m, 1.0)
-    return Rep(eccentric=down, concentric=up, eccentric_first=False)
-
-
 def test_reps_whose_strokes_travel_unequal_heights_are_split_by_the_rhythm() -> None:
-    whole = [_updown(0.5, 0.48, 80 * k) for k in range(6)]
+    whole = [(0.5, 0.48)] * 6
     assert split_cycles(whole, max_travel_ratio=2.2) == ""
     # one odd rep in six is a partial or a sloppy rep, not a wrong period
-    odd = [*whole[:5], _updown(0.5, 0.1, 400)]
+    odd = [*whole[:5], (0.5, 0.1)]
     assert split_cycles(odd, max_travel_ratio=2.2) == ""
     # a turnaround inside every other stroke: half the reps rise far and fall little
-    split = [_updown(0.5, 0.05 if k % 2 else 0.48, 80 * k) for k in range(6)]
+    split = [(0.5, 0.05 if k % 2 else 0.48) for k in range(6)]
     assert "3 of 6 reps rose and fell by unequal heights" in split_cycles(
         split, max_travel_ratio=2.2
     )

@@ -36,6 +36,7 @@ from repscope.analysis.cycle_reps import (
     merged_cycles,
     reps_from_cycles,
     split_cycles,
+    stroke_travels,
     usable_cycle,
 )
 from repscope.analysis.kinematics import (
@@ -315,11 +316,9 @@ def _rhythm(
         return segmentation, ""
 
     def split_reps(seg: Segmentation) -> tuple[int, str]:
-        usable = [c for c in seg.cycles if usable_cycle(c)]
-        reps = reps_from_cycles(
-            usable, seg.vertical_acc_mps2, sampling_rate_hz=rate, concentric_first=concentric_first
-        ).reps
-        return len(reps), split_cycles(reps, max_travel_ratio=max_travel_ratio)
+        travels = stroke_travels(seg.cycles, seg.vertical_acc_mps2, sampling_rate_hz=rate)
+        n_reps = sum(1 for c in seg.cycles if usable_cycle(c))
+        return n_reps, split_cycles(travels, max_travel_ratio=max_travel_ratio)
 
     _, split = split_reps(segmentation)
     if not split:
