@@ -91,6 +91,12 @@ class RepMetrics:
     confidence_reasons: tuple[str, ...]
     inferred: bool = False
 
+    def __post_init__(self) -> None:
+        # the output boundary joins reasons with ";" (tables.py): one inside a reason
+        # would split it into two
+        if any(";" in r for r in self.confidence_reasons):
+            raise ValueError(f"a confidence reason holds ';': {self.confidence_reasons!r}")
+
     @property
     def complete(self) -> bool:
         """Both strokes measured (none cut by an edge or a gap)."""

@@ -31,6 +31,11 @@ class RepResult:
     velocity_loss: float
     full_range: bool
 
+    def __post_init__(self) -> None:
+        # the output boundary joins reasons with ";" (tables.py)
+        if any(";" in r for r in self.flag_reasons):
+            raise ValueError(f"a flag reason holds ';': {self.flag_reasons!r}")
+
 
 @dataclass(frozen=True)
 class SetResult:
