@@ -119,7 +119,7 @@ def choose_reps(
             "strokes",
             "medium",
             (
-                f"the rhythm finds {len(cycles)} reps, the rests {len(stroke_reps)}; "
+                f"the rhythm finds {len(cycles)} reps, the rests {len(stroke_reps)}, and "
                 f"{inside} rests inside the set anchor the count",
             ),
         )

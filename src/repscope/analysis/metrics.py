@@ -93,9 +93,9 @@ class RepMetrics:
 
     def __post_init__(self) -> None:
         # the output boundary joins reasons with ";" (tables.py): one inside a reason
-        # would split it into two
-        if any(";" in r for r in self.confidence_reasons):
-            raise ValueError(f"a confidence reason holds ';': {self.confidence_reasons!r}")
+        # would split it into two, so it becomes a comma here
+        clean = tuple(r.replace(";", ",") for r in self.confidence_reasons)
+        object.__setattr__(self, "confidence_reasons", clean)
 
     @property
     def complete(self) -> bool:

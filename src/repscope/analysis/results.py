@@ -32,9 +32,10 @@ class RepResult:
     full_range: bool
 
     def __post_init__(self) -> None:
-        # the output boundary joins reasons with ";" (tables.py)
-        if any(";" in r for r in self.flag_reasons):
-            raise ValueError(f"a flag reason holds ';': {self.flag_reasons!r}")
+        # the output boundary joins reasons with ";" (tables.py): one inside a reason
+        # would split it into two, so it becomes a comma here
+        clean = tuple(r.replace(";", ",") for r in self.flag_reasons)
+        object.__setattr__(self, "flag_reasons", clean)
 
 
 @dataclass(frozen=True)
