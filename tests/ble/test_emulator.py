@@ -215,3 +215,61 @@ def test_two_devices_of_different_families_at_once(private_bus):
     t_bar, _, _ = got.arrays("bar")
     t_wrist, _, _ = got.arrays("wrist")
     assert abs(t_bar[0] - t_wrist[0]) < 0.5
+
+
+def test_timed_faults_stall_then_link_loss(private_bus):
+    # what `repscope emulate --fault stall@0.8s:0.6s --fault link-loss@2s:0.5s` plays:
+    # the stall holds every notification for 0.6 s and then sends the backlog (nothing
+    # lost, the device clock keeps the samples in place); the link loss is a gap
+    from repscope.ble.emulator.faults import parse_faults
+    from repscope.ble.emulator.runner import serve
+
+    _, timed = parse_faults(["stall@0.8s:0.6s", "link-loss@2s:0.5s"])
+    device = make_device("diy", 1)
+
+    async def scenario():
+        stop = asyncio.Event()
+        ready = asyncio.Event()
+        address = os.environ["DBUS_SYSTEM_BUS_ADDRESS"]
+        server = asyncio.create_task(
+            serve(
+                [device],
+                bus_address=address,
+                stop_event=stop,
+                on_ready=lambda _: ready.set(),
+                timed_faults=timed,
+            )
+        )
+        await asyncio.wait_for(ready.wait(), timeout=10)
+        ready_at = asyncio.get_running_loop().time()
+        (found,) = [f for f in await scan(timeout_s=0.3) if f.address == device.address]
+        arrivals: list[tuple[float, int]] = []
+        got = Collected()
+
+        def sink(label, samples):
+            arrivals.append((asyncio.get_running_loop().time() - ready_at, samples.n_samples))
+            got.sink(label, samples)
+
+        session = LiveSession([SessionDevice("d", found, DRIVERS["diy"], 100)], sink=sink)
+        await session.start()
+        await wait_until(lambda: session.stats["d"].connections >= 2, timeout_s=10)
+        await wait_until(lambda: got.count("d") >= 100 and arrivals[-1][0] > 3.0, timeout_s=10)
+        await session.stop()
+        stop.set()
+        await server
+        return session, arrivals
+
+    session, arrivals = run(scenario(), timeout_s=40)
+    assert device.stats.stalls == 1 and device.stats.link_losses == 1
+    times = np.array([a[0] for a in arrivals])
+    # nothing arrived while the radio was stalled (0.8-1.4 s; the stall starts within
+    # 0.1 s of its time, and what was sent before it can take a little to arrive)
+    during = (times > 1.0) & (times < 1.35)
+    assert not during.any()
+    # the backlog arrived after the stall and nothing was lost to it: the one gap is the
+    # link loss (found from the sequence number)
+    stats = session.stats["d"]
+    (gap,) = stats.gaps
+    assert gap.end_time_s - gap.start_time_s > 0.4
+    assert stats.link_losses == 1
+    assert device.stats.packets_overflowed == 0

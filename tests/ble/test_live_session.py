@@ -69,14 +69,18 @@ def test_live_reps_match_analyze_on_the_saved_session(emulated_set, tmp_path, mo
     (batch_set,) = json.loads(analyzed.output)["sets"]
     batch = batch_set["reps"]
 
-    # every rep reported live, once, in order, as analyze finds it
+    # every rep reported live, once, in order, as analyze finds it. The phases of a first
+    # report are provisional: the engine reports a rep from the window that confirms it,
+    # never re-measures it live, and corrects it in the set summary (checked below to the
+    # microsecond: what the lifter keeps). Which window that is depends on how far the
+    # engine lags behind the data, i.e. on the machine's load: with three suites on two
+    # cores a first eccentric was 0.42 s off analyze's (the 0.4 s tolerance of
+    # tests/live/test_live_engine.py, which checks first reports on a simulated clock
+    # where no window runs late; benchmarks/bench_live.py measures them).
     assert len(live) == len(batch) == 3
     for reported, ref in zip(live, batch, strict=True):
         row = reported["row"]
         assert abs(row["end_s"] - ref["end_s"]) < 0.3
-        # the tolerances of tests/live/test_live_engine.py (see there)
-        assert _close(row["eccentric_s"], ref["eccentric_s"], 0.4)
-        assert _close(row["concentric_s"], ref["concentric_s"], 0.3)
         # host clock: radio batching, transport, decoding and analysis; the benchmark
         # measures the figure (docs/ble.md), this bound only catches a broken pipeline
         assert reported["host_latency_s"] < 1.5

@@ -23,16 +23,29 @@ the protocol allows:
 2. **Host arrival times only** (WitMotion, MetaMotion): the samples of one connection are
    numbered ``k = 0, 1, ...`` and each packet's arrival is paired with the index of its last
    sample. Latency only ever adds to an arrival, so the clock line lies *under* the points
-   (arrival against index). Over a sliding window (``window_s``) the sample period is the
-   slope of the line that supports the points' lower convex hull at their mean index: the
-   line under every point with the least total distance to them (the linear-programming
-   skew estimator of Moon, Skelly and Towsley 1999, doi:10.1109/INFCOM.1999.752160). It
-   depends only on the least-delayed packets, so a host stall that delays a run of
-   notifications (a loaded machine, a garbage collection) does not tilt it, as it would tilt
-   a least-squares fit. The period is limited to +-5 % of nominal and refitted at most every
-   ``refit_s`` of arrivals. The offset is the *lower envelope*, the smallest
-   ``arrival - period * k``: the packet with the least latency. Sample ``k`` gets
-   ``offset + period * k``. Bursts therefore vanish. A packet lost inside a connection
+   (arrival against index). A slope is that of the line that supports the points' lower
+   convex hull at their mean index: the line under every point with the least total
+   distance to them (the linear-programming skew estimator of Moon, Skelly and Towsley
+   1999, doi:10.1109/INFCOM.1999.752160). It depends only on the least-delayed packets, so
+   a short stall that delays a run of notifications is bridged, as it would not be by a
+   least-squares fit. A stall of *seconds* is not: on a loaded machine (the live analysis
+   runs on the same event loop) every notification can arrive 10-20 ms late for seconds,
+   so the least latency steps, and a hull over a few seconds reads the step as a rate
+   error (through the emulator with both cores busy: a period 2000-4000 ppm off for
+   seconds, samples placed up to 20 ms off). The sample period belongs to the sensor's
+   crystal, off by up to a few percent but steady (drift: tens of ppm), so it is measured
+   over the connection, not the offset window: up to ``PERIOD_SPAN_S`` (120 s) of
+   arrivals, kept as the lower-hull vertices of each second (the hull of a union is the
+   hull of the parts' hulls), refitted every ``refit_s`` once ``MIN_FIT_SPAN_S`` (2 s) is
+   covered, and kept across reconnections. The slopes of the first half, the second half
+   and the whole are compared: a rate error tilts them alike, a stall of seconds raises
+   the least latency in one half only, so they disagree. The period moves only as far as
+   they agree (the current period is clipped to their range: :func:`agreed_period`), and
+   is limited to +-5 % of nominal. The offset is the *lower envelope* over the sliding
+   window (``window_s``), the smallest ``arrival - period * k``: the packet with the least
+   latency. Sample ``k`` gets ``offset + period * k``. Bursts therefore vanish. A drop in
+   the least latency (a stall ending) still moves the envelope down at once: the samples
+   timed during the stall keep their later times. A packet lost inside a connection
    cannot be seen at once without sequence numbers: the envelope moves up by one period
    when the pre-loss packets leave the window, and that step is reported as a gap
    (``"host_time"``) up to ``window_s`` after the loss.
@@ -44,7 +57,8 @@ Output times are strictly increasing: a sample that would not be later than its
 predecessor is placed half a period after it (host mode), or dropped as a duplicate
 (device-time mode, e.g. a repeated packet).
 
-The maths is in pure functions (:func:`lower_envelope_fit`, :func:`find_time_gaps`,
+The maths is in pure functions (:func:`lower_hull_slope`, :func:`split_half_slopes`,
+:func:`agreed_period`, :func:`lower_envelope_fit`, :func:`find_time_gaps`,
 :func:`sequence_gap`) so that it can be tested without Bluetooth.
 """
 
@@ -63,8 +77,12 @@ from repscope.recording import check_sampling_rate
 GAP_FACTOR = 1.5
 #: Host-mode period estimates are kept within this fraction of the nominal period.
 MAX_RATE_ERROR = 0.05
-#: Host-mode least-squares period needs at least this much data (s) in the window.
+#: Host-mode period fit needs at least this much data (s) in the connection.
 MIN_FIT_SPAN_S = 2.0
+#: Host mode: the period is fitted over at most this much of the connection (s).
+PERIOD_SPAN_S = 120.0
+#: Host mode: arrivals are summarised by their lower hull per block of this length (s).
+HULL_BLOCK_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -116,22 +134,14 @@ class TimedSamples:
 
 
 # ---------------------------------------------------------------------- pure functions
-def lower_hull_slope(index: np.ndarray, arrival_s: np.ndarray) -> float | None:
-    """Slope of the line under all points ``(index, arrival)`` closest to them in total.
+def lower_hull(index: np.ndarray, arrival_s: np.ndarray) -> np.ndarray:
+    """Positions of the vertices of the points' lower convex hull, left to right.
 
-    Among lines ``a + b * index`` with every point on or above them, the one minimising
-    ``sum(arrival - a - b * index)`` maximises its height at the mean index, so it is the
-    line through the edge of the points' lower convex hull that spans the mean index
-    (Moon, Skelly and Towsley 1999, doi:10.1109/INFCOM.1999.752160). Delays only raise
-    points, so the slope is set by the least-delayed ones.
-
-    ``index`` must be strictly increasing. Returns ``None`` for fewer than two points.
+    Andrew's monotone chain (lower half); ``index`` must be strictly increasing.
     """
     x = np.asarray(index, dtype=np.float64)
     y = np.asarray(arrival_s, dtype=np.float64)
-    if x.size < 2:
-        return None
-    hull: list[int] = []  # Andrew's monotone chain, lower half
+    hull: list[int] = []
     for i in range(x.size):
         while len(hull) >= 2:
             o, a = hull[-2], hull[-1]
@@ -141,11 +151,74 @@ def lower_hull_slope(index: np.ndarray, arrival_s: np.ndarray) -> float | None:
             else:
                 break
         hull.append(i)
-    x_mean = float(x.mean())
+    return np.asarray(hull, dtype=np.intp)
+
+
+def lower_hull_slope(
+    index: np.ndarray, arrival_s: np.ndarray, *, at_index: float | None = None
+) -> float | None:
+    """Slope of the line under all points ``(index, arrival)`` closest to them in total.
+
+    Among lines ``a + b * index`` with every point on or above them, the one minimising
+    ``sum(arrival - a - b * index)`` maximises its height at the mean index, so it is the
+    line through the edge of the points' lower convex hull that spans the mean index
+    (Moon, Skelly and Towsley 1999, doi:10.1109/INFCOM.1999.752160). Delays only raise
+    points, so the slope is set by the least-delayed ones.
+
+    ``at_index`` replaces the mean index (points summarised by their hull vertices no
+    longer have the mean of the original points). ``index`` must be strictly increasing.
+    Returns ``None`` for fewer than two points.
+    """
+    x = np.asarray(index, dtype=np.float64)
+    y = np.asarray(arrival_s, dtype=np.float64)
+    if x.size < 2:
+        return None
+    hull = lower_hull(x, y)
+    x_mean = float(x.mean()) if at_index is None else float(at_index)
     for left, right in itertools.pairwise(hull):
         if x[right] >= x_mean:
             return float((y[right] - y[left]) / (x[right] - x[left]))
     return float((y[hull[-1]] - y[hull[-2]]) / (x[hull[-1]] - x[hull[-2]]))
+
+
+def split_half_slopes(
+    index: np.ndarray, arrival_s: np.ndarray
+) -> tuple[float, float, float] | None:
+    """Lower-hull slopes (:func:`lower_hull_slope`) of the first half, the second, and all.
+
+    The points are split at the middle of their index range, and each slope is taken at
+    the middle of its points' index range (the mean index of evenly numbered packets;
+    the points may be hull vertices standing for many more). ``index`` must be strictly
+    increasing. Returns ``None`` when a half has fewer than two points.
+    """
+    x = np.asarray(index, dtype=np.float64)
+    y = np.asarray(arrival_s, dtype=np.float64)
+    if x.size < 4:
+        return None
+    middle = 0.5 * (x[0] + x[-1])
+    slopes = []
+    for part in (x <= middle, x >= middle, np.ones(x.size, dtype=bool)):
+        if np.count_nonzero(part) < 2:
+            return None
+        xp = x[part]
+        slope = lower_hull_slope(xp, y[part], at_index=0.5 * (xp[0] + xp[-1]))
+        assert slope is not None
+        slopes.append(slope)
+    return slopes[0], slopes[1], slopes[2]
+
+
+def agreed_period(current_s: float, slopes: tuple[float, ...] | None) -> float:
+    """Move the period only as far as the halves of the data (and all of it) agree.
+
+    A sensor's rate error (its crystal) tilts the least-delayed packets the same way in
+    both halves; a host stall that delays every notification for seconds raises them in
+    one half only, so the halves' slopes disagree and a period between them is kept.
+    The result is ``current_s`` clipped to the range of ``slopes``
+    (:func:`split_half_slopes`); ``None`` keeps it.
+    """
+    if slopes is None:
+        return float(current_s)
+    return float(min(max(current_s, min(slopes)), max(slopes)))
 
 
 def lower_envelope_fit(
@@ -226,7 +299,42 @@ class _HostSegment:
     connection: int
     next_index: int = 0
     fitted_at_s: float | None = None
+    #: (last sample index, arrival) of the packets in the offset window
     points: deque[tuple[int, float]] = field(default_factory=deque)
+    #: the period's data: the lower-hull vertices of each closed block of arrivals
+    #: (first arrival of the block, indices, arrivals), then the open block's packets
+    blocks: deque[tuple[float, np.ndarray, np.ndarray]] = field(default_factory=deque)
+    open_start_s: float | None = None
+    open_index: list[int] = field(default_factory=list)
+    open_arrival_s: list[float] = field(default_factory=list)
+
+    def add(self, index: int, arrival_s: float, *, window_s: float) -> None:
+        self.points.append((index, arrival_s))
+        while self.points and arrival_s - self.points[0][1] > window_s:
+            self.points.popleft()
+        if self.open_start_s is not None and arrival_s - self.open_start_s >= HULL_BLOCK_S:
+            x = np.asarray(self.open_index, dtype=np.float64)
+            y = np.asarray(self.open_arrival_s, dtype=np.float64)
+            vertices = lower_hull(x, y)
+            self.blocks.append((self.open_start_s, x[vertices], y[vertices]))
+            self.open_start_s = None
+            self.open_index.clear()
+            self.open_arrival_s.clear()
+            while self.blocks and arrival_s - self.blocks[0][0] > PERIOD_SPAN_S:
+                self.blocks.popleft()
+        if self.open_start_s is None:
+            self.open_start_s = arrival_s
+        self.open_index.append(index)
+        self.open_arrival_s.append(arrival_s)
+
+    def span_s(self) -> float:
+        first = self.blocks[0][0] if self.blocks else self.open_start_s
+        return 0.0 if first is None else self.open_arrival_s[-1] - first
+
+    def period_points(self) -> tuple[np.ndarray, np.ndarray]:
+        x = [b[1] for b in self.blocks] + [np.asarray(self.open_index, dtype=np.float64)]
+        y = [b[2] for b in self.blocks] + [np.asarray(self.open_arrival_s, dtype=np.float64)]
+        return np.concatenate(x), np.concatenate(y)
 
 
 class SampleClock:
@@ -239,7 +347,8 @@ class SampleClock:
     anchor_s
         Host monotonic time of the session's zero (``time_s = monotonic - anchor_s``).
     window_s
-        Sliding window of the host-time fit.
+        Host-time mode: sliding window of the offset (the lower envelope); the period is
+        measured over the connection (up to :data:`PERIOD_SPAN_S`).
     refit_s
         Host-time mode: the period is refitted when this much arrival time has passed since
         the last fit (the offset is updated on every packet).
@@ -361,25 +470,26 @@ class SampleClock:
         segment = self._segment
         new_segment = segment is None or segment.connection != connection
         if new_segment:
+            # the period belongs to the sensor's crystal, not to the link: it is kept
             segment = self._segment = _HostSegment(connection)
-            self._fit_period_s = self.period_s
         assert segment is not None
         n = batch.n_samples
         last_index = segment.next_index + n - 1
-        segment.points.append((last_index, arrival_s))
-        while segment.points and arrival_s - segment.points[0][1] > self.window_s:
-            segment.points.popleft()
+        segment.add(last_index, arrival_s, window_s=self.window_s)
+        period = self._fit_period_s
+        refit = segment.fitted_at_s is None or arrival_s - segment.fitted_at_s >= self.refit_s
+        if refit and segment.span_s() >= MIN_FIT_SPAN_S:
+            segment.fitted_at_s = arrival_s
+            slopes = split_half_slopes(*segment.period_points())
+            period = agreed_period(period, slopes)
+            low = self.period_s * (1 - MAX_RATE_ERROR)
+            high = self.period_s * (1 + MAX_RATE_ERROR)
+            period = min(max(period, low), high)
         index = np.fromiter((p[0] for p in segment.points), dtype=np.float64)
         arrivals = np.fromiter((p[1] for p in segment.points), dtype=np.float64)
-        refit = segment.fitted_at_s is None or arrival_s - segment.fitted_at_s >= self.refit_s
         offset, period = lower_envelope_fit(
-            index,
-            arrivals,
-            nominal_period_s=self.period_s,
-            period_s=None if refit else self._fit_period_s,
+            index, arrivals, nominal_period_s=self.period_s, period_s=period
         )
-        if refit and arrivals[-1] - arrivals[0] >= MIN_FIT_SPAN_S:
-            segment.fitted_at_s = arrival_s
         self._fit_period_s = period
         k = segment.next_index + np.arange(n, dtype=np.float64)
         times = offset + period * k

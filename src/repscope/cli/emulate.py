@@ -13,6 +13,21 @@ import click
 from repscope.cli._names import DEVICE_FAMILIES, PLACEMENTS
 
 
+def _check_faults(
+    ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
+) -> tuple[str, ...]:
+    """Refuse a bad ``--fault`` spec before any bus is started (exit 2, one line)."""
+    from repscope.ble.emulator.faults import parse_fault
+    from repscope.errors import InputError
+
+    for spec in value:
+        try:
+            parse_fault(spec)
+        except InputError as exc:
+            raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
+    return value
+
+
 @click.command("emulate")
 @click.option(
     "--profile",
@@ -60,6 +75,17 @@ from repscope.cli._names import DEVICE_FAMILIES, PLACEMENTS
     help="Drop every link after this many seconds (tests reconnection).",
 )
 @click.option(
+    "--fault",
+    "fault_specs",
+    multiple=True,
+    callback=_check_faults,
+    metavar="SPEC",
+    help="Inject a fault; repeat for several: link-loss@T[:D] (every connected sensor loses "
+    "its link T s after the emulator is ready, for D s, default 1), stall@T:D (send nothing "
+    "for D s, then the backlog), drop-packets:P, corrupt-packets:P (per data packet; "
+    "replaces --drop-rate/--malformed-rate).",
+)
+@click.option(
     "--seconds",
     type=click.FloatRange(min=0, min_open=True),
     default=None,
@@ -89,6 +115,7 @@ def emulate(
     drop_rate: float,
     malformed_rate: float,
     link_loss_every: float | None,
+    fault_specs: tuple[str, ...],
     seconds: float | None,
     stats_out: Path | None,
 ) -> None:
@@ -105,11 +132,16 @@ def emulate(
         # in the second terminal, the export line the first one printed, then:
         export DBUS_SYSTEM_BUS_ADDRESS=unix:path=/tmp/repscope-bluez-.../bus,guid=...
         repscope record --device repscope-diy-1 --out bench.csv --seconds 30
+    \b
+    Faults, to see how a client copes (times from when the emulator is ready):
+        repscope emulate --profile witmotion --fault link-loss@20s --fault stall@10s:2s
+        repscope emulate --profile diy --fault corrupt-packets:0.01 --fault link-loss@5s:3s
     """  # noqa: D301 (click needs the \b marker)
     import asyncio
 
     from repscope.ble.emulator import Faults, start_private_bus
     from repscope.ble.emulator.bus import check_private_bus_address
+    from repscope.ble.emulator.faults import parse_faults
     from repscope.ble.emulator.runner import SetOptions, default_devices, device_stats, serve
 
     set_options = None
@@ -124,11 +156,14 @@ def emulate(
             seed=seed,
             loop=loop,
         )
+    faults, timed_faults = parse_faults(
+        fault_specs, base=Faults(drop_rate=drop_rate, malformed_rate=malformed_rate, seed=seed)
+    )
     devices = default_devices(
         profiles,
         names=names,
         set_options=set_options,
-        faults=Faults(drop_rate=drop_rate, malformed_rate=malformed_rate, seed=seed),
+        faults=faults,
         connection_interval_s=connection_interval_ms / 1000.0,
         att_mtu=mtu,
     )
@@ -166,6 +201,7 @@ def emulate(
                 on_ready=on_ready,
                 link_loss_every_s=link_loss_every,
                 seconds=seconds,
+                timed_faults=timed_faults,
             )
 
         asyncio.run(main())

@@ -24,7 +24,9 @@ behind the D-Bus objects BlueZ would create for a real sensor:
   given rates, and :meth:`EmulatedDevice.trigger_link_loss` plays a supervision timeout:
   the link drops, notifications stop, the device is out of range for a while (samples
   keep being produced and lost, so the client sees a gap), then advertises again and
-  accepts a new connection.
+  accepts a new connection. :meth:`EmulatedDevice.trigger_stall` holds every
+  notification for a while, then sends the backlog as fast as the radio allows
+  (``repscope emulate --fault``: :mod:`repscope.ble.emulator.faults`).
 
 Everything the device generated is kept in :attr:`EmulatedDevice.log` so that tests can
 compare what the client decoded with what was sent.
@@ -122,6 +124,8 @@ class DeviceStats:
     packets_lost_to_link: int = 0
     packets_overflowed: int = 0
     oversize_packets: int = 0
+    #: stalls played (:meth:`EmulatedDevice.trigger_stall`)
+    stalls: int = 0
 
 
 @dataclass
@@ -272,6 +276,7 @@ class EmulatedDevice:
         self.connected_client: str | None = None
         self.exported = False
         self._out_of_range_until = 0.0
+        self._stalled_until = 0.0
         self._chars: dict[str, _Char] = {}
         self._chars_by_uuid: dict[str, _Char] = {}
         self._gatt_paths: list[str] = []
@@ -438,6 +443,16 @@ class EmulatedDevice:
         self.bluez.server.set_properties(
             self.path, DEVICE_IFACE, {"ServicesResolved": Variant("b", True)}
         )
+
+    def trigger_stall(self, *, duration_s: float) -> None:
+        """Send nothing for ``duration_s`` from now; samples keep being queued meanwhile.
+
+        Afterwards the queued notifications go out, ``max_packets_per_event`` per
+        connection event, so they arrive late and bunched; a queue longer than
+        ``tx_queue_packets`` overflows (the packets are lost, as from a real sensor).
+        """
+        self._stalled_until = time.monotonic() + max(0.0, duration_s)
+        self.stats.stalls += 1
 
     def trigger_link_loss(self, *, outage_s: float = 1.0) -> None:
         """Play a supervision timeout now; the device stays unreachable for ``outage_s``."""
@@ -797,7 +812,7 @@ class EmulatedDevice:
         """One connection event: produce due samples, send queued notifications."""
         now = time.monotonic()
         self._produce(now)
-        if not self.connected:
+        if not self.connected or now < self._stalled_until:
             return
         budget = self.max_packets_per_event
         while self._control_queue and budget > 0:

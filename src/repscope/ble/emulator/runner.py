@@ -4,7 +4,9 @@
 distinct addresses (``C0:FF:EE:00:00:01``, ``...:02``, ...) and advertised names
 (``<driver name prefix>-<n>``, e.g. ``repscope-diy-1``); :func:`serve` starts the
 emulated BlueZ on a bus, adds the devices, reports readiness and waits; optional periodic
-link losses exercise the client's reconnection.
+link losses exercise the client's reconnection, and timed faults
+(:class:`~repscope.ble.emulator.faults.TimedFault`: a link loss or a stall at a given
+second) reproduce a scenario.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import asdict, dataclass
 
 from repscope.ble.devices import get_driver
 from repscope.ble.emulator.device import EmulatedDevice, Faults
+from repscope.ble.emulator.faults import TimedFault
 from repscope.ble.emulator.service import EmulatedBlueZ
 from repscope.ble.emulator.sources import RestSource, SampleSource, simulated_set_source
 
@@ -126,8 +129,13 @@ async def serve(
     link_loss_every_s: float | None = None,
     link_loss_outage_s: float = 1.0,
     seconds: float | None = None,
+    timed_faults: Sequence[TimedFault] = (),
 ) -> EmulatedBlueZ:
-    """Serve ``devices`` on ``bus_address`` until ``stop_event`` is set (or ``seconds``)."""
+    """Serve ``devices`` on ``bus_address`` until ``stop_event`` is set (or ``seconds``).
+
+    ``timed_faults`` are played ``at_s`` after the devices are ready, on every device (a
+    link loss only on the connected ones), to within 0.1 s.
+    """
     bluez = EmulatedBlueZ()
     await bluez.start(bus_address)
     try:
@@ -138,10 +146,19 @@ async def serve(
         loop = asyncio.get_running_loop()
         deadline = None if seconds is None else loop.time() + seconds
         next_loss = None if link_loss_every_s is None else loop.time() + link_loss_every_s
+        ready_at = loop.time()
+        pending = sorted(timed_faults, key=lambda f: f.at_s)
         while not stop_event.is_set():
             now = loop.time()
             if deadline is not None and now >= deadline:
                 break
+            while pending and now >= ready_at + pending[0].at_s:
+                fault = pending.pop(0)
+                for device in devices:
+                    if fault.kind == "stall":
+                        device.trigger_stall(duration_s=fault.duration_s)
+                    elif device.connected:
+                        device.trigger_link_loss(outage_s=fault.duration_s)
             if next_loss is not None and now >= next_loss:
                 for device in devices:
                     if device.connected:
