@@ -32,7 +32,7 @@ import pandas as pd
 
 from repscope import __version__
 from repscope.analysis.find_reps import METRIC_LOWPASS_HZ, AnalysisConfig, FoundReps, find_reps
-from repscope.analysis.flags import flag_set, set_verdict, velocity_loss
+from repscope.analysis.flags import flag_set, full_range_mask, set_verdict, velocity_loss
 from repscope.analysis.metrics import (
     MeasuredRep,
     RepMetrics,
@@ -183,10 +183,7 @@ def _judge_set(
     """Stage 5 for one set: flags, velocity loss over full-range reps, verdict, summary."""
     flags, reasons = flag_set(reps, thresholds=profile.thresholds, tempo=tempo)
     # full-range reps: complete (no stroke cut by an edge or a gap) and not partial
-    full_range = np.array(
-        [r.complete and "partial_rom" not in f for r, f in zip(reps, flags, strict=True)],
-        dtype=bool,
-    )
+    full_range = full_range_mask(reps, flags)
     loss = velocity_loss(
         np.array([r.mean_concentric_velocity_mps for r in reps], dtype=float),
         full_range=full_range,
