@@ -472,16 +472,8 @@ class LiveAnalyzer:
     ) -> SessionAnalysis | None:
         """Analyse ``[t0, t1]``: a live window (step 2) or, with ``live=False``, a set summary."""
         assert self._ring is not None
-        config = self.config
-        if live:
-            config = self.live_config
-            floor = self._noise_floor_mps2 if math.isfinite(self._noise_floor_mps2) else None
-            stillness = dataclasses.replace(
-                config.stillness,
-                noise_floor_mps2=floor,
-                ends_at_rest=at_zero,
-            )
-            config = dataclasses.replace(config, stillness=stillness)
+        config = self.live_config if live else self.config
+        floor = self._noise_floor_mps2 if live and math.isfinite(self._noise_floor_mps2) else None
         t, values = self._ring.since(t0, t1)
         if t.size < 4 or t[-1] - t[0] < self.settings.min_analysis_s:
             return None
@@ -506,6 +498,8 @@ class LiveAnalyzer:
                 exercise=self.profile.name,
                 tempo=self.tempo,
                 config=config,
+                known_noise_floor_mps2=floor,
+                ends_at_rest=live and at_zero,
             )
         except InputError:
             self.stats.n_failed += 1

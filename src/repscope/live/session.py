@@ -458,15 +458,21 @@ async def run_live_session(
         entry = watch.interruptions[-1]
         entry["missing_s"] = round(max(0.0, session_now() - watch.last_sample_s), 3)
     for path in summary.files.values():
-        mark_interruptions(path, watch.interruptions)
+        mark_interruptions(path, watch.interruptions, settings=analyzer.settings.to_dict())
     return LiveResult(events, analyzer, latencies, summary, list(watch.interruptions))
 
 
-def mark_interruptions(csv_path: str | Path, interruptions: list[dict[str, Any]]) -> None:
-    """Write a live session's interruptions into a recording's sidecar.
+def mark_interruptions(
+    csv_path: str | Path,
+    interruptions: list[dict[str, Any]],
+    *,
+    settings: dict[str, Any] | None = None,
+) -> None:
+    """Write a live session's interruptions (and the engine's settings) into a sidecar.
 
     Sets ``extra["live"] = {"interrupted": bool, "interruptions": [...]}`` (each with
-    ``lost_at_s``, ``last_sample_s``, ``back_at_s``, ``missing_s``, ``reason``) and
+    ``lost_at_s``, ``last_sample_s``, ``back_at_s``, ``missing_s``, ``reason``), plus
+    ``"settings"`` (:meth:`repscope.live.settings.LiveSettings.to_dict`) when given, and
     replaces the sidecar atomically; other keys are kept. A missing sidecar is left alone.
     """
     import json
@@ -481,6 +487,8 @@ def mark_interruptions(csv_path: str | Path, interruptions: list[dict[str, Any]]
         return
     extra = data.setdefault("extra", {})
     extra["live"] = {"interrupted": bool(interruptions), "interruptions": interruptions}
+    if settings is not None:
+        extra["live"]["settings"] = settings
     tmp = path.with_name(path.name + ".tmp")
     with tmp.open("w", encoding="utf-8") as handle:
         json.dump(data, handle, indent=2)
