@@ -434,9 +434,10 @@ async def run_live_session(
 
     # the analysis runs on its own thread: a slow window cannot hold back the loop that
     # receives and stamps the notifications
-    worker = AnalysisWorker(
-        analyzer, lambda new, produced_s: loop.call_soon_threadsafe(handle, new, produced_s)
-    )
+    def to_loop(new: list[LiveEvent], produced_s: float) -> None:
+        loop.call_soon_threadsafe(handle, new, produced_s)
+
+    worker = AnalysisWorker(analyzer, to_loop)
 
     async def ticker() -> None:
         while True:
