@@ -130,6 +130,7 @@ def test_link_losses_are_shown_within_a_second_and_recorded(tmp_path):
     meta = read_recording(out).meta
     live_extra = meta.extra["live"]
     assert live_extra["interrupted"] is True
+    assert live_extra["settings"]["deadline_s"] == 0.3  # the engine's LiveSettings
     interruptions = live_extra["interruptions"]
     assert len(interruptions) >= 1
     for entry in interruptions:

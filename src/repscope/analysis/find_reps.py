@@ -349,8 +349,14 @@ def find_reps(
     placement: str,
     profile: ExerciseProfile,
     config: AnalysisConfig,
+    known_noise_floor_mps2: float | None = None,
+    ends_at_rest: bool = False,
 ) -> FoundReps:
-    """Find the reps of ``stretch`` of the uniform ``grid`` (steps 1-5 of the module docs)."""
+    """Find the reps of ``stretch`` of the uniform ``grid`` (steps 1-5 of the module docs).
+
+    ``known_noise_floor_mps2`` and ``ends_at_rest`` go to
+    :func:`~repscope.analysis.kinematics.vertical_kinematics` (facts of a live window).
+    """
     rate = grid.meta.sampling_rate_hz
     a, b = stretch.start_idx, stretch.end_idx
     acc_g = grid.acc_g[a:b]
@@ -367,6 +373,8 @@ def find_reps(
         gyr,
         sampling_rate_hz=rate,
         settings=stillness,
+        known_noise_floor_mps2=known_noise_floor_mps2,
+        ends_at_rest=ends_at_rest,
     )
     if placement == "wrist":
         kin = highpass_unanchored(

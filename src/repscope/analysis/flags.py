@@ -118,6 +118,11 @@ FLAGS: tuple[str, ...] = (
     "jerky",
     "tempo_off",
 )
+#: Flags whose rule compares a rep with the rest of its set: over a set still under way
+#: (live) they are recomputed as reps come; the others judge a rep alone.
+SET_RELATIVE_FLAGS: tuple[str, ...] = ("partial_rom", "grind", "swing", "jerky")
+#: Flags whose rule judges a rep alone (its window's verdict stands while the set goes on).
+PER_REP_FLAGS: tuple[str, ...] = tuple(f for f in FLAGS if f not in SET_RELATIVE_FLAGS)
 MOMENTUM_FLAGS: tuple[str, ...] = ("bounce", "partial_rom", "swing")
 VERDICTS: tuple[str, ...] = (
     "controlled",
@@ -177,6 +182,14 @@ def velocity_loss(mcv_mps: np.ndarray, *, full_range: np.ndarray) -> np.ndarray:
     if not best > 0:
         return np.full(mcv.shape, math.nan)
     return np.where(full, 1.0 - mcv / best, math.nan)
+
+
+def full_range_mask(reps: Sequence[RepMetrics], flags: Sequence[Sequence[str]]) -> np.ndarray:
+    """Per rep, whether it counts for velocity loss: complete and not ``partial_rom``."""
+    return np.array(
+        [r.complete and "partial_rom" not in f for r, f in zip(reps, flags, strict=True)],
+        dtype=bool,
+    )
 
 
 def flag_set(

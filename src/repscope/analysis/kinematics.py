@@ -143,6 +143,9 @@ class StillnessSettings:
     pass_through_m: float | None = 0.12
     pass_through_turn_deg_per_m: float | None = 250.0
     closure_margin_m: float | None = 0.10
+    #: A fixed noise floor for every call, and whether every call's data end at rest.
+    #: Facts of one call (a live window) are arguments of :func:`vertical_kinematics`
+    #: instead; these stay for configurations (and provenance records) that set them.
     noise_floor_mps2: float | None = None
     ends_at_rest: bool = False
 
@@ -1011,14 +1014,23 @@ def vertical_kinematics(
     *,
     sampling_rate_hz: float,
     settings: StillnessSettings | None = None,
+    known_noise_floor_mps2: float | None = None,
+    ends_at_rest: bool = False,
 ) -> VerticalKinematics:
-    """Two-pass ZUPT velocity and position (see module docs for the steps)."""
+    """Two-pass ZUPT velocity and position (see module docs for the steps).
+
+    ``known_noise_floor_mps2`` and ``ends_at_rest`` are facts of the call (a live window:
+    the quietest floor measured elsewhere; both ends at zero velocity), used as
+    ``settings.noise_floor_mps2`` and ``settings.ends_at_rest`` are.
+    """
     rate = check_sampling_rate(sampling_rate_hz)
     settings = settings or StillnessSettings()
     acc_mag, gyr_mag, gyro = motion_magnitude(
         acc_world_mps2, gyr_dps, sampling_rate_hz=rate, settings=settings
     )
     floor = known_noise_floor(acc_mag, sampling_rate_hz=rate, settings=settings)
+    if known_noise_floor_mps2 is not None:
+        floor = min(floor, known_noise_floor_mps2)
     threshold = acc_threshold(floor, settings=settings)
     still = still_mask(
         acc_mag,
@@ -1045,7 +1057,7 @@ def vertical_kinematics(
         accept_growth_mps_per_s=settings.accept_growth_mps_per_s,
         vouch_gap_s=settings.vouch_gap_s,
         readmit_rounds=settings.readmit_rounds,
-        ends_at_rest=settings.ends_at_rest,
+        ends_at_rest=settings.ends_at_rest or ends_at_rest,
     )
     if settings.edge_speed_mps is not None:
         anchors = trim_moving_edges(

@@ -14,6 +14,10 @@ Two swappable estimators share one small interface (:class:`OrientationEstimator
   1 g. Valid while the sensor's tilt changes slowly compared with the cut-off; rotation
   during the lift leaks into the estimate (documented limitation).
 
+For a stream, :class:`RealtimeVQF` is the causal (real-time) variant of the same filter,
+fed chunk by chunk with its state kept in between (the live engine's turnaround detector
+uses it; the numbers it reports still come from the offline estimators above).
+
 Outputs are in SI units: vertical acceleration in m/s^2, positive up.
 """
 
@@ -168,6 +172,47 @@ class LowPassGravity(OrientationEstimator):
             algorithm=self.name,
             parameters=self.parameters(),
         )
+
+
+class RealtimeVQF:
+    """Causal VQF (Laidig & Seel 2023, doi:10.1016/j.inffus.2022.10.014) over a stream.
+
+    The same filter and parameters as :class:`OfflineVQF`, run forwards only, keeping its
+    state between calls so that a stream can be fed in chunks of any size.
+
+    Parameters
+    ----------
+    sampling_rate_hz
+        Rate of the stream (required, validated).
+    tau_acc_s, rest_min_s
+        As for :class:`OfflineVQF`.
+    """
+
+    name = "realtime_vqf"
+
+    def __init__(
+        self, *, sampling_rate_hz: float, tau_acc_s: float = 3.0, rest_min_s: float = 0.5
+    ) -> None:
+        self.sampling_rate_hz = check_sampling_rate(sampling_rate_hz)
+        self.tau_acc_s = tau_acc_s
+        self.rest_min_s = rest_min_s
+        self._vqf: Any = None
+
+    def vertical_specific_force(self, acc_g: np.ndarray, gyr_dps: np.ndarray) -> np.ndarray:
+        """Return earth-frame vertical specific force, m/s^2, gravity included, shape (N,).
+
+        The filter's state carries over to the next call.
+        """
+        import vqf
+
+        if self._vqf is None:
+            self._vqf = vqf.VQF(
+                1.0 / self.sampling_rate_hz, tauAcc=self.tau_acc_s, restMinT=self.rest_min_s
+            )
+        acc_mps2 = np.ascontiguousarray(acc_g, dtype=float) * STANDARD_GRAVITY_MPS2
+        gyr_rps = np.ascontiguousarray(np.deg2rad(gyr_dps), dtype=float)
+        out = self._vqf.updateBatch(gyr_rps, acc_mps2)
+        return np.asarray(rotate_by_quaternion(out["quat6D"], acc_mps2)[:, 2])
 
 
 def default_estimator(has_gyro: bool) -> OrientationEstimator:

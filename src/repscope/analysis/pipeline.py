@@ -32,7 +32,7 @@ import pandas as pd
 
 from repscope import __version__
 from repscope.analysis.find_reps import METRIC_LOWPASS_HZ, AnalysisConfig, FoundReps, find_reps
-from repscope.analysis.flags import flag_set, set_verdict, velocity_loss
+from repscope.analysis.flags import flag_set, full_range_mask, set_verdict, velocity_loss
 from repscope.analysis.metrics import (
     MeasuredRep,
     RepMetrics,
@@ -183,10 +183,7 @@ def _judge_set(
     """Stage 5 for one set: flags, velocity loss over full-range reps, verdict, summary."""
     flags, reasons = flag_set(reps, thresholds=profile.thresholds, tempo=tempo)
     # full-range reps: complete (no stroke cut by an edge or a gap) and not partial
-    full_range = np.array(
-        [r.complete and "partial_rom" not in f for r, f in zip(reps, flags, strict=True)],
-        dtype=bool,
-    )
+    full_range = full_range_mask(reps, flags)
     loss = velocity_loss(
         np.array([r.mean_concentric_velocity_mps for r in reps], dtype=float),
         full_range=full_range,
@@ -296,6 +293,8 @@ def analyze_recording(
     exercise: str | None = None,
     tempo: str | Tempo | None = None,
     config: AnalysisConfig | None = None,
+    known_noise_floor_mps2: float | None = None,
+    ends_at_rest: bool = False,
 ) -> SessionAnalysis:
     """Analyse a recording: sets, reps, tempo phases, velocity, smoothness, flags.
 
@@ -315,6 +314,13 @@ def analyze_recording(
         ``rushed_negative`` relative to it.
     config
         Pipeline parameters; the documented defaults when None.
+    known_noise_floor_mps2
+        A noise floor the caller has measured elsewhere (a live window in a set without
+        a rest); the stillness thresholds use it when it is lower than the recording's.
+    ends_at_rest
+        The caller knows the sensor is at zero velocity on the first and last samples (a
+        live window at a turnaround); see
+        :func:`~repscope.analysis.kinematics.validate_anchors`.
     """
     config = config or AnalysisConfig()
     placement, profile = _resolve(recording, placement, exercise)
@@ -323,7 +329,15 @@ def analyze_recording(
     grid = timebase.grid
     time_s = grid.time_s
     found = [  # stage 2
-        find_reps(grid, stretch, placement=placement, profile=profile, config=config)
+        find_reps(
+            grid,
+            stretch,
+            placement=placement,
+            profile=profile,
+            config=config,
+            known_noise_floor_mps2=known_noise_floor_mps2,
+            ends_at_rest=ends_at_rest,
+        )
         for stretch in timebase.stretches
     ]
     rate = float(grid.meta.sampling_rate_hz)

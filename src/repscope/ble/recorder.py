@@ -569,7 +569,7 @@ async def record_session(
     try:
         await session.start()
         started = time.monotonic()
-        session._refresh_counts()
+        session.refresh_counts()
         for label, writer in writers.items():
             _update_meta(writer.meta, session, label, complete=False)
             writer.write_sidecar()
@@ -582,7 +582,7 @@ async def record_session(
             wait = flush_interval_s if deadline is None else min(flush_interval_s, deadline - now)
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(stop_event.wait(), timeout=max(wait, 0.0))
-            session._refresh_counts()
+            session.refresh_counts()
             for label, writer in writers.items():
                 if session.stats[label].gaps:
                     _update_meta(writer.meta, session, label, complete=False)

@@ -665,9 +665,10 @@ class LiveSession:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._decode_task
             self._decode_task = None
-        self._refresh_counts()
+        self.refresh_counts()
 
-    def _refresh_counts(self) -> None:
+    def refresh_counts(self) -> None:
+        """Bring :attr:`stats` up to date with the decoders and links (packets, links)."""
         for label, stats in self.stats.items():
             decoder = self._decoders[label]
             stats.malformed_packets = self._closed_malformed[label] + (
@@ -708,7 +709,7 @@ class LiveSession:
             self._configured[event.device] = False
         elif event.kind == "streaming":
             self._configured[event.device] = True
-        self._refresh_counts()
+        self.refresh_counts()
         if self.on_event is not None:
             self.on_event(event)
 

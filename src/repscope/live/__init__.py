@@ -1,7 +1,11 @@
 """Live feedback: incremental set and rep detection on the batch pipeline, and its display.
 
 ``engine``
-    :class:`LiveAnalyzer`: samples in, :class:`LiveEvent` objects out (pure, no I/O).
+    :class:`LiveAnalyzer`: samples in, :class:`LiveEvent` objects out (pure, no I/O); it
+    drives the batch analysis stages through ``ring`` (sample buffer), ``turnarounds``
+    (when the bar is at zero velocity), ``scheduling`` (when a window runs), ``windows``
+    (where it starts), ``acceptance`` (which reps are reported), ``events`` and
+    ``settings`` (:class:`LiveSettings`, every tunable).
 ``display``
     :class:`LiveView` (screen state from events), feedback lines, rich rendering and the
     audible cue.
@@ -11,15 +15,12 @@
     speed).
 """
 
-from repscope.live.engine import (
-    EVENT_KINDS,
-    PHASES,
-    LiveAnalyzer,
-    LiveEvent,
-    SampleRing,
-    TurnaroundDetector,
-)
+from repscope.live.engine import LiveAnalyzer
+from repscope.live.events import EVENT_KINDS, PHASES, LiveEvent
+from repscope.live.ring import SampleRing
 from repscope.live.session import LiveResult, replay_live, replay_recording, run_live_session
+from repscope.live.settings import LiveSettings
+from repscope.live.turnarounds import TurnaroundDetector
 
 __all__ = [
     "EVENT_KINDS",
@@ -27,6 +28,7 @@ __all__ = [
     "LiveAnalyzer",
     "LiveEvent",
     "LiveResult",
+    "LiveSettings",
     "SampleRing",
     "TurnaroundDetector",
     "replay_live",

@@ -3,7 +3,9 @@
 :func:`run_live_session` records one sensor exactly as ``repscope record`` does
 (:func:`repscope.ble.recorder.record_session`: the same crash-safe CSV and sidecar, so
 ``repscope analyze FILE`` works afterwards) and feeds every decoded batch to a
-:class:`~repscope.live.engine.LiveAnalyzer` as it arrives; a :class:`LinkWatch` notices
+:class:`~repscope.live.engine.LiveAnalyzer` as it arrives, on a worker thread
+(:mod:`repscope.live.worker`) so that the analysis never holds back the event loop that
+receives the notifications; a :class:`LinkWatch` notices
 within a second when the sensor stops sending (no samples for ``stall_s``, or the link
 drops), says when it is back and how much data is missing, and the interruptions are
 written to the sidecar (``extra["live"]``). :func:`replay_live` sends a
@@ -25,7 +27,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from repscope.errors import InputError
-from repscope.live.engine import LiveAnalyzer, LiveEvent
+from repscope.live.engine import LiveAnalyzer
+from repscope.live.events import LiveEvent
+from repscope.live.worker import AnalysisWorker
 from repscope.recording import Recording
 
 if TYPE_CHECKING:
@@ -406,10 +410,11 @@ async def run_live_session(
         if on_link_event is not None:
             on_link_event(event)
 
-    def handle(new: list[LiveEvent]) -> None:
-        if not new:
-            return
-        host_time_s = time.monotonic() - (anchor[0] if anchor else 0.0)
+    loop = asyncio.get_running_loop()
+
+    def handle(new: list[LiveEvent], produced_s: float) -> None:
+        # on the loop; ``produced_s`` is the host clock when the worker produced them
+        host_time_s = produced_s - (anchor[0] if anchor else 0.0)
         for event in new:
             if event.kind == "rep_completed" and event.row is not None and anchor:
                 latencies.append(host_time_s - float(event.row["end_s"]))
@@ -425,7 +430,14 @@ async def run_live_session(
         if len(samples.time_s):
             first, last = float(samples.time_s[0]), float(samples.time_s[-1])
             report(watch.samples(session_now(), first, last))
-        handle(analyzer.push(samples.time_s, samples.acc_g, samples.gyr_dps))
+        worker.submit(samples.time_s, samples.acc_g, samples.gyr_dps)
+
+    # the analysis runs on its own thread: a slow window cannot hold back the loop that
+    # receives and stamps the notifications
+    def to_loop(new: list[LiveEvent], produced_s: float) -> None:
+        loop.call_soon_threadsafe(handle, new, produced_s)
+
+    worker = AnalysisWorker(analyzer, to_loop)
 
     async def ticker() -> None:
         while True:
@@ -435,6 +447,7 @@ async def run_live_session(
                 on_tick(session_now())
 
     tick_task = asyncio.ensure_future(ticker())
+    worker.start()
     try:
         summary = await record_session(
             [target],
@@ -452,21 +465,29 @@ async def run_live_session(
         tick_task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await tick_task
-    handle(analyzer.finish())
+        # what is queued, then the end of the stream (LiveAnalyzer.finish), on the worker
+        await asyncio.to_thread(worker.close)
+        await asyncio.sleep(0)  # the events it handed to the loop
     if watch.lost and watch.last_sample_s is not None:
         # never came back: the data is missing from the last sample to the session's end
         entry = watch.interruptions[-1]
         entry["missing_s"] = round(max(0.0, session_now() - watch.last_sample_s), 3)
     for path in summary.files.values():
-        mark_interruptions(path, watch.interruptions)
+        mark_interruptions(path, watch.interruptions, settings=analyzer.settings.to_dict())
     return LiveResult(events, analyzer, latencies, summary, list(watch.interruptions))
 
 
-def mark_interruptions(csv_path: str | Path, interruptions: list[dict[str, Any]]) -> None:
-    """Write a live session's interruptions into a recording's sidecar.
+def mark_interruptions(
+    csv_path: str | Path,
+    interruptions: list[dict[str, Any]],
+    *,
+    settings: dict[str, Any] | None = None,
+) -> None:
+    """Write a live session's interruptions (and the engine's settings) into a sidecar.
 
     Sets ``extra["live"] = {"interrupted": bool, "interruptions": [...]}`` (each with
-    ``lost_at_s``, ``last_sample_s``, ``back_at_s``, ``missing_s``, ``reason``) and
+    ``lost_at_s``, ``last_sample_s``, ``back_at_s``, ``missing_s``, ``reason``), plus
+    ``"settings"`` (:meth:`repscope.live.settings.LiveSettings.to_dict`) when given, and
     replaces the sidecar atomically; other keys are kept. A missing sidecar is left alone.
     """
     import json
@@ -481,6 +502,8 @@ def mark_interruptions(csv_path: str | Path, interruptions: list[dict[str, Any]]
         return
     extra = data.setdefault("extra", {})
     extra["live"] = {"interrupted": bool(interruptions), "interruptions": interruptions}
+    if settings is not None:
+        extra["live"]["settings"] = settings
     tmp = path.with_name(path.name + ".tmp")
     with tmp.open("w", encoding="utf-8") as handle:
         json.dump(data, handle, indent=2)

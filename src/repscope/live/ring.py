@@ -1,0 +1,85 @@
+"""The live engine's sample buffer: a bounded ring of the most recent samples.
+
+Samples live in a ring buffer of ``buffer_s`` seconds (240 s by default, 2.7 MB at 200 Hz
+with a gyroscope); older samples are only in the recorder's file. A set longer than the
+buffer is summarised from the part still in the buffer, and its ``set_ended`` event says
+``complete=False``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+class SampleRing:
+    """The last ``capacity`` samples (time plus ``n_channels`` values); the oldest drop out.
+
+    Stored in arrays of twice the capacity: appends write after the newest sample and, when
+    the end is reached, the newest samples are moved to the front (an amortised O(1) copy
+    per sample), so that every read is one contiguous slice.
+
+    Parameters
+    ----------
+    capacity
+        Most samples kept.
+    n_channels
+        Values per sample (3 for acceleration only, 6 with a gyroscope).
+    """
+
+    def __init__(self, capacity: int, n_channels: int) -> None:
+        if capacity < 1:
+            raise ValueError("capacity must be at least 1")
+        self.capacity = int(capacity)
+        self._time = np.empty(2 * self.capacity)
+        self._values = np.empty((2 * self.capacity, n_channels))
+        self._start = 0
+        self._stop = 0
+
+    def __len__(self) -> int:
+        return self._stop - self._start
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the buffer's arrays."""
+        return int(self._time.nbytes + self._values.nbytes)
+
+    @property
+    def oldest_time_s(self) -> float:
+        """Time of the oldest sample kept (NaN when empty)."""
+        return float(self._time[self._start]) if len(self) else math.nan
+
+    @property
+    def newest_time_s(self) -> float:
+        """Time of the newest sample (NaN when empty)."""
+        return float(self._time[self._stop - 1]) if len(self) else math.nan
+
+    def extend(self, time_s: np.ndarray, values: np.ndarray) -> None:
+        """Append samples (the caller keeps times increasing)."""
+        n = time_s.shape[0]
+        if n > self.capacity:
+            time_s, values, n = time_s[-self.capacity :], values[-self.capacity :], self.capacity
+        if self._stop + n > self._time.shape[0]:
+            keep = min(len(self), self.capacity - n)
+            lo = self._stop - keep
+            self._time[:keep] = self._time[lo : self._stop]
+            self._values[:keep] = self._values[lo : self._stop]
+            self._start, self._stop = 0, keep
+        self._time[self._stop : self._stop + n] = time_s
+        self._values[self._stop : self._stop + n] = values
+        self._stop += n
+        if len(self) > self.capacity:
+            self._start = self._stop - self.capacity
+
+    def count_after(self, time_s: float) -> int:
+        """Return how many of the samples kept are later than ``time_s``."""
+        t = self._time[self._start : self._stop]
+        return int(t.size - np.searchsorted(t, time_s, side="right"))
+
+    def since(self, start_s: float, stop_s: float = math.inf) -> tuple[np.ndarray, np.ndarray]:
+        """Return copies of the samples with ``start_s <= time_s <= stop_s``."""
+        t = self._time[self._start : self._stop]
+        lo = self._start + int(np.searchsorted(t, start_s, side="left"))
+        hi = self._start + int(np.searchsorted(t, stop_s, side="right"))
+        return self._time[lo:hi].copy(), self._values[lo:hi].copy()

@@ -1,0 +1,136 @@
+"""Where a live window starts: in a rest, or at a rep boundary.
+
+A window ``[t0, t]`` starts where the orientation filter and the noise floor of the
+stillness detector get what they need: the start of the latest still interval of at least
+``min_rest_s`` (0.3 s) found by an earlier window, at least ``min_window_s`` (8 s) before
+``t`` and, during a set, ``refine_margin_s`` before the last reported rep; or a rep
+boundary (zero velocity) when no such rest lies within ``max_window_s`` (30 s). Outside a
+set the window reaches back ``idle_window_s`` (15 s). The rest before a set counts
+although every window that sees it starts inside it (its part after the window's first
+``edge_margin_s``); a touch-and-go set's windows then start there, not at a rep boundary,
+where the bar may already be accelerating into the next stroke.
+
+A still interval that overlaps the inner part of a reported rep's stroke (more than
+``stroke_core_margin_s``, 0.2 s, from its ends) is not used: it was a slow stroke taken
+for a rest (measured: bench windows starting 0.4 s into a 3 s eccentric showed the reps
+after it only 0.4 s after their end). Known rests are revised: a window at zero velocity
+forgets those it no longer finds, among the ones that end at least ``revise_context_s``
+(2 s) before it does. A window that ends just after a slow stroke can take part of it for
+a rest; a later one sees the strokes after it and judges it as batch analysis will
+(measured: a 3-0-1-0 squat set whose windows kept starting at such a rest, 0.3 s of its
+first eccentric, reported two reps 0.6 and 0.8 s late).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from repscope.analysis.kinematics import runs
+from repscope.live.settings import LiveSettings
+
+
+class WindowPlanner:
+    """The rests and rep boundaries seen so far, and the window starts they give.
+
+    Parameters
+    ----------
+    settings
+        The engine's settings.
+    eccentric_first
+        Whether a rep's first stroke is its eccentric (the profile's first phase).
+    """
+
+    def __init__(self, settings: LiveSettings, *, eccentric_first: bool) -> None:
+        self.settings = settings
+        self.eccentric_first = eccentric_first
+        self.rest_runs: deque[tuple[float, float]] = deque(maxlen=256)
+        self.turn_points: deque[float] = deque(maxlen=256)
+
+    def add_rep(self, row: dict[str, Any]) -> None:
+        """Remember a reported rep's start and end as rep boundaries (zero velocity)."""
+        self.turn_points.extend((float(row["start_s"]), float(row["end_s"])))
+
+    def starts(
+        self, t_edge: float, *, oldest_s: float, reported: Sequence[dict[str, Any]]
+    ) -> list[float]:
+        """Return starts for a window ending at ``t_edge``, best first.
+
+        ``oldest_s`` is the oldest buffered sample, ``reported`` the set's rep rows.
+        """
+        s = self.settings
+        earliest = max(oldest_s, t_edge - s.max_window_s)
+        if reported:
+            latest = min(
+                t_edge - s.min_window_s, float(reported[-1]["start_s"]) - s.refine_margin_s
+            )
+        else:
+            latest = t_edge - s.idle_window_s
+        # a rest first: the orientation filter and the noise floor need one
+        moving = [span for row in reported for span in self.strokes(row)]
+        long_rests = [
+            (a, b)
+            for a, b in self.rest_runs
+            if b - a >= s.min_rest_s and not any(min(b, y) - max(a, x) > 0 for x, y in moving)
+        ]
+        rests = [a for a, _ in long_rests if earliest <= a <= latest]
+        rests += [earliest for a, b in long_rests if a < earliest <= b]
+        turns = [p for p in self.turn_points if earliest <= p <= latest]
+        starts = [max(rests)] if rests else []
+        if turns:
+            starts.append(max(turns))
+        starts.append(max(earliest, min(latest, t_edge - s.min_window_s)))
+        # for a second opinion (look-aside), also the last reported rep's start itself
+        if reported:
+            last_start = float(reported[-1]["start_s"])
+            if earliest <= last_start <= t_edge - s.min_window_s:
+                starts.append(last_start)
+        return starts
+
+    def strokes(self, row: dict[str, Any]) -> list[tuple[float, float]]:
+        """Inner parts of a reported rep's two strokes (``stroke_core_margin_s`` off each end)."""
+        first, second, pause = "eccentric_s", "concentric_s", "bottom_pause_s"
+        if not self.eccentric_first:
+            first, second, pause = second, first, "top_pause_s"
+        values = [float(row[k]) for k in (first, pause, second)]
+        a, gap, b = (v if math.isfinite(v) else 0.0 for v in values)
+        start = float(row["start_s"])
+        m = self.settings.stroke_core_margin_s
+        spans = [(start + m, start + a - m), (start + a + gap + m, start + a + gap + b - m)]
+        return [(x, y) for x, y in spans if y > x]
+
+    def remember_rests(
+        self, time_s: np.ndarray, still: np.ndarray, t0: float, t_edge: float, *, at_zero: bool
+    ) -> None:
+        """Update the known rests with a window's still intervals.
+
+        The pipeline takes a recording's ends to be at rest, so stillness within
+        ``edge_margin_s`` of the window's ends is an assumption, not a finding: an interval
+        touching the window's end is left out, one at its start keeps only its part after
+        the margin (the rest before a set, which every window that sees it starts in). A
+        window that ends at zero velocity also revises what earlier windows found (module
+        docs).
+        """
+        s = self.settings
+        lo, hi = t0 + s.edge_margin_s, t_edge - s.edge_margin_s
+        found = [
+            (max(float(time_s[a]), lo), float(time_s[b - 1]))
+            for a, b in runs(still)
+            if time_s[b - 1] > lo and time_s[b - 1] < hi
+        ]
+        if at_zero:
+            kept = [
+                (x, y)
+                for x, y in self.rest_runs
+                if not (lo <= x and y <= t_edge - s.revise_context_s)
+                or any(a <= y and x <= b for a, b in found)
+            ]
+            if len(kept) < len(self.rest_runs):
+                self.rest_runs = deque(kept, maxlen=self.rest_runs.maxlen)
+        for run in found:
+            if not any(run[0] <= y and x <= run[1] for x, y in self.rest_runs):
+                self.rest_runs.append(run)
