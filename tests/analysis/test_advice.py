@@ -27,13 +27,23 @@ def test_without_a_tempo_the_lowering_is_held_to_the_minimum():
     assert advice.text == "slow the lowering: 0.6 s, take at least 1 s (1 of 1 reps)"
 
 
-def test_momentum_faults_come_before_control_faults_however_many():
-    rows = [rep(k, "rushed_negative") for k in range(1, 6)] + [rep(6, "partial_rom", rom_m=0.2)]
-    assert next_set(rows, tempo=TEMPO).focus == "partial_rom"
-    assert "rep 6 moved 48% of your full 0.42 m" in next_set(rows, tempo=TEMPO).text
+def test_momentum_faults_of_the_set_come_before_control_faults_on_more_reps():
+    rows = [rep(k, "rushed_negative") for k in range(1, 4)]
+    rows += [rep(k, "partial_rom", rom_m=0.2) for k in (4, 5)] + [rep(6)]
+    advice = next_set(rows, tempo=TEMPO)
+    assert advice.focus == "partial_rom"  # 2 of 6: a fault of the set
+    assert advice.text == "use the full range: reps 4, 5 moved 48% of your full 0.42 m"
 
 
-def test_within_a_step_the_flag_on_most_reps_wins():
+def test_a_fault_of_one_rep_gives_way_to_a_fault_of_the_set():
+    rows = [rep(k, "tempo_off", eccentric_s=2.0) for k in range(1, 4)] + [rep(4, "bounce")]
+    rows += [rep(5), rep(6)]
+    assert next_set(rows, tempo=TEMPO).focus == "tempo_off"
+    alone = [rep(1, "bounce"), rep(2, "jerky"), rep(3), rep(4), rep(5), rep(6)]
+    assert next_set(alone).focus == "bounce"  # isolated faults: on a tie, the order
+
+
+def test_within_a_kind_the_flag_on_most_reps_wins():
     rows = [rep(1, "bounce"), rep(2, "partial_rom;bounce", rom_m=0.2), rep(3, "bounce")]
     assert next_set(rows).focus == "bounce"
 
@@ -42,7 +52,7 @@ def test_velocity_loss_at_the_stop_threshold_says_end_sooner():
     rows = [rep(1), rep(2, velocity_loss=0.25)]
     assert next_set(rows).focus == "none"  # under the default 40 %
     advice = next_set(rows, stop_at_loss=0.2)
-    assert advice.text == "end the set sooner: bar speed fell 25%, past the 20% stop line"
+    assert advice.text == "end the set sooner: bar speed fell 25%, past the 20% line"
 
 
 def test_tempo_off_names_the_phase_furthest_from_its_target():

@@ -11,18 +11,21 @@ A set gets one piece of advice, the first that applies:
 1. No reps: nothing to judge.
 2. The set's confidence is ``low``: say we are not sure (with the first reason) instead of
    advising; a wrong cue is worse than none.
-3. Momentum faults (``bounce``, ``partial_rom``, ``swing``): the load, not the lifter,
-   moved the bar. They come first because they change what the set trained.
-4. Control (``grind``, ``rushed_negative``): too heavy, or lowered too fast.
-5. Fatigue: the set's velocity loss reached the stop threshold (``--stop-at-loss``, else
-   the exercise's ``large_velocity_loss``, 40 %): end the set sooner.
-6. ``tempo_off``: the phase furthest from its target.
-7. ``jerky``.
-8. Nothing: "keep it up", with "tempo on target" when a tempo was prescribed.
+3. A fault of the set, one on at least ``ego_momentum_fraction`` (30 %) of its reps and
+   on at least ``ego_min_reps`` (2), the share at which the set verdict names it. Among
+   them, by kind (:data:`PRIORITY`): momentum faults first (``bounce``, ``partial_rom``,
+   ``swing``: the load, not the lifter, moved the bar, which changes what the set
+   trained), then control (``grind``, ``rushed_negative``: too heavy, or lowered too
+   fast), then ``tempo_off`` (the phase furthest from its target), then ``jerky``;
+   within one kind, the flag on the most reps.
+4. Fatigue: the set's largest velocity loss reached the stop threshold
+   (``--stop-at-loss``, else the exercise's ``large_velocity_loss``, 40 %): end the set
+   sooner.
+5. A fault of a rep or two: the flag on the most reps; on a tie, the order above.
+6. Nothing: "keep it up", with "tempo on target" when a tempo was prescribed.
 
-Within one step the flag on the most reps wins; on a tie, the order listed. The advice
-quotes the evidence from the rep table (medians over the flagged reps) so that it can be
-checked against the rep lines.
+The advice quotes the evidence from the rep table (medians over the flagged reps) so that
+it can be checked against the rep lines.
 """
 
 from __future__ import annotations
@@ -38,14 +41,14 @@ from repscope.analysis.flags import FLAGS, PHASE_WORDS, full_range_reference
 from repscope.analysis.profiles import FlagThresholds
 from repscope.tempo import Tempo
 
-#: The steps of the priority (module docs), each a tuple of foci tried by count.
+#: The kinds of fault in their order (module docs), each a tuple of flags tried by count.
 PRIORITY: tuple[tuple[str, ...], ...] = (
     ("bounce", "partial_rom", "swing"),
     ("grind", "rushed_negative"),
-    ("velocity_loss",),
     ("tempo_off",),
     ("jerky",),
 )
+_ORDER: tuple[str, ...] = tuple(f for kind in PRIORITY for f in kind)
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,7 @@ class NextSet:
         return f"Next set: {self.text}"
 
 
-def rep_flags(row: Mapping[str, Any]) -> list[tuple[str, str]]:
+def rep_flags(row: Mapping[Any, Any]) -> list[tuple[str, str]]:
     """Return ``(flag, reason)`` pairs of one rep row (lists or ``;``-joined strings)."""
 
     def split(value: Any) -> list[str]:
@@ -148,18 +151,21 @@ def next_set(
     stop = stop_at_loss if stop_at_loss is not None else t.large_velocity_loss
     losses = np.array([_num(r.get("velocity_loss")) for r in reps], dtype=float)
     loss = float(np.nanmax(losses)) if np.isfinite(losses).any() else math.nan
-    counts = {f: len(rows) for f, rows in flagged.items()}
-    counts["velocity_loss"] = 1 if math.isfinite(loss) and loss >= stop else 0
-    for step in PRIORITY:
-        present = [f for f in step if counts.get(f)]
+    counts = {f: len(rows) for f, rows in flagged.items() if f in _ORDER and rows}
+    of_the_set = max(t.ego_min_reps, t.ego_momentum_fraction * n)
+    for kind in PRIORITY:
+        present = [f for f in kind if counts.get(f, 0) >= of_the_set]
         if present:
-            focus = max(present, key=lambda f: (counts[f], -step.index(f)))
-            if focus == "velocity_loss":
-                return NextSet(
-                    focus,
-                    f"end the set sooner: bar speed fell {loss:.0%}, past the {stop:.0%} stop line",
-                )
+            focus = max(present, key=lambda f: (counts[f], -kind.index(f)))
             return NextSet(focus, _advice(focus, flagged[focus], reps, tempo, t))
+    if math.isfinite(loss) and loss >= stop:
+        return NextSet(
+            "velocity_loss",
+            f"end the set sooner: bar speed fell {loss:.0%}, past the {stop:.0%} line",
+        )
+    if counts:
+        focus = max(counts, key=lambda f: (counts[f], -_ORDER.index(f)))
+        return NextSet(focus, _advice(focus, flagged[focus], reps, tempo, t))
     if tempo is not None:
         return NextSet("none", "keep it up: tempo on target, no fault found")
     return NextSet("none", "keep it up: no fault found")

@@ -134,11 +134,11 @@ VERDICT_WORDS: dict[str, str] = {
     "controlled": "controlled",
     "ego_lifting": "ego lifting: momentum, not the muscles, moved the bar",
     "rushed_negatives": "rushed lowering",
-    "tempo_off": "off the prescribed tempo",
+    "tempo_off": "off tempo: the prescribed tempo was missed",
     "grinding": "grinding: close to failure",
     "partial_reps": "partial reps",
     "fatigued": "fatigued: bar speed fell a lot",
-    "minor_faults": "mostly controlled, with minor faults",
+    "minor_faults": "minor faults: mostly controlled",
     "uncertain": "not sure: the data are too uncertain",
     "no_reps": "no reps",
 }
