@@ -406,7 +406,7 @@ def show(session_id: str, db: Path | None, show_reps: bool) -> None:
         "set",
         "reps",
         "mean tempo E-B-C-T (s)",
-        "consistency",
+        "tempo consistency (0-100)",
         "ROM (m)",
         "best MCV (m/s)",
         "velocity loss (%)",
