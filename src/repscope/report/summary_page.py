@@ -114,8 +114,9 @@ def plot_session_summary(
         _draw_consistency(sets, ax_cons)
         _draw_loss(sets, ax_loss, loss_line)
         _draw_flagged(sets, ax_flag)
+        pad = max(0.6, (4 - len(numbers)) / 2)  # a set or two keep bars of a usual width
         for ax in (ax_tempo, ax_cons, ax_loss, ax_flag):
-            ax.set_xlim(0.4, len(numbers) + 0.6)
+            ax.set_xlim(1 - pad, len(numbers) + pad)
             ax.xaxis.set_major_locator(FixedLocator(list(range(1, len(numbers) + 1))))
             ax.set_xticklabels([str(k) for k in numbers])
             ax.set_xlabel("set (#)")
