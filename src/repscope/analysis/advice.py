@@ -16,7 +16,7 @@ A set gets one piece of advice, the first that applies:
    them, by kind (:data:`PRIORITY`): momentum faults first (``bounce``, ``partial_rom``,
    ``swing``: the load, not the lifter, moved the bar, which changes what the set
    trained), then control (``grind``, ``rushed_negative``: too heavy, or lowered too
-   fast), then ``tempo_off`` (the phase furthest from its target), then ``jerky``;
+   fast), then ``tempo_off`` (the phase missed on most reps), then ``jerky``;
    within one kind, the flag on the most reps.
 4. Fatigue: the set's largest velocity loss reached the stop threshold
    (``--stop-at-loss``, else the exercise's ``large_velocity_loss``, 40 %): end the set
@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from repscope.analysis.flags import FLAGS, PHASE_WORDS, full_range_reference
+from repscope.analysis.flags import FLAGS, PHASE_WORDS, full_range_reference, tempo_tolerance_s
 from repscope.analysis.profiles import FlagThresholds
 from repscope.tempo import Tempo
 
@@ -210,16 +210,23 @@ def _advice(
             f"against the set's usual {usual:.1f} s"
         )
     if flag == "tempo_off" and tempo is not None:
-        worst, worst_gap, text = "", -1.0, ""
+        best: tuple[int, float, str] = (0, 0.0, "")
         for column, target in zip(PHASE_WORDS, tempo.as_tuple(), strict=True):
-            actual = _median(rows, column)
-            if target is None or not math.isfinite(actual):
+            if target is None:
                 continue
-            if abs(actual - target) > worst_gap:
-                worst, worst_gap = column, abs(actual - target)
+            off = [
+                r for r in rows
+                if abs(_num(r.get(column)) - target) > tempo_tolerance_s(target, t)
+            ]  # fmt: skip
+            if not off:
+                continue
+            actual = _median(off, column)
+            key = (len(off), abs(actual - target))
+            if key > best[:2]:
                 text = f"{PHASE_WORDS[column]} {actual:.1f} s against {target:g} s"
-        if worst:
-            return f"hold the tempo: {text} ({share})"
+                best = (len(off), abs(actual - target), f"{text} ({len(off)} of {n} reps)")
+        if best[2]:
+            return f"hold the tempo: {best[2]}"
     if flag == "jerky":
         return f"lift smoothly: {which} jerkier than the rest of the set"
     return f"{flag.replace('_', ' ')}: {share}"

@@ -167,6 +167,17 @@ def _finite(x: float | None) -> bool:
     return x is not None and math.isfinite(x)
 
 
+def tempo_tolerance_s(target_s: float, thresholds: FlagThresholds) -> float:
+    """Return how far a phase may miss its prescribed ``target_s`` and still be on tempo.
+
+    ``max(t.tempo_tolerance_s, t.tempo_tolerance_fraction * target_s)``: the one home of
+    the ``tempo_off`` tolerance (the live display colours phases and the report draws the
+    on-tempo band with it).
+    """
+    t = thresholds
+    return max(t.tempo_tolerance_s, t.tempo_tolerance_fraction * target_s)
+
+
 def full_range_reference(travel_m: np.ndarray, *, fraction: float) -> float:
     """Return the set's full range of motion, the reference of ``partial_rom``.
 
@@ -324,8 +335,7 @@ def flag_set(
                 actual = float(row[col])
                 if target is None or not _finite(actual):
                     continue
-                tol = max(t.tempo_tolerance_s, t.tempo_tolerance_fraction * target)
-                if abs(actual - target) > tol:
+                if abs(actual - target) > tempo_tolerance_s(target, t):
                     off.append(f"{name} {actual:.1f} s vs {target:g} s")
             if off:
                 found["tempo_off"] = ", ".join(off)

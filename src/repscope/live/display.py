@@ -38,7 +38,7 @@ from rich.table import Table
 from rich.text import Text
 
 from repscope.analysis.advice import NextSet, next_set, rep_flags
-from repscope.analysis.flags import FLAG_WORDS, VERDICT_WORDS
+from repscope.analysis.flags import FLAG_WORDS, VERDICT_WORDS, tempo_tolerance_s
 from repscope.analysis.flags import PHASE_WORDS as _PHASE_COLUMN_WORDS
 from repscope.analysis.profiles import FlagThresholds
 from repscope.live.engine import LiveEvent
@@ -293,8 +293,7 @@ class LiveView:
         target = self.target(phase)
         if target is None or not math.isfinite(value):
             return None
-        t = self.thresholds
-        return abs(value - target) <= max(t.tempo_tolerance_s, t.tempo_tolerance_fraction * target)
+        return abs(value - target) <= tempo_tolerance_s(target, self.thresholds)
 
 
 #: How long the "back, 2.3 s missing" banner stays after the sensor is back.

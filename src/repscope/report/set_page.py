@@ -13,7 +13,8 @@ Left column
        flagged rep's flag codes above it.
     2. Tempo per rep: phase durations stacked E-B-C-T, against the prescribed tempo
        (dark dashed lines at the end of each prescribed phase, labelled, and a grey band:
-       the ``tempo_off`` tolerance, max(0.5 s, 25 %), around the prescribed total; an ``X``
+       the ``tempo_off`` tolerance, :func:`repscope.analysis.flags.tempo_tolerance_s` of the
+       analysis's thresholds, max(0.5 s, 25 %) by default, around the prescribed total; an ``X``
        phase has no duration, so no line from it on).
     3. Bar speed per rep (mean concentric velocity) and, on its own axes, the velocity loss
        per rep against the stop line (``stop_at_loss``, else the exercise's 40 %
@@ -51,8 +52,9 @@ from matplotlib.ticker import MaxNLocator, NullLocator
 from matplotlib.transforms import Bbox
 
 from repscope.analysis import SessionAnalysis
-from repscope.analysis.advice import rep_flags, rep_list
-from repscope.analysis.flags import FLAG_WORDS, FLAGS, VERDICT_WORDS
+from repscope.analysis.advice import rep_flags, rep_list, thresholds_of
+from repscope.analysis.flags import FLAG_WORDS, FLAGS, VERDICT_WORDS, tempo_tolerance_s
+from repscope.analysis.profiles import FlagThresholds
 from repscope.errors import InputError
 from repscope.report._page import (
     E1RM_COLUMNS,
@@ -156,7 +158,7 @@ def plot_set(
 
         spans = phase_spans(reps, first_phase=first_phase(result, reps))
         _draw_traces(result, reps, spans, ax_pos, ax_vel)
-        _draw_tempo(reps, tempo_obj, ax_tempo)
+        _draw_tempo(reps, tempo_obj, ax_tempo, thresholds_of(result.provenance))
         _draw_mcv(reps, ax_mcv)
         _draw_loss(reps, ax_loss, loss_line)
         y = _draw_rep_table(fig, reps)
@@ -271,7 +273,9 @@ def _draw_traces(
             )  # fmt: skip
 
 
-def _draw_tempo(reps: pd.DataFrame, tempo: Tempo | None, ax: Axes) -> None:
+def _draw_tempo(
+    reps: pd.DataFrame, tempo: Tempo | None, ax: Axes, thresholds: FlagThresholds
+) -> None:
     numbers = reps["rep"].to_numpy(int)
     x = np.arange(1, len(numbers) + 1, dtype=float)
     bottom = np.zeros(x.size)
@@ -305,7 +309,7 @@ def _draw_tempo(reps: pd.DataFrame, tempo: Tempo | None, ax: Axes) -> None:
             Line2D([], [], color="#333333", ls="--", lw=0.9, label=f"prescribed {tempo.code()}")
         )
         if total > 0:
-            tol = max(0.5, 0.25 * total)  # the tempo_off rule's default tolerance
+            tol = tempo_tolerance_s(total, thresholds)  # the tempo_off rule's tolerance
             ax.axhspan(
                 total - tol, total + tol, color="#999999", alpha=0.22, lw=0, gid="prescribed-band"
             )
