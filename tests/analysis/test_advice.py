@@ -24,7 +24,7 @@ def test_rushed_lowering_quotes_the_median_against_the_target():
 
 def test_without_a_tempo_the_lowering_is_held_to_the_minimum():
     advice = next_set([rep(1, "rushed_negative", eccentric_s=0.6)])
-    assert advice.text == "slow the lowering: 0.6 s, take at least 1 s (1 of 1 reps)"
+    assert advice.text == "slow the lowering: 0.6 s, take at least 1 s (1 of 1 rep)"
 
 
 def test_momentum_faults_of_the_set_come_before_control_faults_on_more_reps():
@@ -58,7 +58,7 @@ def test_velocity_loss_at_the_stop_threshold_says_end_sooner():
 def test_tempo_off_names_the_phase_furthest_from_its_target():
     rows = [rep(1, "tempo_off", bottom_pause_s=0.0, eccentric_s=2.4)]
     assert next_set(rows, tempo=TEMPO).text == (
-        "hold the tempo: bottom pause 0.0 s against 1 s (1 of 1 reps)"
+        "hold the tempo: bottom pause 0.0 s against 1 s (1 of 1 rep)"
     )
 
 

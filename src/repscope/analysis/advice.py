@@ -97,6 +97,11 @@ def rep_list(numbers: Iterable[int]) -> str:
     return "reps " + ", ".join(str(k) for k in ks)
 
 
+def _of(k: int, n: int) -> str:
+    """``"4 of 10 reps"``, ``"1 of 1 rep"``."""
+    return f"{k} of {n} rep{'s' if n != 1 else ''}"
+
+
 def _num(value: Any) -> float:
     try:
         out = float(value)
@@ -180,7 +185,7 @@ def _advice(
 ) -> str:
     n, k = len(reps), len(rows)
     which = rep_list(int(_num(r.get("rep"))) for r in rows)
-    share = f"{k} of {n} reps"
+    share = _of(k, n)
     if flag == "rushed_negative":
         target = tempo.as_tuple()[0] if tempo is not None else None
         ecc = _median(rows, "eccentric_s")
@@ -224,7 +229,7 @@ def _advice(
             key = (len(off), abs(actual - target))
             if key > best[:2]:
                 text = f"{PHASE_WORDS[column]} {actual:.1f} s against {target:g} s"
-                best = (len(off), abs(actual - target), f"{text} ({len(off)} of {n} reps)")
+                best = (len(off), abs(actual - target), f"{text} ({_of(len(off), n)})")
         if best[2]:
             return f"hold the tempo: {best[2]}"
     if flag == "jerky":
