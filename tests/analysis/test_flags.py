@@ -73,7 +73,7 @@ def test_a_rep_short_on_both_strokes_is_partial_and_the_reason_quotes_both():
     assert partial(table) == [False, False, False, True, False]
     _, reasons = flag_set(as_reps(table), thresholds=T, tempo=None)
     # 0.25 / 0.505 and 0.245 / 0.50 (the eccentric reference)
-    assert reasons[3] == ["range 0.25 m, 50% of the set's full reps (down 49%)"]
+    assert reasons[3] == ["moved 0.25 m, 50% of the set's full 0.51 m, down 49%"]
 
 
 def test_a_short_concentric_after_a_full_eccentric_is_not_a_partial_rep():
@@ -225,7 +225,7 @@ def test_bounce_needs_no_pause_and_an_arrival_of_at_least_forty_percent():
         thresholds=T,
         tempo=None,
     )
-    assert reasons == [["no pause at the bottom, arriving at 55% of the negative's top speed"]]
+    assert reasons == [["no pause, arriving at 55% of the lowering's top speed"]]
 
 
 def test_a_reason_holding_the_output_separator_stays_one_reason() -> None:

@@ -51,7 +51,7 @@ def test_live_reps_match_analyze_on_the_saved_session(emulated_set, tmp_path, mo
     args += ["--events-out", str(events), "--raw-out", str(raw)]
     result = runner.invoke(cli, ["live", *args])
     assert result.exit_code == 0, result.output
-    assert "rep 3: negative" in result.output
+    assert "rep 3: lowering" in result.output
     assert f"analyse the saved session with: repscope analyze {out} --tempo 2-0-1-0" in (
         result.output
     )
@@ -101,7 +101,7 @@ def test_live_reps_match_analyze_on_the_saved_session(emulated_set, tmp_path, mo
         cli, ["live", "--replay", str(raw), "--exercise", "bench", "--tempo", "2-0-1-0"]
     )
     assert replayed.exit_code == 0, replayed.output
-    negatives = re.findall(r"rep (\d+): negative ([\d.]+) s", replayed.output)
+    negatives = re.findall(r"rep (\d+): lowering ([\d.]+) s", replayed.output)
     assert [int(k) for k, _ in negatives] == [r["rep"] for r in live]
     for (_, negative), ref in zip(negatives, batch, strict=True):
         assert _close(float(negative), ref["eccentric_s"], 0.4 + 0.05)  # shown to 0.1 s

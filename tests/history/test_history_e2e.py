@@ -66,13 +66,16 @@ def test_trends_page_has_every_panel(history_path):
     tempo = by_gid["tempo"]
     assert tempo.get_ylabel() == "phase duration (s)"
     assert [line.get_label() for line in tempo.get_lines()] == [
-        "eccentric",
+        "lowering (eccentric)",
         "bottom pause",
-        "concentric",
+        "lifting (concentric)",
         "top pause",
     ]
     assert all(len(line.get_xdata()) == n for line in tempo.get_lines())
     assert by_gid["tempo-cv"].get_ylabel() == "coefficient of variation (%)"
+    # a CV is "tempo variability"; "tempo consistency" is only ever the 0-100 score
+    assert by_gid["tempo-cv"].get_title(loc="left").startswith("tempo variability")
+    assert "consistency" not in by_gid["tempo-cv"].get_title(loc="left")
     assert by_gid["flags"].get_ylabel() == "reps flagged (%)"
     rate = next(line for line in by_gid["flags"].get_lines() if line.get_label() == "any flag")
     np.testing.assert_allclose(
@@ -123,7 +126,7 @@ def test_write_png_pdf_svg_reproducibly(history_path, tmp_path):
         result = _trends(history)
     png = write_trends(result, tmp_path / "t.png")
     with Image.open(png) as image:
-        assert image.size == (827, 1169)  # A4 at 100 dpi
+        assert image.size == (1240, 1753)  # A4 portrait at the reports' 150 dpi
     pdf = write_trends(result, tmp_path / "t.pdf")
     assert pdf.read_bytes().startswith(b"%PDF")
     first = write_trends(result, tmp_path / "a.svg").read_bytes()

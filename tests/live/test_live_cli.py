@@ -34,8 +34,9 @@ def test_replay_prints_each_rep_and_the_set_and_writes_events(recording_csv, tmp
     assert result.exit_code == 0, result.output
     out = result.output
     assert "replaying squat.csv: squat, bar, 50 Hz" in out
-    assert "rep 1: negative" in out and "rep 2: negative" in out
+    assert "rep 1: lowering" in out and "rep 2: lowering" in out
     assert "set 1: 2 reps, tempo" in out
+    assert "Next set: " in out  # the one thing to change, after the set line
     records = [json.loads(line) for line in events.read_text().splitlines()]
     kinds = [r["kind"] for r in records]
     assert kinds.count("rep_completed") == 2 and kinds.count("set_ended") == 1

@@ -23,7 +23,7 @@ ROW = {
     "top_pause_s": math.nan,
     "mean_concentric_velocity_mps": 0.412,
     "flags": "rushed_negative;tempo_off",
-    "flag_reasons": "negative 0.9 s against 3 s prescribed;eccentric 0.9 s vs 3 s",
+    "flag_reasons": "lowered in 0.9 s, target 3 s;lowering 0.9 s vs 3 s",
 }
 SUMMARY = {
     "set": 2,
@@ -32,29 +32,30 @@ SUMMARY = {
     "tempo_consistency": 91.6,
     "velocity_loss": 0.184,
     "verdict": "rushed_negatives",
-    "verdict_reasons": "3 of 8 negatives rushed",
+    "verdict_reasons": "3 of 8 reps rushed the lowering",
 }
 
 
 def test_feedback_line_names_the_phases_and_the_flags_with_reasons():
     assert feedback_line(ROW) == (
-        "rep 6: negative 0.9 s, pause 1.0 s, up 1.1 s, 0.41 m/s - "
-        "rushed negative (negative 0.9 s against 3 s prescribed); "
-        "off tempo (eccentric 0.9 s vs 3 s)"
+        "rep 6: lowering 0.9 s, bottom pause 1.0 s, lifting 1.1 s, 0.41 m/s - "
+        "rushed the lowering (lowered in 0.9 s, target 3 s); "
+        "missed the tempo (lowering 0.9 s vs 3 s)"
     )
     clean = {**ROW, "flags": "", "flag_reasons": "", "top_pause_s": 0.04}
     assert (
-        feedback_line(clean) == "rep 6: negative 0.9 s, pause 1.0 s, up 1.1 s, top 0.0 s, 0.41 m/s"
+        feedback_line(clean)
+        == "rep 6: lowering 0.9 s, bottom pause 1.0 s, lifting 1.1 s, top pause 0.0 s, 0.41 m/s"
     )
     # JSON form (lists instead of ';'-joined text) reads the same
-    listed = {**ROW, "flags": ["bounce"], "flag_reasons": ["no pause at the bottom"]}
-    assert feedback_line(listed).endswith("- bounced (no pause at the bottom)")
+    listed = {**ROW, "flags": ["bounce"], "flag_reasons": ["no pause"]}
+    assert feedback_line(listed).endswith("- bounced out of the bottom (no pause)")
 
 
 def test_summary_line():
     assert summary_line(SUMMARY) == (
-        "set 2: 8 reps, tempo 2.9-1.0-1.1-0.1, consistency 92/100, velocity loss 18% - "
-        "rushed negatives (3 of 8 negatives rushed)"
+        "set 2: 8 reps, tempo 2.9-1.0-1.1-0.1, tempo consistency 92/100, velocity loss 18% - "
+        "rushed lowering (3 of 8 reps rushed the lowering)"
     )
     assert summary_line({"set": 1, "n_reps": 0}) == "set 1: 0 reps"
 
@@ -76,9 +77,11 @@ def test_view_follows_the_events():
     assert lines == [
         "set 2 started",
         feedback_line(ROW),
-        "  corrected rep 6: negative 0.9 s, pause 1.0 s, up 1.1 s, 0.41 m/s",
+        "  corrected rep 6: lowering 0.9 s, bottom pause 1.0 s, lifting 1.1 s, 0.41 m/s",
         summary_line(SUMMARY),
+        "Next set: slow the lowering: 0.9 s against 3 s (8 of 8 reps)",
     ]
+    assert view.next_set_line == lines[-1]
     assert view.phase == "top_pause"
     assert view.rep_count == 8 and not view.in_set
     assert view.last_summary == SUMMARY
@@ -105,11 +108,11 @@ def test_rendering_shows_phase_count_tempo_against_target_and_flags():
     # table rows inside the panel: "│ │ phase │ actual │ target │ ... │"
     cells = [[c.strip() for c in line.split("│")] for line in text.splitlines()]
     rows = {c[2]: c[3:5] for c in cells if len(c) >= 6}
-    assert rows["negative"] == ["0.9 s", "3 s"]
-    assert rows["up"] == ["1.1 s", "1 s"]
-    assert rows["top"] == ["-", "0 s"]
-    assert "rushed negative: negative 0.9 s against 3 s prescribed" in text
-    assert "rep 6: negative 0.9 s" in text  # the log
+    assert rows["lowering"] == ["0.9 s", "3 s"]
+    assert rows["lifting"] == ["1.1 s", "1 s"]
+    assert rows["top pause"] == ["-", "0 s"]
+    assert "rushed the lowering: lowered in 0.9 s, target 3 s" in text
+    assert "rep 6: lowering 0.9 s" in text  # the log
 
 
 def test_rendering_without_a_rep_yet():
@@ -206,7 +209,7 @@ def test_long_lines_wrap_inside_the_panel_and_the_panel_fits_the_terminal():
     assert ("rep 39: " + feedback_line(ROW)).replace(" ", "") in inner.replace(" ", "")
     assert "rep 0: " not in inner  # the oldest lines made room
     # the flag's reason is not cut at the edge either
-    assert "negative 0.9 s against 3 s prescribed" in " ".join(inner.split())
+    assert "lowered in 0.9 s, target 3 s" in " ".join(inner.split())
 
 
 def test_big_mode_shows_reps_tempo_and_velocity_in_block_letters():
@@ -219,7 +222,7 @@ def test_big_mode_shows_reps_tempo_and_velocity_in_block_letters():
     lines = text.rstrip("\n").split("\n")
     assert len(lines) <= 24 and all(len(line) <= 80 for line in lines)
     assert "REPS" in text and "REP 6 TEMPO (target 3-1-1-0)" in text and "VELOCITY m/s" in text
-    assert "RUSHED NEGATIVE, OFF TEMPO" in text
+    assert "RUSHED THE LOWERING, MISSED THE TEMPO" in text
     inside = [line[2:].rstrip(" │") for line in lines]
     for number, wide in (("6", 2), ("0.9-1.0-1.1", 1), ("0.41", 2)):
         block = big_text(number, wide=wide).plain.split("\n")

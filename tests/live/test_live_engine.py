@@ -169,7 +169,7 @@ def test_flags_as_they_happen_against_the_prescribed_tempo():
     result = replay_live(sim.recording, tempo="3-1-1-0")
     rows = {r["rep"]: r for r in result.reps()}
     assert "rushed_negative" in rows[2]["flags"].split(";")
-    assert "negative" in rows[2]["flag_reasons"] and "3 s prescribed" in rows[2]["flag_reasons"]
+    assert "lowered in" in rows[2]["flag_reasons"] and "target 3 s" in rows[2]["flag_reasons"]
     assert "rushed_negative" not in rows[1]["flags"]
 
 

@@ -124,6 +124,38 @@ SET_RELATIVE_FLAGS: tuple[str, ...] = ("partial_rom", "grind", "swing", "jerky")
 #: Flags whose rule judges a rep alone (its window's verdict stands while the set goes on).
 PER_REP_FLAGS: tuple[str, ...] = tuple(f for f in FLAGS if f not in SET_RELATIVE_FLAGS)
 MOMENTUM_FLAGS: tuple[str, ...] = ("bounce", "partial_rom", "swing")
+#: Each flag in plain words, a verb phrase that reads after "rep 3" or "2 of 8 reps": the
+#: one wording of a flag for the terminal, the live display and the reports (the rule's
+#: reason, the evidence, follows it).
+FLAG_WORDS: dict[str, str] = {
+    "rushed_negative": "rushed the lowering",
+    "bounce": "bounced out of the bottom",
+    "partial_rom": "cut the range short",
+    "grind": "ground out",
+    "swing": "swung off line",
+    "jerky": "moved jerkily",
+    "tempo_off": "missed the tempo",
+}
+#: Each set verdict in plain words.
+VERDICT_WORDS: dict[str, str] = {
+    "controlled": "controlled",
+    "ego_lifting": "ego lifting: momentum, not the muscles, moved the bar",
+    "rushed_negatives": "rushed lowering",
+    "tempo_off": "off tempo: the prescribed tempo was missed",
+    "grinding": "grinding: close to failure",
+    "partial_reps": "partial reps",
+    "fatigued": "fatigued: bar speed fell a lot",
+    "minor_faults": "minor faults: mostly controlled",
+    "uncertain": "not sure: the data are too uncertain",
+    "no_reps": "no reps",
+}
+#: The tempo phases in plain words, in the rep table's order (E-B-C-T).
+PHASE_WORDS: dict[str, str] = {
+    "eccentric_s": "lowering",
+    "bottom_pause_s": "bottom pause",
+    "concentric_s": "lifting",
+    "top_pause_s": "top pause",
+}
 VERDICTS: tuple[str, ...] = (
     "controlled",
     "ego_lifting",
@@ -140,6 +172,17 @@ VERDICTS: tuple[str, ...] = (
 
 def _finite(x: float | None) -> bool:
     return x is not None and math.isfinite(x)
+
+
+def tempo_tolerance_s(target_s: float, thresholds: FlagThresholds) -> float:
+    """Return how far a phase may miss its prescribed ``target_s`` and still be on tempo.
+
+    ``max(t.tempo_tolerance_s, t.tempo_tolerance_fraction * target_s)``: the one home of
+    the ``tempo_off`` tolerance (the live display colours phases and the report draws the
+    on-tempo band with it).
+    """
+    t = thresholds
+    return max(t.tempo_tolerance_s, t.tempo_tolerance_fraction * target_s)
 
 
 def full_range_reference(travel_m: np.ndarray, *, fraction: float) -> float:
@@ -230,8 +273,8 @@ def flag_set(
     ldlj = column("ldlj")
     median_ldlj = float(np.nanmedian(ldlj)) if np.isfinite(ldlj).any() else math.nan
     targets = tempo.as_tuple() if tempo else (None, None, None, None)
-    phase_cols = ("eccentric_s", "bottom_pause_s", "concentric_s", "top_pause_s")
-    phase_names = ("eccentric", "bottom pause", "concentric", "top pause")
+    phase_cols = tuple(PHASE_WORDS)
+    phase_names = tuple(PHASE_WORDS.values())
 
     all_flags: list[list[str]] = []
     all_reasons: list[list[str]] = []
@@ -240,10 +283,11 @@ def flag_set(
         ecc = rep.eccentric_s
         target_e = targets[0]
         if _finite(target_e) and target_e and ecc < t.rushed_negative_fraction * target_e:
-            found["rushed_negative"] = f"negative {ecc:.1f} s against {target_e:g} s prescribed"
+            found["rushed_negative"] = f"lowered in {ecc:.1f} s, target {target_e:g} s"
         elif not _finite(target_e) and ecc < t.rushed_negative_min_eccentric_s:
             found["rushed_negative"] = (
-                f"negative {ecc:.1f} s, under {t.rushed_negative_min_eccentric_s:g} s"
+                f"lowered in {ecc:.1f} s, under the "
+                f"{t.rushed_negative_min_eccentric_s:g} s of a controlled lowering"
             )
         pause = rep.turnaround_bottom_pause_s
         arrival = rep.turnaround_arrival_ratio
@@ -253,9 +297,7 @@ def flag_set(
             and pause < t.bounce_max_bottom_pause_s
             and arrival >= t.bounce_min_arrival_ratio
         ):
-            found["bounce"] = (
-                f"no pause at the bottom, arriving at {arrival:.0%} of the negative's top speed"
-            )
+            found["bounce"] = f"no pause, arriving at {arrival:.0%} of the lowering's top speed"
         rom_m, down_m = float(rom[k]), float(rom_down[k])
         down_known = _finite(down_m) and _finite(reference_down)
         if (
@@ -265,8 +307,9 @@ def flag_set(
             and (not down_known or down_m < t.partial_rom_fraction * reference_down)
         ):
             found["partial_rom"] = (
-                f"range {rom_m:.2f} m, {rom_m / reference_rom:.0%} of the set's full reps"
-                + (f" (down {down_m / reference_down:.0%})" if down_known else "")
+                f"moved {rom_m:.2f} m, {rom_m / reference_rom:.0%} of the set's full "
+                f"{reference_rom:.2f} m"
+                + (f", down {down_m / reference_down:.0%}" if down_known else "")
             )
         con = rep.concentric_s
         if (
@@ -274,7 +317,9 @@ def flag_set(
             and _finite(median_concentric)
             and con >= t.grind_concentric_ratio * median_concentric
         ):
-            found["grind"] = f"concentric {con:.1f} s against the set's {median_concentric:.1f} s"
+            found["grind"] = (
+                f"lifted in {con:.1f} s against the set's usual {median_concentric:.1f} s"
+            )
         rot = rep.rotation_deg
         if (
             _finite(rot)
@@ -282,7 +327,9 @@ def flag_set(
             and _finite(median_rotation)
             and rot >= t.swing_ratio_to_set * median_rotation
         ):
-            found["swing"] = f"tipped {rot:.0f} deg against the set's usual {median_rotation:.0f}"
+            found["swing"] = (
+                f"tipped {rot:.0f} deg against the set's usual {median_rotation:.0f} deg"
+            )
         lj = rep.ldlj
         if (
             complete[k]
@@ -290,15 +337,14 @@ def flag_set(
             and _finite(median_ldlj)
             and lj < median_ldlj - t.jerky_ldlj_drop
         ):
-            found["jerky"] = f"LDLJ {lj:.1f} against the set's {median_ldlj:.1f}"
+            found["jerky"] = f"LDLJ smoothness {lj:.1f} against the set's {median_ldlj:.1f}"
         if tempo is not None:
             off = []
             for col, name, target in zip(phase_cols, phase_names, targets, strict=True):
                 actual = float(getattr(rep, col))
                 if target is None or not _finite(actual):
                     continue
-                tol = max(t.tempo_tolerance_s, t.tempo_tolerance_fraction * target)
-                if abs(actual - target) > tol:
+                if abs(actual - target) > tempo_tolerance_s(target, t):
                     off.append(f"{name} {actual:.1f} s vs {target:g} s")
             if off:
                 found["tempo_off"] = ", ".join(off)
@@ -326,19 +372,18 @@ def set_verdict(
     counts: Counter[str] = Counter(f for flags in flags_per_rep for f in flags)
     momentum = sum(1 for flags in flags_per_rep if any(f in MOMENTUM_FLAGS for f in flags))
     t = thresholds
-    words = {"bounce": "bounced", "partial_rom": "cut the range", "swing": "swung"}
     if momentum >= t.ego_min_reps and momentum / n >= t.ego_momentum_fraction:
-        reasons = [f"{counts[f]} of {n} reps {words[f]}" for f in MOMENTUM_FLAGS if counts[f]]
+        reasons = [f"{counts[f]} of {n} reps {FLAG_WORDS[f]}" for f in MOMENTUM_FLAGS if counts[f]]
         if counts["grind"]:
-            reasons.append(f"{counts['grind']} of {n} reps ground out")
+            reasons.append(f"{counts['grind']} of {n} reps {FLAG_WORDS['grind']}")
         if confidence == "low":
             return "uncertain", [*reasons, "the data are too uncertain to call it ego lifting"]
         return "ego_lifting", reasons
     if counts["rushed_negative"] / n >= t.ego_momentum_fraction:
-        return "rushed_negatives", [f"{counts['rushed_negative']} of {n} negatives rushed"]
+        return "rushed_negatives", [f"{counts['rushed_negative']} of {n} reps rushed the lowering"]
     if counts["tempo_off"] / n >= t.ego_momentum_fraction:
-        return "tempo_off", [f"{counts['tempo_off']} of {n} reps off the prescribed tempo"]
-    reasons = [f"{counts[f]} of {n} reps flagged {f}" for f in FLAGS if counts[f]]
+        return "tempo_off", [f"{counts['tempo_off']} of {n} reps missed the prescribed tempo"]
+    reasons = [f"{counts[f]} of {n} reps {FLAG_WORDS[f]}" for f in FLAGS if counts[f]]
     large_loss = _finite(velocity_loss) and velocity_loss >= t.large_velocity_loss
     if large_loss:
         reasons.append(f"bar speed fell {velocity_loss:.0%} over the set")

@@ -72,8 +72,17 @@ def no_reps_reason(provenance: dict[str, Any]) -> str:
 
 
 def print_tables(result: SessionAnalysis, console: Console) -> None:
-    """Print one table per set and its verdict."""
+    """Print one table per set, then its flagged reps in words, verdict and next set.
+
+    Each flagged rep is a line of plain words with the rule's evidence
+    (:data:`repscope.analysis.flags.FLAG_WORDS` and the reason); the set ends with its
+    verdict, tempo consistency, velocity loss, confidence and the "next set" line
+    (:mod:`repscope.analysis.advice`).
+    """
     from rich.table import Table
+
+    from repscope.analysis.advice import advise_set, rep_flags
+    from repscope.analysis.flags import FLAG_WORDS, VERDICT_WORDS
 
     prov = result.provenance
     console.print(
@@ -86,7 +95,7 @@ def print_tables(result: SessionAnalysis, console: Console) -> None:
         return
     for set_row in result.sets.to_dict(orient="records"):
         number = set_row["set"]
-        reps = result.reps[result.reps["set"] == number]
+        reps = result.reps[result.reps["set"] == number].to_dict(orient="records")
         table = Table(
             title=(
                 f"Set {number}: {set_row['n_reps']} reps, "
@@ -95,33 +104,49 @@ def print_tables(result: SessionAnalysis, console: Console) -> None:
             ),
             title_justify="left",
         )
-        for name in ("rep", "tempo E-B-C-T (s)", "ROM (m)", "MCV (m/s)", "confidence", "flags"):
-            table.add_column(name, justify="left" if name in ("flags", "confidence") else "right")
-        for rep in reps.to_dict(orient="records"):
+        for name in (
+            "rep",
+            "tempo E-B-C-T (s)",
+            "ROM (m)",
+            "MCV (m/s)",
+            "confidence",
+            "faults (#)",
+        ):
+            table.add_column(name, justify="left" if name == "confidence" else "right")
+        for rep in reps:
             tempo = "-".join(
                 _fmt(rep[c])
                 for c in ("eccentric_s", "bottom_pause_s", "concentric_s", "top_pause_s")
             )
-            flags = str(rep["flags"]).replace(";", ", ")
             table.add_row(
                 str(rep["rep"]),
                 tempo,
                 _fmt(rep["rom_m"], 2),
                 _fmt(rep["mean_concentric_velocity_mps"], 2),
                 str(rep["confidence"]),
-                flags or "",
+                str(len(rep_flags(rep)) or "-"),
             )
         console.print(table)
+        flagged = [(rep["rep"], rep_flags(rep)) for rep in reps if rep_flags(rep)]
+        for k, found in flagged:
+            words = "; ".join(
+                FLAG_WORDS.get(f, f) + (f" ({why})" if why else "") for f, why in found
+            )
+            console.print(f"  rep {k}: {words}", overflow="fold")
+        if not flagged:
+            console.print("  no rep was flagged")
         reasons = str(set_row["verdict_reasons"]).replace(";", "; ")
-        consistency = _fmt(set_row["tempo_consistency"], 0)
+        verdict = VERDICT_WORDS.get(str(set_row["verdict"]), str(set_row["verdict"]))
+        console.print(f"  verdict: [bold]{verdict}[/bold] ({reasons})")
         loss = set_row["velocity_loss"]
         console.print(
-            f"  verdict: [bold]{set_row['verdict']}[/bold] ({reasons}); "
-            f"tempo consistency {consistency}/100; "
+            f"  tempo consistency {_fmt(set_row['tempo_consistency'], 0)}/100; "
             f"velocity loss {_fmt(100 * loss if loss == loss else loss, 0)}%"
         )
         why = "; ".join(r for r in str(set_row["confidence_reasons"]).split(";") if r)
         console.print(f"  confidence: {set_row['confidence']}" + (f" ({why})" if why else ""))
+        advice = advise_set(reps, {str(k): v for k, v in set_row.items()}, prov)
+        console.print(f"  [bold]{advice.line}[/bold]")
 
 
 @click.command(name="analyze")

@@ -399,6 +399,8 @@ def show(session_id: str, db: Path | None, show_reps: bool) -> None:
     if sets.empty:
         console.print("No sets: no reps were detected in this recording.")
         return
+    from repscope.analysis.flags import VERDICT_WORDS
+
     table = Table(
         title=f"{_count(len(sets), 'set')}, {_count(len(reps), 'rep')}", title_justify="left"
     )
@@ -406,7 +408,7 @@ def show(session_id: str, db: Path | None, show_reps: bool) -> None:
         "set",
         "reps",
         "mean tempo E-B-C-T (s)",
-        "consistency",
+        "tempo consistency (0-100)",
         "ROM (m)",
         "best MCV (m/s)",
         "velocity loss (%)",
@@ -426,12 +428,13 @@ def show(session_id: str, db: Path | None, show_reps: bool) -> None:
             _fmt(row["best_mcv_mps"], 2),
             _fmt(row["velocity_loss"], 0, scale=100.0),
             str(row["n_flagged_reps"]),
-            _text(row["verdict"]),
+            VERDICT_WORDS.get(_text(row["verdict"]), _text(row["verdict"])).split(":")[0],
         )
     console.print(table)
     for row in sets.to_dict(orient="records"):
         reasons = _text(row["verdict_reasons"]).replace(";", "; ")
-        console.print(f"  set {row['set']}: {row['verdict']} ({reasons})")
+        verdict = VERDICT_WORDS.get(_text(row["verdict"]), _text(row["verdict"]))
+        console.print(f"  set {row['set']}: {verdict} ({reasons})")
     if show_reps:
         import pandas as pd
 

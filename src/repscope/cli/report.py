@@ -8,6 +8,7 @@ import click
 
 from repscope.cli._import_options import csv_import, import_options
 from repscope.cli._names import EXERCISES, PLACEMENTS
+from repscope.cli.live import _parse_loss  # the one reading of --stop-at-loss
 from repscope.errors import InputError
 from repscope.tempo import parse_tempo
 
@@ -47,6 +48,21 @@ def check_report_path(
     metavar="E-B-C-T",
     help="Prescribed tempo drawn against each rep's phases, e.g. 3-1-1-0 or 31X0.",
 )
+@click.option(
+    "--stop-at-loss",
+    "stop_at_loss",
+    metavar="PCT",
+    default=None,
+    callback=lambda ctx, param, value: _parse_loss(value),
+    help="Velocity-loss stop threshold, e.g. 20%: drawn against each rep's velocity loss, "
+    "and a set past it is told to end sooner (default: the 40% 'fatigued' line).",
+)
+@click.option(
+    "--dpi",
+    type=click.FloatRange(min=20, max=1200),
+    default=None,
+    help="Resolution of PNG pages in dots per inch (default 150; pages are A4 landscape).",
+)
 @import_options
 def report(
     files: tuple[Path, ...],
@@ -54,6 +70,8 @@ def report(
     placement: str | None,
     exercise: str | None,
     tempo: str | None,
+    stop_at_loss: float | None,
+    dpi: float | None,
     columns: str | None,
     time_unit: str | None,
     acc_unit: str | None,
@@ -62,10 +80,13 @@ def report(
 ) -> None:
     """Analyse each FILE and draw its report: a summary page, then one page per set.
 
-    A set page shows the bar's position and velocity with every rep's phases shaded
-    (eccentric, bottom pause, concentric, top pause) and its flags, the tempo of each
-    rep against the prescribed tempo, mean concentric velocity with velocity loss, and
-    range of motion, under a header with the verdict and a provenance footer.
+    A set page (A4 landscape) shows the bar's height and velocity with every rep's phases
+    shaded (lowering, bottom pause, lifting, top pause) and its flags, the tempo of each
+    rep against the prescribed tempo, bar speed, velocity loss against the stop line, a
+    table of every rep, the flags in plain words with their evidence, and the bar path,
+    under a header with the verdict, the confidence and the "Next set" line. The summary
+    page sets every set side by side: bar speed per rep, tempo, tempo consistency,
+    velocity loss, flagged reps and a table with each set's next-set advice.
 
     PDF: one file with every recording's summary and set pages. PNG/SVG (one FILE only):
     one page per file; a single set is written to OUT itself, several sets to
@@ -79,10 +100,17 @@ def report(
     \b
     Example:
         repscope report sample_data/squat_session.csv --out squat.pdf --tempo 3-1-X-0
+        repscope report sample_data/bench_ego.csv --out ego.png --dpi 200 \\
+            --stop-at-loss 20%
     """  # noqa: D301 (click needs the \b marker)
     from repscope.analysis import analyze_recording
     from repscope.io import ensure_analysable, read_recording
-    from repscope.report import report_format, write_pdf_report, write_report
+    from repscope.report import (
+        DEFAULT_PNG_DPI,
+        report_format,
+        write_pdf_report,
+        write_report,
+    )
 
     report_format(out)
     if len(files) > 1 and report_format(out) != "pdf":
@@ -106,8 +134,11 @@ def report(
             raise exc.with_path(file) from None
     titles = [f.name for f in files]
     if report_format(out) == "pdf":
-        written = write_pdf_report(results, out, titles=titles)
+        written = write_pdf_report(results, out, titles=titles, stop_at_loss=stop_at_loss)
     else:
-        written = write_report(results[0], out, title=titles[0])
+        written = write_report(
+            results[0], out, title=titles[0], stop_at_loss=stop_at_loss,
+            dpi=DEFAULT_PNG_DPI if dpi is None else dpi,
+        )  # fmt: skip
     for path in written:
         click.echo(f"Report written to {path}")

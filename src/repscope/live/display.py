@@ -4,8 +4,11 @@
   screen needs (current phase, set and rep count, the last rep, recent feedback lines, the
   last set's summary) and returns the feedback lines each event produces.
 - :func:`feedback_line` writes one rep as a line, e.g.
-  ``rep 6: negative 0.9 s, pause 1.0 s, up 1.1 s - rushed negative (negative 0.9 s against
-  3 s prescribed)``; :func:`summary_line` does the same for a set.
+  ``rep 6: lowering 0.9 s, bottom pause 1.0 s, lifting 1.1 s - rushed the lowering (lowered
+  in 0.9 s, target 3 s)``: each flag in the words of
+  :data:`repscope.analysis.flags.FLAG_WORDS` with the rule's evidence.
+  :func:`summary_line` does the same for a set, and a set's end adds its "next set" line
+  (:func:`repscope.analysis.advice.next_set`).
 - :func:`render_view` draws the state as a rich renderable (used by ``repscope live`` in a
   terminal; tests render it to text): with ``height``, the log of recent reps is cut to
   what fits, so the panel never outgrows the terminal; long lines wrap inside the panel.
@@ -34,28 +37,16 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from repscope.analysis.advice import NextSet, next_set, rep_flags
+from repscope.analysis.flags import FLAG_WORDS, VERDICT_WORDS, tempo_tolerance_s
+from repscope.analysis.flags import PHASE_WORDS as _PHASE_COLUMN_WORDS
 from repscope.analysis.profiles import FlagThresholds
 from repscope.live.engine import LiveEvent
 from repscope.tempo import PHASES as TEMPO_PHASES
 from repscope.tempo import Tempo
 
-#: How each flag reads in a feedback line.
-FLAG_WORDS: dict[str, str] = {
-    "rushed_negative": "rushed negative",
-    "bounce": "bounced",
-    "partial_rom": "partial range",
-    "grind": "grind",
-    "swing": "swing",
-    "jerky": "jerky",
-    "tempo_off": "off tempo",
-}
-#: Words for the four tempo phases in a feedback line.
-PHASE_WORDS: dict[str, str] = {
-    "eccentric": "negative",
-    "bottom_pause": "pause",
-    "concentric": "up",
-    "top_pause": "top",
-}
+#: Words for the four tempo phases in a feedback line (the flag rules' words).
+PHASE_WORDS: dict[str, str] = {phase: _PHASE_COLUMN_WORDS[f"{phase}_s"] for phase in TEMPO_PHASES}
 _PHASE_LABELS = {
     "rest": "rest",
     "eccentric": "lowering (eccentric)",
@@ -80,15 +71,8 @@ def _number(value: Any) -> float | None:
 
 
 def _flags(row: dict[str, Any]) -> tuple[list[str], list[str]]:
-    def split(value: Any) -> list[str]:
-        if isinstance(value, (list, tuple)):
-            return [str(v) for v in value if v]
-        return [x for x in str(value or "").split(";") if x]
-
-    flags = split(row.get("flags"))
-    reasons = split(row.get("flag_reasons"))
-    reasons += [""] * (len(flags) - len(reasons))
-    return flags, reasons[: len(flags)]
+    pairs = rep_flags(row)
+    return [f for f, _ in pairs], [r for _, r in pairs]
 
 
 def feedback_line(row: dict[str, Any]) -> str:
@@ -122,7 +106,7 @@ def summary_line(summary: dict[str, Any]) -> str:
         parts.append(f"tempo {summary['tempo_code']}")
     consistency = _number(summary.get("tempo_consistency"))
     if consistency is not None:
-        parts.append(f"consistency {consistency:.0f}/100")
+        parts.append(f"tempo consistency {consistency:.0f}/100")
     loss = _number(summary.get("velocity_loss"))
     if loss is not None:
         parts.append(f"velocity loss {100 * loss:.0f}%")
@@ -132,7 +116,7 @@ def summary_line(summary: dict[str, Any]) -> str:
         reasons = summary.get("verdict_reasons") or ""
         if isinstance(reasons, (list, tuple)):
             reasons = "; ".join(str(r) for r in reasons)
-        line += f" - {str(verdict).replace('_', ' ')}"
+        line += f" - {VERDICT_WORDS.get(str(verdict), str(verdict).replace('_', ' '))}"
         if reasons:
             line += f" ({str(reasons).replace(';', '; ')})"
     return line
@@ -182,6 +166,8 @@ class LiveView:
     set_loss: float | None = None
     #: The stop message once the set crossed ``stop_at_loss`` (one per set).
     stop_message: str = ""
+    #: The last set's "Next set: ..." line (:func:`repscope.analysis.advice.next_set`).
+    next_set_line: str = ""
 
     def apply(self, event: LiveEvent) -> list[str]:
         """Update the state with an event; return the feedback lines it produces."""
@@ -196,7 +182,7 @@ class LiveView:
             self.set_number, self.in_set, self.rep_count = event.set_number, True, 0
             self.last_summary = None
             self.set_best_mcv = self.set_loss = None
-            self.stop_message = ""
+            self.stop_message = self.next_set_line = ""
             out.append(f"set {event.set_number} started")
         elif event.kind in ("rep_completed", "rep_updated") and event.row is not None:
             row = {**event.row, "rep": event.rep_number}
@@ -218,8 +204,25 @@ class LiveView:
                 out.append(summary_line(self.last_summary))
             else:
                 out.append(f"set {event.set_number}: {len(event.reps)} reps")
+            self.next_set_line = self._next_set(event).line
+            out.append(self.next_set_line)
         self.lines.extend(out)
         return out
+
+    def _next_set(self, event: LiveEvent) -> NextSet:
+        """Return the set's "next set" advice from its final reps and summary."""
+        summary = self.last_summary or {}
+        reasons = summary.get("confidence_reasons") or ""
+        if not isinstance(reasons, (list, tuple)):
+            reasons = [r for r in str(reasons).split(";") if r]
+        return next_set(
+            list(event.reps),
+            confidence=str(summary.get("confidence") or "high"),
+            confidence_reasons=[str(r) for r in reasons],
+            tempo=self.tempo,
+            thresholds=self.thresholds,
+            stop_at_loss=self.stop_at_loss,
+        )
 
     def _velocity_loss(self, row: dict[str, Any]) -> list[str]:
         """Track the set's velocity loss; the stop line when it first crosses the threshold.
@@ -290,8 +293,7 @@ class LiveView:
         target = self.target(phase)
         if target is None or not math.isfinite(value):
             return None
-        t = self.thresholds
-        return abs(value - target) <= max(t.tempo_tolerance_s, t.tempo_tolerance_fraction * target)
+        return abs(value - target) <= tempo_tolerance_s(target, self.thresholds)
 
 
 #: How long the "back, 2.3 s missing" banner stays after the sensor is back.
@@ -398,6 +400,8 @@ def render_view(
             parts.append(Text("no flags", style="green"))
     if view.last_summary:
         parts.append(Text(summary_line(view.last_summary), style="bold", overflow="fold"))
+    if view.next_set_line:
+        parts.append(Text(view.next_set_line, style="bold cyan", overflow="fold"))
     tail: list[RenderableType] = []
     if view.status:
         tail.append(Text(view.status, style="dim italic", overflow="fold"))
@@ -498,6 +502,8 @@ def render_big(view: LiveView, *, session_s: float | None = None) -> RenderableT
         if flags:
             words = ", ".join(FLAG_WORDS.get(f, f) for f in flags).upper()
             parts.append(Text(words, style="bold white on red", overflow="fold"))
+    if view.next_set_line:
+        parts.append(Text(view.next_set_line, style="bold cyan", overflow="fold"))
     if view.status:
         parts.append(Text(view.status, style="dim italic", overflow="fold"))
     return Panel(Group(*parts), title=view.title or "repscope live", title_align="left")

@@ -7,8 +7,9 @@
 >>> write_report(result, "bench_ego.pdf")  # doctest: +SKIP
 [PosixPath('bench_ego.pdf')]
 
-Pages are built as :class:`matplotlib.figure.Figure` objects without pyplot
-(:func:`plot_set`, :func:`plot_session_summary`); colours and fonts live in
+Pages (A4 landscape) are built as :class:`matplotlib.figure.Figure` objects without
+pyplot: :func:`plot_set` (:mod:`repscope.report.set_page`) and :func:`plot_session_summary`
+(:mod:`repscope.report.summary_page`); colours and fonts live in
 :mod:`repscope.report.style`; files are written by :mod:`repscope.report.writer`.
 """
 

@@ -47,9 +47,9 @@ PHASE_COLOURS: dict[str, str] = {
 
 #: Human-readable phase names for legends.
 PHASE_LABELS: dict[str, str] = {
-    "eccentric": "eccentric",
+    "eccentric": "lowering (eccentric)",
     "bottom_pause": "bottom pause",
-    "concentric": "concentric",
+    "concentric": "lifting (concentric)",
     "top_pause": "top pause",
 }
 
@@ -87,6 +87,19 @@ FLAG_CODES: dict[str, str] = {
 
 #: A4 portrait in inches.
 A4_PORTRAIT_IN: tuple[float, float] = (8.27, 11.69)
+
+#: A4 landscape in inches.
+A4_LANDSCAPE_IN: tuple[float, float] = (11.69, 8.27)
+
+#: The size of the set and summary pages: landscape, so that the traces get the width.
+PAGE_IN: tuple[float, float] = A4_LANDSCAPE_IN
+
+#: Colour of the velocity-loss stop line and of the reps past it.
+STOP_COLOUR = OKABE_ITO["vermillion"]
+
+#: Colour map of the reps (early to late) in the bar-path overlay and of the sets in the
+#: summary's bar speed (perceptually uniform, readable in grey).
+SEQUENCE_CMAP = "viridis"
 
 #: The font every report uses (bundled with matplotlib, so always present).
 FONT_FAMILY = "DejaVu Sans"

@@ -6,7 +6,9 @@ Panels (each axes has a ``gid`` for tests and tools):
     Each phase's mean duration per session with a band of ± one standard deviation over
     the session's reps (phase colours of :mod:`repscope.report.style`).
 ``tempo-cv``
-    Each phase's coefficient of variation per session (lower: more consistent tempo).
+    Tempo variability: each phase's coefficient of variation per session (lower is
+    steadier). Named apart from *tempo consistency*, the sets' 0-100 score (higher is
+    steadier).
 ``flags``
     The share of the session's reps with at least one flag, the bar split between the
     flags in proportion to their counts.
@@ -40,7 +42,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from repscope import __version__
-from repscope.analysis.flags import FLAGS
+from repscope.analysis.flags import FLAG_WORDS, FLAGS
 from repscope.errors import InputError
 from repscope.history.trends import PHASES, TrendResult
 from repscope.report.style import (
@@ -143,7 +145,8 @@ def _cv_panel(ax: Axes, summary: pd.DataFrame, x: np.ndarray) -> None:
         )
     ax.set_ylim(bottom=0)
     ax.set_ylabel("coefficient of variation (%)")
-    ax.set_title("tempo consistency (CV; lower is steadier)", loc="left")
+    # a CV (lower is steadier), so not "tempo consistency": that name is the 0-100 score
+    ax.set_title("tempo variability: CV of each phase (lower is steadier)", loc="left")
     if drawn:
         ax.legend(loc="upper left", frameon=False, fontsize=6.0, ncols=2)
 
@@ -162,7 +165,7 @@ def _flags_panel(ax: Axes, summary: pd.DataFrame, x: np.ndarray, width: float) -
             continue
         ax.bar(
             x, part, bottom=bottom, width=width, color=FLAG_COLOURS.get(flag, "#999999"),
-            label=flag.replace("_", " "), edgecolor="white", linewidth=0.4,
+            label=FLAG_WORDS.get(flag, flag), edgecolor="white", linewidth=0.4,
         )  # fmt: skip
         bottom = bottom + part
     ax.plot(

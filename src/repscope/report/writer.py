@@ -32,8 +32,9 @@ from repscope.tempo import Tempo
 #: Output formats by file suffix.
 REPORT_FORMATS: tuple[str, ...] = ("pdf", "png", "svg")
 
-#: Resolution of PNG pages (A4 at 100 dpi is 827 x 1169 pixels).
-DEFAULT_PNG_DPI = 100.0
+#: Resolution of PNG pages (A4 landscape at 150 dpi is 1754 x 1240 pixels: the rep table
+#: and the flags in words stay readable on a phone; ``--dpi`` changes it).
+DEFAULT_PNG_DPI = 150.0
 
 _METADATA: dict[str, dict[str, Any]] = {
     "pdf": {
@@ -73,11 +74,16 @@ def page_paths(result: SessionAnalysis, path: str | Path) -> list[Path]:
 
 
 def _pages(
-    result: SessionAnalysis, *, tempo: str | Tempo | None, title: str | None
+    result: SessionAnalysis,
+    *,
+    tempo: str | Tempo | None,
+    title: str | None,
+    stop_at_loss: float | None = None,
 ) -> list[Figure]:
-    pages = [plot_session_summary(result, title=title)]
+    pages = [plot_session_summary(result, title=title, tempo=tempo, stop_at_loss=stop_at_loss)]
     pages += [
-        plot_set(result, int(k), tempo=tempo, title=title) for k in result.sets["set"].astype(int)
+        plot_set(result, int(k), tempo=tempo, title=title, stop_at_loss=stop_at_loss)
+        for k in result.sets["set"].astype(int)
     ]
     return pages
 
@@ -89,6 +95,7 @@ def write_report(
     tempo: str | Tempo | None = None,
     title: str | None = None,
     dpi: float = DEFAULT_PNG_DPI,
+    stop_at_loss: float | None = None,
 ) -> list[Path]:
     """Write the report of one analysis and return the files written.
 
@@ -104,19 +111,27 @@ def write_report(
     title
         Put before each page's title (e.g. the recording's file name).
     dpi
-        Resolution of PNG pages.
+        Resolution of PNG pages (dots per inch, positive).
+    stop_at_loss
+        Velocity-loss stop threshold (0.2 for 20 %) drawn against the velocity loss;
+        None: the exercise's ``fatigued`` line (40 %).
     """
     fmt = report_format(path)
+    if not dpi > 0:
+        raise InputError(f"dpi must be positive, got {dpi:g}", where="--dpi")
     if fmt == "pdf":
-        return write_pdf_report([result], path, tempo=tempo, titles=[title])
+        return write_pdf_report(
+            [result], path, tempo=tempo, titles=[title], stop_at_loss=stop_at_loss
+        )
     path = Path(path)
     targets = page_paths(result, path)
     if len(result.sets) == 1:
-        figures = [plot_set(result, int(result.sets["set"].iloc[0]), tempo=tempo, title=title)]
+        number = int(result.sets["set"].iloc[0])
+        figures = [plot_set(result, number, tempo=tempo, title=title, stop_at_loss=stop_at_loss)]
     elif len(result.sets) == 0:
         figures = [plot_session_summary(result, title=title)]
     else:
-        figures = _pages(result, tempo=tempo, title=title)
+        figures = _pages(result, tempo=tempo, title=title, stop_at_loss=stop_at_loss)
     with report_style():
         for fig, target in zip(figures, targets, strict=True):
             try:
@@ -132,6 +147,7 @@ def write_pdf_report(
     *,
     tempo: str | Tempo | None = None,
     titles: Sequence[str | None] | None = None,
+    stop_at_loss: float | None = None,
 ) -> list[Path]:
     """Write several analyses into one PDF: for each, its summary page, then its sets.
 
@@ -145,6 +161,8 @@ def write_pdf_report(
         Prescribed tempo for every set page; defaults to each analysis's.
     titles
         One title per analysis (e.g. file names), or None.
+    stop_at_loss
+        Velocity-loss stop threshold (0.2 for 20 %), or None (see :func:`write_report`).
     """
     if report_format(path) != "pdf":
         raise InputError("several recordings need a .pdf report", path=path)
@@ -156,7 +174,8 @@ def write_pdf_report(
         try:
             with PdfPages(path, metadata=_METADATA["pdf"]) as pdf:
                 for result, title in zip(results, names, strict=True):
-                    for fig in _pages(result, tempo=tempo, title=title):
+                    pages = _pages(result, tempo=tempo, title=title, stop_at_loss=stop_at_loss)
+                    for fig in pages:
                         pdf.savefig(fig)
         except OSError as exc:
             raise InputError(f"cannot write: {exc.strerror}", path=path) from None

@@ -1,0 +1,125 @@
+"""What a coach reads at a glance: next-set line, rep table, flags in words, stop line,
+bar path, load and e1RM when known, landscape pages and --dpi."""
+
+from __future__ import annotations
+
+import dataclasses
+import struct
+
+import pytest
+from click.testing import CliRunner
+from report_helpers import SAMPLE_DIR, sample_analysis
+
+from repscope.analysis.advice import advise_set
+from repscope.analysis.flags import FLAG_WORDS
+from repscope.cli.main import cli
+from repscope.report import plot_session_summary, plot_set
+from repscope.report.style import A4_LANDSCAPE_IN
+
+
+def _texts(fig) -> dict[str, str]:
+    found = {t.get_gid(): t.get_text() for t in fig.texts if t.get_gid()}
+    for ax in fig.axes:
+        found.update({t.get_gid(): t.get_text() for t in ax.texts if t.get_gid()})
+    return found
+
+
+def _set_args(result, number: int = 1):
+    reps = result.reps[result.reps["set"] == number].to_dict(orient="records")
+    row = result.sets[result.sets["set"] == number].iloc[0].to_dict()
+    return reps, row
+
+
+def test_set_page_is_landscape_with_the_next_set_line_rep_table_and_flag_words():
+    result = sample_analysis("bench_ego")
+    fig = plot_set(result, 1)
+    assert tuple(fig.get_size_inches()) == pytest.approx(A4_LANDSCAPE_IN)
+    texts = _texts(fig)
+    reps, row = _set_args(result)
+    assert texts["next-set"] == advise_set(reps, row, result.provenance).line
+    assert texts["next-set"].startswith("Next set: control the bottom")
+    tables = [t for ax in fig.axes for t in ax.tables if t.get_gid() == "rep-table"]
+    assert len(tables) == 1
+    cells = tables[0].get_celld()
+    assert max(r for r, _ in cells) == len(reps)  # a header row, then every rep
+    words = texts["flag-words"]
+    for flag in ("rushed_negative", "bounce", "partial_rom", "grind"):
+        assert FLAG_WORDS[flag] in words
+    assert "lowered in" in words and "target 3 s" in words  # the evidence, in words
+
+
+def test_clean_set_says_keep_it_up_and_no_rep_flagged():
+    fig = plot_set(sample_analysis("bench_3110_controlled"), 1)
+    texts = _texts(fig)
+    assert texts["next-set"] == "Next set: keep it up: tempo on target, no fault found"
+    assert texts["flag-words"] == "no rep was flagged"
+
+
+def test_velocity_loss_is_drawn_against_the_stop_line():
+    result = sample_analysis("curl_wrist_rushed")
+    lines = {
+        line.get_gid(): line.get_ydata()[0]
+        for fig in (plot_set(result, 1, stop_at_loss=0.2), plot_session_summary(result))
+        for ax in fig.axes
+        for line in ax.get_lines()
+        if line.get_gid() == "stop-line"
+    }
+    assert lines  # drawn on both pages
+    fig = plot_set(result, 1, stop_at_loss=0.2)
+    (stop,) = [ln for ax in fig.axes for ln in ax.get_lines() if ln.get_gid() == "stop-line"]
+    assert stop.get_ydata()[0] == pytest.approx(20.0)
+    assert stop.get_label() == "stop at 20%"
+    # without a threshold: the exercise's 'fatigued' line, labelled as such
+    (line,) = [
+        ln
+        for ax in plot_set(result, 1).axes
+        for ln in ax.get_lines()
+        if ln.get_gid() == "stop-line"
+    ]
+    assert line.get_ydata()[0] == pytest.approx(40.0) and "fatigued" in line.get_label()
+
+
+def test_bar_path_overlays_every_rep_and_says_it_is_vertical_only():
+    result = sample_analysis("curl_wrist_rushed")
+    fig = plot_set(result, 1)
+    (ax,) = [ax for ax in fig.axes if ax.get_gid() == "bar-path"]
+    assert len(ax.get_lines()) == int(result.sets["n_reps"].iloc[0])
+    assert "vertical only" in ax.get_title(loc="left")
+
+
+def test_load_and_e1rm_are_shown_when_known_and_skipped_otherwise():
+    result = sample_analysis("bench_ego")
+    header = "\n".join(t.get_text() for t in plot_set(result, 1).texts)
+    assert "100 kg" in header and "1RM" not in header
+    sets = result.sets.assign(e1rm_kg=131.4, load_kg=95.0)
+    known = dataclasses.replace(result, sets=sets)
+    header = "\n".join(t.get_text() for t in plot_set(known, 1).texts)
+    assert "95 kg" in header and "estimated 1RM 131 kg (an estimate)" in header
+    summary = "\n".join(t.get_text() for t in plot_session_summary(known).texts)
+    assert "estimated 1RM 131 kg" in summary
+
+
+def test_summary_of_one_set_has_every_panel_and_the_sets_table():
+    fig = plot_session_summary(sample_analysis("bench_ego"))
+    gids = {ax.get_gid() for ax in fig.axes}
+    assert {"bar-speed", "tempo-sets", "consistency", "loss", "flagged"} <= gids
+    for ax in fig.axes:
+        if ax.get_gid() in ("bar-speed", "tempo-sets", "consistency", "loss", "flagged"):
+            assert ax.patches or ax.get_lines(), ax.get_gid()  # no empty panel
+    assert any(t.get_gid() == "summary-table" for ax in fig.axes for t in ax.tables)
+    assert _texts(fig)["next-set"].startswith("After set 1, next set: ")
+
+
+def _png_size(path) -> tuple[int, int]:
+    width, height = struct.unpack(">II", path.read_bytes()[16:24])
+    return width, height
+
+
+def test_report_dpi_and_stop_at_loss_through_the_cli(tmp_path):
+    out = tmp_path / "ego.png"
+    args = ["report", str(SAMPLE_DIR / "bench_ego.csv"), "--out", str(out), "--dpi", "60"]
+    result = CliRunner().invoke(cli, [*args, "--stop-at-loss", "20%"])
+    assert result.exit_code == 0, result.output
+    assert _png_size(out) == (round(11.69 * 60), round(8.27 * 60))  # A4 landscape
+    bad = CliRunner().invoke(cli, [*args, "--stop-at-loss", "120%"])
+    assert bad.exit_code == 2 and "not a velocity loss" in bad.output
