@@ -67,6 +67,7 @@ from repscope.analysis.strokes import (
     snap_turnarounds,
 )
 from repscope.analysis.tables import PHASE_COLUMNS, REP_COLUMNS, SET_COLUMNS, empty_reps
+from repscope.analysis.vbt_step import with_velocity_based_training
 from repscope.errors import InputError
 from repscope.recording import PLACEMENTS, STANDARD_GRAVITY_MPS2, Recording
 from repscope.tempo import Tempo, parse_tempo
@@ -867,7 +868,7 @@ def analyze_recording(
             confidence=min(levels, key=CONFIDENCE_LEVELS.index),
         )
         set_rows.append(_set_summary(members[0].set_number, frame, profile.name, flags, verdict))
-        rep_rows.extend(frame[list(REP_COLUMNS)].to_dict(orient="records"))
+        rep_rows.extend(frame.reindex(columns=list(REP_COLUMNS)).to_dict(orient="records"))
     # pauses between phases inside sets
     for members in sets:
         for rep in members:
@@ -926,9 +927,10 @@ def analyze_recording(
         "source": meta.source,
     }
     meta_dict = recording.meta.to_dict()
-    return SessionAnalysis(
+    analysis = SessionAnalysis(
         reps=reps_df, sets=sets_df, traces=traces, provenance=provenance, meta=meta_dict
     )
+    return with_velocity_based_training(analysis)  # MPV, loads, power, RIR
 
 
 def _with_gap_reps(
