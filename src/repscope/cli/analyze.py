@@ -11,6 +11,7 @@ import click
 
 from repscope.cli._import_options import csv_import, import_options
 from repscope.cli._names import EXERCISES, PLACEMENTS
+from repscope.cli._vbt import UNITS, profile_lines, vbt_line
 from repscope.cli.report import check_report_path
 from repscope.errors import InputError
 from repscope.tempo import parse_tempo
@@ -71,8 +72,8 @@ def no_reps_reason(provenance: dict[str, Any]) -> str:
     return "; ".join(seen) + ". Check --exercise and --placement."
 
 
-def print_tables(result: SessionAnalysis, console: Console) -> None:
-    """Print one table per set and its verdict."""
+def print_tables(result: SessionAnalysis, console: Console, *, units: str = "kg") -> None:
+    """Print one table per set and its verdict (loads in ``units``, kg or lb)."""
     from rich.table import Table
 
     prov = result.provenance
@@ -95,7 +96,8 @@ def print_tables(result: SessionAnalysis, console: Console) -> None:
             ),
             title_justify="left",
         )
-        for name in ("rep", "tempo E-B-C-T (s)", "ROM (m)", "MCV (m/s)", "confidence", "flags"):
+        columns = ("rep", "tempo E-B-C-T (s)", "ROM (m)", "MCV/MPV (m/s)", "confidence", "flags")
+        for name in columns:
             table.add_column(name, justify="left" if name in ("flags", "confidence") else "right")
         for rep in reps.to_dict(orient="records"):
             tempo = "-".join(
@@ -107,7 +109,8 @@ def print_tables(result: SessionAnalysis, console: Console) -> None:
                 str(rep["rep"]),
                 tempo,
                 _fmt(rep["rom_m"], 2),
-                _fmt(rep["mean_concentric_velocity_mps"], 2),
+                f"{_fmt(rep['mean_concentric_velocity_mps'], 2)}/"
+                f"{_fmt(rep['mean_propulsive_velocity_mps'], 2)}",
                 str(rep["confidence"]),
                 flags or "",
             )
@@ -122,6 +125,7 @@ def print_tables(result: SessionAnalysis, console: Console) -> None:
         )
         why = "; ".join(r for r in str(set_row["confidence_reasons"]).split(";") if r)
         console.print(f"  confidence: {set_row['confidence']}" + (f" ({why})" if why else ""))
+        console.print("  " + vbt_line(set_row, reps, units=units), markup=False)
 
 
 @click.command(name="analyze")
@@ -148,6 +152,29 @@ def print_tables(result: SessionAnalysis, console: Console) -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print sets, reps and provenance as JSON.")
 @click.option(
+    "--set-loads",
+    "set_loads",
+    metavar="LOADS",
+    help="Load on the bar, one for all sets (100) or one per set in order (60,80,100), "
+    "in --units. Gives power per rep and, with 3 or more loads, a same-day load-velocity "
+    "profile with an estimated 1RM. Default: the file's metadata (set_loads_kg, load_kg).",
+)
+@click.option(
+    "--mvt",
+    "mvt_mps",
+    type=float,
+    metavar="M/S",
+    help="Minimum velocity threshold (the velocity of this lifter's 1RM) for the 1RM and "
+    "reps-in-reserve estimates; default bench 0.16, squat 0.24, none for other exercises.",
+)
+@click.option(
+    "--units",
+    type=click.Choice(UNITS),
+    default="kg",
+    show_default=True,
+    help="Unit of loads in --set-loads and on screen (JSON and CSV stay in kg).",
+)
+@click.option(
     "--report",
     "report_out",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -163,6 +190,9 @@ def analyze(
     tempo: str | None,
     reps_out: Path | None,
     as_json: bool,
+    set_loads: str | None,
+    mvt_mps: float | None,
+    units: str,
     report_out: Path | None,
     columns: str | None,
     time_unit: str | None,
@@ -173,11 +203,15 @@ def analyze(
     """Split FILE into sets and reps and measure every rep.
 
     For each rep: the four tempo phases (eccentric, bottom pause, concentric, top pause),
-    range of motion, mean and peak concentric velocity, smoothness (LDLJ, SPARC) and
-    flags (rushed_negative, bounce, partial_rom, grind, swing, jerky, tempo_off). Each set
-    gets a verdict (controlled, ego_lifting, grinding, partial_reps, fatigued, ...) with
-    its reasons, and every rep and set a confidence (high, medium, low) with its reasons:
-    a flag the data cannot resolve is not raised, and the reasons say why.
+    range of motion, mean and peak concentric velocity, mean propulsive velocity, power
+    (with a load), smoothness (LDLJ, SPARC) and flags (rushed_negative, bounce,
+    partial_rom, grind, swing, jerky, tempo_off). Each set gets a verdict (controlled,
+    ego_lifting, grinding, partial_reps, fatigued, ...) with its reasons, and every rep
+    and set a confidence (high, medium, low) with its reasons: a flag the data cannot
+    resolve is not raised, and the reasons say why. With loads
+    (--set-loads or the file's metadata), sets at 3 or more loads give a same-day
+    load-velocity profile and an estimated 1RM; sets of 4 or more reps an estimate of
+    the reps in reserve from their velocity loss, or the reason there is none.
 
     FILE is a repscope CSV or Parquet recording, a MetaMotion export, or a CSV from
     another sensor: name its columns with --columns (time, ax, ay, az[, gx, gy, gz], by
@@ -187,6 +221,7 @@ def analyze(
     \b
     Examples:
         repscope analyze sample_data/bench_3110_controlled.csv --tempo 3-1-1-0
+        repscope analyze sample_data/bench_3110_controlled.csv --set-loads 175 --units lb
         repscope analyze sample_data/other_sensor/bench_ego.csv --placement bar \\
             --exercise bench --columns t_ms,ax,ay,az,gx,gy,gz --time-unit ms \\
             --acc-unit m/s2 --gyr-unit rad/s
@@ -194,17 +229,25 @@ def analyze(
     from rich.console import Console
 
     from repscope.analysis import analyze_recording
+    from repscope.analysis.vbt import parse_loads
+    from repscope.analysis.vbt_step import same_day_profile, with_velocity_based_training
     from repscope.io import ensure_analysable, read_recording
 
     if tempo is not None:
         parse_tempo(tempo)  # fail early with a clear message
+    loads_kg = parse_loads(set_loads, unit=units) if set_loads is not None else None
     spec = csv_import(columns, time_unit, acc_unit, gyr_unit, csv_header)
     recording = read_recording(file, csv_import=spec)
     ensure_analysable(recording, path=file)
     try:
         result = analyze_recording(recording, placement=placement, exercise=exercise, tempo=tempo)
+        if loads_kg is not None or mvt_mps is not None:
+            result = with_velocity_based_training(result, set_loads_kg=loads_kg, mvt_mps=mvt_mps)
     except InputError as exc:
         raise exc.with_path(file) from None
+    profile = same_day_profile(
+        result.sets, exercise=str(result.provenance["exercise"]), mvt_mps=mvt_mps
+    )
     if reps_out is not None:
         write_reps_csv(result, reps_out)
     report_files = []
@@ -213,10 +256,14 @@ def analyze(
 
         report_files = write_report(result, report_out, title=file.name)
     if as_json:
-        click.echo(json.dumps(result.to_json_dict(), indent=2, default=_json_default))
+        document = {**result.to_json_dict(), "load_velocity_profile": profile.to_dict()}
+        click.echo(json.dumps(document, indent=2, default=_json_default))
         return
     console = Console(highlight=False)
-    print_tables(result, console)
+    print_tables(result, console, units=units)
+    if len({load for _, load, _ in profile.points}) >= 2:  # a ramp: one load says nothing
+        for line in profile_lines(profile, units=units):
+            console.print(line)
     if reps_out is not None:
         console.print(f"Rep table written to {reps_out}")
     for report_file in report_files:
