@@ -141,3 +141,39 @@ def test_rir_estimate_near_failure_and_refusal_far_from_it(tmp_path):
     set_row = _json([light])["sets"][0]
     assert set_row["estimated_rir"] is None
     assert set_row["estimated_rir_note"].startswith("no RIR estimate")
+
+
+@pytest.fixture(scope="module")
+def three_sets(tmp_path_factory):
+    """Three sets at 60, 80, 100 kg whose speed ignores the load; set 3 rushed and short."""
+    path = tmp_path_factory.mktemp("three") / "three.csv"
+    _simulate(
+        path,
+        "--sets", 3, "--set-loads", "60,80,100", "--reps", 5, "--rest-s", 30, "--seed", 5,
+        "--fault", "3:2:rushed_negative", "--fault", "3:3:rushed_negative",
+        "--fault", "3:4:partial_rom", "--fault", "3:5:partial_rom",
+    )  # fmt: skip
+    return path
+
+
+def test_working_sets_are_compared_with_the_lightest(three_sets):
+    result = CliRunner().invoke(cli, ["analyze", str(three_sets)])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "Against set 1 (the lightest set), the lifter's baseline:" in text
+    assert "set 2: no drift in tempo, range, smoothness or bar path" in text
+    assert "set 3: lowering" in text and "range 0.3" in text
+    # a flat line (the simulator's speed ignores load without --one-rm-kg) gives no number
+    assert "no 1RM estimate: velocity falls too little with load" in text
+    assert "estimated 1RM" not in text
+
+    data = _json([three_sets, "--reference-set", 2])
+    comparison = data["reference_comparison"]
+    assert comparison["reference_set"] == 2 and comparison["why"] == "named with --reference-set"
+    assert {d["set"] for d in comparison["drifts"]} == {3}
+    assert "rom_m" in {d["measure"] for d in comparison["drifts"]}
+    assert data["load_velocity_profile"]["refusal"].startswith("velocity falls too little")
+
+    missing = CliRunner().invoke(cli, ["analyze", str(three_sets), "--reference-set", 4])
+    assert missing.exit_code == 2
+    assert "--reference-set: there is no set 4: the analysis found 3 set(s)" in missing.output

@@ -257,7 +257,9 @@ def same_day_profile(
     """Fit one session's load-velocity line (one point per set) and estimate the 1RM.
 
     A set's point is its load and its best MCV (``best_mcv_mps``, the rep least affected
-    by fatigue, as across sessions). Sets with low confidence are left out.
+    by fatigue, as across sessions). Sets with low confidence are left out. Besides the
+    refusals of :func:`fit_load_velocity`, a fit whose interval is unbounded gives no
+    estimate.
     """
     points, left_out = [], []
     for row in sets.to_dict(orient="records"):
@@ -284,4 +286,14 @@ def same_day_profile(
         )
     except NotEnoughLoadsError as exc:
         return SameDayProfile(None, exc.problem, tuple(points), tuple(left_out))
+    if not estimate.bounded:
+        # a number whose interval is unbounded says nothing a lifter can use
+        return SameDayProfile(
+            None,
+            f"velocity falls too little with load against the sets' scatter "
+            f"(slope {estimate.slope_mps_per_kg:+.5f} m/s per kg, R^2 "
+            f"{estimate.r_squared:.2f}): the 1RM's {100 * confidence:g}% interval is unbounded",
+            tuple(points),
+            tuple(left_out),
+        )
     return SameDayProfile(estimate, None, tuple(points), tuple(left_out))

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
+    from repscope.analysis.reference import Drift
     from repscope.analysis.vbt_step import SameDayProfile
 
 #: The units ``--units`` takes (loads only; velocities stay in m/s, power in W).
@@ -68,12 +69,7 @@ def profile_lines(profile: SameDayProfile, *, units: str) -> list[str]:
         lines.append(f"  no 1RM estimate: {profile.refusal}")
         return lines
     level = f"{100 * e.confidence:g}%"
-    if e.bounded:
-        interval = (
-            f"{level} interval {fmt_load(e.ci_low_kg, units)} to {fmt_load(e.ci_high_kg, units)}"
-        )
-    else:
-        interval = f"{level} interval unbounded: the slope is not clearly below zero"
+    interval = f"{level} interval {fmt_load(e.ci_low_kg, units)} to {fmt_load(e.ci_high_kg, units)}"
     slope = e.slope_mps_per_kg * (KG_PER_LB if units == "lb" else 1.0)
     lines.append(
         f"  estimated 1RM {fmt_load(e.one_rm_kg, units)} ({interval}) where the line "
@@ -81,10 +77,30 @@ def profile_lines(profile: SameDayProfile, *, units: str) -> list[str]:
         f"line v = {e.intercept_mps:.3f} {slope:+.5f} x load "
         f"m/s per {units}, R^2 {e.r_squared:.3f}"
     )
+    beyond = e.one_rm_kg / e.max_load_kg - 1.0
+    if beyond > 0.25:
+        lines.append(
+            f"  the estimate lies {100 * beyond:.0f}% above the heaviest set: heavier sets "
+            "would make it more reliable"
+        )
     if e.mvt_range_kg is not None:
         lo, hi = sorted(e.mvt_range_kg)
         lines.append(
             f"  the threshold varies between lifters: at +-1 SD the estimate is "
             f"{fmt_load(lo, units)} to {fmt_load(hi, units)}"
+        )
+    return lines
+
+
+def reference_lines(
+    reference: int, why: str, compared: list[int], drifts: list[Drift]
+) -> list[str]:
+    """Return where each set drifts from the reference set, one line per set."""
+    lines = [f"Against set {reference} ({why}), the lifter's baseline:"]
+    for number in compared:
+        found = [d.text for d in drifts if d.set == number]
+        lines.append(
+            f"  set {number}: "
+            + ("; ".join(found) if found else "no drift in tempo, range, smoothness or bar path")
         )
     return lines

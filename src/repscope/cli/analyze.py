@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from pathlib import Path
@@ -11,7 +12,7 @@ import click
 
 from repscope.cli._import_options import csv_import, import_options
 from repscope.cli._names import EXERCISES, PLACEMENTS
-from repscope.cli._vbt import UNITS, profile_lines, vbt_line
+from repscope.cli._vbt import UNITS, profile_lines, reference_lines, vbt_line
 from repscope.cli.report import check_report_path
 from repscope.errors import InputError
 from repscope.tempo import parse_tempo
@@ -168,6 +169,14 @@ def print_tables(result: SessionAnalysis, console: Console, *, units: str = "kg"
     "reps-in-reserve estimates; default bench 0.16, squat 0.24, none for other exercises.",
 )
 @click.option(
+    "--reference-set",
+    type=click.IntRange(1),
+    metavar="N",
+    help="The lifter's baseline (a warm-up set): the other sets are compared with it for "
+    "tempo, range of motion, smoothness and bar path. Default: the lightest set, else the "
+    "first.",
+)
+@click.option(
     "--units",
     type=click.Choice(UNITS),
     default="kg",
@@ -192,6 +201,7 @@ def analyze(
     as_json: bool,
     set_loads: str | None,
     mvt_mps: float | None,
+    reference_set: int | None,
     units: str,
     report_out: Path | None,
     columns: str | None,
@@ -229,6 +239,7 @@ def analyze(
     from rich.console import Console
 
     from repscope.analysis import analyze_recording
+    from repscope.analysis.reference import compare_with_reference, reference_set_of
     from repscope.analysis.vbt import parse_loads
     from repscope.analysis.vbt_step import same_day_profile, with_velocity_based_training
     from repscope.io import ensure_analysable, read_recording
@@ -243,8 +254,10 @@ def analyze(
         result = analyze_recording(recording, placement=placement, exercise=exercise, tempo=tempo)
         if loads_kg is not None or mvt_mps is not None:
             result = with_velocity_based_training(result, set_loads_kg=loads_kg, mvt_mps=mvt_mps)
+        reference, why_reference = reference_set_of(result.sets, reference_set)
     except InputError as exc:
         raise exc.with_path(file) from None
+    drifts = compare_with_reference(result.reps, reference=reference) if reference else []
     profile = same_day_profile(
         result.sets, exercise=str(result.provenance["exercise"]), mvt_mps=mvt_mps
     )
@@ -256,7 +269,15 @@ def analyze(
 
         report_files = write_report(result, report_out, title=file.name)
     if as_json:
-        document = {**result.to_json_dict(), "load_velocity_profile": profile.to_dict()}
+        document = {
+            **result.to_json_dict(),
+            "load_velocity_profile": profile.to_dict(),
+            "reference_comparison": {
+                "reference_set": reference,
+                "why": why_reference,
+                "drifts": [dataclasses.asdict(d) for d in drifts],
+            },
+        }
         click.echo(json.dumps(document, indent=2, default=_json_default))
         return
     console = Console(highlight=False)
@@ -264,6 +285,10 @@ def analyze(
     if len({load for _, load, _ in profile.points}) >= 2:  # a ramp: one load says nothing
         for line in profile_lines(profile, units=units):
             console.print(line)
+    sets_compared = [int(n) for n in result.sets["set"] if int(n) != reference]
+    if reference is not None and sets_compared:
+        for line in reference_lines(reference, why_reference, sets_compared, drifts):
+            console.print(line, markup=False)
     if reps_out is not None:
         console.print(f"Rep table written to {reps_out}")
     for report_file in report_files:
