@@ -15,9 +15,9 @@ import repscope
 from repscope.analysis import analyze_recording
 from repscope.analysis.session import SESSION_COLUMNS, file_sha256
 from repscope.analysis.tables import REP_COLUMNS, SET_COLUMNS
-from repscope.batch import COLUMNS, ROW_SESSION_COLUMNS, SCHEMAS, run_batch
+from repscope.batch import COLUMNS, SCHEMAS, run_batch
 from repscope.batch import store as store_module
-from repscope.batch.schema import column_type
+from repscope.batch.schema import REP_SESSION_COLUMNS, column_type
 from repscope.errors import InputError
 from repscope.io import read_recording
 
@@ -48,7 +48,7 @@ def test_outputs_match_the_single_file_analysis(sample_data: Path, tmp_path: Pat
     tables = _tables(out)
     assert tuple(tables["sessions"].columns) == SESSION_COLUMNS
     assert tuple(tables["sets"].columns) == COLUMNS["sets"]
-    assert tuple(tables["reps"].columns) == (*ROW_SESSION_COLUMNS, *REP_COLUMNS)
+    assert tuple(tables["reps"].columns) == (*REP_SESSION_COLUMNS, *REP_COLUMNS)
     files = sorted(sample_data.glob("*.csv"), key=str)
     files = [f for f in files if not f.name.endswith(".truth.csv")]
     assert list(tables["sessions"]["source_path"]) == [str(f) for f in files]

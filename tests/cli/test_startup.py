@@ -115,3 +115,7 @@ def test_names_in_help_are_the_librarys():
         _names.GYR_UNITS,
     )
     assert {k: v.mvt_mps for k, v in MVT_MPS.items()} == _names.DEFAULT_MVT_MPS
+    from repscope.analysis.vbt import KG_PER_LB
+    from repscope.cli import _vbt
+
+    assert _vbt.KG_PER_LB == KG_PER_LB

@@ -125,6 +125,32 @@ def test_trend_prints_the_estimate_and_draws_the_page(history_path, tmp_path):
     assert "Velocity at 65 kg: 2 sessions" in at_65.output
 
 
+def test_trend_in_pounds(history_path):
+    kg = run("trend", "--exercise", "bench", "--db", str(history_path))
+    lb = run("trend", "--exercise", "bench", "--db", str(history_path), "--units", "lb")
+    assert lb.exit_code == 0, lb.output
+    assert "Velocity at 165.3 lb: 2 sessions" in lb.output  # 75 kg
+    assert "load (lb)" in lb.output and "load (kg)" not in lb.output
+
+    def one_rm(text, unit):
+        words = " ".join(text.split()).split("a measured lift): ")[1]
+        return float(words.split(f" {unit}")[0])
+
+    assert one_rm(lb.output, "lb") * 0.45359237 == pytest.approx(one_rm(kg.output, "kg"), abs=0.1)
+    at_65 = run(
+        "trend",
+        "--exercise",
+        "bench",
+        "--db",
+        str(history_path),
+        "--load",
+        "143.3",
+        "--units",
+        "lb",
+    )
+    assert "Velocity at 143.3 lb: 2 sessions" in at_65.output  # 65 kg
+
+
 def test_trend_refuses_the_1rm_with_two_loads(history_path):
     result = run(
         "trend", "--exercise", "bench", "--athlete", "ana", "--until", "2025-01-08",

@@ -46,7 +46,7 @@ def _empty_reps() -> pd.DataFrame:
 
 def test_new_history_has_current_schema_and_every_documented_column(tmp_path):
     with open_history(tmp_path / "h.sqlite") as history:
-        assert history.schema_version == SCHEMA_VERSION == 3
+        assert history.schema_version == SCHEMA_VERSION == 4
     conn = sqlite3.connect(tmp_path / "h.sqlite")
     assert conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
     for table, documented in (

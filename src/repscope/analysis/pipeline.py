@@ -49,6 +49,7 @@ from repscope.analysis.results import RepResult, SetResult
 from repscope.analysis.stretches import Timebase, split_stretches
 from repscope.analysis.strokes import Stroke
 from repscope.analysis.tables import rep_table, set_table
+from repscope.analysis.vbt_step import with_velocity_based_training
 from repscope.errors import InputError
 from repscope.recording import PLACEMENTS, STANDARD_GRAVITY_MPS2, Recording
 from repscope.tempo import Tempo, parse_tempo
@@ -398,7 +399,7 @@ def analyze_recording(
         "tempo": tempo_obj.code() if tempo_obj else None,
         "source": grid.meta.source,
     }
-    return SessionAnalysis(
+    analysis = SessionAnalysis(
         reps=rep_table(results),
         sets=set_table(results),
         traces=_traces(timebase, found, sets),
@@ -406,6 +407,7 @@ def analyze_recording(
         meta=recording.meta.to_dict(),
         results=tuple(results),
     )
+    return with_velocity_based_training(analysis)  # MPV, loads, power, RIR
 
 
 def _finite(value: float) -> float | None:

@@ -17,6 +17,14 @@ column                                 unit     meaning
 ``rom_m``                              m        vertical travel of the concentric
 ``mean_concentric_velocity_mps``       m/s      ``rom_m / concentric_s``
 ``peak_concentric_velocity_mps``       m/s      highest upward velocity in the concentric
+``mean_propulsive_velocity_mps``       m/s      mean velocity over the propulsive part of the
+                                                concentric (acceleration >= -g); equals MCV
+                                                when the bar never brakes harder than gravity
+                                                (:mod:`repscope.analysis.vbt`)
+``load_kg``                            kg       the set's load, NaN when unknown
+``mean_concentric_power_w``            W        mean of ``load (a + g) v`` over the concentric
+                                                (NaN without a load)
+``peak_concentric_power_w``            W        its highest sample
 ``time_under_tension_s``               s        ``end_s - start_s``
 ``peak_turnaround_acc_mps2``           m/s^2    highest upward acceleration within 0.2 s of the
                                                 turnaround into the concentric
@@ -42,6 +50,11 @@ Set table (one row per set)
 (0-100, ``100 * (1 - mean CV of the eccentric and concentric)``, clipped), ``mean_rom_m``,
 ``cv_rom``, ``best_mcv_mps``, ``last_mcv_mps``, ``velocity_loss`` (last rep against the
 best), ``fatigue_slope_mps_per_rep`` (least-squares slope of MCV over rep number),
+``load_kg`` (NaN when unknown), ``best_mpv_mps`` (highest mean propulsive velocity of a
+full-range rep), ``estimated_rir`` with ``estimated_rir_low`` and ``estimated_rir_high``
+(reps in reserve after the last rep, an estimate from the set's velocity loss with its
+interval; NaN when the data cannot support one) and ``estimated_rir_note`` (what the
+estimate rests on, or why there is none; :mod:`repscope.analysis.vbt`),
 ``n_flagged_reps``, one ``n_<flag>`` count per flag, ``verdict`` and ``verdict_reasons``.
 """
 
@@ -71,6 +84,10 @@ REP_COLUMNS: tuple[str, ...] = (
     "rom_m",
     "mean_concentric_velocity_mps",
     "peak_concentric_velocity_mps",
+    "mean_propulsive_velocity_mps",
+    "load_kg",
+    "mean_concentric_power_w",
+    "peak_concentric_power_w",
     "time_under_tension_s",
     "peak_turnaround_acc_mps2",
     "eccentric_arrival_ratio",
@@ -114,6 +131,12 @@ SET_COLUMNS: tuple[str, ...] = (
     "last_mcv_mps",
     "velocity_loss",
     "fatigue_slope_mps_per_rep",
+    "load_kg",
+    "best_mpv_mps",
+    "estimated_rir",
+    "estimated_rir_low",
+    "estimated_rir_high",
+    "estimated_rir_note",
     "n_flagged_reps",
     *(f"n_{flag}" for flag in FLAGS),
     "verdict",

@@ -8,7 +8,7 @@
     :data:`SET_SESSION_COLUMNS` (which session the row belongs to), then the set table
     of :mod:`repscope.analysis.tables` (``set``, ``n_reps``, mean tempo, verdict, ...).
 ``reps``
-    :data:`ROW_SESSION_COLUMNS`, then the rep table of :mod:`repscope.analysis.tables`
+    :data:`REP_SESSION_COLUMNS`, then the rep table of :mod:`repscope.analysis.tables`
     (``set``, ``rep``, tempo phases, ``rom_m``, velocities, smoothness, flags).
 
 Every row of ``sets`` and ``reps`` carries its session's identity and provenance, so a
@@ -40,14 +40,18 @@ ROW_SESSION_COLUMNS: tuple[str, ...] = (
 )
 
 #: Session columns repeated on every row of ``sets`` (the set table has its own
-#: ``exercise``).
+#: ``exercise`` and ``load_kg``, the set's load).
 SET_SESSION_COLUMNS: tuple[str, ...] = tuple(c for c in ROW_SESSION_COLUMNS if c not in SET_COLUMNS)
+
+#: Session columns repeated on every row of ``reps`` (the rep table has its own
+#: ``load_kg``, the rep's set's load).
+REP_SESSION_COLUMNS: tuple[str, ...] = tuple(c for c in ROW_SESSION_COLUMNS if c not in REP_COLUMNS)
 
 #: Output column order of each table.
 COLUMNS: dict[str, tuple[str, ...]] = {
     "sessions": SESSION_COLUMNS,
     "sets": (*SET_SESSION_COLUMNS, *SET_COLUMNS),
-    "reps": (*ROW_SESSION_COLUMNS, *REP_COLUMNS),
+    "reps": (*REP_SESSION_COLUMNS, *REP_COLUMNS),
 }
 
 #: The three tables, in the order they are written.
@@ -65,6 +69,7 @@ _STRING_RESULT = frozenset(
         "verdict_reasons",
         "confidence",
         "confidence_reasons",
+        "estimated_rir_note",
     }
 )
 

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from repscope.batch.schema import ROW_SESSION_COLUMNS, SCHEMAS, SET_SESSION_COLUMNS
+from repscope.batch.schema import REP_SESSION_COLUMNS, SCHEMAS, SET_SESSION_COLUMNS
 from repscope.errors import InputError
 from repscope.io.generic_csv import CsvImport
 
@@ -145,7 +145,7 @@ def result_tables(
     return (
         sessions,
         _to_table(sets, session, SET_SESSION_COLUMNS, "sets"),
-        _to_table(reps, session, ROW_SESSION_COLUMNS, "reps"),
+        _to_table(reps, session, REP_SESSION_COLUMNS, "reps"),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from pathlib import Path
@@ -11,6 +12,7 @@ import click
 
 from repscope.cli._import_options import csv_import, import_options
 from repscope.cli._names import EXERCISES, PLACEMENTS
+from repscope.cli._vbt import UNITS, profile_lines, reference_lines, vbt_line
 from repscope.cli.report import check_report_path
 from repscope.errors import InputError
 from repscope.tempo import parse_tempo
@@ -71,12 +73,13 @@ def no_reps_reason(provenance: dict[str, Any]) -> str:
     return "; ".join(seen) + ". Check --exercise and --placement."
 
 
-def print_tables(result: SessionAnalysis, console: Console) -> None:
+def print_tables(result: SessionAnalysis, console: Console, *, units: str = "kg") -> None:
     """Print one table per set, then its flagged reps in words, verdict and next set.
 
     Each flagged rep is a line of plain words with the rule's evidence
     (:data:`repscope.analysis.flags.FLAG_WORDS` and the reason); the set ends with its
-    verdict, tempo consistency, velocity loss, confidence and the "next set" line
+    verdict, tempo consistency, velocity loss, confidence, the velocity-based training
+    line (loads in ``units``, kg or lb) and the "next set" line
     (:mod:`repscope.analysis.advice`).
     """
     from rich.table import Table
@@ -108,7 +111,7 @@ def print_tables(result: SessionAnalysis, console: Console) -> None:
             "rep",
             "tempo E-B-C-T (s)",
             "ROM (m)",
-            "MCV (m/s)",
+            "MCV/MPV (m/s)",
             "confidence",
             "faults (#)",
         ):
@@ -122,7 +125,8 @@ def print_tables(result: SessionAnalysis, console: Console) -> None:
                 str(rep["rep"]),
                 tempo,
                 _fmt(rep["rom_m"], 2),
-                _fmt(rep["mean_concentric_velocity_mps"], 2),
+                f"{_fmt(rep['mean_concentric_velocity_mps'], 2)}/"
+                f"{_fmt(rep['mean_propulsive_velocity_mps'], 2)}",
                 str(rep["confidence"]),
                 str(len(rep_flags(rep)) or "-"),
             )
@@ -145,6 +149,8 @@ def print_tables(result: SessionAnalysis, console: Console) -> None:
         )
         why = "; ".join(r for r in str(set_row["confidence_reasons"]).split(";") if r)
         console.print(f"  confidence: {set_row['confidence']}" + (f" ({why})" if why else ""))
+        set_reps = result.reps[result.reps["set"] == number]
+        console.print("  " + vbt_line(set_row, set_reps, units=units), markup=False)
         advice = advise_set(reps, {str(k): v for k, v in set_row.items()}, prov)
         console.print(f"  [bold]{advice.line}[/bold]")
 
@@ -173,6 +179,37 @@ def print_tables(result: SessionAnalysis, console: Console) -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print sets, reps and provenance as JSON.")
 @click.option(
+    "--set-loads",
+    "set_loads",
+    metavar="LOADS",
+    help="Load on the bar, one for all sets (100) or one per set in order (60,80,100), "
+    "in --units. Gives power per rep and, with 3 or more loads, a same-day load-velocity "
+    "profile with an estimated 1RM. Default: the file's metadata (set_loads_kg, load_kg).",
+)
+@click.option(
+    "--mvt",
+    "mvt_mps",
+    type=float,
+    metavar="M/S",
+    help="Minimum velocity threshold (the velocity of this lifter's 1RM) for the 1RM and "
+    "reps-in-reserve estimates; default bench 0.16, squat 0.24, none for other exercises.",
+)
+@click.option(
+    "--reference-set",
+    type=click.IntRange(1),
+    metavar="N",
+    help="The lifter's baseline (a warm-up set): the other sets are compared with it for "
+    "tempo, range of motion, smoothness and bar path. Default: the lightest set, else the "
+    "first.",
+)
+@click.option(
+    "--units",
+    type=click.Choice(UNITS),
+    default="kg",
+    show_default=True,
+    help="Unit of loads in --set-loads and on screen (JSON and CSV stay in kg).",
+)
+@click.option(
     "--report",
     "report_out",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -188,6 +225,10 @@ def analyze(
     tempo: str | None,
     reps_out: Path | None,
     as_json: bool,
+    set_loads: str | None,
+    mvt_mps: float | None,
+    reference_set: int | None,
+    units: str,
     report_out: Path | None,
     columns: str | None,
     time_unit: str | None,
@@ -198,11 +239,15 @@ def analyze(
     """Split FILE into sets and reps and measure every rep.
 
     For each rep: the four tempo phases (eccentric, bottom pause, concentric, top pause),
-    range of motion, mean and peak concentric velocity, smoothness (LDLJ, SPARC) and
-    flags (rushed_negative, bounce, partial_rom, grind, swing, jerky, tempo_off). Each set
-    gets a verdict (controlled, ego_lifting, grinding, partial_reps, fatigued, ...) with
-    its reasons, and every rep and set a confidence (high, medium, low) with its reasons:
-    a flag the data cannot resolve is not raised, and the reasons say why.
+    range of motion, mean and peak concentric velocity, mean propulsive velocity, power
+    (with a load), smoothness (LDLJ, SPARC) and flags (rushed_negative, bounce,
+    partial_rom, grind, swing, jerky, tempo_off). Each set gets a verdict (controlled,
+    ego_lifting, grinding, partial_reps, fatigued, ...) with its reasons, and every rep
+    and set a confidence (high, medium, low) with its reasons: a flag the data cannot
+    resolve is not raised, and the reasons say why. With loads
+    (--set-loads or the file's metadata), sets at 3 or more loads give a same-day
+    load-velocity profile and an estimated 1RM; sets of 4 or more reps an estimate of
+    the reps in reserve from their velocity loss, or the reason there is none.
 
     FILE is a repscope CSV or Parquet recording, a MetaMotion export, or a CSV from
     another sensor: name its columns with --columns (time, ax, ay, az[, gx, gy, gz], by
@@ -212,6 +257,7 @@ def analyze(
     \b
     Examples:
         repscope analyze sample_data/bench_3110_controlled.csv --tempo 3-1-1-0
+        repscope analyze sample_data/bench_3110_controlled.csv --set-loads 175 --units lb
         repscope analyze sample_data/other_sensor/bench_ego.csv --placement bar \\
             --exercise bench --columns t_ms,ax,ay,az,gx,gy,gz --time-unit ms \\
             --acc-unit m/s2 --gyr-unit rad/s
@@ -219,17 +265,28 @@ def analyze(
     from rich.console import Console
 
     from repscope.analysis import analyze_recording
+    from repscope.analysis.reference import compare_with_reference, reference_set_of
+    from repscope.analysis.vbt import parse_loads
+    from repscope.analysis.vbt_step import same_day_profile, with_velocity_based_training
     from repscope.io import ensure_analysable, read_recording
 
     if tempo is not None:
         parse_tempo(tempo)  # fail early with a clear message
+    loads_kg = parse_loads(set_loads, unit=units) if set_loads is not None else None
     spec = csv_import(columns, time_unit, acc_unit, gyr_unit, csv_header)
     recording = read_recording(file, csv_import=spec)
     ensure_analysable(recording, path=file)
     try:
         result = analyze_recording(recording, placement=placement, exercise=exercise, tempo=tempo)
+        if loads_kg is not None or mvt_mps is not None:
+            result = with_velocity_based_training(result, set_loads_kg=loads_kg, mvt_mps=mvt_mps)
+        reference, why_reference = reference_set_of(result.sets, reference_set)
     except InputError as exc:
         raise exc.with_path(file) from None
+    drifts = compare_with_reference(result.reps, reference=reference) if reference else []
+    profile = same_day_profile(
+        result.sets, exercise=str(result.provenance["exercise"]), mvt_mps=mvt_mps
+    )
     if reps_out is not None:
         write_reps_csv(result, reps_out)
     report_files = []
@@ -238,10 +295,26 @@ def analyze(
 
         report_files = write_report(result, report_out, title=file.name)
     if as_json:
-        click.echo(json.dumps(result.to_json_dict(), indent=2, default=_json_default))
+        document = {
+            **result.to_json_dict(),
+            "load_velocity_profile": profile.to_dict(),
+            "reference_comparison": {
+                "reference_set": reference,
+                "why": why_reference,
+                "drifts": [dataclasses.asdict(d) for d in drifts],
+            },
+        }
+        click.echo(json.dumps(document, indent=2, default=_json_default))
         return
     console = Console(highlight=False)
-    print_tables(result, console)
+    print_tables(result, console, units=units)
+    if len({load for _, load, _ in profile.points}) >= 2:  # a ramp: one load says nothing
+        for line in profile_lines(profile, units=units):
+            console.print(line)
+    sets_compared = [int(n) for n in result.sets["set"] if int(n) != reference]
+    if reference is not None and sets_compared:
+        for line in reference_lines(reference, why_reference, sets_compared, drifts):
+            console.print(line, markup=False)
     if reps_out is not None:
         console.print(f"Rep table written to {reps_out}")
     for report_file in report_files:

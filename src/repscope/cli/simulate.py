@@ -99,6 +99,14 @@ _FAULT_NAMES = ", ".join(SIMULATED_FAULTS)
 )
 @click.option("--load-kg", type=float, default=80.0, show_default=True)
 @click.option(
+    "--set-loads",
+    "set_loads",
+    metavar="KG,KG,...",
+    default=None,
+    help="One load per set in kg (e.g. a warm-up ramp 40,60,80,100), instead of --load-kg; "
+    "written to the sidecar as set_loads_kg.",
+)
+@click.option(
     "--one-rm-kg",
     type=float,
     default=None,
@@ -164,6 +172,7 @@ def simulate(
     tempo: str | None,
     rom_m: float | None,
     load_kg: float,
+    set_loads: str | None,
     one_rm_kg: float | None,
     date_text: str | None,
     athlete: str | None,
@@ -216,6 +225,17 @@ def simulate(
     start_time_utc = parse_date_option(date_text) if date_text is not None else None
     profile = default_profile(exercise, one_rm_kg) if one_rm_kg is not None else None
     parsed = [parse_fault_option(f, n_sets=n_sets) for f in faults]
+    loads = [load_kg] * n_sets
+    if set_loads is not None:
+        from repscope.analysis.vbt import parse_loads
+
+        loads = list(parse_loads(set_loads))
+        if len(loads) != n_sets:
+            raise InputError(
+                f"--set-loads gives {len(loads)} loads for {n_sets} set(s)",
+                where="--set-loads",
+                hint="Give one load per set, e.g. --sets 3 --set-loads 60,80,100.",
+            )
     import numpy as np
 
     preset_rng = np.random.default_rng([seed, 7])
@@ -230,14 +250,14 @@ def simulate(
             n_reps=reps,
             tempo=tempo or "3-1-1-0",
             rom_m=rom_m,
-            load_kg=load_kg,
+            load_kg=loads[k - 1],
             faults={r: tuple(f) for r, f in set_faults.items()},
             rest_before_s=3.0 if k == 1 else rest_s,
             rest_after_s=3.0 if k == n_sets else 0.0,
             rack=rack,
         )
         if real_like:
-            drawn = real_like_set(exercise, rng=preset_rng, n_reps=reps, load_kg=load_kg)
+            drawn = real_like_set(exercise, rng=preset_rng, n_reps=reps, load_kg=loads[k - 1])
             spec = dataclasses.replace(
                 drawn,
                 tempo=tempo or drawn.tempo,
@@ -250,7 +270,7 @@ def simulate(
             spec = dataclasses.replace(
                 spec,
                 reps=load_velocity_reps(
-                    exercise, n_reps=reps, load_kg=load_kg, profile=profile, rom_m=rom_m
+                    exercise, n_reps=reps, load_kg=loads[k - 1], profile=profile, rom_m=rom_m
                 ),
             )
         specs.append(spec)

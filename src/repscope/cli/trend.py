@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from repscope.cli._names import DEFAULT_MVT_MPS
+from repscope.cli._vbt import KG_PER_LB, UNITS, fmt_load
 from repscope.cli.history import check_date, db_option
 from repscope.errors import InputError
 
@@ -35,9 +36,14 @@ def check_trend_path(
     return value
 
 
-def print_trends(result: TrendResult, console: Console) -> None:
-    """Print the per-session table, the velocity at a load and the 1RM estimate."""
+def print_trends(result: TrendResult, console: Console, *, units: str = "kg") -> None:
+    """Print the per-session table, the velocity at a load and the 1RM estimate.
+
+    Loads are shown in ``units`` (``kg`` or ``lb``).
+    """
     from rich.table import Table
+
+    per_unit = KG_PER_LB if units == "lb" else 1.0
 
     summary = result.summary
     table = Table(
@@ -47,7 +53,7 @@ def print_trends(result: TrendResult, console: Console) -> None:
     )
     for name in (
         "date",
-        "load (kg)",
+        f"load ({units})",
         "reps",
         "mean tempo E-B-C-T (s)",
         "CV ecc (%)",
@@ -65,7 +71,7 @@ def print_trends(result: TrendResult, console: Console) -> None:
         )
         table.add_row(
             row["date"] or "-",
-            _fmt(row["load_kg"]),
+            _fmt(row["load_kg"], 1, 1.0 / per_unit),
             str(row["n_reps"]),
             tempo,
             _fmt(row["cv_eccentric"], 0, 100.0),
@@ -83,7 +89,8 @@ def print_trends(result: TrendResult, console: Console) -> None:
         v = at_load["session_velocity_mps"].to_numpy(float)
         change = f", change {v[-1] - v[0]:+.2f} m/s" if len(v) > 1 else ""
         console.print(
-            f"Velocity at {result.load_kg:g} kg: {len(v)} session{'s' if len(v) != 1 else ''}, "
+            f"Velocity at {fmt_load(result.load_kg, units)}: "
+            f"{len(v)} session{'s' if len(v) != 1 else ''}, "
             f"first {v[0]:.2f} m/s, last {v[-1]:.2f} m/s{change}"
         )
     estimate = result.estimate
@@ -92,18 +99,21 @@ def print_trends(result: TrendResult, console: Console) -> None:
         return
     console.print(
         f"Load-velocity profile: v = {estimate.intercept_mps:.3f} "
-        f"{estimate.slope_mps_per_kg:+.4f} x load (m/s, kg), r^2 {estimate.r_squared:.2f}, "
-        f"residual SD {estimate.residual_sd_mps:.3f} m/s, {estimate.n_points} sessions at "
-        f"{estimate.n_loads} loads ({estimate.min_load_kg:g}-{estimate.max_load_kg:g} kg)"
+        f"{estimate.slope_mps_per_kg * per_unit:+.4f} x load (m/s, {units}), "
+        f"r^2 {estimate.r_squared:.2f}, residual SD {estimate.residual_sd_mps:.3f} m/s, "
+        f"{estimate.n_points} sessions at {estimate.n_loads} loads "
+        f"({fmt_load(estimate.min_load_kg, units)} to {fmt_load(estimate.max_load_kg, units)})"
     )
     level = f"{100 * estimate.confidence:g}%"
     interval = (
-        f"{level} CI {estimate.ci_low_kg:.1f}-{estimate.ci_high_kg:.1f} kg"
+        f"{level} CI {fmt_load(estimate.ci_low_kg, units)} to "
+        f"{fmt_load(estimate.ci_high_kg, units)}"
         if estimate.bounded
         else f"{level} CI unbounded: velocity does not fall clearly enough with load"
     )
     console.print(
-        f"[bold]Estimated 1RM (an estimate, not a measured lift): {estimate.one_rm_kg:.1f} kg"
+        "[bold]Estimated 1RM (an estimate, not a measured lift): "
+        f"{fmt_load(estimate.one_rm_kg, units)}"
         f"[/bold] ({interval}), where the line reaches {estimate.threshold.mvt_mps:g} m/s "
         f"[{estimate.threshold.source}]"
     )
@@ -112,7 +122,8 @@ def print_trends(result: TrendResult, console: Console) -> None:
         console.print(
             f"  The 1RM velocity differs between athletes (SD {estimate.threshold.sd_mps:g} m/s "
             f"in that study); at {estimate.threshold.mvt_mps:g} ± "
-            f"{estimate.threshold.sd_mps:g} m/s the estimate is {low:.1f}-{high:.1f} kg."
+            f"{estimate.threshold.sd_mps:g} m/s the estimate is {fmt_load(low, units)} to "
+            f"{fmt_load(high, units)}."
         )
     beyond = estimate.one_rm_kg / estimate.max_load_kg - 1.0
     if beyond > 0.25:
@@ -141,8 +152,8 @@ def print_trends(result: TrendResult, console: Console) -> None:
     "load_kg",
     type=click.FloatRange(min=0, min_open=True),
     default=None,
-    metavar="KG",
-    help="Load of the velocity-at-load trend (default: the most common load).",
+    metavar="LOAD",
+    help="Load of the velocity-at-load trend, in --units (default: the most common load).",
 )
 @click.option(
     "--mvt",
@@ -162,6 +173,13 @@ def print_trends(result: TrendResult, console: Console) -> None:
     help="Level of the 1RM's confidence interval.",
 )
 @click.option(
+    "--units",
+    type=click.Choice(UNITS),
+    default="kg",
+    show_default=True,
+    help="Unit of --load and of loads on screen (the trends page stays in kg).",
+)
+@click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
@@ -177,6 +195,7 @@ def trend(
     load_kg: float | None,
     mvt_mps: float | None,
     confidence: float,
+    units: str,
     out: Path | None,
 ) -> None:
     """Show how an athlete's lift develops across the sessions in the history.
@@ -221,12 +240,12 @@ def trend(
         reps,
         exercise=exercise,
         athlete=athlete,
-        load_kg=load_kg,
+        load_kg=load_kg * KG_PER_LB if load_kg is not None and units == "lb" else load_kg,
         mvt_mps=mvt_mps,
         confidence=confidence,
     )
     console = Console(highlight=False)
-    print_trends(result, console)
+    print_trends(result, console, units=units)
     if out is not None:
         from repscope.report.trends import write_trends  # matplotlib only when asked for
 

@@ -27,6 +27,12 @@ Versions
     ``sets.confidence``, ``sets.confidence_reasons``, ``reps.confidence`` and
     ``reps.confidence_reasons``: how sure the analysis is of each rep and set, and why
     (NULL in rows added before).
+4
+    Velocity-based training: ``reps.mean_propulsive_velocity_mps``, ``reps.load_kg``,
+    ``reps.mean_concentric_power_w``, ``reps.peak_concentric_power_w``, ``sets.load_kg``,
+    ``sets.best_mpv_mps``, ``sets.estimated_rir``, ``sets.estimated_rir_low``,
+    ``sets.estimated_rir_high`` and ``sets.estimated_rir_note`` (NULL in rows added
+    before).
 """
 
 from __future__ import annotations
@@ -174,8 +180,30 @@ def _v3(conn: sqlite3.Connection) -> None:
             conn.execute(f'ALTER TABLE {table} ADD COLUMN "{name}" {kind}')
 
 
+_VBT_REP_V4: tuple[tuple[str, str], ...] = (
+    ("mean_propulsive_velocity_mps", "REAL"),
+    ("load_kg", "REAL"),
+    ("mean_concentric_power_w", "REAL"),
+    ("peak_concentric_power_w", "REAL"),
+)
+_VBT_SET_V4: tuple[tuple[str, str], ...] = (
+    ("load_kg", "REAL"),
+    ("best_mpv_mps", "REAL"),
+    ("estimated_rir", "REAL"),
+    ("estimated_rir_low", "REAL"),
+    ("estimated_rir_high", "REAL"),
+    ("estimated_rir_note", "TEXT"),
+)
+
+
+def _v4(conn: sqlite3.Connection) -> None:
+    for table, columns in (("sets", _VBT_SET_V4), ("reps", _VBT_REP_V4)):
+        for name, kind in columns:
+            conn.execute(f'ALTER TABLE {table} ADD COLUMN "{name}" {kind}')
+
+
 #: Ordered migration steps; step ``k`` (1-based) upgrades version ``k - 1`` to ``k``.
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1, _v2, _v3)
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1, _v2, _v3, _v4)
 
 #: The schema version this repscope writes.
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -189,11 +217,11 @@ COLUMN_TYPES: dict[str, dict[str, str]] = {
     },
     "sets": {
         "session_id": "TEXT",
-        **{name: kind.split()[0] for name, kind in (*_SET_V1, *_CONFIDENCE_V3)},
+        **{name: kind.split()[0] for name, kind in (*_SET_V1, *_CONFIDENCE_V3, *_VBT_SET_V4)},
     },
     "reps": {
         "session_id": "TEXT",
-        **{name: kind.split()[0] for name, kind in (*_REP_V1, *_CONFIDENCE_V3)},
+        **{name: kind.split()[0] for name, kind in (*_REP_V1, *_CONFIDENCE_V3, *_VBT_REP_V4)},
     },
 }
 

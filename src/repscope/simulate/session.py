@@ -160,6 +160,9 @@ def simulate_session(
             **_ble_extra(sampled, rate),
         },
         "acc_range_g": sensor.acc_range_g,
+        # one load per set where the sets' loads differ (the sidecar home of per-set loads,
+        # read by the analysis); one load for all is the metadata's load_kg
+        "set_loads_kg": [s.load_kg for s in sets] if len(loads) > 1 and None not in loads else None,
         "gyr_range_dps": sensor.gyr_range_dps if sensor.gyro else None,
     }
     meta = RecordingMeta(
