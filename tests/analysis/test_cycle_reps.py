@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
 import pytest
 
-from repscope.analysis.cycle_reps import choose_reps, reps_from_cycles, usable_cycle
+from repscope.analysis.cycle_reps import (
+    choose_reps,
+    reps_from_cycles,
+    split_cycles,
+    stroke_travels,
+    usable_cycle,
+)
 from repscope.analysis.gap_reps import infer_gap_reps
 from repscope.analysis.reps import Rep
 from repscope.analysis.segmentation import Cycle
@@ -73,6 +80,47 @@ def test_cycle_kinematics_recover_range_and_phases() -> None:
     # the speed of a cosine rep is under 5 % of its peak for 1.6 % of each stroke's ends
     assert rep.concentric.duration_s == pytest.approx(1.0, abs=0.1)
     assert built.velocity_mps[0] == 0.0 and built.velocity_mps[100] == pytest.approx(0.0, abs=1e-9)
+    # the split test's travels are the reps' own, without their boundaries
+    ((up_m, down_m),) = stroke_travels([_cycle(0, 50, 100)], acc, sampling_rate_hz=RATE)
+    assert (up_m, down_m) == pytest.approx((0.5, 0.5), rel=0.02)
+
+
+def _min_jerk_acc(travel_m: float, duration_s: float) -> np.ndarray:
+    """Acceleration of a minimum-jerk stroke (Flash & Hogan 1985) sampled at RATE."""
+    tau = np.arange(round(duration_s * RATE)) / (duration_s * RATE)
+    return travel_m / duration_s**2 * (60 * tau - 180 * tau**2 + 120 * tau**3)
+
+
+def test_cycle_phases_and_pauses_come_from_the_bell_model_not_a_speed_threshold() -> None:
+    # up 1.0 s, hold 0.3 s at the top, down 1.6 s, hold 0.2 s at the bottom, up 1.0 s:
+    # a speed threshold at 5 % of the peak would shorten each stroke by 0.12-0.19 s
+    hold_top, hold_bottom = np.zeros(int(0.3 * RATE)), np.zeros(int(0.2 * RATE))
+    acc = np.concatenate(
+        [
+            _min_jerk_acc(0.5, 1.0),
+            hold_top,
+            _min_jerk_acc(-0.5, 1.6),
+            hold_bottom,
+            _min_jerk_acc(0.5, 1.0),
+            hold_top,
+            _min_jerk_acc(-0.5, 1.6),
+        ]
+    )
+    top1, bottom, top2 = 65, 65 + 80 + 10, 65 + 80 + 10 + 65
+    built = reps_from_cycles(
+        [_cycle(0, top1, bottom), _cycle(bottom, top2, acc.size - 1)],
+        acc,
+        sampling_rate_hz=RATE,
+        concentric_first=True,
+    )
+    first, second = built.reps
+    assert first.concentric is not None and first.eccentric is not None
+    assert first.concentric.duration_s == pytest.approx(1.0, abs=0.05)
+    assert first.eccentric.duration_s == pytest.approx(1.6, abs=0.05)
+    # the top pause: between the concentric's end and the eccentric's start
+    assert first.eccentric.start_s - first.concentric.end_s == pytest.approx(0.3, abs=0.05)
+    assert second.concentric is not None
+    assert second.concentric.start_s - first.eccentric.end_s == pytest.approx(0.2, abs=0.05)
 
 
 def test_an_edge_cut_stroke_is_unknown() -> None:
@@ -114,3 +162,44 @@ def test_a_cycle_travelling_twice_the_set_is_two_merged_reps() -> None:
     assert merged_cycles([rep(0.55), rep(0.56), rep(0.54), rep(0.57)]) == ""
     assert "merged" in merged_cycles([rep(0.55), rep(0.56), rep(1.1), rep(0.57)])
     assert merged_cycles([rep(0.55), rep(1.1)]) == ""  # too few reps to tell
+
+
+def test_reps_whose_strokes_travel_unequal_heights_are_split_by_the_rhythm() -> None:
+    whole = [(0.5, 0.48)] * 6
+    assert split_cycles(whole, max_travel_ratio=2.2) == ""
+    # one odd rep in six is a partial or a sloppy rep, not a wrong period
+    odd = [*whole[:5], (0.5, 0.1)]
+    assert split_cycles(odd, max_travel_ratio=2.2) == ""
+    # a turnaround inside every other stroke: half the reps rise far and fall little
+    split = [(0.5, 0.05 if k % 2 else 0.48) for k in range(6)]
+    assert "3 of 6 reps rose and fell by unequal heights" in split_cycles(
+        split, max_travel_ratio=2.2
+    )
+
+
+def test_a_real_like_curl_whose_rhythm_peaks_at_a_third_of_the_rep_is_counted_whole() -> None:
+    # Real-like dev seed 200008 (benchmarks/accuracy_sim.py --real-like): a bar-mounted
+    # curl whose autocorrelation's first strong peak is at 1.3 s, a third of the 3.9 s
+    # rep; counted at that period it gave 16 reps for 7.
+    from repscope.analysis import analyze_recording
+    from repscope.simulate import (
+        REAL_LIKE_SENSOR_RATE_HZ,
+        real_like_sensor,
+        real_like_set,
+        simulate_set,
+    )
+
+    rng = np.random.default_rng([200008, 7])
+    spec = real_like_set("curl", rng=rng, n_reps=7)
+    sensor = real_like_sensor(rng=rng)
+    res = simulate_set(
+        dataclasses.replace(spec, faults={5: "bounce"}),
+        sampling_rate_hz=REAL_LIKE_SENSOR_RATE_HZ,
+        placement="bar",
+        sensor=sensor,
+        seed=200008,
+    )
+    result = analyze_recording(res.recording)
+    assert len(result.reps) == len(res.truth) == 7
+    (stretch,) = result.provenance["stretches"]
+    assert any("counted at 2 x" in r for r in stretch["finder_reasons"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 
@@ -11,8 +12,9 @@ import pytest
 
 from repscope.analysis import analyze_recording
 from repscope.analysis.flags import flag_set, full_range_reference
-from repscope.analysis.pipeline import _arrival_ratio
+from repscope.analysis.metrics import RepMetrics
 from repscope.analysis.profiles import FlagThresholds
+from repscope.analysis.rep_kinematics import arrival_ratio as _arrival_ratio
 from repscope.analysis.strokes import Stroke
 from repscope.simulate import SetSpec, simulate_set
 
@@ -47,8 +49,12 @@ def rep_table(
     return table
 
 
+def as_reps(table: pd.DataFrame) -> list[RepMetrics]:
+    return [RepMetrics.from_row(row) for row in table.to_dict(orient="records")]
+
+
 def partial(table: pd.DataFrame) -> list[bool]:
-    flags, _ = flag_set(table, thresholds=T, tempo=None)
+    flags, _ = flag_set(as_reps(table), thresholds=T, tempo=None)
     return ["partial_rom" in f for f in flags]
 
 
@@ -65,7 +71,7 @@ def test_reference_is_the_median_of_the_reps_not_short_against_the_90th_percenti
 def test_a_rep_short_on_both_strokes_is_partial_and_the_reason_quotes_both():
     table = rep_table([0.50, 0.52, 0.48, 0.25, 0.51], [0.49, 0.50, 0.50, 0.245, 0.51])
     assert partial(table) == [False, False, False, True, False]
-    _, reasons = flag_set(table, thresholds=T, tempo=None)
+    _, reasons = flag_set(as_reps(table), thresholds=T, tempo=None)
     # 0.25 / 0.505 and 0.245 / 0.50 (the eccentric reference)
     assert reasons[3] == ["moved 0.25 m, 50% of the set's full 0.51 m, down 49%"]
 
@@ -198,7 +204,7 @@ def bounced(pause_s: Sequence[float], arrival: Sequence[float]) -> list[bool]:
     table = rep_table([0.5] * len(pause_s))
     table["turnaround_bottom_pause_s"] = list(pause_s)
     table["turnaround_arrival_ratio"] = list(arrival)
-    flags, _ = flag_set(table, thresholds=T, tempo=None)
+    flags, _ = flag_set(as_reps(table), thresholds=T, tempo=None)
     return ["bounce" in f for f in flags]
 
 
@@ -211,8 +217,19 @@ def test_bounce_needs_no_pause_and_an_arrival_of_at_least_forty_percent():
     # unknown (first rep of an up-first lift): never flagged
     assert bounced([math.nan, 0.0], [0.9, math.nan]) == [False, False]
     _, reasons = flag_set(
-        rep_table([0.5]).assign(turnaround_bottom_pause_s=[0.0], turnaround_arrival_ratio=[0.55]),
+        as_reps(
+            rep_table([0.5]).assign(
+                turnaround_bottom_pause_s=[0.0], turnaround_arrival_ratio=[0.55]
+            )
+        ),
         thresholds=T,
         tempo=None,
     )
     assert reasons == [["no pause, arriving at 55% of the lowering's top speed"]]
+
+
+def test_a_reason_holding_the_output_separator_stays_one_reason() -> None:
+    row = rep_table([0.5]).iloc[0].to_dict()
+    good = RepMetrics.from_row(row)
+    odd = dataclasses.replace(good, confidence_reasons=("one; two", "three"))
+    assert odd.confidence_reasons == ("one, two", "three")

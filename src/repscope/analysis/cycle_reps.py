@@ -30,10 +30,15 @@ orientation-free vertical acceleration ``|f| - g`` with zero velocity at both en
 running integral minus a linear ramp that closes it (the zero-velocity update of
 practitioners who restart integration at every phase boundary; Zhang et al. 2024,
 doi:10.1007/s11036-024-02293-0, combine integration with filtering for the same reason).
-A pause is the dwell at a stroke's end while its speed stays under ``pause_speed_fraction``
-of the stroke's peak speed: a minimum-jerk stroke spends 4.6 % of its duration at each end
-under 5 % of its peak speed, so the default (0.05) reads a smooth touch-and-go turnaround
-as a pause of a few hundredths of a second at most.
+Each stroke's start and end come from the same rule as the stroke finder's: the bell
+model of its speed (:func:`.strokes.bell_boundaries`, strokes step 3), so a pause is the
+time between one stroke's modelled end and the next one's start. A speed threshold
+would not do: a minimum-jerk stroke spends 5.9 % of its duration at each end under 5 %
+of its peak speed, so a threshold shortens every phase and lengthens every pause by
+about a tenth of a second (measured on the real-like arm, dev seeds 200000-200039:
+eccentric bias -0.24 s with the threshold, -0.10 s with the bell model; concentric
+-0.15 s and -0.02 s). Only where the fit fails is the dwell under
+:data:`PAUSE_SPEED_FRACTION` of the peak speed taken as the pause.
 """
 
 from __future__ import annotations
@@ -47,7 +52,7 @@ from scipy.integrate import cumulative_trapezoid
 
 from repscope.analysis.reps import Rep
 from repscope.analysis.segmentation import Cycle
-from repscope.analysis.strokes import Stroke
+from repscope.analysis.strokes import Stroke, bell_boundaries
 from repscope.recording import check_sampling_rate
 
 #: Share of a stroke's peak speed under which its ends count as a pause (module docs).
@@ -101,7 +106,7 @@ def choose_reps(
             "high" if agree else "medium",
             (
                 "the bar never rested: reps measured between their turnarounds"
-                + ("; the stroke finder agrees on the count" if agree else ""),
+                + (", and the stroke finder agrees on the count" if agree else ""),
             ),
         )
     if agree:
@@ -114,7 +119,7 @@ def choose_reps(
             "strokes",
             "medium",
             (
-                f"the rhythm finds {len(cycles)} reps, the rests {len(stroke_reps)}; "
+                f"the rhythm finds {len(cycles)} reps, the rests {len(stroke_reps)}, and "
                 f"{inside} rests inside the set anchor the count",
             ),
         )
@@ -125,27 +130,64 @@ def choose_reps(
     )
 
 
+def _closed_velocity(acc: np.ndarray, i0: int, i1: int, rate: float) -> np.ndarray:
+    """Velocity over ``acc[i0:i1+1]`` with zero velocity at both ends (module docs)."""
+    v = cumulative_trapezoid(acc[i0 : i1 + 1], dx=1.0 / rate, initial=0.0)
+    return np.asarray(v - np.linspace(0.0, 1.0, v.size) * v[-1])
+
+
+def stroke_travels(
+    cycles: Sequence[Cycle], acc_mps2: np.ndarray, *, sampling_rate_hz: float
+) -> list[tuple[float, float]]:
+    """Heights travelled by the two strokes of each complete, usable cycle (m).
+
+    The same integral as the reps' (:func:`reps_from_cycles`) without their boundaries:
+    all :func:`split_cycles` needs, at a fraction of the cost.
+    """
+    rate = check_sampling_rate(sampling_rate_hz)
+    out = []
+    for c in cycles:
+        if not usable_cycle(c) or c.cut_at_start or c.cut_at_end:
+            continue
+        first = _closed_velocity(acc_mps2, c.start_idx, c.turn_idx, rate)
+        second = _closed_velocity(acc_mps2, c.turn_idx, c.end_idx, rate)
+        out.append(
+            (
+                abs(float(np.trapezoid(first, dx=1.0 / rate))),
+                abs(float(np.trapezoid(second, dx=1.0 / rate))),
+            )
+        )
+    return out
+
+
 def _stroke(
     acc: np.ndarray, i0: int, i1: int, direction: int, rate: float, out_v: np.ndarray
 ) -> Stroke:
     """Integrate ``acc[i0:i1+1]`` with zero velocity at both ends; trim end pauses."""
-    seg = acc[i0 : i1 + 1]
-    v = cumulative_trapezoid(seg, dx=1.0 / rate, initial=0.0)
-    v = v - np.linspace(0.0, 1.0, v.size) * v[-1]
+    v = _closed_velocity(acc, i0, i1, rate)
     out_v[i0 : i1 + 1] = v
     speed = np.abs(v)
     peak = float(speed.max()) if speed.size else 0.0
-    moving = np.flatnonzero(speed >= PAUSE_SPEED_FRACTION * peak) if peak > 0 else np.array([])
-    a = i0 + int(moving[0]) if moving.size else i0
-    b = i0 + int(moving[-1]) if moving.size else i1
-    b = max(b, a + 1)
+    bounds = bell_boundaries(direction * v)
+    if bounds is not None:
+        # the same boundary rule as the stroke finder's (strokes.py, step 3)
+        start = i0 + min(max(bounds[0], 0.0), v.size - 1.0)
+        end = i0 + min(max(bounds[1], 0.0), v.size - 1.0)
+    else:
+        moving = (
+            np.flatnonzero(speed >= PAUSE_SPEED_FRACTION * peak) if peak > 0 else np.zeros(0, int)
+        )
+        start = float(i0 + int(moving[0])) if len(moving) else float(i0)
+        end = float(i0 + int(moving[-1])) if len(moving) else float(i1)
+    end = max(end, start + 1.0)
+    a, b = int(np.floor(start)), int(np.ceil(end))
     disp = float(np.trapezoid(v, dx=1.0 / rate)) if v.size > 1 else 0.0
     return Stroke(
         start_idx=a,
         end_idx=b,
         direction=direction,
-        start_s=a / rate,
-        end_s=b / rate,
+        start_s=start / rate,
+        end_s=end / rate,
         displacement_m=disp,
         peak_speed_mps=peak,
     )
@@ -207,6 +249,35 @@ def merged_cycles(reps: Sequence[Rep]) -> str:
         return (
             f"the rhythm merged reps (one travels {worst:.2f} m against the set's "
             f"{median:.2f} m): counted from rests"
+        )
+    return ""
+
+
+#: More than this share of a set's reps unbalanced means a rhythm at a fraction of the
+#: rep period: a set holds at most a few odd reps.
+SPLIT_SHARE = 1 / 3
+
+
+def split_cycles(travels: Sequence[tuple[float, float]], *, max_travel_ratio: float) -> str:
+    """Why the cycle reps look split by a rhythm at a fraction of the period ("" if not).
+
+    A rep ends at the height where it started, so its two strokes travel the same
+    distance. When the autocorrelation's first strong peak lies at a fraction of the
+    rep's period (a curl's or a press's harmonics can correlate as well as the rep
+    itself), the turnarounds fall inside strokes and one stroke of a "rep" travels much
+    further than the other. Unbalanced is the stroke finder's own pairing rule
+    (:class:`.reps.RepSettings`: the longer stroke over ``max_travel_ratio`` times the
+    shorter); more than :data:`SPLIT_SHARE` of the complete reps unbalanced is not a set
+    with a few odd reps. ``travels``: both strokes' heights per complete rep
+    (:func:`stroke_travels`).
+    """
+    if len(travels) < 3:
+        return ""
+    unbalanced = sum(1 for a, b in travels if max(a, b) > max_travel_ratio * min(a, b))
+    if unbalanced > SPLIT_SHARE * len(travels):
+        return (
+            f"{unbalanced} of {len(travels)} reps rose and fell by unequal heights: "
+            "the rhythm split reps"
         )
     return ""
 

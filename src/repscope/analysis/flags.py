@@ -23,7 +23,7 @@ Per-rep rules
        over its peak speed, is at least ``t.bounce_min_arrival_ratio`` (0.40). The speed is
        read in the signal the strokes were found in (vertical velocity; the arc speed for
        the curl) and counted only in the eccentric's direction (see
-       :func:`repscope.analysis.pipeline._arrival_ratio`).
+       :func:`repscope.analysis.rep_kinematics.arrival_ratio`).
 
     Why 0.40: a lifter who controls the bar brakes it over the last part of the descent,
     so little speed is left at 90% (minimum jerk 0.13; the late-peaking
@@ -99,13 +99,15 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from repscope.analysis.profiles import FlagThresholds
 from repscope.tempo import Tempo
+
+if TYPE_CHECKING:
+    from repscope.analysis.metrics import RepMetrics
 
 FLAGS: tuple[str, ...] = (
     "rushed_negative",
@@ -221,16 +223,15 @@ def velocity_loss(mcv_mps: np.ndarray, *, full_range: np.ndarray) -> np.ndarray:
 
 
 def flag_set(
-    reps: pd.DataFrame, *, thresholds: FlagThresholds, tempo: Tempo | None
+    reps: Sequence[RepMetrics], *, thresholds: FlagThresholds, tempo: Tempo | None
 ) -> tuple[list[list[str]], list[list[str]]]:
-    """Apply the per-rep rules to one set's rep table.
+    """Apply the per-rep rules to one set's reps.
 
     Parameters
     ----------
     reps
-        One set's rows of the rep table (columns of :data:`repscope.analysis.tables.REP_COLUMNS`
-        plus ``turnaround_bottom_pause_s`` and ``turnaround_arrival_ratio``; optionally
-        ``eccentric_rom_m``, the eccentric's travel, used by ``partial_rom``).
+        One set's reps, in order (:class:`repscope.analysis.metrics.RepMetrics`; the
+        turnaround measures and ``eccentric_rom_m`` may be NaN where not measured).
     thresholds
         The exercise's thresholds.
     tempo
@@ -242,23 +243,21 @@ def flag_set(
         Per rep, the flag names (in :data:`FLAGS` order) and one reason string per flag.
     """
     t = thresholds
-    rom = reps["rom_m"].to_numpy(float)
-    complete = np.isfinite(reps["eccentric_s"].to_numpy(float)) & np.isfinite(
-        reps["concentric_s"].to_numpy(float)
-    )
+
+    def column(name: str) -> np.ndarray:
+        return np.array([getattr(r, name) for r in reps], dtype=float)
+
+    rom = column("rom_m")
+    complete = np.isfinite(column("eccentric_s")) & np.isfinite(column("concentric_s"))
     rom = np.where(complete, rom, math.nan)
     reference_rom = full_range_reference(rom, fraction=t.partial_rom_fraction)
-    rom_down = (
-        np.where(complete, reps["eccentric_rom_m"].to_numpy(float), math.nan)
-        if "eccentric_rom_m" in reps.columns
-        else np.full(len(reps), math.nan)
-    )
+    rom_down = np.where(complete, column("eccentric_rom_m"), math.nan)
     reference_down = full_range_reference(rom_down, fraction=t.partial_rom_fraction)
-    concentric = reps["concentric_s"].to_numpy(float)
-    median_concentric = float(np.nanmedian(concentric))
-    rotation = reps["rotation_deg"].to_numpy(float)
+    concentric = column("concentric_s")
+    median_concentric = float(np.nanmedian(concentric)) if concentric.size else math.nan
+    rotation = column("rotation_deg")
     median_rotation = float(np.nanmedian(rotation)) if np.isfinite(rotation).any() else math.nan
-    ldlj = reps["ldlj"].to_numpy(float)
+    ldlj = column("ldlj")
     median_ldlj = float(np.nanmedian(ldlj)) if np.isfinite(ldlj).any() else math.nan
     targets = tempo.as_tuple() if tempo else (None, None, None, None)
     phase_cols = tuple(PHASE_WORDS)
@@ -266,12 +265,9 @@ def flag_set(
 
     all_flags: list[list[str]] = []
     all_reasons: list[list[str]] = []
-    rows: list[dict[str, Any]] = [
-        {str(k): v for k, v in r.items()} for r in reps.to_dict(orient="records")
-    ]
-    for k, row in enumerate(rows):
+    for k, rep in enumerate(reps):
         found: dict[str, str] = {}
-        ecc = float(row["eccentric_s"])
+        ecc = rep.eccentric_s
         target_e = targets[0]
         if _finite(target_e) and target_e and ecc < t.rushed_negative_fraction * target_e:
             found["rushed_negative"] = f"lowered in {ecc:.1f} s, target {target_e:g} s"
@@ -280,8 +276,8 @@ def flag_set(
                 f"lowered in {ecc:.1f} s, under the "
                 f"{t.rushed_negative_min_eccentric_s:g} s of a controlled lowering"
             )
-        pause = float(row["turnaround_bottom_pause_s"])
-        arrival = float(row["turnaround_arrival_ratio"])
+        pause = rep.turnaround_bottom_pause_s
+        arrival = rep.turnaround_arrival_ratio
         if (
             _finite(pause)
             and _finite(arrival)
@@ -302,7 +298,7 @@ def flag_set(
                 f"{reference_rom:.2f} m"
                 + (f", down {down_m / reference_down:.0%}" if down_known else "")
             )
-        con = float(row["concentric_s"])
+        con = rep.concentric_s
         if (
             complete[k]
             and _finite(median_concentric)
@@ -311,7 +307,7 @@ def flag_set(
             found["grind"] = (
                 f"lifted in {con:.1f} s against the set's usual {median_concentric:.1f} s"
             )
-        rot = float(row["rotation_deg"])
+        rot = rep.rotation_deg
         if (
             _finite(rot)
             and rot >= t.swing_min_rotation_deg
@@ -321,7 +317,7 @@ def flag_set(
             found["swing"] = (
                 f"tipped {rot:.0f} deg against the set's usual {median_rotation:.0f} deg"
             )
-        lj = float(row["ldlj"])
+        lj = rep.ldlj
         if (
             complete[k]
             and _finite(lj)
@@ -332,7 +328,7 @@ def flag_set(
         if tempo is not None:
             off = []
             for col, name, target in zip(phase_cols, phase_names, targets, strict=True):
-                actual = float(row[col])
+                actual = float(getattr(rep, col))
                 if target is None or not _finite(actual):
                     continue
                 if abs(actual - target) > tempo_tolerance_s(target, t):

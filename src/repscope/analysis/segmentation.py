@@ -335,11 +335,13 @@ def _segment_bout(
     noise_psd: float,
     settings: SegmentationSettings,
     proxy_out: np.ndarray,
+    period_multiple: float = 1.0,
 ) -> Bout | None:
     seg = acc[a:b]
     period, periodicity = rep_period(seg, sampling_rate_hz=rate, settings=settings)
     if not math.isfinite(period):
         return None
+    period *= period_multiple
     pos = position_proxy(seg, sampling_rate_hz=rate, period_s=period, settings=settings)
     proxy_out[a:b] = pos
     x = pos if concentric_first else -pos
@@ -413,6 +415,7 @@ def segment_cycles(
     sampling_rate_hz: float,
     concentric_first: bool,
     settings: SegmentationSettings | None = None,
+    period_multiple: float = 1.0,
 ) -> Segmentation:
     """Find the reps of a gap-free, uniformly sampled stretch by their rhythm.
 
@@ -427,6 +430,9 @@ def segment_cycles(
         the top (squat, bench).
     settings
         Parameters (module docs); the defaults when None.
+    period_multiple
+        Use this multiple of each bout's autocorrelation period (the caller's retry when
+        the reps at the period itself are split, :func:`.cycle_reps.split_cycles`).
     """
     rate = check_sampling_rate(sampling_rate_hz)
     settings = settings or SegmentationSettings()
@@ -444,7 +450,7 @@ def segment_cycles(
             continue
         bout = _segment_bout(
             acc, a, b, rate=rate, concentric_first=concentric_first, noise_psd=noise_psd,
-            settings=settings, proxy_out=proxy,
+            settings=settings, proxy_out=proxy, period_multiple=period_multiple,
         )  # fmt: skip
         if bout is not None:
             bouts.append(bout)

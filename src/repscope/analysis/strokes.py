@@ -276,6 +276,22 @@ def _fit_bell(
     return first + span * float(params[0]), first + span * float(params[1])
 
 
+def bell_boundaries(
+    speed: np.ndarray, settings: StrokeSettings | None = None
+) -> tuple[float, float] | None:
+    """Start and end of one stroke's speed profile (samples), from the bell fit of step 3.
+
+    ``speed`` holds the stroke's speed in its own direction (negative values count as 0)
+    over a window that may include slow ends; the boundaries can fall up to one sample
+    outside it. None when the fit fails or explains the profile poorly.
+    """
+    settings = settings or StrokeSettings()
+    s = np.clip(np.asarray(speed, dtype=float), 0.0, None)
+    if s.size < 8 or not np.isfinite(s).all() or s.max() <= 0:
+        return None
+    return _fit_bell(s, 0, s.size - 1, int(np.argmax(s)), settings)
+
+
 def _bounded_levenberg_marquardt(
     residual: Callable[[np.ndarray], np.ndarray],
     jacobian: Callable[[np.ndarray], np.ndarray],

@@ -48,11 +48,16 @@ best), ``fatigue_slope_mps_per_rep`` (least-squares slope of MCV over rep number
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from repscope.analysis.flags import FLAGS, VERDICTS
 from repscope.errors import InputError
+
+if TYPE_CHECKING:
+    from repscope.analysis.results import RepResult, SetResult
 
 REP_COLUMNS: tuple[str, ...] = (
     "set",
@@ -170,3 +175,82 @@ def validate_sets(sets: pd.DataFrame) -> None:
     unknown = set(sets["verdict"]) - set(VERDICTS)
     if unknown:
         raise InputError(f"unknown verdict {sorted(unknown)[0]!r}")
+
+
+def rep_row(result: RepResult) -> dict[str, Any]:
+    """One rep's row of the rep table (the output boundary: lists become ``;``-joined)."""
+    m = result.metrics
+    return {
+        "set": m.set_number,
+        "rep": m.rep_number,
+        "start_s": m.start_s,
+        "end_s": m.end_s,
+        "eccentric_s": m.eccentric_s,
+        "bottom_pause_s": m.bottom_pause_s,
+        "concentric_s": m.concentric_s,
+        "top_pause_s": m.top_pause_s,
+        "rom_m": m.rom_m,
+        "mean_concentric_velocity_mps": m.mean_concentric_velocity_mps,
+        "peak_concentric_velocity_mps": m.peak_concentric_velocity_mps,
+        "time_under_tension_s": m.time_under_tension_s,
+        "peak_turnaround_acc_mps2": m.peak_turnaround_acc_mps2,
+        "eccentric_arrival_ratio": m.eccentric_arrival_ratio,
+        "ldlj": m.ldlj,
+        "sparc": m.sparc,
+        "velocity_loss": result.velocity_loss,
+        "horizontal_excursion_m": m.horizontal_excursion_m,
+        "rotation_deg": m.rotation_deg,
+        "flags": ";".join(result.flags),
+        "flag_reasons": ";".join(result.flag_reasons),
+        "confidence": m.confidence,
+        "confidence_reasons": ";".join(m.confidence_reasons),
+    }
+
+
+def set_row(result: SetResult) -> dict[str, Any]:
+    """One set's row of the set table."""
+    s = result.summary
+    row: dict[str, Any] = {
+        "set": s.set_number,
+        "start_s": s.start_s,
+        "end_s": s.end_s,
+        "n_reps": s.n_reps,
+        "exercise": s.exercise,
+    }
+    for col, mean in zip(PHASE_COLUMNS, s.mean_phase_s, strict=True):
+        row[f"mean_{col}"] = mean
+    for col, cv in zip(PHASE_COLUMNS, s.cv_phase, strict=True):
+        row[f"cv_{col.removesuffix('_s')}"] = cv
+    row.update(
+        tempo_code=s.tempo_code,
+        tempo_consistency=s.tempo_consistency,
+        mean_rom_m=s.mean_rom_m,
+        cv_rom=s.cv_rom,
+        best_mcv_mps=s.best_mcv_mps,
+        last_mcv_mps=s.last_mcv_mps,
+        velocity_loss=s.velocity_loss,
+        fatigue_slope_mps_per_rep=s.fatigue_slope_mps_per_rep,
+        n_flagged_reps=s.n_flagged_reps,
+    )
+    for flag, count in s.flag_counts:
+        row[f"n_{flag}"] = count
+    row.update(
+        verdict=s.verdict,
+        verdict_reasons=";".join(s.verdict_reasons),
+        confidence=s.confidence,
+        confidence_reasons=";".join(s.confidence_reasons),
+    )
+    return row
+
+
+def rep_table(results: Sequence[SetResult]) -> pd.DataFrame:
+    """Build the rep table of ``results`` (columns :data:`REP_COLUMNS`)."""
+    rows = [rep_row(rep) for result in results for rep in result.reps]
+    if not rows:
+        return empty_reps()
+    return pd.DataFrame(rows, columns=list(REP_COLUMNS)).astype({"set": "int64", "rep": "int64"})
+
+
+def set_table(results: Sequence[SetResult]) -> pd.DataFrame:
+    """Build the set table of ``results`` (columns :data:`SET_COLUMNS`)."""
+    return pd.DataFrame([set_row(r) for r in results], columns=list(SET_COLUMNS))

@@ -264,6 +264,7 @@ import pandas as pd
 from repscope.analysis import AnalysisConfig, SessionAnalysis, analyze_recording
 from repscope.analysis.flags import FLAGS, flag_set
 from repscope.analysis.kinematics import runs
+from repscope.analysis.metrics import RepMetrics
 from repscope.analysis.orientation import rotate_by_quaternion
 from repscope.analysis.profiles import ExerciseProfile, get_profile
 from repscope.analysis.tables import REP_COLUMNS
@@ -1592,9 +1593,9 @@ class LiveAnalyzer:
         mcv = frame["mean_concentric_velocity_mps"].to_numpy(float)
         best = float(np.nanmax(mcv)) if np.isfinite(mcv).any() else math.nan
         loss = 1.0 - mcv / best if best > 0 else np.full(mcv.shape, math.nan)
-        frame["turnaround_bottom_pause_s"] = math.nan  # bounce comes from the window
-        frame["turnaround_arrival_ratio"] = math.nan
-        flags, reasons = flag_set(frame, thresholds=self.profile.thresholds, tempo=self.tempo)
+        # bounce comes from the window: the turnaround measures are not in the rows (NaN)
+        reps = [RepMetrics.from_row(row) for row in frame.to_dict(orient="records")]
+        flags, reasons = flag_set(reps, thresholds=self.profile.thresholds, tempo=self.tempo)
         for rep, set_flags, set_reasons, rep_loss in zip(
             self._set_reps, flags, reasons, loss, strict=True
         ):
