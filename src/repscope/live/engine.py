@@ -58,7 +58,7 @@ import numpy as np
 from repscope.analysis import AnalysisConfig, SessionAnalysis
 from repscope.analysis.flags import SET_RELATIVE_FLAGS
 from repscope.analysis.profiles import ExerciseProfile, get_profile
-from repscope.analysis.tables import REP_COLUMNS
+from repscope.analysis.tables import REP_COLUMNS, rep_row
 from repscope.errors import InputError
 from repscope.live import acceptance, sets
 from repscope.live.acceptance import LiveRep, Sightings
@@ -87,6 +87,9 @@ __all__ = [
 ]
 
 Row = dict[str, Any]
+#: Key of a window's rep row that holds its flags and reasons (tuples, from the typed
+#: result); not a column, so not in the rows the events carry.
+WINDOW_FLAGS = "_window_flags"
 
 
 class LiveAnalyzer:
@@ -425,7 +428,12 @@ class LiveAnalyzer:
             self.on_update(t0, t_edge, at_zero, result)
         if result is None:
             return None, []
-        rows = [{str(k): v for k, v in r.items()} for r in result.reps.to_dict(orient="records")]
+        # the typed results, not the table: each row keeps its flags as a tuple
+        rows = [
+            {**rep_row(rep), WINDOW_FLAGS: (rep.flags, rep.flag_reasons)}
+            for found in result.results
+            for rep in found.reps
+        ]
         return result, rows
 
     def _update(
@@ -547,7 +555,7 @@ class LiveAnalyzer:
             if not self._set_reps:
                 self._set_number += 1
                 events.append(LiveEvent("set_started", t_now, self._set_number))
-            flags, reasons = acceptance.split_flags(row)
+            flags, reasons = (list(x) for x in row[WINDOW_FLAGS])
             rep = LiveRep(len(self._set_reps) + 1, {c: row[c] for c in REP_COLUMNS}, flags, reasons)
             self._set_reps.append(rep)
             self._windows.add_rep(row)
