@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import signal
 import statistics
@@ -346,6 +347,72 @@ def write_docs(markdown_text: str, path: Path = DOCS) -> None:
     replace_marked(path, "live", markdown_text)
 
 
+#: Run in a child process with PYTHONPATH set to a source tree: after the imports (start-up
+#: left out), the process CPU of one replay of a recording through the live engine (and
+#: the CPU of each window, timed with ``time.process_time``), or of one ``analyze``.
+_COST_CHILD = """
+import json, statistics, sys, time
+from repscope.analysis import analyze_recording
+from repscope.io import read_recording
+from repscope.live.session import replay_live
+rec = read_recording(sys.argv[1])
+start = time.process_time()
+if sys.argv[2] == "live":
+    result = replay_live(rec, timer=time.process_time)
+    stats = result.analyzer.stats
+    out = {"cpu_s": time.process_time() - start, "windows": stats.n_updates,
+           "window_median_s": statistics.median(stats.recent_s),
+           "reps": sum(1 for e in result.events if e.kind == "rep_completed")}
+else:
+    analyze_recording(rec)
+    out = {"cpu_s": time.process_time() - start}
+print(json.dumps(out))
+"""
+
+
+def replay_cost(path: Path, reference_src: Path, *, rounds: int = 2) -> dict[str, Any]:
+    """CPU of a live replay of ``path`` against one ``analyze``, this tree and a reference.
+
+    The two trees alternate ``rounds`` times in one run (the machine's load changes
+    slowly), and the medians are compared: the ratios hold on a loaded machine where the
+    absolute figures do not.
+    """
+    trees = {"this": REPO_ROOT / "src", "reference": Path(reference_src)}
+    runs: dict[str, dict[str, list[dict[str, Any]]]] = {
+        tree: {"live": [], "analyze": []} for tree in trees
+    }
+    for _ in range(rounds):
+        for tree, src in trees.items():
+            for mode in ("analyze", "live"):
+                env = {**os.environ, "PYTHONPATH": str(src)}
+                done = subprocess.run(
+                    [sys.executable, "-c", _COST_CHILD, str(path), mode],
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
+                runs[tree][mode].append(json.loads(done.stdout.strip().splitlines()[-1]))
+
+    def med(tree: str, mode: str, key: str) -> float:
+        return float(statistics.median(r[key] for r in runs[tree][mode]))
+
+    out: dict[str, Any] = {"path": str(path), "reference_src": str(reference_src), "runs": runs}
+    for tree in trees:
+        out[tree] = {
+            "live_cpu_s": med(tree, "live", "cpu_s"),
+            "analyze_cpu_s": med(tree, "analyze", "cpu_s"),
+            "window_median_ms": 1e3 * med(tree, "live", "window_median_s"),
+            "windows": med(tree, "live", "windows"),
+            "live_over_analyze": med(tree, "live", "cpu_s") / med(tree, "analyze", "cpu_s"),
+        }
+    out["window_ratio_to_reference"] = (
+        out["this"]["window_median_ms"] / out["reference"]["window_median_ms"]
+    )
+    out["live_cpu_ratio_to_reference"] = out["this"]["live_cpu_s"] / out["reference"]["live_cpu_s"]
+    return out
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sets-per-design", type=int, default=2)
@@ -357,7 +424,23 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     )
     parser.add_argument("--write-docs", action="store_true")
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument(
+        "--cost-against",
+        type=Path,
+        default=None,
+        metavar="SRC",
+        help="only measure the CPU of a replay of --cost-file against analyze, this tree "
+        "and the source tree SRC (e.g. another checkout's src) alternating in one run",
+    )
+    parser.add_argument(
+        "--cost-file", type=Path, default=REPO_ROOT / "sample_data" / "squat_session.csv"
+    )
     args = parser.parse_args(argv)
+    if args.cost_against is not None:
+        cost = replay_cost(args.cost_file, args.cost_against)
+        print(json.dumps({k: v for k, v in cost.items() if k != "runs"}, indent=2))
+        write_json(cost, args.out or default_out("bench_live_cost"))
+        return cost
     prov = provenance()
     results: dict[str, Any] = {
         "placement": args.placement,

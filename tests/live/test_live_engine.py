@@ -295,7 +295,7 @@ def test_rep_updated_only_when_a_reported_field_changes(monkeypatch):
         rest = [([], [])] * (len(frame) - 1)
         return [first[0]] + [r[0] for r in rest], [first[1]] + [r[1] for r in rest]
 
-    monkeypatch.setattr("repscope.live.engine.flag_set", fake_flag_set)
+    monkeypatch.setattr("repscope.live.sets.flag_set", fake_flag_set)
     sim = _sim("bench", "3-1-1-0", 31, n_reps=5)
     result = replay_live(sim.recording)
     first_rows = result.reps()

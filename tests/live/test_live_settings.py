@@ -63,3 +63,37 @@ def test_the_settings_go_into_the_sidecar(tmp_path):
     data = json.loads(sidecar.read_text())
     assert data["extra"]["athlete"] == "a"
     assert data["extra"]["live"]["settings"] == LiveSettings().to_dict()
+
+
+def test_the_facts_of_a_window_are_arguments_of_the_analysis():
+    # The engine passes the noise floor it has seen and whether a window ends at rest as
+    # arguments; they act as the StillnessSettings fields do, which stay at their defaults.
+    from repscope.analysis import AnalysisConfig, analyze_recording
+    from repscope.recording import Recording
+    from repscope.simulate import SetSpec, simulate_set
+
+    sim = simulate_set(
+        SetSpec("squat", n_reps=5, tempo="3-0-1-0"),
+        sampling_rate_hz=100,
+        placement="bar",
+        seed=90008,
+    )
+    rec = sim.recording
+    floor = analyze_recording(rec, tempo="3-0-1-0").provenance["noise_floor_mps2"]
+    keep = (rec.time_s >= 10.56) & (rec.time_s <= 20.19)
+    window = Recording.from_arrays(
+        time_s=rec.time_s[keep], acc_g=rec.acc_g[keep], gyr_dps=rec.gyr_dps[keep], meta=rec.meta
+    )
+    base = AnalysisConfig()
+    by_settings = dataclasses.replace(
+        base,
+        stillness=dataclasses.replace(base.stillness, noise_floor_mps2=floor, ends_at_rest=True),
+    )
+    old = analyze_recording(window, tempo="3-0-1-0", config=by_settings)
+    new = analyze_recording(
+        window, tempo="3-0-1-0", config=base, known_noise_floor_mps2=floor, ends_at_rest=True
+    )
+    assert new.provenance["noise_floor_mps2"] == pytest.approx(floor)
+    assert new.provenance["parameters"]["stillness"]["noise_floor_mps2"] is None
+    cols = ["start_s", "end_s", "eccentric_s", "concentric_s"]
+    assert new.reps[cols].equals(old.reps[cols])

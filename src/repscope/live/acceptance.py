@@ -98,22 +98,6 @@ def same_rep(row: Row, seen: tuple[float, float], tolerance_s: float) -> bool:
     )
 
 
-def split_flags(row: Row) -> tuple[list[str], list[str]]:
-    """Return the flags and their reasons of a rep row.
-
-    Reasons are joined with ``;``; should a reason itself contain ``;``, the surplus parts
-    are kept with the last flag's reason.
-    """
-    flags = [f for f in str(row["flags"]).split(";") if f]
-    if not flags:
-        return [], []
-    parts = str(row["flag_reasons"]).split(";")
-    head = len(flags) - 1
-    reasons = [*parts[:head], ";".join(parts[head:])]
-    reasons += [""] * (len(flags) - len(reasons))
-    return flags, reasons
-
-
 @dataclass
 class LiveRep:
     """A rep reported in the current set."""

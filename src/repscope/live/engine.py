@@ -29,53 +29,18 @@ set.
 Steps of one update (at sample time ``t``)
 ------------------------------------------
 1. **Window** ``[t0, t]`` (:mod:`repscope.live.windows`).
-2. **Batch analysis** of the window with the same placement, exercise, tempo and
-   :class:`~repscope.analysis.AnalysisConfig`, except ``stillness.long_rest_s`` (how long
-   a still interval must be to be trusted without being checked against a rest on *both*
-   sides), lowered to ``live_trusted_rest_s`` (0.5 s). A live window has no rest after its
-   end, so the pipeline can check a pause near the end only against the far rest before
-   the set, and with the batch value of 1.5 s it rejects every tempo pause there and
-   merges it into the eccentric (measured: a 3-1-1-0 bench rep then reads 4-0-1-0).
-   Two facts of the call are passed to the analysis as arguments:
-   ``known_noise_floor_mps2``, the lowest noise floor any window has measured so far
-   (a window in the middle of a touch-and-go set has no rest, its quietest second is
-   slow motion, and with that floor -- measured: 0.22 against the session's 0.13 m/s^2 in
-   a 3-0-1-0 squat set -- the middle of a slow eccentric passes for a rest); and
-   ``ends_at_rest``, for a window that runs at a moment of zero velocity (a burst after a
-   turnaround or stop, a look-back or look-aside window): the still intervals nearest its
-   ends are then bridged to its first and last samples like any other, instead of being
-   kept unchecked for want of a neighbour (measured: a 0.7 s stretch of a 3 s squat
-   eccentric, kept, made the window lose the set's earlier reps; its rep was reported
-   1.6 s late). Periodic windows and the one at a movement's start do not say so: they
-   may end in motion (the detector marks a start only once the bar has gathered speed).
+2. **Batch analysis** of the window (:mod:`repscope.live.window_analysis`).
 3. **New reps** (:mod:`repscope.live.acceptance`).
-4. **Flags.** Rules about the rep alone come from the window. Rules relative to the set
-   (:data:`repscope.analysis.flags.SET_RELATIVE_FLAGS`) and the velocity loss are
-   recomputed against the reps of the set *so far* with the batch rules
-   (:func:`~repscope.analysis.flags.flag_set`,
-   :func:`~repscope.analysis.flags.velocity_loss`): live, a rep can only be compared with
-   the reps before it (a change of an earlier rep's flags or of their reasons is a
-   ``rep_updated`` event; nothing else is, not even its velocity loss); the set summary
-   compares it with the whole set, as ``repscope analyze`` does. A reported rep's phases
-   are not re-measured live: later windows that end at other moments disagree with each
-   other by more than they improve on the first report (measured), so the correction is
-   the set summary.
-5. **Set end.** A set is over when ``set_gap_s`` (the batch rule: reps further apart start
-   a new set; :class:`~repscope.analysis.reps.RepSettings`' 15 s by default) have passed
-   after its last rep and the bar is not moving, or at :meth:`LiveAnalyzer.finish`. The
-   set is then analysed once more with the batch configuration, from halfway through the
-   rest before it (or the first buffered sample) to the newest sample; its rep rows and
-   set row are the ``set_ended`` event's ``reps`` and ``summary``. For a session of one
-   set that fits in the buffer this window is the whole recording, so the summary is
-   exactly what ``repscope analyze`` reports on the saved file.
+4. **Flags** over the set so far, and 5. **set end** and its summary
+   (:mod:`repscope.live.sets`). A reported rep's phases are not re-measured live: later
+   windows that end at other moments disagree with each other by more than they improve
+   on the first report (measured), so the correction is the set summary. The summary is
+   the batch analysis of the set, from halfway through the rest before it (or the first
+   buffered sample) to the newest sample; for a session of one set that fits in the
+   buffer this window is the whole recording, so the summary is exactly what
+   ``repscope analyze`` reports on the saved file.
 
-Cost
-----
-One update costs one batch analysis of the window, a third of it the bell fits of its
-strokes: 25-30 ms (median) and 43-56 ms (95th percentile) at 50-200 Hz on the project's
-2-core machine, about 4.3 updates per second of data, 11-13% of a core on average (21% at
-most, in touch-and-go sets). A report at a deadline costs no analysis; look-back and
-look-aside windows only run after a late detection. ``benchmarks/bench_live.py``
+Cost: one update is one batch analysis of the window; ``benchmarks/bench_live.py``
 measures it and the latency from the end of a rep to its report (figures in
 ``docs/ble.md``).
 """
@@ -90,27 +55,21 @@ from typing import Any
 
 import numpy as np
 
-from repscope.analysis import AnalysisConfig, SessionAnalysis, analyze_recording
-from repscope.analysis.flags import (
-    FLAGS,
-    SET_RELATIVE_FLAGS,
-    flag_set,
-    full_range_mask,
-    velocity_loss,
-)
-from repscope.analysis.metrics import RepMetrics
+from repscope.analysis import AnalysisConfig, SessionAnalysis
+from repscope.analysis.flags import SET_RELATIVE_FLAGS
 from repscope.analysis.profiles import ExerciseProfile, get_profile
-from repscope.analysis.tables import REP_COLUMNS
+from repscope.analysis.tables import REP_COLUMNS, rep_row
 from repscope.errors import InputError
-from repscope.live import acceptance
+from repscope.live import acceptance, sets
 from repscope.live.acceptance import LiveRep, Sightings
 from repscope.live.events import EVENT_KINDS, PHASES, UPDATE_FIELDS, LiveEvent, clean_row
-from repscope.live.ring import SampleRing
+from repscope.live.ring import SampleRing, check_samples
 from repscope.live.scheduling import Schedule, UpdateStats
 from repscope.live.settings import LiveSettings
 from repscope.live.turnarounds import TurnaroundDetector
+from repscope.live.window_analysis import WindowAnalysis
 from repscope.live.windows import WindowPlanner
-from repscope.recording import PLACEMENTS, Recording, RecordingMeta, check_sampling_rate
+from repscope.recording import PLACEMENTS, check_sampling_rate
 from repscope.tempo import Tempo, parse_tempo
 
 __all__ = [
@@ -128,6 +87,9 @@ __all__ = [
 ]
 
 Row = dict[str, Any]
+#: Key of a window's rep row that holds its flags and reasons (tuples, from the typed
+#: result); not a column, so not in the rows the events carry.
+WINDOW_FLAGS = "_window_flags"
 
 
 class LiveAnalyzer:
@@ -186,17 +148,19 @@ class LiveAnalyzer:
         s = self.settings
         self.set_gap_s = float(self.config.reps.set_gap_s if s.set_gap_s is None else s.set_gap_s)
         self.device = device
-        self._timer = timer
-        #: Quietest noise floor any window has measured (step 2).
-        self._noise_floor_mps2 = math.inf
-        stillness = dataclasses.replace(
-            self.config.stillness,
-            long_rest_s=min(self.config.stillness.long_rest_s, s.live_trusted_rest_s),
-        )
-        self.live_config = dataclasses.replace(
-            self.config, stillness=stillness, rhythm_finder=False
-        )
         self.stats = UpdateStats()
+        self._analysis = WindowAnalysis(
+            sampling_rate_hz=self.sampling_rate_hz,
+            placement=placement,
+            exercise=self.profile.name,
+            tempo=self.tempo,
+            config=self.config,
+            settings=s,
+            device=device,
+            timer=timer,
+            stats=self.stats,
+        )
+        self.live_config = self._analysis.live_config
         #: Called after every update with ``(t0, t1, triggered, analysis or None)``.
         self.on_update: Callable[[float, float, bool, SessionAnalysis | None], None] | None = None
         self._detector = TurnaroundDetector(sampling_rate_hz=self.sampling_rate_hz)
@@ -418,40 +382,12 @@ class LiveAnalyzer:
     def _check_input(
         self, time_s: Sequence[float] | np.ndarray, acc_g: np.ndarray, gyr_dps: np.ndarray | None
     ) -> tuple[np.ndarray, np.ndarray]:
-        t = np.asarray(time_s, dtype=float).reshape(-1)
-        acc = np.asarray(acc_g, dtype=float)
-        if acc.shape != (t.size, 3):
-            raise InputError(f"acc_g must have shape ({t.size}, 3), got {acc.shape}")
         if self._has_gyro is None:
             self._has_gyro = gyr_dps is not None
             capacity = math.ceil(self.settings.buffer_s * self.sampling_rate_hz * 1.05) + 1
             self._ring = SampleRing(capacity, 6 if self._has_gyro else 3)
-        if (gyr_dps is not None) != self._has_gyro:
-            raise InputError(
-                "a live stream must keep or lack the gyroscope throughout",
-                hint="Push gyr_dps with every chunk or with none.",
-            )
-        values = acc
-        if gyr_dps is not None:
-            gyr = np.asarray(gyr_dps, dtype=float)
-            if gyr.shape != acc.shape:
-                raise InputError(f"gyr_dps must have shape {acc.shape}, got {gyr.shape}")
-            values = np.hstack([acc, gyr])
-        if t.size:
-            assert self._ring is not None
-            previous = self._ring.newest_time_s
-            if (
-                not np.all(np.isfinite(t))
-                or np.any(np.diff(t) <= 0)
-                or (len(self._ring) and t[0] <= previous)
-                or not np.all(np.isfinite(values))
-            ):
-                raise InputError(
-                    "live samples must be finite, with strictly increasing times",
-                    where="time_s",
-                    hint="Push samples in time order, each later than the last one pushed.",
-                )
-        return t, values
+        assert self._ring is not None
+        return check_samples(time_s, acc_g, gyr_dps, has_gyro=self._has_gyro, ring=self._ring)
 
     # ------------------------------------------------------------------ phase
     def _phase_events(self, kind: str, direction: int, t: float) -> list[LiveEvent]:
@@ -472,44 +408,10 @@ class LiveAnalyzer:
     ) -> SessionAnalysis | None:
         """Analyse ``[t0, t1]``: a live window (step 2) or, with ``live=False``, a set summary."""
         assert self._ring is not None
-        config = self.live_config if live else self.config
-        floor = self._noise_floor_mps2 if live and math.isfinite(self._noise_floor_mps2) else None
         t, values = self._ring.since(t0, t1)
         if t.size < 4 or t[-1] - t[0] < self.settings.min_analysis_s:
             return None
-        meta = RecordingMeta(
-            sampling_rate_hz=self.sampling_rate_hz,
-            device=self.device,
-            placement=self.placement,
-            exercise=self.profile.name,
-            source="live",
-        )
-        recording = Recording.from_arrays(
-            time_s=t,
-            acc_g=values[:, :3],
-            gyr_dps=values[:, 3:] if self._has_gyro else None,
-            meta=meta,
-        )
-        started = self._timer()
-        try:
-            result = analyze_recording(
-                recording,
-                placement=self.placement,
-                exercise=self.profile.name,
-                tempo=self.tempo,
-                config=config,
-                known_noise_floor_mps2=floor,
-                ends_at_rest=live and at_zero,
-            )
-        except InputError:
-            self.stats.n_failed += 1
-            return None
-        finally:
-            self.stats.add(self._timer() - started)
-        floor = result.provenance.get("noise_floor_mps2")
-        if floor is not None and math.isfinite(floor):
-            self._noise_floor_mps2 = min(self._noise_floor_mps2, float(floor))
-        return result
+        return self._analysis.run(t, values, live=live, at_zero=at_zero)
 
     def _window_starts(self, t_edge: float) -> list[float]:
         assert self._ring is not None
@@ -526,7 +428,12 @@ class LiveAnalyzer:
             self.on_update(t0, t_edge, at_zero, result)
         if result is None:
             return None, []
-        rows = [{str(k): v for k, v in r.items()} for r in result.reps.to_dict(orient="records")]
+        # the typed results, not the table: each row keeps its flags as a tuple
+        rows = [
+            {**rep_row(rep), WINDOW_FLAGS: (rep.flags, rep.flag_reasons)}
+            for found in result.results
+            for rep in found.reps
+        ]
         return result, rows
 
     def _update(
@@ -648,7 +555,7 @@ class LiveAnalyzer:
             if not self._set_reps:
                 self._set_number += 1
                 events.append(LiveEvent("set_started", t_now, self._set_number))
-            flags, reasons = acceptance.split_flags(row)
+            flags, reasons = (list(x) for x in row[WINDOW_FLAGS])
             rep = LiveRep(len(self._set_reps) + 1, {c: row[c] for c in REP_COLUMNS}, flags, reasons)
             self._set_reps.append(rep)
             self._windows.add_rep(row)
@@ -668,47 +575,23 @@ class LiveAnalyzer:
         return events
 
     def _reflag(self) -> None:
-        """Recompute the set-relative flags and velocity loss over the set so far (step 4).
-
-        The per-rep flags (:data:`~repscope.analysis.flags.PER_REP_FLAGS`) stand as each
-        rep's window found them; ``bounce`` can only come from there, since the rows do
-        not hold the turnaround measures (NaN in :meth:`RepMetrics.from_row`).
-        """
-        reps = [RepMetrics.from_row(r.row) for r in self._set_reps]
-        flags, reasons = flag_set(reps, thresholds=self.profile.thresholds, tempo=self.tempo)
-        merged: list[dict[str, str]] = []
-        for rep, set_flags, set_reasons in zip(self._set_reps, flags, reasons, strict=True):
-            found = {f: r for f, r in zip(set_flags, set_reasons, strict=True)}
-            for name, reason in zip(rep.window_flags, rep.window_reasons, strict=True):
-                if name not in SET_RELATIVE_FLAGS:
-                    found.setdefault(name, reason)
-            merged.append(found)
-        loss = velocity_loss(
-            np.array([r.mean_concentric_velocity_mps for r in reps], dtype=float),
-            full_range=full_range_mask(reps, [list(f) for f in merged]),
+        sets.reflag(
+            self._set_reps,
+            thresholds=self.profile.thresholds,
+            tempo=self.tempo,
+            set_number=self._set_number,
         )
-        for rep, found, rep_loss in zip(self._set_reps, merged, loss, strict=True):
-            names = [f for f in FLAGS if f in found]
-            rep.row["flags"] = ";".join(names)
-            rep.row["flag_reasons"] = ";".join(found[f] for f in names)
-            rep.row["velocity_loss"] = float(rep_loss)
-            rep.row["set"] = self._set_number
-            rep.row["rep"] = rep.number
 
     # ------------------------------------------------------------------ sets
     def _set_should_end(self, rows: list[Row], t_edge: float) -> bool:
-        last_end = float(self._set_reps[-1].row["end_s"])
-        if t_edge - last_end <= self.set_gap_s or self._moving:
-            return False
-        # a rep under way that started within the gap still belongs to this set
-        slack = self.settings.rep_gap_slack_s
-        for r in rows:
-            start = float(r["start_s"])
-            if last_end + slack < start <= last_end + self.set_gap_s and float(r["end_s"]) > (
-                t_edge - self.settings.settle_s
-            ):
-                return False
-        return True
+        return sets.set_should_end(
+            rows,
+            last_end_s=float(self._set_reps[-1].row["end_s"]),
+            t_edge=t_edge,
+            moving=bool(self._moving),
+            set_gap_s=self.set_gap_s,
+            settings=self.settings,
+        )
 
     def _end_set(self, t_edge: float) -> list[LiveEvent]:
         """Analyse the whole set once more and report it (step 5 of the module docs)."""
@@ -726,18 +609,9 @@ class LiveAnalyzer:
         result = self._analyse(max(wanted, oldest), t_edge, live=False)
         summary: Row = {}
         if result is not None and not result.reps.empty:
-            rows = [{str(k): v for k, v in r.items()} for r in result.reps.to_dict("records")]
-            # the set that covers most of the live set's span
-            covered: dict[int, float] = {}
-            for r in rows:
-                covered[int(r["set"])] = covered.get(int(r["set"]), 0.0) + max(
-                    acceptance.overlap_s(r, live), 0.0
-                )
-            chosen = max(covered, key=lambda k: covered[k])
-            reps = [{**r, "set": self._set_number} for r in rows if int(r["set"]) == chosen]
-            sets = result.sets
-            summary = {str(k): v for k, v in sets[sets["set"] == chosen].iloc[0].to_dict().items()}
-            summary["set"] = self._set_number
+            reps, summary = sets.pick_set(
+                result.reps, result.sets, live, set_number=self._set_number
+            )
         else:  # the set's reps were not found again: report what was seen live
             complete = False
             reps = [dict(r.row) for r in self._set_reps]

@@ -9,8 +9,11 @@ buffer is summarised from the part still in the buffer, and its ``set_ended`` ev
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
+
+from repscope.errors import InputError
 
 
 class SampleRing:
@@ -83,3 +86,48 @@ class SampleRing:
         lo = self._start + int(np.searchsorted(t, start_s, side="left"))
         hi = self._start + int(np.searchsorted(t, stop_s, side="right"))
         return self._time[lo:hi].copy(), self._values[lo:hi].copy()
+
+
+def check_samples(
+    time_s: Sequence[float] | np.ndarray,
+    acc_g: np.ndarray,
+    gyr_dps: np.ndarray | None,
+    *,
+    has_gyro: bool,
+    ring: SampleRing,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Validate pushed samples; return their times and the ring's values (acc, then gyr).
+
+    Raises
+    ------
+    repscope.errors.InputError
+        On wrong shapes, a stream that gains or loses its gyroscope, non-finite values or
+        times that do not increase past the newest sample kept.
+    """
+    t = np.asarray(time_s, dtype=float).reshape(-1)
+    acc = np.asarray(acc_g, dtype=float)
+    if acc.shape != (t.size, 3):
+        raise InputError(f"acc_g must have shape ({t.size}, 3), got {acc.shape}")
+    if (gyr_dps is not None) != has_gyro:
+        raise InputError(
+            "a live stream must keep or lack the gyroscope throughout",
+            hint="Push gyr_dps with every chunk or with none.",
+        )
+    values = acc
+    if gyr_dps is not None:
+        gyr = np.asarray(gyr_dps, dtype=float)
+        if gyr.shape != acc.shape:
+            raise InputError(f"gyr_dps must have shape {acc.shape}, got {gyr.shape}")
+        values = np.hstack([acc, gyr])
+    if t.size and (
+        not np.all(np.isfinite(t))
+        or np.any(np.diff(t) <= 0)
+        or (len(ring) and t[0] <= ring.newest_time_s)
+        or not np.all(np.isfinite(values))
+    ):
+        raise InputError(
+            "live samples must be finite, with strictly increasing times",
+            where="time_s",
+            hint="Push samples in time order, each later than the last one pushed.",
+        )
+    return t, values
