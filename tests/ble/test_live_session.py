@@ -77,10 +77,13 @@ def test_live_reps_match_analyze_on_the_saved_session(emulated_set, tmp_path, mo
     # cores a first eccentric was 0.42 s off analyze's (the 0.4 s tolerance of
     # tests/live/test_live_engine.py, which checks first reports on a simulated clock
     # where no window runs late; benchmarks/bench_live.py measures them).
+    # A first report's end is as provisional as its phases (0.305 s off analyze's once,
+    # full suite on a clean clone with load average 10-14 on 2 cores): here it only has
+    # to name the same rep, and the reps are 3 s apart.
     assert len(live) == len(batch) == 3
     for reported, ref in zip(live, batch, strict=True):
         row = reported["row"]
-        assert abs(row["end_s"] - ref["end_s"]) < 0.3
+        assert abs(row["end_s"] - ref["end_s"]) < 1.0
         # host clock: radio batching, transport, decoding and analysis; the benchmark
         # measures the figure (docs/ble.md), this bound only catches a broken pipeline
         assert reported["host_latency_s"] < 1.5
