@@ -40,12 +40,14 @@ def readline(proc: subprocess.Popen[str], timeout_s: float) -> str:
 
 @contextmanager
 def emulator_process(
-    args: list[str], *, max_lines: int = 10, timeout_s: float = 20.0
+    args: list[str], *, max_lines: int = 10, timeout_s: float = 90.0
 ) -> Iterator[tuple[PrivateBus, list[str]]]:
     """Run ``repscope emulate --bus-address BUS *args``; yield the bus and its start-up lines.
 
     The lines up to and including ``ready`` are yielded so a test can check what the
-    emulator announced.
+    emulator announced. ``timeout_s`` bounds each line as a runaway guard, not a timing:
+    20 s was exceeded on a 2-core machine at a load average of 10-14 (a new Python
+    process importing the stack), where the emulator then worked normally.
     """
     bus = start_private_bus()
     proc = subprocess.Popen(

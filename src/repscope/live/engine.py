@@ -428,11 +428,14 @@ class LiveAnalyzer:
             self.on_update(t0, t_edge, at_zero, result)
         if result is None:
             return None, []
-        # the typed results, not the table: each row keeps its flags as a tuple
+        # the typed results, not the table: each row keeps its flags as a tuple; the
+        # columns added after the stages (velocity-based training, analysis.vbt_step) come
+        # from the table, whose rows are the results' in order
+        table = result.reps.to_dict(orient="records")
+        typed = [rep for found in result.results for rep in found.reps]
         rows = [
-            {**rep_row(rep), WINDOW_FLAGS: (rep.flags, rep.flag_reasons)}
-            for found in result.results
-            for rep in found.reps
+            {**extra, **rep_row(rep), WINDOW_FLAGS: (rep.flags, rep.flag_reasons)}
+            for rep, extra in zip(typed, table, strict=True)
         ]
         return result, rows
 
