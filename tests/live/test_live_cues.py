@@ -2,7 +2,10 @@
 
 Real bleak against `repscope emulate` playing a simulated bench set; a stand-in espeak-ng
 on PATH writes every utterance to a log instead of speaking, so the test reads what the
-lifter would hear.
+lifter would hear. What the session asks the synthesiser to say is also recorded at the
+call (`Speaker.say`): a newer cue cuts the one speaking short (terminate), and on a
+loaded machine the stand-in can be terminated before its shell has even started, so the
+log alone can miss a cue the lifter would have heard begin.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from click.testing import CliRunner
 
 from emulator_process import emulator_process
 from repscope.cli.main import cli
+from repscope.live.speech import Speaker
 
 pytestmark = [pytest.mark.ble, pytest.mark.slow]
 
@@ -32,6 +36,14 @@ def test_a_live_session_speaks_reps_counts_phases_and_says_set_end(tmp_path, mon
     # before this script has written its line; here every cue must be logged
     fake.write_text(f'#!/bin/sh\ntrap "" TERM\nshift 3\necho "$*" >> {log}\n')
     fake.chmod(0o755)
+    asked: list[str] = []
+    real_say = Speaker.say
+
+    def spy(self: Speaker, text: str) -> None:
+        asked.append(text)
+        real_say(self, text)
+
+    monkeypatch.setattr(Speaker, "say", spy)
     with emulator_process(["--profile", "diy", *SET, "--connection-interval-ms", "15"]) as (
         bus,
         _,
@@ -47,16 +59,19 @@ def test_a_live_session_speaks_reps_counts_phases_and_says_set_end(tmp_path, mon
     assert result.exit_code == 0, result.output
     said = log.read_text().splitlines()
     assert said[0] == "Ready."
-    reps = [line for line in said if line.startswith("Rep ")]
+    reps = [line for line in asked if line.startswith("Rep ")]
     assert [r.split(".")[0] for r in reps] == ["Rep 1", "Rep 2", "Rep 3"]
+    # what was logged was asked for, in order
+    heard = [line for line in said if line.startswith("Rep ")]
+    assert heard == [r for r in reps if r in heard]
     # the count follows the bar: each 2 s lowering is counted "two", "one" (then "up" if
     # it lasts the 2 s; these lowerings took 1.4-1.7 s, so the lifting cancels it), the
     # 1 s lifting "one" (then "down")
-    words = [line for line in said[1:] if not line.startswith(("Rep ", "Set ", "Stop."))]
+    words = [line for line in asked if not line.startswith(("Rep ", "Set ", "Stop."))]
     assert set(words) <= {"two", "one", "up", "down", "hold"}, words
     assert words.count("two") >= 2 and words.index("two") < words.index("one")
-    assert any(line.startswith("Set 1 done. 3 reps.") for line in said)
+    assert any(line.startswith("Set 1 done. 3 reps.") for line in asked)
     stops = [line for line in result.output.splitlines() if "STOP: velocity loss" in line]
     assert len(stops) <= 1  # once per set at most
     if stops:
-        assert any(line.startswith("Stop. Velocity loss") for line in said)
+        assert any(line.startswith("Stop. Velocity loss") for line in asked)

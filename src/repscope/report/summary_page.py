@@ -149,13 +149,13 @@ def _summary_header(
         line += f" | estimated 1RM {e1rm[-1]:.0f} kg (an estimate)"
     legend = (
         "tempo consistency: a 0-100 score, 100 when every rep took the same time | velocity "
-        f"loss: the last rep against the set's fastest; dashed line: {loss_line[1]}"
+        "loss: the last rep against the set's fastest"
     )
     last = int(rows[-1]["set"])
     header(
         fig,
         head,
-        [line, legend],
+        [line, legend, f"dashed line: {loss_line[1]}"],
         advice=advice.replace("Next set:", f"After set {last}, next set:"),
     )
 
