@@ -208,22 +208,26 @@ def _judge_set(
     )
 
 
+def _on_grid(found: list[FoundReps], n: int, name: str, *, fill: Any = np.nan) -> np.ndarray:
+    """Put the stretches' signal ``name`` on the whole grid of ``n`` samples.
+
+    ``name`` is a :class:`.find_reps.StretchSignals` field; ``fill`` outside the stretches.
+    """
+    out = np.full(n, fill)
+    for f in found:
+        out[f.stretch.start_idx : f.stretch.end_idx] = getattr(f.signals, name)
+    return out
+
+
 def _traces(
-    timebase: Timebase, found: list[FoundReps], sets: list[list[MeasuredRep]]
+    timebase: Timebase,
+    found: list[FoundReps],
+    sets: list[list[MeasuredRep]],
+    vertical_acc_mps2: np.ndarray,
 ) -> pd.DataFrame:
     """Per-sample signals for plots, with set, rep and phase labels."""
     time_s = timebase.grid.time_s
     n = time_s.size
-    columns = {
-        name: np.full(n, np.nan) for name in ("vertical_acc_mps2", "velocity_mps", "position_m")
-    }
-    still = np.zeros(n, dtype=bool)
-    for f in found:
-        a, b = f.stretch.start_idx, f.stretch.end_idx
-        columns["vertical_acc_mps2"][a:b] = f.signals.vertical_acc_mps2
-        columns["velocity_mps"][a:b] = f.signals.velocity_mps
-        columns["position_m"][a:b] = f.signals.position_m
-        still[a:b] = f.signals.still
     set_col = np.zeros(n, dtype=np.int64)
     rep_col = np.zeros(n, dtype=np.int64)
     phase_col = np.full(n, "", dtype=object)
@@ -249,10 +253,10 @@ def _traces(
     return pd.DataFrame(
         {
             "time_s": time_s,
-            "vertical_acc_mps2": columns["vertical_acc_mps2"],
-            "velocity_mps": columns["velocity_mps"],
-            "position_m": columns["position_m"],
-            "still": still,
+            "vertical_acc_mps2": vertical_acc_mps2,
+            "velocity_mps": _on_grid(found, n, "velocity_mps"),
+            "position_m": _on_grid(found, n, "position_m"),
+            "still": _on_grid(found, n, "still", fill=False),
             "set": set_col,
             "rep": rep_col,
             "phase": phase_col,
@@ -350,11 +354,8 @@ def analyze_recording(
         [by_rep[id(rep)] for rep in members]
         for members in group_sets([m.rep for m in measured], settings=config.reps)
     ]
-    stroke_speed = np.full(time_s.size, np.nan)
-    vertical_acc = np.full(time_s.size, np.nan)
-    for f in found:
-        stroke_speed[f.stretch.start_idx : f.stretch.end_idx] = f.signals.stroke_speed
-        vertical_acc[f.stretch.start_idx : f.stretch.end_idx] = f.signals.vertical_acc_mps2
+    stroke_speed = _on_grid(found, time_s.size, "stroke_speed")
+    vertical_acc = _on_grid(found, time_s.size, "vertical_acc_mps2")
     acc_rate = float(recording.meta.extra.get("accelerometer_rate_hz") or rate)
     data_gaps = timebase.data_gaps()
     results = []
@@ -402,7 +403,7 @@ def analyze_recording(
     analysis = SessionAnalysis(
         reps=rep_table(results),
         sets=set_table(results),
-        traces=_traces(timebase, found, sets),
+        traces=_traces(timebase, found, sets, vertical_acc),
         provenance=provenance,
         meta=recording.meta.to_dict(),
         results=tuple(results),
