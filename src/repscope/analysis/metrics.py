@@ -107,21 +107,16 @@ class RepMetrics:
         return float(getattr(self, f"{phase}_s"))
 
     @classmethod
+    def measures(cls) -> list[str]:
+        """Return the measured fields: all but the set and rep numbers, confidence, inferred."""
+        labels = {"set_number", "rep_number", "confidence", "confidence_reasons", "inferred"}
+        return [f for f in cls.__dataclass_fields__ if f not in labels]
+
+    @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> RepMetrics:
         """Read a rep-table row back (columns of :mod:`.tables`; missing measures NaN)."""
         reasons = row.get("confidence_reasons", "")
-        numbers = {
-            f: float(row.get(f, math.nan))
-            for f in cls.__dataclass_fields__
-            if f
-            not in {
-                "set_number",
-                "rep_number",
-                "confidence",
-                "confidence_reasons",
-                "inferred",
-            }
-        }
+        numbers = {f: float(row.get(f, math.nan)) for f in cls.measures()}
         return cls(
             set_number=int(row.get("set", 0)),
             rep_number=int(row.get("rep", 0)),
@@ -218,12 +213,7 @@ def insert_gap_reps(
     for k, rep in enumerate(reps):
         out.append(rep)
         for gap_rep in (g for g in inferred if g.after == k):
-            unmeasured = {
-                f: math.nan
-                for f in RepMetrics.__dataclass_fields__
-                if f
-                not in {"set_number", "rep_number", "confidence", "confidence_reasons", "inferred"}
-            }
+            unmeasured = dict.fromkeys(RepMetrics.measures(), math.nan)
             unmeasured.update(
                 start_s=max(gap_rep.gap_start_s, rep.end_s),
                 end_s=min(gap_rep.gap_end_s, reps[k + 1].start_s),
