@@ -293,15 +293,15 @@ def _rhythm(
     settings: SegmentationSettings,
     enabled: bool,
     max_travel_ratio: float,
-) -> tuple[Segmentation, str]:
+) -> tuple[Segmentation, str, bool]:
     """Step 4: the rhythm finder's cycles, at a multiple of the period if they are split.
 
     The autocorrelation can peak at a fraction of the rep's period (the harmonics of a
     curl or a press correlate about as well as the rep). That splits reps, whose two
     strokes then travel unequal heights (:func:`.cycle_reps.split_cycles`); the first of
     :data:`PERIOD_MULTIPLES` within the period range whose reps are not split is used, and
-    the reason says so. Returns the segmentation and that reason ("" when the reps were
-    not split). Split reps that no multiple mends stay, with ``low`` confidence.
+    the reason says so. Returns the segmentation, that reason ("" when the reps were not
+    split) and whether split reps stayed unmended (they keep ``low`` confidence).
 
     The opposite error, a multiple of the period, merges reps; it is not retried here:
     the travel of a merged cycle, integrated with zero velocity at its ends, is too
@@ -313,7 +313,7 @@ def _rhythm(
         acc_g, sampling_rate_hz=rate, concentric_first=concentric_first, settings=settings
     )
     if not enabled:
-        return segmentation, ""
+        return segmentation, "", False
 
     def split_reps(seg: Segmentation) -> tuple[int, str]:
         travels = stroke_travels(seg.cycles, seg.vertical_acc_mps2, sampling_rate_hz=rate)
@@ -322,7 +322,7 @@ def _rhythm(
 
     _, split = split_reps(segmentation)
     if not split:
-        return segmentation, ""
+        return segmentation, "", False
     periods = [b.period_s for b in segmentation.bouts if b.cycles]
     for k in PERIOD_MULTIPLES:
         if not periods or not (
@@ -338,8 +338,8 @@ def _rhythm(
         )
         m, other_split = split_reps(other)
         if m >= 2 and not other_split:
-            return other, f"{split}, so counted at {k:g} x the autocorrelation period"
-    return segmentation, f"{split}, and no multiple of the period gave whole reps"
+            return other, f"{split}, so counted at {k:g} x the autocorrelation period", False
+    return segmentation, f"{split}, and no multiple of the period gave whole reps", True
 
 
 def find_reps(
@@ -393,7 +393,7 @@ def find_reps(
         config=config,
     )
     concentric_first = profile.first_phase == "concentric"
-    segmentation, split = _rhythm(
+    segmentation, split, unmended = _rhythm(
         acc_g,
         rate=rate,
         concentric_first=concentric_first,
@@ -445,7 +445,7 @@ def find_reps(
         ]
     else:
         confidence = [(choice.confidence, tuple(choice.reasons)) for _ in reps]
-    if split.endswith("whole reps") and choice.finder == "cycles":
+    if unmended and choice.finder == "cycles":
         confidence = [("low", why) for _, why in confidence]
     signals = StretchSignals(
         velocity_mps=kin.velocity_mps,
