@@ -46,6 +46,7 @@ from repscope.analysis.profiles import ExerciseProfile, get_profile
 from repscope.analysis.rep_kinematics import measure_rep, nearest_index
 from repscope.analysis.reps import Rep, group_sets
 from repscope.analysis.results import RepResult, SetResult
+from repscope.analysis.set_end import find_racks
 from repscope.analysis.stretches import Timebase, split_stretches
 from repscope.analysis.strokes import Stroke
 from repscope.analysis.tables import rep_table, set_table
@@ -350,9 +351,10 @@ def analyze_recording(
         m for f in found for m in _measure(f, placement=placement, time_s=time_s, rate=rate)
     ]
     by_rep = {id(m.rep): m for m in measured}
+    racks = find_racks(time_s, grid.acc_g, sampling_rate_hz=rate, settings=config.reps.set_end)
     sets = [
         [by_rep[id(rep)] for rep in members]
-        for members in group_sets([m.rep for m in measured], settings=config.reps)
+        for members in group_sets([m.rep for m in measured], settings=config.reps, racks=racks)
     ]
     stroke_speed = _on_grid(found, time_s.size, "stroke_speed")
     vertical_acc = _on_grid(found, time_s.size, "vertical_acc_mps2")

@@ -35,7 +35,9 @@ other corrections (closure, high-pass) little to hold on to near the edge.
 Sets
 ----
 Consecutive reps belong to one set unless the gap between them exceeds ``set_gap_s``
-(default 15 s; rest-pause clusters inside one set are shorter, rests between sets longer).
+(default 15 s; rest-pause clusters inside one set are shorter, rests between sets longer)
+or holds a rack: ``rack_rest_s`` at the sensor's floor (:mod:`repscope.analysis.set_end`,
+the rule the live engine ends a set by). A hand-held pause, however long, is not a rack.
 Sets are numbered from 1.
 
 Phases (movement order, times are the refined stroke boundaries of
@@ -52,12 +54,13 @@ Negative gaps (boundaries overlapping by a sample) are clamped to zero.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from repscope.analysis.profiles import ExerciseProfile
+from repscope.analysis.set_end import SetEndSettings, racked_between
 from repscope.analysis.strokes import Stroke
 
 
@@ -71,6 +74,7 @@ class RepSettings:
     truncated_edge_s: float = 3.0
     skip_wobbles: bool = True
     set_down_rest_s: float = 2.0
+    set_end: SetEndSettings = field(default_factory=SetEndSettings)
 
 
 @dataclass
@@ -291,12 +295,25 @@ def pair_strokes(
     return reps
 
 
-def group_sets(reps: list[Rep], *, settings: RepSettings | None = None) -> list[list[Rep]]:
-    """Group reps into sets by time gaps and fill in set numbers and pauses."""
+def group_sets(
+    reps: list[Rep],
+    *,
+    settings: RepSettings | None = None,
+    racks: Sequence[tuple[float, float]] = (),
+) -> list[list[Rep]]:
+    """Group reps into sets and fill in set numbers and pauses.
+
+    A new set starts after a gap over ``set_gap_s`` or a rack between two reps: ``racks``
+    are the recording's racked spans (:func:`repscope.analysis.set_end.find_racks`).
+    """
     settings = settings or RepSettings()
     sets: list[list[Rep]] = []
     for rep in reps:
-        if sets and rep.start_s - sets[-1][-1].end_s <= settings.set_gap_s:
+        if (
+            sets
+            and rep.start_s - sets[-1][-1].end_s <= settings.set_gap_s
+            and not racked_between(racks, sets[-1][-1].end_s, rep.start_s, settings.set_end)
+        ):
             sets[-1].append(rep)
         else:
             sets.append([rep])

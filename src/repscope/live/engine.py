@@ -587,13 +587,23 @@ class LiveAnalyzer:
 
     # ------------------------------------------------------------------ sets
     def _set_should_end(self, rows: list[Row], t_edge: float) -> bool:
+        assert self._ring is not None
+        last_end = float(self._set_reps[-1].row["end_s"])
+        racked = sets.racked_since(  # the batch rack rule (analysis.set_end)
+            self._ring,
+            last_end_s=last_end,
+            t_edge=t_edge,
+            sampling_rate_hz=self.sampling_rate_hz,
+            settings=self.config.reps.set_end,
+        )
         return sets.set_should_end(
             rows,
-            last_end_s=float(self._set_reps[-1].row["end_s"]),
+            last_end_s=last_end,
             t_edge=t_edge,
             moving=bool(self._moving),
             set_gap_s=self.set_gap_s,
             settings=self.settings,
+            racked=racked,
         )
 
     def _end_set(self, t_edge: float) -> list[LiveEvent]:

@@ -8,11 +8,16 @@ against the reps of the set *so far* with the batch rules (:func:`reflag`): live
 can only be compared with the reps before it; the set summary compares it with the whole
 set, as ``repscope analyze`` does.
 
-**Set end.** A set is over when ``set_gap_s`` (the batch rule: reps further apart start a
-new set; :class:`~repscope.analysis.reps.RepSettings`' 15 s by default) have passed after
-its last rep and the bar is not moving (:func:`set_should_end`), or at the end of the
-stream. The set is then analysed once more with the batch configuration, and the batch
-set that covers most of the live set is its summary (:func:`pick_set`).
+**Set end.** A set is over at a rack: once the bar has rested at the sensor's floor for
+``rack_rest_s`` (1.5 s) after its last rep (:func:`racked_since`, the rule of
+:mod:`repscope.analysis.set_end` that ``repscope analyze`` splits sets by), so the summary
+comes about 2 s after the bar leaves the hands. A hand-held pause (tremor and sway above
+the floor) never ends a set. Otherwise, as before, when ``set_gap_s`` (the batch rule:
+reps further apart start a new set; :class:`~repscope.analysis.reps.RepSettings`' 15 s by
+default) have passed after its last rep and the bar is not moving
+(:func:`set_should_end`), or at the end of the stream. The set is then analysed once more
+with the batch configuration, and the batch set that covers most of the live set is its
+summary (:func:`pick_set`).
 """
 
 from __future__ import annotations
@@ -32,7 +37,9 @@ from repscope.analysis.flags import (
 )
 from repscope.analysis.metrics import RepMetrics
 from repscope.analysis.profiles import FlagThresholds
+from repscope.analysis.set_end import SetEndSettings, find_racks, racked_between
 from repscope.live.acceptance import LiveRep, overlap_s
+from repscope.live.ring import SampleRing
 from repscope.live.settings import LiveSettings
 from repscope.tempo import Tempo
 
@@ -70,6 +77,26 @@ def reflag(
         rep.row["rep"] = rep.number
 
 
+def racked_since(
+    ring: SampleRing,
+    *,
+    last_end_s: float,
+    t_edge: float,
+    sampling_rate_hz: float,
+    settings: SetEndSettings,
+) -> bool:
+    """Whether the bar has rested at the sensor's floor for ``rack_rest_s`` since ``last_end_s``.
+
+    The floor is measured over every sample the ``ring`` keeps up to ``t_edge``, as
+    ``repscope analyze`` measures it over the whole recording.
+    """
+    if t_edge - last_end_s < settings.rack_rest_s or len(ring) < 2:
+        return False
+    t, values = ring.since(ring.oldest_time_s, t_edge)
+    spans = find_racks(t, values[:, :3], sampling_rate_hz=sampling_rate_hz, settings=settings)
+    return racked_between(spans, last_end_s, t_edge, settings)
+
+
 def set_should_end(
     rows: Sequence[Row],
     *,
@@ -78,12 +105,16 @@ def set_should_end(
     moving: bool,
     set_gap_s: float,
     settings: LiveSettings,
+    racked: bool = False,
 ) -> bool:
     """Whether the set whose last rep ended at ``last_end_s`` is over at ``t_edge``.
 
-    ``rows`` are the reps of the window ending at ``t_edge``: a rep under way that started
-    within the gap still belongs to the set.
+    ``racked``: the bar rests at the floor since the last rep (:func:`racked_since`); the
+    set is then over. Else after ``set_gap_s``: ``rows`` are the reps of the window ending
+    at ``t_edge``, and a rep under way that started within the gap still belongs to the set.
     """
+    if racked and not moving:
+        return True
     if t_edge - last_end_s <= set_gap_s or moving:
         return False
     for r in rows:
