@@ -265,7 +265,11 @@ class SetSpec:
         Scale of a 3-8 Hz shake while the bar is held (0 = none, the default; 1 = 0.1 mm
         and 0.5 deg per axis, see :mod:`repscope.simulate.motion`). Real bar sets are
         never still: in their quietest second the gyro's SD is 1.6 / 5 / 33 deg/s and
-        |acc|'s 3 / 12 / 80 mg.
+        |acc|'s 3 / 12 / 80 mg. A hand-held pause's rest level (0.5 s SD of ``|f|``,
+        :mod:`repscope.analysis.set_end`) is 0.026-0.036 m/s^2 with ``tremor=1``,
+        0.013-0.020 with 0.5 and 0.005-0.010 with sway alone (a squat at 100 Hz); real
+        held bars read 0.048-0.30 m/s^2 (Feather) and wrists on a bar 0.018-0.38
+        (MetaMotion): without tremor a still hold at a real sensor floor looks racked.
     hold_scale
         Multiplies the still holds around the reps (getting set, the set-up hold and the
         final hold, see :mod:`repscope.simulate.motion`); default 1, at least 0.05. Real
@@ -461,6 +465,11 @@ class SensorSpec:
         normalised 4-D Gaussian quaternion).
     acc_noise_g
         Standard deviation of white accelerometer noise per axis and sample; default 0.01 g.
+        That is ten times a real accelerometer at rest (the MetaMotion on a resting arm:
+        0.0045 m/s^2 of 0.5 s SD of ``|f|``; the Feather's LSM6DS33: 90 ug/sqrt(Hz)), so
+        with it no rest reaches the rack rule's floor (:mod:`repscope.analysis.set_end`)
+        and sets end at ``set_gap_s``. 0.0005 g puts a racked bar at a real floor
+        (0.004-0.006 m/s^2 measured).
     gyr_noise_dps
         Standard deviation of white gyroscope noise; default 0.2 deg/s.
     acc_bias_g, gyr_bias_dps
