@@ -92,23 +92,23 @@ def test_a_held_bar_at_the_real_held_level_is_never_racked():
     assert 20.0 <= span[0] <= 20.6 and 23.9 <= span[1] <= 24.2  # trailing 0.5 s window
 
 
-def _session(*, seed: int, rest_between_s: float, rest_edges_s: float = 3.0):
+def _session(*, seed: int, rest_between_s: float, exercise: str = "squat"):
+    # rep 2 holds the bar 8 s at the top; the deadlift is set down on the floor, not racked
     pause = [RepSpec(top_pause_s=8.0 if i == 1 else None) for i in range(3)]
     half = rest_between_s / 2
     sets = [
-        SetSpec(
-            "squat", n_reps=3, reps=pause, tremor=1.0, rest_before_s=rest_edges_s, rest_after_s=half
-        ),
-        SetSpec("squat", n_reps=2, tremor=1.0, rest_before_s=half, rest_after_s=rest_edges_s),
+        SetSpec(exercise, n_reps=3, reps=pause, tremor=1.0, rest_before_s=3.0, rest_after_s=half),
+        SetSpec(exercise, n_reps=2, tremor=1.0, rest_before_s=half, rest_after_s=3.0),
     ]
     return simulate_session(
         sets, sampling_rate_hz=RATE_HZ, placement="bar", sensor=QUIET_SENSOR, seed=seed
     )
 
 
-@pytest.mark.parametrize("seed", [1, 2])
-def test_batch_splits_at_a_short_rack_and_keeps_an_eight_second_hold(seed):
-    sim = _session(seed=seed, rest_between_s=8.0)  # a rack rest under set_gap_s (15 s)
+@pytest.mark.parametrize(("exercise", "seed"), [("squat", 1), ("squat", 2), ("deadlift", 3)])
+def test_batch_splits_at_a_short_rack_and_keeps_an_eight_second_hold(exercise, seed):
+    # a rest under set_gap_s (15 s)
+    sim = _session(seed=seed, rest_between_s=8.0, exercise=exercise)
     result = analyze_recording(sim.recording)
     assert result.reps.groupby("set").size().tolist() == [3, 2]
     held = result.reps[result.reps["set"] == 1]["top_pause_s"].iloc[1]
