@@ -111,6 +111,9 @@ def test_batch_splits_at_a_short_rack_and_keeps_an_eight_second_hold(exercise, s
     sim = _session(seed=seed, rest_between_s=8.0, exercise=exercise)
     result = analyze_recording(sim.recording)
     assert result.reps.groupby("set").size().tolist() == [3, 2]
+    first_end = result.reps[result.reps["set"] == 1]["end_s"].max()
+    second_start = result.reps[result.reps["set"] == 2]["start_s"].min()
+    assert any(first_end < a and b < second_start for a, b in result.provenance["racked_spans_s"])
     held = result.reps[result.reps["set"] == 1]["top_pause_s"].iloc[1]
     assert held == pytest.approx(8.0, abs=1.0)
 
@@ -127,3 +130,4 @@ def test_batch_keeps_a_long_hold_when_the_recording_never_leaves_the_hands():
     )
     result = analyze_recording(sim.recording)
     assert result.reps["set"].tolist() == [1, 1, 1, 1]
+    assert result.provenance["racked_spans_s"] == []

@@ -381,6 +381,7 @@ def analyze_recording(
             "velocity": "two-pass ZUPT with linear drift removal",
             "strokes": "velocity sign runs; boundaries from a bell-shaped speed fit",
             "reps": f"stroke pairing ({profile.first_phase} first)",
+            "sets": "split at a rack (analysis.set_end) or a gap over set_gap_s",
         },
         "parameters": {
             **config.to_dict(),
@@ -393,6 +394,8 @@ def analyze_recording(
         "bridged_gaps": timebase.bridged_gaps,
         # the stillness detector's noise floor, measured (lowest over the gap-free stretches)
         "noise_floor_mps2": min(floors) if floors else None,
+        # where the bar rested at the sensor's floor (the set split's racks), seconds
+        "racked_spans_s": [[a, b] for a, b in racks],
         "stretches": [_stretch_provenance(f, time_s) for f in found],
         "max_bridged_gap_s": timebase.max_bridged_gap_s,
         "source_sampling_rate_hz": recording.meta.sampling_rate_hz,
