@@ -65,6 +65,23 @@ def test_a_rest_inside_the_set_anchors_the_stroke_count() -> None:
     assert outside.finder == "cycles"
 
 
+def test_a_whole_rhythm_rep_no_stroke_rep_covers_was_lost_by_the_rests() -> None:
+    # real-like bench seed 280079: an impulse lost in a packet gap left the anchored
+    # velocity off zero, so one stroke rep ran into the next rep's time and that rep
+    # vanished; the rhythm found all of them
+    cycles = [*CYCLES, _cycle(360, 420, 480)]
+    reps = [_rep(0, 60, 120), _rep(120, 180, 280), _rep(360, 420, 480)]
+    choice = choose_reps(reps, cycles, rests=[(118, 121)], sampling_rate_hz=RATE)
+    assert (choice.finder, choice.confidence) == ("cycles", "medium")
+    assert "1 of the rhythm's whole reps lies where" in choice.reasons[0]
+    assert "from 4.8 s" in choice.reasons[0]
+    # a small cycle over a long rest between slow reps is the rhythm's invention: the
+    # rests keep the count (excursion under the rhythm's own bar for a lone rep)
+    small = [*CYCLES[:2], dataclasses.replace(CYCLES[2], excursion_ratio=0.3), cycles[3]]
+    kept = choose_reps(reps, small, rests=[(118, 121)], sampling_rate_hz=RATE)
+    assert kept.finder == "strokes"
+
+
 def test_cycle_kinematics_recover_range_and_phases() -> None:
     # one cosine rep up then down, 2 s, 0.5 m
     t = np.arange(int(2.0 * RATE) + 1) / RATE

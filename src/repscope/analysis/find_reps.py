@@ -402,7 +402,13 @@ def find_reps(
         max_travel_ratio=config.reps.max_travel_ratio,
     )
     choice = (
-        choose_reps(reps, segmentation.cycles, rests=kin.anchors, sampling_rate_hz=rate)
+        choose_reps(
+            reps,
+            segmentation.cycles,
+            rests=kin.anchors,
+            sampling_rate_hz=rate,
+            min_excursion_ratio=config.segmentation.min_excursion_fraction,
+        )
         if config.rhythm_finder and placement == "bar"
         else RepChoice(
             "strokes",
