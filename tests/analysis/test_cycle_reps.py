@@ -220,3 +220,22 @@ def test_a_real_like_curl_whose_rhythm_peaks_at_a_third_of_the_rep_is_counted_wh
     assert len(result.reps) == len(res.truth) == 7
     (stretch,) = result.provenance["stretches"]
     assert any("counted at 2 x" in r for r in stretch["finder_reasons"])
+
+
+def test_a_curls_phases_turn_where_the_forearm_turns_not_where_the_bar_is_highest() -> None:
+    # concentric-first curl rep of 4 s: flexion 0-2 s, extension 2-4 s (arc speed sine);
+    # the bar is highest at about 90 degrees of flexion (1.3 s), before the rotation turns
+    t = np.arange(0, 4.0, 1 / RATE)
+    arc = 0.6 * np.sin(2 * np.pi * t / 4.0)
+    height_turn = int(1.3 * RATE)
+    cycle = _cycle(0, height_turn, t.size - 1)
+    acc = np.gradient(arc) * RATE
+    plain = reps_from_cycles([cycle], acc, sampling_rate_hz=RATE, concentric_first=True)
+    by_arc = reps_from_cycles(
+        [cycle], acc, sampling_rate_hz=RATE, concentric_first=True, arc_speed_mps=arc
+    )
+    assert plain.reps[0].concentric is not None and by_arc.reps[0].concentric is not None
+    assert plain.reps[0].concentric.end_s < 1.5
+    assert by_arc.reps[0].concentric.end_s == pytest.approx(2.0, abs=0.1)
+    assert by_arc.reps[0].eccentric is not None
+    assert by_arc.reps[0].eccentric.start_s == pytest.approx(2.0, abs=0.1)

@@ -217,14 +217,24 @@ def stroke_travels(
 
 
 def _stroke(
-    acc: np.ndarray, i0: int, i1: int, direction: int, rate: float, out_v: np.ndarray
+    acc: np.ndarray,
+    i0: int,
+    i1: int,
+    direction: int,
+    rate: float,
+    out_v: np.ndarray,
+    timing: np.ndarray | None = None,
 ) -> Stroke:
-    """Integrate ``acc[i0:i1+1]`` with zero velocity at both ends; trim end pauses."""
+    """Integrate ``acc[i0:i1+1]`` with zero velocity at both ends; trim end pauses.
+
+    ``timing``: a speed whose bell model gives the stroke's start and end instead of the
+    integrated velocity's (the curl's arc speed, :func:`_arc_turn`).
+    """
     v = _closed_velocity(acc, i0, i1, rate)
     out_v[i0 : i1 + 1] = v
     speed = np.abs(v)
     peak = float(speed.max()) if speed.size else 0.0
-    bounds = bell_boundaries(direction * v)
+    bounds = bell_boundaries(direction * (v if timing is None else timing[i0 : i1 + 1]))
     if bounds is not None:
         # the same boundary rule as the stroke finder's (strokes.py, step 3)
         start = i0 + min(max(bounds[0], 0.0), v.size - 1.0)
@@ -261,8 +271,13 @@ def reps_from_cycles(
     *,
     sampling_rate_hz: float,
     concentric_first: bool,
+    arc_speed_mps: np.ndarray | None = None,
 ) -> CycleKinematics:
-    """Build :class:`Rep` objects and per-stroke velocity from cycles (module docs)."""
+    """Build :class:`Rep` objects and per-stroke velocity from cycles (module docs).
+
+    ``arc_speed_mps`` (the curl's forearm arc speed, :mod:`.rotation`): the phases follow
+    the rotation, as the stroke finder's do for the curl (:func:`_arc_turn`).
+    """
     rate = check_sampling_rate(sampling_rate_hz)
     n = acc_mps2.size
     velocity = np.zeros(n)
@@ -271,8 +286,9 @@ def reps_from_cycles(
     for c in cycles:
         if not usable_cycle(c):
             continue
-        first = _stroke(acc_mps2, c.start_idx, c.turn_idx, first_dir, rate, velocity)
-        second = _stroke(acc_mps2, c.turn_idx, c.end_idx, -first_dir, rate, velocity)
+        turn = c.turn_idx if arc_speed_mps is None else _arc_turn(arc_speed_mps, c, first_dir)
+        first = _stroke(acc_mps2, c.start_idx, turn, first_dir, rate, velocity, arc_speed_mps)
+        second = _stroke(acc_mps2, turn, c.end_idx, -first_dir, rate, velocity, arc_speed_mps)
         # a stroke the recording's edge cut is not measured: its phase is unknown (NaN)
         kept_first = None if c.cut_at_start else first
         kept_second = None if c.cut_at_end else second
@@ -280,6 +296,25 @@ def reps_from_cycles(
         reps.append(Rep(eccentric=ecc, concentric=con, eccentric_first=not concentric_first))
     position = cumulative_trapezoid(velocity, dx=1.0 / rate, initial=0.0)
     return CycleKinematics(reps=reps, velocity_mps=velocity, position_m=position)
+
+
+def _arc_turn(arc_mps: np.ndarray, c: Cycle, first_dir: int) -> int:
+    """Return the curl's turnaround: where the forearm's rotation reverses, nearest the cycle's.
+
+    A curl lifts the bar on an arc about the elbow: the bar is highest near 90 degrees of
+    flexion, but the elbow flexes on towards its active limit (146 degrees on average in
+    352 healthy adults; Zwerus et al. 2019, doi:10.1177/1758573217728711), where the
+    rotation, not the height, turns. The phases of a curl are flexion and extension:
+    the turn is the sign change of the arc speed (from ``first_dir`` to its opposite)
+    within the cycle nearest to its height turnaround; the cycle's own turn when there is
+    none.
+    """
+    seg = first_dir * arc_mps[c.start_idx : c.end_idx + 1]
+    flips = np.flatnonzero((seg[:-1] > 0) & (seg[1:] <= 0)) + c.start_idx
+    flips = flips[(flips > c.start_idx + 1) & (flips < c.end_idx - 1)]
+    if not flips.size:
+        return c.turn_idx
+    return int(flips[np.argmin(np.abs(flips - c.turn_idx))])
 
 
 #: A cycle rep travelling this many times the set's median travel holds two reps the

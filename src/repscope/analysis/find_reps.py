@@ -425,7 +425,11 @@ def find_reps(
     built = None
     if choice.finder == "cycles":
         built = reps_from_cycles(
-            segmentation.cycles, proxy, sampling_rate_hz=rate, concentric_first=concentric_first
+            segmentation.cycles,
+            proxy,
+            sampling_rate_hz=rate,
+            concentric_first=concentric_first,
+            arc_speed_mps=arc,
         )
         merged = merged_cycles(built.reps)
         # a merge makes the rhythm undercount: the stroke finder, anchored by a rest
