@@ -91,7 +91,9 @@ In this order:
 4. ``controlled``: no flag and no large velocity loss. A set without reps is ``no_reps``.
 
 Where a rule cannot be judged (e.g. bounce without a measured arrival speed) it is not
-raised, and the rep's ``confidence_reasons`` say why.
+raised, and the rep's ``confidence_reasons`` say why. A rep that travelled further than
+any barbell lift (:func:`implausible_travel`) was not measured: it gets no flag and does
+not count in the set's references (its confidence is ``low``, with the reason).
 """
 
 from __future__ import annotations
@@ -103,7 +105,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from repscope.analysis.profiles import FlagThresholds
+from repscope.analysis.profiles import MAX_BARBELL_TRAVEL_M, FlagThresholds
 from repscope.tempo import Tempo
 
 if TYPE_CHECKING:
@@ -235,6 +237,22 @@ def full_range_mask(reps: Sequence[RepMetrics], flags: Sequence[Sequence[str]]) 
     )
 
 
+def implausible_travel(rom_m: float, eccentric_rom_m: float = math.nan) -> str:
+    """Why a rep's measured travel cannot be a lift ("" when it can).
+
+    The one home of the rule (:data:`~repscope.analysis.profiles.MAX_BARBELL_TRAVEL_M`):
+    such a rep was merged with its neighbours or integrated across a lost impulse, so
+    none of its numbers can be trusted.
+    """
+    worst = max((v for v in (rom_m, eccentric_rom_m) if _finite(v)), default=math.nan)
+    if _finite(worst) and worst > MAX_BARBELL_TRAVEL_M:
+        return (
+            f"measured travel {worst:.1f} m is beyond any barbell lift "
+            f"({MAX_BARBELL_TRAVEL_M:g} m): not measured, no flag raised"
+        )
+    return ""
+
+
 def flag_set(
     reps: Sequence[RepMetrics], *, thresholds: FlagThresholds, tempo: Tempo | None
 ) -> tuple[list[list[str]], list[list[str]]]:
@@ -257,8 +275,14 @@ def flag_set(
     """
     t = thresholds
 
+    unmeasured = np.array(
+        [bool(implausible_travel(r.rom_m, r.eccentric_rom_m)) for r in reps], dtype=bool
+    )
+
     def column(name: str) -> np.ndarray:
-        return np.array([getattr(r, name) for r in reps], dtype=float)
+        # an unmeasured rep is no part of the set's references (module docs)
+        values = np.array([getattr(r, name) for r in reps], dtype=float)
+        return np.where(unmeasured, math.nan, values)
 
     rom = column("rom_m")
     complete = np.isfinite(column("eccentric_s")) & np.isfinite(column("concentric_s"))
@@ -280,6 +304,10 @@ def flag_set(
     all_reasons: list[list[str]] = []
     for k, rep in enumerate(reps):
         found: dict[str, str] = {}
+        if unmeasured[k]:
+            all_flags.append([])
+            all_reasons.append([])
+            continue
         ecc = rep.eccentric_s
         target_e = targets[0]
         if _finite(target_e) and target_e and ecc < t.rushed_negative_fraction * target_e:

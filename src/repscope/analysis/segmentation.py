@@ -65,12 +65,13 @@ import numpy as np
 from scipy import signal
 
 from repscope.analysis.kinematics import butter_sos, noise_floor
+from repscope.analysis.profiles import MAX_BARBELL_TRAVEL_M
 from repscope.recording import STANDARD_GRAVITY_MPS2, check_sampling_rate
 
-#: No barbell lift moves the bar further vertically than this (m): a snatch, floor to
-#: overhead, travels about 1.4 m; squat, bench, deadlift, press, row and curl 0.2-0.8 m.
-#: A bout whose typical excursion is larger was integrated at a wrong period.
-MAX_PLAUSIBLE_EXCURSION_M = 1.5
+#: A bout whose typical excursion is larger than any lift's travel
+#: (:data:`~repscope.analysis.profiles.MAX_BARBELL_TRAVEL_M`) was integrated at a wrong
+#: period.
+MAX_PLAUSIBLE_EXCURSION_M = MAX_BARBELL_TRAVEL_M
 
 #: Lifting movement lives below this frequency (Hz); above it, until Nyquist, the quietest
 #: second shows the sensor's own noise (and vibration) only.
