@@ -13,6 +13,7 @@ from repscope.analysis.cycle_reps import (
     reps_from_cycles,
     split_cycles,
     stroke_travels,
+    strokes_explain_cycles,
     usable_cycle,
 )
 from repscope.analysis.gap_reps import infer_gap_reps
@@ -239,3 +240,13 @@ def test_a_curls_phases_turn_where_the_forearm_turns_not_where_the_bar_is_highes
     assert by_arc.reps[0].concentric.end_s == pytest.approx(2.0, abs=0.1)
     assert by_arc.reps[0].eccentric is not None
     assert by_arc.reps[0].eccentric.start_s == pytest.approx(2.0, abs=0.1)
+
+
+def test_without_rests_strokes_that_split_every_merged_cycle_are_the_count() -> None:
+    # four stroke reps; the rhythm merged the middle two into one cycle
+    cycles = [_cycle(0, 60, 120), _cycle(120, 240, 360), _cycle(360, 420, 480)]
+    reps = [_rep(0, 60, 120), _rep(120, 180, 240), _rep(240, 300, 360), _rep(360, 420, 480)]
+    assert strokes_explain_cycles(reps, cycles, RATE)
+    # a stroke finder that lost the last rep (as it does without rests) explains less
+    assert not strokes_explain_cycles(reps[:3], cycles, RATE)
+    assert not strokes_explain_cycles([], cycles, RATE)

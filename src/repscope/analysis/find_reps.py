@@ -37,6 +37,7 @@ from repscope.analysis.cycle_reps import (
     reps_from_cycles,
     split_cycles,
     stroke_travels,
+    strokes_explain_cycles,
     usable_cycle,
 )
 from repscope.analysis.kinematics import (
@@ -433,8 +434,13 @@ def find_reps(
         )
         merged = merged_cycles(built.reps)
         # a merge makes the rhythm undercount: the stroke finder, anchored by a rest
-        # somewhere in the stretch, must have found more reps to be preferred
-        if merged and kin.anchors and len(reps) > len(built.reps):
+        # somewhere in the stretch or splitting every cycle it holds, must have found
+        # more reps to be preferred
+        if (
+            merged
+            and len(reps) > len(built.reps)
+            and (kin.anchors or strokes_explain_cycles(reps, segmentation.cycles, rate))
+        ):
             choice = RepChoice("strokes", "medium", (merged,))
         elif split:
             choice = RepChoice(choice.finder, choice.confidence, (*choice.reasons, split))

@@ -44,8 +44,9 @@ Steps
    counted, then flagged ``partial_rom``); the first or last turnaround is held to the
    interior bar too when it rises and falls like a rep (both sides drop by heights within
    ``edge_balance_ratio``, 2.2, the stroke finder's pairing ratio, to valleys inside the
-   recording: a set-up move leaves the bar at another height); and at least ``min_excursion_noise_factor`` times the
-   excursion that the noise floor alone produces through the same filter; and
+   recording: a set-up move leaves the bar at another height); and at least
+   ``min_excursion_noise_factor`` times the excursion that the noise floor alone
+   produces through the same filter; and
    (b) the bar was moving around it: the activity over one period centred on it is at
    least ``rest_noise_factor`` x the sensor noise in that band, and the turnaround lies
    between the first and the last one whose activity reaches ``min_activity_fraction``
