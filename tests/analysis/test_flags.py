@@ -246,3 +246,21 @@ def test_a_reason_holding_the_output_separator_stays_one_reason() -> None:
     good = RepMetrics.from_row(row)
     odd = dataclasses.replace(good, confidence_reasons=("one; two", "three"))
     assert odd.confidence_reasons == ("one, two", "three")
+
+
+def test_a_rep_travelling_half_again_the_sets_full_range_is_unmeasured():
+    from repscope.analysis.flags import unmeasured_reasons, with_unmeasured
+
+    # real-like press seed 280048: two reps merged into one of 1.10 m in a 0.46 m set
+    rom = [0.46, 0.47, 0.45, 1.10, 0.46, 0.48]
+    reps = as_reps(rep_table(rom, concentric_s=[1.0, 1.0, 1.0, 2.8, 1.0, 1.0]))
+    why = unmeasured_reasons(reps, thresholds=T)
+    assert [bool(w) for w in why] == [False, False, False, True, False, False]
+    assert why[3].startswith("travelled 1.10 m, 2.3x the set's typical 0.48 m")
+    flags, _ = flag_set(reps, thresholds=T, tempo=None)
+    assert flags[3] == []  # not a grind: its 2.8 s are two reps
+    marked = with_unmeasured(reps, thresholds=T)
+    assert marked[3].confidence == "low" and why[3] in marked[3].confidence_reasons
+    assert marked[0] == reps[0]
+    # a rep 1.4x the set's range is measured (over-measured reps stay in the set)
+    assert not any(unmeasured_reasons(as_reps(rep_table([0.5, 0.5, 0.5, 0.7])), thresholds=T))

@@ -56,6 +56,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.integrate import cumulative_trapezoid
 
+from repscope.analysis.profiles import MERGED_TRAVEL_RATIO
 from repscope.analysis.reps import Rep
 from repscope.analysis.segmentation import Cycle
 from repscope.analysis.strokes import Stroke, bell_boundaries
@@ -315,11 +316,6 @@ def _arc_turn(arc_mps: np.ndarray, c: Cycle, first_dir: int) -> int:
     if not flips.size:
         return c.turn_idx
     return int(flips[np.argmin(np.abs(flips - c.turn_idx))])
-
-
-#: A cycle rep travelling this many times the set's median travel holds two reps the
-#: rhythm merged (twice the travel; 1.5 is their geometric middle, rounded).
-MERGED_TRAVEL_RATIO = 1.5
 
 
 def merged_cycles(reps: Sequence[Rep]) -> str:

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from repscope.analysis.flags import FLAGS, implausible_travel
+from repscope.analysis.flags import FLAGS
 from repscope.analysis.gap_reps import gap_rep_reason, infer_gap_reps
 from repscope.analysis.rep_kinematics import (
     RepKinematics,
@@ -165,7 +165,6 @@ def set_rep_metrics(
                 unjudged = unjudged or why
             turn_acc = turnaround_acc(acc_for_turn, time_s, ecc_before, rep.concentric)
         con_s = rep.concentric.duration_s if rep.concentric else math.nan
-        unmeasured = implausible_travel(kin.rom_m, kin.eccentric_rom_m)
         out.append(
             RepMetrics(
                 set_number=rep.set_number,
@@ -189,11 +188,10 @@ def set_rep_metrics(
                 sparc=kin.sparc,
                 horizontal_excursion_m=kin.horizontal_excursion_m,
                 rotation_deg=kin.rotation_deg,
-                confidence="low" if unmeasured else measured.confidence,
+                confidence=measured.confidence,
                 confidence_reasons=(
                     *measured.confidence_reasons,
                     *((unjudged,) if unjudged else ()),
-                    *((unmeasured,) if unmeasured else ()),
                 ),
             )
         )

@@ -52,6 +52,11 @@ FirstPhase = Literal["eccentric", "concentric"]
 #: with its neighbours), never a lift.
 MAX_BARBELL_TRAVEL_M = 1.5
 
+#: Every rep of a set travels about the same height: a rep travelling this many times the
+#: set's full range holds two reps (twice the travel; 1.5 is their geometric middle,
+#: rounded) or was measured across a lost impulse.
+MERGED_TRAVEL_RATIO = 1.5
+
 
 @dataclass(frozen=True)
 class FlagThresholds:
