@@ -128,7 +128,10 @@ def count_recording(path: Path, exercise: str) -> dict[str, Any]:
     out["sampling_rate_hz"] = rec.meta.sampling_rate_hz
     t0 = time.perf_counter()
     try:
-        out["repscope"] = len(analyze_recording(rec, placement="wrist", exercise=exercise).reps)
+        reps = analyze_recording(rec, placement="wrist", exercise=exercise).reps
+        out["repscope"] = len(reps)
+        rom = reps["rom_m"].to_numpy(float) if len(reps) else np.zeros(0)
+        out["mean_rom_m"] = float(np.nanmean(rom)) if np.isfinite(rom).any() else None
     except Exception as exc:
         out["repscope"] = None
         out["errors"]["repscope"] = repr(exc)
@@ -249,6 +252,15 @@ def run(folder: Path, *, limit: int | None = None, progress: bool = True) -> dic
     counted = [r for r in sets if r.get("counted_reps") is not None]
     summary["counted"] = {method: counted_summary(counted, method) for method in METHODS}
     disagree = [r for r in sets if any(r[m] != r["nominal_reps"] for m in METHODS)]
+    for row in form_rows:  # each form set's range against its lifter's normal bench sets
+        who = row["set"].split("-")[0]
+        normal = [
+            r["mean_rom_m"]
+            for r in sets
+            if r["participant"] == who and r["exercise"] == "bench" and r.get("mean_rom_m")
+        ]
+        row["normal_rom_m"] = float(np.median(normal)) if normal else None
+        row["normal_sets"] = len(normal)
     return {
         "benchmark": "accuracy_real",
         "config": {
@@ -328,7 +340,23 @@ def _rest_rows(report: dict[str, Any]) -> list[list[str]]:
 
 
 def _form_rows(report: dict[str, Any]) -> list[list[str]]:
-    return [[r["set"], *(_fmt(r[m]) for m in METHODS)] for r in report["form"]]
+    rows = []
+    for r in report["form"]:
+        rom, normal = r.get("mean_rom_m"), r.get("normal_rom_m")
+        share = f"{rom / normal:.0%}" if rom and normal else "-"
+        rows.append(
+            [
+                r["set"],
+                *(_fmt(r[m]) for m in METHODS),
+                "-" if rom is None else f"{rom:.2f} m",
+                "-" if normal is None else f"{normal:.2f} m ({r['normal_sets']} sets)",
+                share,
+            ]
+        )
+    return rows
+
+
+FORM_HEADER = ["recording", *METHODS, "range", "lifter's normal bench", "share"]
 
 
 def _headline(report: dict[str, Any]) -> str:
@@ -419,7 +447,12 @@ def markdown(report: dict[str, Any]) -> str:
         "",
         "### Form recordings (bench done wrong on purpose; no planned count)",
         "",
-        md_table(["recording", *METHODS], _form_rows(report)),
+        md_table(FORM_HEADER, _form_rows(report)),
+        "",
+        "Range: the mean `rom_m` of the recording's reps; the lifter's normal bench: the "
+        "median of the same mean over that participant's labelled bench sets. "
+        "`repscope analyze FORM_FILE --reference-recording NORMAL_FILE` reports the same "
+        "drift for one pair of recordings.",
         "",
         "Reproduce: `.venv/bin/python benchmarks/accuracy_real.py --write-docs` "
         f"(took {report['elapsed_s']:.0f} s).",
@@ -448,7 +481,7 @@ def print_report(report: dict[str, Any]) -> None:
             _rest_rows(report),
         )
     )
-    console.print(rich_table("Form recordings", ["recording", *METHODS], _form_rows(report)))
+    console.print(rich_table("Form recordings", FORM_HEADER, _form_rows(report)))
     console.print(_headline(report))
     console.print(_counted_line(report))
 

@@ -13,6 +13,7 @@ from repscope.analysis.cycle_reps import (
     reps_from_cycles,
     split_cycles,
     stroke_travels,
+    strokes_explain_cycles,
     usable_cycle,
 )
 from repscope.analysis.gap_reps import infer_gap_reps
@@ -63,6 +64,23 @@ def test_a_rest_inside_the_set_anchors_the_stroke_count() -> None:
     assert "3 reps" in choice.reasons[0] and "4" in choice.reasons[0]
     outside = choose_reps(reps, CYCLES, rests=[(0, 3)], sampling_rate_hz=RATE)
     assert outside.finder == "cycles"
+
+
+def test_a_whole_rhythm_rep_no_stroke_rep_covers_was_lost_by_the_rests() -> None:
+    # real-like bench seed 280079: an impulse lost in a packet gap left the anchored
+    # velocity off zero, so one stroke rep ran into the next rep's time and that rep
+    # vanished; the rhythm found all of them
+    cycles = [*CYCLES, _cycle(360, 420, 480)]
+    reps = [_rep(0, 60, 120), _rep(120, 180, 280), _rep(360, 420, 480)]
+    choice = choose_reps(reps, cycles, rests=[(118, 121)], sampling_rate_hz=RATE)
+    assert (choice.finder, choice.confidence) == ("cycles", "medium")
+    assert "1 of the rhythm's whole reps lies where" in choice.reasons[0]
+    assert "from 4.8 s" in choice.reasons[0]
+    # a small cycle over a long rest between slow reps is the rhythm's invention: the
+    # rests keep the count (excursion under the rhythm's own bar for a lone rep)
+    small = [*CYCLES[:2], dataclasses.replace(CYCLES[2], excursion_ratio=0.3), cycles[3]]
+    kept = choose_reps(reps, small, rests=[(118, 121)], sampling_rate_hz=RATE)
+    assert kept.finder == "strokes"
 
 
 def test_cycle_kinematics_recover_range_and_phases() -> None:
@@ -203,3 +221,32 @@ def test_a_real_like_curl_whose_rhythm_peaks_at_a_third_of_the_rep_is_counted_wh
     assert len(result.reps) == len(res.truth) == 7
     (stretch,) = result.provenance["stretches"]
     assert any("counted at 2 x" in r for r in stretch["finder_reasons"])
+
+
+def test_a_curls_phases_turn_where_the_forearm_turns_not_where_the_bar_is_highest() -> None:
+    # concentric-first curl rep of 4 s: flexion 0-2 s, extension 2-4 s (arc speed sine);
+    # the bar is highest at about 90 degrees of flexion (1.3 s), before the rotation turns
+    t = np.arange(0, 4.0, 1 / RATE)
+    arc = 0.6 * np.sin(2 * np.pi * t / 4.0)
+    height_turn = int(1.3 * RATE)
+    cycle = _cycle(0, height_turn, t.size - 1)
+    acc = np.gradient(arc) * RATE
+    plain = reps_from_cycles([cycle], acc, sampling_rate_hz=RATE, concentric_first=True)
+    by_arc = reps_from_cycles(
+        [cycle], acc, sampling_rate_hz=RATE, concentric_first=True, arc_speed_mps=arc
+    )
+    assert plain.reps[0].concentric is not None and by_arc.reps[0].concentric is not None
+    assert plain.reps[0].concentric.end_s < 1.5
+    assert by_arc.reps[0].concentric.end_s == pytest.approx(2.0, abs=0.1)
+    assert by_arc.reps[0].eccentric is not None
+    assert by_arc.reps[0].eccentric.start_s == pytest.approx(2.0, abs=0.1)
+
+
+def test_without_rests_strokes_that_split_every_merged_cycle_are_the_count() -> None:
+    # four stroke reps; the rhythm merged the middle two into one cycle
+    cycles = [_cycle(0, 60, 120), _cycle(120, 240, 360), _cycle(360, 420, 480)]
+    reps = [_rep(0, 60, 120), _rep(120, 180, 240), _rep(240, 300, 360), _rep(360, 420, 480)]
+    assert strokes_explain_cycles(reps, cycles, RATE)
+    # a stroke finder that lost the last rep (as it does without rests) explains less
+    assert not strokes_explain_cycles(reps[:3], cycles, RATE)
+    assert not strokes_explain_cycles([], cycles, RATE)

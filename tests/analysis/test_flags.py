@@ -112,6 +112,19 @@ def test_a_set_of_mostly_partial_reps_is_judged_against_its_full_reps():
     assert partial(rep_table(rom, rom)) == [r < 0.4 for r in rom]
 
 
+def test_a_rep_travelling_further_than_any_lift_is_unmeasured_and_unflagged():
+    # real-like squat seed 280008: a rep merged across a lost impulse measured 3.0 m and
+    # dragged the full range up to 1.9 m, so every 0.55 m squat was called partial
+    rom = [0.75, 3.0, 0.41, 0.61, 0.58, 0.55, 0.54, 0.56, 0.54, 0.49]
+    table = rep_table(rom, concentric_s=[1.0, 4.0, *[1.0] * 8])
+    flags, reasons = flag_set(as_reps(table), thresholds=T, tempo=None)
+    assert flags[1] == [] and reasons[1] == []  # not a grind either: it was not measured
+    # against the full 0.555 m of the others only the 0.41 m rep (74%) is short
+    assert [("partial_rom" in f) for f in flags] == [k == 2 for k in range(len(rom))]
+    # without the guard the reference is 1.9 m and all eight full reps are short
+    assert full_range_reference(np.array(rom), fraction=0.75) > 1.0
+
+
 def test_reps_cut_by_the_recording_are_not_judged_and_not_in_the_reference():
     # rep 1 lost its eccentric to the start of the recording: its 0.2 m is not a range
     rom = [0.2, 0.5, 0.5, 0.5, 0.3]
@@ -233,3 +246,21 @@ def test_a_reason_holding_the_output_separator_stays_one_reason() -> None:
     good = RepMetrics.from_row(row)
     odd = dataclasses.replace(good, confidence_reasons=("one; two", "three"))
     assert odd.confidence_reasons == ("one, two", "three")
+
+
+def test_a_rep_travelling_half_again_the_sets_full_range_is_unmeasured():
+    from repscope.analysis.flags import unmeasured_reasons, with_unmeasured
+
+    # real-like press seed 280048: two reps merged into one of 1.10 m in a 0.46 m set
+    rom = [0.46, 0.47, 0.45, 1.10, 0.46, 0.48]
+    reps = as_reps(rep_table(rom, concentric_s=[1.0, 1.0, 1.0, 2.8, 1.0, 1.0]))
+    why = unmeasured_reasons(reps, thresholds=T)
+    assert [bool(w) for w in why] == [False, False, False, True, False, False]
+    assert why[3].startswith("travelled 1.10 m, 2.3x the set's typical 0.48 m")
+    flags, _ = flag_set(reps, thresholds=T, tempo=None)
+    assert flags[3] == []  # not a grind: its 2.8 s are two reps
+    marked = with_unmeasured(reps, thresholds=T)
+    assert marked[3].confidence == "low" and why[3] in marked[3].confidence_reasons
+    assert marked[0] == reps[0]
+    # a rep 1.4x the set's range is measured (over-measured reps stay in the set)
+    assert not any(unmeasured_reasons(as_reps(rep_table([0.5, 0.5, 0.5, 0.7])), thresholds=T))

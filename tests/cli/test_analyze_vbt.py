@@ -177,3 +177,33 @@ def test_working_sets_are_compared_with_the_lightest(three_sets):
     missing = CliRunner().invoke(cli, ["analyze", str(three_sets), "--reference-set", 4])
     assert missing.exit_code == 2
     assert "--reference-set: there is no set 4: the analysis found 3 set(s)" in missing.output
+
+
+def test_a_set_is_compared_with_a_baseline_from_another_recording(tmp_path):
+    # the lifter's normal set recorded on its own, then a set done to part range
+    normal = tmp_path / "normal.csv"
+    _simulate(normal, "--reps", 5, "--seed", 6)
+    half = tmp_path / "half.csv"
+    _simulate(
+        half, "--reps", 5, "--seed", 7,
+        *[arg for k in range(1, 6) for arg in ("--fault", f"1:{k}:partial_rom")],
+    )  # fmt: skip
+    result = CliRunner().invoke(cli, ["analyze", str(half), "--reference-recording", str(normal)])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "Against set 1 of normal.csv (its only set), the lifter's baseline:" in text
+    assert "set 1:" in text and "range 0." in text
+    data = _json([half, "--reference-recording", normal])
+    comparison = data["reference_comparison"]
+    assert comparison["reference"] == "set 1 of normal.csv"
+    rom = [d for d in comparison["drifts"] if d["measure"] == "rom_m"]
+    assert rom and rom[0]["value"] < 0.8 * rom[0]["reference"]
+    # the same set as its own baseline has no drift
+    same = _json([normal, "--reference-recording", normal])["reference_comparison"]
+    assert same["drifts"] == []
+    # a set the reference recording does not have is a one-line error naming it
+    missing = CliRunner().invoke(
+        cli, ["analyze", str(half), "--reference-recording", str(normal), "--reference-set", 3]
+    )
+    assert missing.exit_code == 2
+    assert "normal.csv" in missing.output and "there is no set 3" in missing.output

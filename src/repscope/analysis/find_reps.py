@@ -37,6 +37,7 @@ from repscope.analysis.cycle_reps import (
     reps_from_cycles,
     split_cycles,
     stroke_travels,
+    strokes_explain_cycles,
     usable_cycle,
 )
 from repscope.analysis.kinematics import (
@@ -402,7 +403,13 @@ def find_reps(
         max_travel_ratio=config.reps.max_travel_ratio,
     )
     choice = (
-        choose_reps(reps, segmentation.cycles, rests=kin.anchors, sampling_rate_hz=rate)
+        choose_reps(
+            reps,
+            segmentation.cycles,
+            rests=kin.anchors,
+            sampling_rate_hz=rate,
+            min_excursion_ratio=config.segmentation.min_excursion_fraction,
+        )
         if config.rhythm_finder and placement == "bar"
         else RepChoice(
             "strokes",
@@ -419,12 +426,21 @@ def find_reps(
     built = None
     if choice.finder == "cycles":
         built = reps_from_cycles(
-            segmentation.cycles, proxy, sampling_rate_hz=rate, concentric_first=concentric_first
+            segmentation.cycles,
+            proxy,
+            sampling_rate_hz=rate,
+            concentric_first=concentric_first,
+            arc_speed_mps=arc,
         )
         merged = merged_cycles(built.reps)
         # a merge makes the rhythm undercount: the stroke finder, anchored by a rest
-        # somewhere in the stretch, must have found more reps to be preferred
-        if merged and kin.anchors and len(reps) > len(built.reps):
+        # somewhere in the stretch or splitting every cycle it holds, must have found
+        # more reps to be preferred
+        if (
+            merged
+            and len(reps) > len(built.reps)
+            and (kin.anchors or strokes_explain_cycles(reps, segmentation.cycles, rate))
+        ):
             choice = RepChoice("strokes", "medium", (merged,))
         elif split:
             choice = RepChoice(choice.finder, choice.confidence, (*choice.reasons, split))

@@ -91,7 +91,11 @@ In this order:
 4. ``controlled``: no flag and no large velocity loss. A set without reps is ``no_reps``.
 
 Where a rule cannot be judged (e.g. bounce without a measured arrival speed) it is not
-raised, and the rep's ``confidence_reasons`` say why.
+raised, and the rep's ``confidence_reasons`` say why. A rep that travelled further than
+any barbell lift, or :data:`~repscope.analysis.profiles.MERGED_TRAVEL_RATIO` times the
+set's typical (median) travel (:func:`unmeasured_reasons`), was not measured: two reps merged, or an
+impulse lost in a radio gap. It gets no flag, does not count in the set's references,
+and its confidence is ``low`` with the reason (:func:`with_unmeasured`).
 """
 
 from __future__ import annotations
@@ -99,11 +103,12 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from repscope.analysis.profiles import FlagThresholds
+from repscope.analysis.profiles import MAX_BARBELL_TRAVEL_M, MERGED_TRAVEL_RATIO, FlagThresholds
 from repscope.tempo import Tempo
 
 if TYPE_CHECKING:
@@ -227,12 +232,85 @@ def velocity_loss(mcv_mps: np.ndarray, *, full_range: np.ndarray) -> np.ndarray:
     return np.where(full, 1.0 - mcv / best, math.nan)
 
 
-def full_range_mask(reps: Sequence[RepMetrics], flags: Sequence[Sequence[str]]) -> np.ndarray:
-    """Per rep, whether it counts for velocity loss: complete and not ``partial_rom``."""
+def full_range_mask(
+    reps: Sequence[RepMetrics],
+    flags: Sequence[Sequence[str]],
+    *,
+    thresholds: FlagThresholds | None = None,
+) -> np.ndarray:
+    """Per rep, whether it counts for velocity loss: complete and not ``partial_rom``.
+
+    With ``thresholds``, a rep that was not measured (:func:`unmeasured_reasons`) does not
+    count either.
+    """
+    measured = (
+        [not why for why in unmeasured_reasons(reps, thresholds=thresholds)]
+        if thresholds is not None
+        else [True] * len(reps)
+    )
     return np.array(
-        [r.complete and "partial_rom" not in f for r, f in zip(reps, flags, strict=True)],
+        [
+            ok and r.complete and "partial_rom" not in f
+            for r, f, ok in zip(reps, flags, measured, strict=True)
+        ],
         dtype=bool,
     )
+
+
+def implausible_travel(rom_m: float, eccentric_rom_m: float = math.nan) -> str:
+    """Why a rep's measured travel cannot be a lift ("" when it can).
+
+    The one home of the rule (:data:`~repscope.analysis.profiles.MAX_BARBELL_TRAVEL_M`):
+    such a rep was merged with its neighbours or integrated across a lost impulse, so
+    none of its numbers can be trusted.
+    """
+    worst = max((v for v in (rom_m, eccentric_rom_m) if _finite(v)), default=math.nan)
+    if _finite(worst) and worst > MAX_BARBELL_TRAVEL_M:
+        return (
+            f"measured travel {worst:.1f} m is beyond any barbell lift "
+            f"({MAX_BARBELL_TRAVEL_M:g} m): not measured, no flag raised"
+        )
+    return ""
+
+
+def unmeasured_reasons(reps: Sequence[RepMetrics], *, thresholds: FlagThresholds) -> list[str]:
+    """Per rep, why its numbers cannot be trusted ("" when they can); the one rule.
+
+    First any travel beyond a barbell lift (:func:`implausible_travel`); then, against
+    the set's typical travel (the median of the upper half, at least three, of the
+    remaining complete reps: not lowered by partial reps, and not raised by one outlier
+    as a high percentile of a short set is), a travel over
+    :data:`~repscope.analysis.profiles.MERGED_TRAVEL_RATIO` times it.
+    """
+    out = [implausible_travel(r.rom_m, r.eccentric_rom_m) for r in reps]
+    rom = np.array(
+        [
+            r.rom_m if not why and _finite(r.eccentric_s) and _finite(r.concentric_s) else math.nan
+            for r, why in zip(reps, out, strict=True)
+        ],
+        dtype=float,
+    )
+    if np.count_nonzero(np.isfinite(rom)) < 3:
+        return out  # too few reps to say what the set's typical travel is
+    known = np.sort(rom[np.isfinite(rom)])
+    typical = float(np.median(known[-max(3, known.size // 2) :]))
+    for k, rep in enumerate(reps):
+        if not out[k] and _finite(rep.rom_m) and rep.rom_m > MERGED_TRAVEL_RATIO * typical:
+            out[k] = (
+                f"travelled {rep.rom_m:.2f} m, {rep.rom_m / typical:.1f}x the set's typical "
+                f"{typical:.2f} m: two reps merged or mismeasured, no flag raised"
+            )
+    return out
+
+
+def with_unmeasured(reps: Sequence[RepMetrics], *, thresholds: FlagThresholds) -> list[RepMetrics]:
+    """Return ``reps`` with ``low`` confidence and the reason where not measured."""
+    out = []
+    for rep, why in zip(reps, unmeasured_reasons(reps, thresholds=thresholds), strict=True):
+        if why and why not in rep.confidence_reasons:
+            rep = replace(rep, confidence="low", confidence_reasons=(*rep.confidence_reasons, why))
+        out.append(rep)
+    return out
 
 
 def flag_set(
@@ -257,8 +335,12 @@ def flag_set(
     """
     t = thresholds
 
+    unmeasured = np.array([bool(why) for why in unmeasured_reasons(reps, thresholds=t)], dtype=bool)
+
     def column(name: str) -> np.ndarray:
-        return np.array([getattr(r, name) for r in reps], dtype=float)
+        # an unmeasured rep is no part of the set's references (module docs)
+        values = np.array([getattr(r, name) for r in reps], dtype=float)
+        return np.where(unmeasured, math.nan, values)
 
     rom = column("rom_m")
     complete = np.isfinite(column("eccentric_s")) & np.isfinite(column("concentric_s"))
@@ -280,6 +362,10 @@ def flag_set(
     all_reasons: list[list[str]] = []
     for k, rep in enumerate(reps):
         found: dict[str, str] = {}
+        if unmeasured[k]:
+            all_flags.append([])
+            all_reasons.append([])
+            continue
         ecc = rep.eccentric_s
         target_e = targets[0]
         if _finite(target_e) and target_e and ecc < t.rushed_negative_fraction * target_e:

@@ -32,7 +32,13 @@ import pandas as pd
 
 from repscope import __version__
 from repscope.analysis.find_reps import METRIC_LOWPASS_HZ, AnalysisConfig, FoundReps, find_reps
-from repscope.analysis.flags import flag_set, full_range_mask, set_verdict, velocity_loss
+from repscope.analysis.flags import (
+    flag_set,
+    full_range_mask,
+    set_verdict,
+    velocity_loss,
+    with_unmeasured,
+)
 from repscope.analysis.metrics import (
     MeasuredRep,
     RepMetrics,
@@ -183,9 +189,10 @@ def _judge_set(
     reps: list[RepMetrics], *, profile: ExerciseProfile, tempo: Tempo | None
 ) -> SetResult:
     """Stage 5 for one set: flags, velocity loss over full-range reps, verdict, summary."""
+    reps = with_unmeasured(reps, thresholds=profile.thresholds)
     flags, reasons = flag_set(reps, thresholds=profile.thresholds, tempo=tempo)
     # full-range reps: complete (no stroke cut by an edge or a gap) and not partial
-    full_range = full_range_mask(reps, flags)
+    full_range = full_range_mask(reps, flags, thresholds=profile.thresholds)
     loss = velocity_loss(
         np.array([r.mean_concentric_velocity_mps for r in reps], dtype=float),
         full_range=full_range,

@@ -46,6 +46,18 @@ from repscope.errors import InputError
 FirstPhase = Literal["eccentric", "concentric"]
 
 
+#: No barbell lift moves the bar further vertically than this (m): a snatch, floor to
+#: overhead, travels about 1.4 m; squat, bench, deadlift, press, row and curl 0.2-0.8 m.
+#: A travel beyond it is a failed measurement (a rhythm at a wrong period, a rep merged
+#: with its neighbours), never a lift.
+MAX_BARBELL_TRAVEL_M = 1.5
+
+#: Every rep of a set travels about the same height: a rep travelling this many times the
+#: set's full range holds two reps (twice the travel; 1.5 is their geometric middle,
+#: rounded) or was measured across a lost impulse.
+MERGED_TRAVEL_RATIO = 1.5
+
+
 @dataclass(frozen=True)
 class FlagThresholds:
     """Thresholds of the flag rules (documented in :mod:`repscope.analysis.flags`)."""

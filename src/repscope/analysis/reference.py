@@ -8,7 +8,9 @@ with the lifter's own set, not with a population norm.
 Which set is the reference (:func:`reference_set_of`): the one named
 (``repscope analyze --reference-set N``), else the lightest set when the sets have loads
 and the lightest is lighter than the others, else the first set. With one set there is
-nothing to compare.
+nothing to compare. The baseline may also come from another recording of the same lifter
+and exercise (``--reference-recording FILE``, :func:`compare_with_recording`): a warm-up
+recorded on its own, or the lifter's normal sets against a set done differently.
 
 What counts as a drift (:func:`compare_with_reference`), per working set against the
 reference, on the set means of measured reps:
@@ -177,3 +179,44 @@ def compare_with_reference(reps: pd.DataFrame, *, reference: int) -> list[Drift]
                 )
             )
     return drifts
+
+
+#: The set number the reference recording's set takes in a combined table.
+OTHER_RECORDING_SET = 0
+
+
+def compare_with_recording(
+    reps: pd.DataFrame, reference_reps: pd.DataFrame, *, reference_set: int | None = None
+) -> tuple[int, str, list[Drift]]:
+    """Compare every set of ``reps`` with one set of another recording's rep table.
+
+    The reference set is chosen in ``reference_reps`` by :func:`reference_set_of`'s rule
+    (a recording of one set: that set). Returns its number there, why, and the drifts of
+    the sets of ``reps``.
+
+    Raises
+    ------
+    InputError
+        When the reference recording has no reps, or no set ``reference_set``.
+    """
+    numbers = sorted({int(n) for n in reference_reps["set"]}) if len(reference_reps) else []
+    if not numbers:
+        raise InputError(
+            "the reference recording has no reps to compare with",
+            where="--reference-recording",
+        )
+    if reference_set is not None:
+        if reference_set not in numbers:
+            raise InputError(
+                f"there is no set {reference_set} in the reference recording: it has "
+                f"{len(numbers)} set(s)",
+                where="--reference-set",
+            )
+        chosen, why = reference_set, "named with --reference-set"
+    elif len(numbers) == 1:
+        chosen, why = numbers[0], "its only set"
+    else:
+        chosen, why = numbers[0], "its first set"
+    base = reference_reps[reference_reps["set"] == chosen].assign(set=OTHER_RECORDING_SET)
+    combined = pd.concat([base, reps], ignore_index=True)
+    return chosen, why, compare_with_reference(combined, reference=OTHER_RECORDING_SET)

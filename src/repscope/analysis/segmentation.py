@@ -41,8 +41,12 @@ Steps
    excursion (the median of the upper half) for the first and last turnaround, which may
    be a set-up move (picking the bar up, racking), and ``min_interior_excursion_fraction``
    (0.25) between two reps, where the rhythm vouches for a partial rep (a half rep is
-   counted, then flagged ``partial_rom``) and at least ``min_excursion_noise_factor`` times the
-   excursion that the noise floor alone produces through the same filter; and
+   counted, then flagged ``partial_rom``); the first or last turnaround is held to the
+   interior bar too when it rises and falls like a rep (both sides drop by heights within
+   ``edge_balance_ratio``, 2.2, the stroke finder's pairing ratio, to valleys inside the
+   recording: a set-up move leaves the bar at another height); and at least
+   ``min_excursion_noise_factor`` times the excursion that the noise floor alone
+   produces through the same filter; and
    (b) the bar was moving around it: the activity over one period centred on it is at
    least ``rest_noise_factor`` x the sensor noise in that band, and the turnaround lies
    between the first and the last one whose activity reaches ``min_activity_fraction``
@@ -65,12 +69,13 @@ import numpy as np
 from scipy import signal
 
 from repscope.analysis.kinematics import butter_sos, noise_floor
+from repscope.analysis.profiles import MAX_BARBELL_TRAVEL_M
 from repscope.recording import STANDARD_GRAVITY_MPS2, check_sampling_rate
 
-#: No barbell lift moves the bar further vertically than this (m): a snatch, floor to
-#: overhead, travels about 1.4 m; squat, bench, deadlift, press, row and curl 0.2-0.8 m.
-#: A bout whose typical excursion is larger was integrated at a wrong period.
-MAX_PLAUSIBLE_EXCURSION_M = 1.5
+#: A bout whose typical excursion is larger than any lift's travel
+#: (:data:`~repscope.analysis.profiles.MAX_BARBELL_TRAVEL_M`) was integrated at a wrong
+#: period.
+MAX_PLAUSIBLE_EXCURSION_M = MAX_BARBELL_TRAVEL_M
 
 #: Lifting movement lives below this frequency (Hz); above it, until Nyquist, the quietest
 #: second shows the sensor's own noise (and vibration) only.
@@ -116,6 +121,7 @@ class SegmentationSettings:
     min_activity_fraction: float = 0.5
     rest_noise_factor: float = 3.0
     set_gap_s: float = 15.0
+    edge_balance_ratio: float = 2.2
 
     def __post_init__(self) -> None:
         if not 0 < self.min_period_s < self.max_period_s:
@@ -129,6 +135,8 @@ class SegmentationSettings:
         ):
             if not 0 < getattr(self, name) < 1:
                 raise ValueError(f"{name} must lie in (0, 1)")
+        if not self.edge_balance_ratio > 1:
+            raise ValueError("edge_balance_ratio must exceed 1")
         if self.lowpass_harmonics <= 1 or self.filter_order < 1:
             raise ValueError("lowpass_harmonics must exceed 1 and filter_order be positive")
 
@@ -284,6 +292,25 @@ def _excursions(x: np.ndarray, peaks: np.ndarray) -> np.ndarray:
     return out
 
 
+def _whole_at_edge(x: np.ndarray, peaks: np.ndarray, k: int, ratio: float) -> bool:
+    """Whether the first or last turnaround ``peaks[k]`` rises and falls like a rep.
+
+    A rep ends at the height where it started: both sides of its turnaround drop by about
+    the same height (within ``ratio``), to a valley inside the recording. A set-up move
+    (picking the bar up, racking it, stepping back) leaves the bar at another height.
+    """
+    i = peaks[k]
+    lo = peaks[k - 1] if k else 0
+    hi = peaks[k + 1] if k + 1 < peaks.size else x.size - 1
+    before, after = x[lo : i + 1], x[i : hi + 1]
+    if (k == 0 and int(np.argmin(before)) == 0) or (
+        k == peaks.size - 1 and int(np.argmin(after)) == after.size - 1
+    ):
+        return False  # its outer stroke runs into the recording's edge
+    left, right = x[i] - before.min(), x[i] - after.min()
+    return bool(min(left, right) > 0 and max(left, right) <= ratio * min(left, right))
+
+
 def _typical(values: np.ndarray) -> float:
     """Median of the upper half (at least three) of ``values``."""
     top = np.sort(values)[-max(3, values.size // 2) :]
@@ -374,7 +401,9 @@ def _segment_bout(
         # the first and last turnaround may be a set-up move (picking the bar up, racking);
         # between two reps the rhythm vouches for a short, partial rep
         fraction = np.full(peaks.size, settings.min_interior_excursion_fraction)
-        fraction[[0, -1]] = settings.min_excursion_fraction
+        for k in {0, peaks.size - 1}:
+            if not _whole_at_edge(x, peaks, k, settings.edge_balance_ratio):
+                fraction[k] = settings.min_excursion_fraction
         keep = (exc >= fraction * typical) & (exc >= noise_floor_m)
         if keep.all():
             break

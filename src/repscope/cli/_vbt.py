@@ -93,10 +93,10 @@ def profile_lines(profile: SameDayProfile, *, units: str) -> list[str]:
 
 
 def reference_lines(
-    reference: int, why: str, compared: list[int], drifts: list[Drift]
+    reference: str, why: str, compared: list[int], drifts: list[Drift]
 ) -> list[str]:
-    """Return where each set drifts from the reference set, one line per set."""
-    lines = [f"Against set {reference} ({why}), the lifter's baseline:"]
+    """Return where each set drifts from the reference (e.g. ``"set 1"``), one line per set."""
+    lines = [f"Against {reference} ({why}), the lifter's baseline:"]
     for number in compared:
         found = [d.text for d in drifts if d.set == number]
         lines.append(

@@ -203,6 +203,14 @@ def print_tables(result: SessionAnalysis, console: Console, *, units: str = "kg"
     "first.",
 )
 @click.option(
+    "--reference-recording",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="The lifter's baseline from another recording of the same exercise (e.g. a "
+    "warm-up or normal set recorded on its own), read with the same options: every set "
+    "here is compared with its set (--reference-set N picks one of several).",
+)
+@click.option(
     "--units",
     type=click.Choice(UNITS),
     default="kg",
@@ -228,6 +236,7 @@ def analyze(
     set_loads: str | None,
     mvt_mps: float | None,
     reference_set: int | None,
+    reference_recording: Path | None,
     units: str,
     report_out: Path | None,
     columns: str | None,
@@ -265,7 +274,11 @@ def analyze(
     from rich.console import Console
 
     from repscope.analysis import analyze_recording
-    from repscope.analysis.reference import compare_with_reference, reference_set_of
+    from repscope.analysis.reference import (
+        compare_with_recording,
+        compare_with_reference,
+        reference_set_of,
+    )
     from repscope.analysis.vbt import parse_loads
     from repscope.analysis.vbt_step import same_day_profile, with_velocity_based_training
     from repscope.io import ensure_analysable, read_recording
@@ -280,10 +293,31 @@ def analyze(
         result = analyze_recording(recording, placement=placement, exercise=exercise, tempo=tempo)
         if loads_kg is not None or mvt_mps is not None:
             result = with_velocity_based_training(result, set_loads_kg=loads_kg, mvt_mps=mvt_mps)
-        reference, why_reference = reference_set_of(result.sets, reference_set)
+        if reference_recording is None:
+            reference, why_reference = reference_set_of(result.sets, reference_set)
     except InputError as exc:
         raise exc.with_path(file) from None
-    drifts = compare_with_reference(result.reps, reference=reference) if reference else []
+    if reference_recording is not None:
+        other = read_recording(reference_recording, csv_import=spec)
+        ensure_analysable(other, path=reference_recording)
+        try:
+            baseline = analyze_recording(
+                other,
+                placement=str(result.provenance["placement"]),
+                exercise=str(result.provenance["exercise"]),
+                tempo=tempo,
+            )
+            number, why, drifts = compare_with_recording(
+                result.reps, baseline.reps, reference_set=reference_set
+            )
+        except InputError as exc:
+            raise exc.with_path(reference_recording) from None
+        reference = None
+        reference_label = f"set {number} of {reference_recording.name}"
+        why_reference = why
+    else:
+        drifts = compare_with_reference(result.reps, reference=reference) if reference else []
+        reference_label = f"set {reference}"
     profile = same_day_profile(
         result.sets, exercise=str(result.provenance["exercise"]), mvt_mps=mvt_mps
     )
@@ -300,6 +334,8 @@ def analyze(
             "load_velocity_profile": profile.to_dict(),
             "reference_comparison": {
                 "reference_set": reference,
+                "reference": reference_label,
+                "reference_recording": reference_recording,
                 "why": why_reference,
                 "drifts": [dataclasses.asdict(d) for d in drifts],
             },
@@ -312,8 +348,9 @@ def analyze(
         for line in profile_lines(profile, units=units):
             console.print(line)
     sets_compared = [int(n) for n in result.sets["set"] if int(n) != reference]
-    if reference is not None and sets_compared:
-        for line in reference_lines(reference, why_reference, sets_compared, drifts):
+    compared_with = reference is not None or reference_recording is not None
+    if compared_with and sets_compared:
+        for line in reference_lines(reference_label, why_reference, sets_compared, drifts):
             console.print(line, markup=False)
     if reps_out is not None:
         console.print(f"Rep table written to {reps_out}")
