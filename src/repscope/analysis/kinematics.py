@@ -804,12 +804,15 @@ def _rejudge(
     *,
     rate: float,
     settings: StillnessSettings,
+    by_start: bool = False,
 ) -> list[tuple[int, int]]:
     """Candidates between anchors ``left`` and ``right`` that pass steps 1-3 judged there.
 
     Candidates overlapping one of ``excluded`` are left out; the rest go through the
     elimination and re-admission of :func:`validate_anchors` between the two anchors, and
-    the survivors' edges are cut as in :func:`trim_moving_edges`.
+    the survivors' edges are cut as in :func:`trim_moving_edges`. ``by_start``: the
+    candidates are sorted by start and each ends after it starts (then only those near
+    the two anchors are looked at).
     """
     min_len = max(round(settings.short_pause_s * rate), 1)
     limit = _bridge_limit(
@@ -818,13 +821,20 @@ def _rejudge(
         settings.accept_growth_mps_per_s,
         dt=1.0 / rate,
     )
-    inner = [
-        c
-        for c in candidates
-        if c[0] >= left[1]
-        and c[1] <= right[0]
-        and not any(c[0] < g[1] and c[1] > g[0] for g in excluded)
-    ]
+    # candidates sorted by start (as :func:`reselect_by_closure` checks): bisect to the
+    # first one starting after ``left``; those starting at or after ``right`` cannot end
+    # before it (an hour holds a thousand candidates, and this runs for every hypothesis)
+    first = bisect.bisect_left(candidates, left[1], key=lambda c: c[0]) if by_start else 0
+    inner = []
+    for c in itertools.islice(candidates, first, None):
+        if by_start and c[0] >= right[0]:
+            break
+        if (
+            c[0] >= left[1]
+            and c[1] <= right[0]
+            and not any(c[0] < g[1] and c[1] > g[0] for g in excluded)
+        ):
+            inner.append(c)
     kept = _eliminate_and_readmit(
         cum,
         [left, *inner, right],
@@ -899,6 +909,9 @@ def reselect_by_closure(
     cum = cumulative_trapezoid(acc_mps2, dx=1.0 / rate, initial=0.0)
     trusted = round(settings.long_rest_s * rate)
     anchors = list(anchors)
+    by_start = all(a < b for a, b in candidates) and all(
+        p[0] <= q[0] for p, q in itertools.pairwise(candidates)
+    )
     for _ in range(rounds):
         changed = False
         k = 1
@@ -920,6 +933,7 @@ def reselect_by_closure(
                     gone,
                     rate=rate,
                     settings=settings,
+                    by_start=by_start,
                 )
                 trial = anchors[:k] + kept + anchors[last + 1 :]
                 cost = _window_range(cum, trial, lo, hi, rate)
