@@ -210,6 +210,17 @@ def motion_magnitude(
     acc_lp = lowpass(
         acc_world_mps2, cutoff_hz=settings.lowpass_hz, sampling_rate_hz=sampling_rate_hz
     )
+    return _motion_magnitude(acc_lp, gyr_dps, sampling_rate_hz=sampling_rate_hz, settings=settings)
+
+
+def _motion_magnitude(
+    acc_lp: np.ndarray,
+    gyr_dps: np.ndarray | None,
+    *,
+    sampling_rate_hz: float,
+    settings: StillnessSettings,
+) -> tuple[np.ndarray, np.ndarray | None, GyroCalibration | None]:
+    """:func:`motion_magnitude` from the already low-passed world acceleration."""
     acc_mag = np.linalg.norm(np.atleast_2d(acc_lp.T).T, axis=1)
     gyr_mag = None
     calibration = None
@@ -1039,8 +1050,9 @@ def vertical_kinematics(
     """
     rate = check_sampling_rate(sampling_rate_hz)
     settings = settings or StillnessSettings()
-    acc_mag, gyr_mag, gyro = motion_magnitude(
-        acc_world_mps2, gyr_dps, sampling_rate_hz=rate, settings=settings
+    acc_world_lp = lowpass(acc_world_mps2, cutoff_hz=settings.lowpass_hz, sampling_rate_hz=rate)
+    acc_mag, gyr_mag, gyro = _motion_magnitude(
+        acc_world_lp, gyr_dps, sampling_rate_hz=rate, settings=settings
     )
     floor = known_noise_floor(acc_mag, sampling_rate_hz=rate, settings=settings)
     if known_noise_floor_mps2 is not None:
@@ -1053,7 +1065,15 @@ def vertical_kinematics(
         threshold_mps2=threshold,
         settings=settings,
     )
-    vertical_lp = lowpass(vertical_acc_mps2, cutoff_hz=settings.lowpass_hz, sampling_rate_hz=rate)
+    world = np.asarray(acc_world_mps2)
+    if world.ndim == 2 and world.shape[1] == 3 and np.array_equal(world[:, 2], vertical_acc_mps2):
+        # the orientation stage's vertical is the world frame's z: its low-pass is there
+        # already (the same filter, column by column: the same numbers)
+        vertical_lp = acc_world_lp[:, 2]
+    else:
+        vertical_lp = lowpass(
+            vertical_acc_mps2, cutoff_hz=settings.lowpass_hz, sampling_rate_hz=rate
+        )
     level = settings.trim_factor * floor
     min_len = max(round(settings.short_pause_s * rate), 1)
     still_runs = [
