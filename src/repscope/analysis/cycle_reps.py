@@ -48,8 +48,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.integrate import cumulative_trapezoid
 
+from repscope.analysis.kinematics import cumulative_trapezoid
 from repscope.analysis.reps import Rep
 from repscope.analysis.segmentation import Cycle
 from repscope.analysis.strokes import Stroke, bell_boundaries

@@ -26,7 +26,6 @@ from functools import partial
 from typing import Any
 
 import numpy as np
-from scipy.integrate import cumulative_trapezoid
 
 from repscope.analysis.closure import close_cycles
 from repscope.analysis.cycle_reps import (
@@ -42,6 +41,7 @@ from repscope.analysis.cycle_reps import (
 from repscope.analysis.kinematics import (
     StillnessSettings,
     VerticalKinematics,
+    cumulative_trapezoid,
     highpass_unanchored,
     lowpass,
     vertical_kinematics,

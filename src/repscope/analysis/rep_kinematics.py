@@ -26,8 +26,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.integrate import cumulative_trapezoid
 
+from repscope.analysis.kinematics import cumulative_trapezoid
 from repscope.analysis.reps import Rep
 from repscope.analysis.smoothness import ldlj, sparc
 from repscope.analysis.strokes import Stroke

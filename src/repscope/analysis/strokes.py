@@ -53,10 +53,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
-from scipy.integrate import cumulative_trapezoid
 from scipy.linalg.lapack import dgesv as _gesv
 
-from repscope.analysis.kinematics import runs
+from repscope.analysis.kinematics import cumulative_trapezoid, runs
 from repscope.recording import check_sampling_rate
 
 
