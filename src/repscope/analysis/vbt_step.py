@@ -131,7 +131,7 @@ def with_velocity_based_training(
     acc = traces["vertical_acc_mps2"].to_numpy(float) if len(traces) else np.zeros(0)
     time_s = traces["time_s"].to_numpy(float) if len(traces) else np.zeros(0)
     concentric = (
-        traces["phase"].to_numpy(object) == "concentric" if len(traces) else np.zeros(0, bool)
+        (traces["phase"] == "concentric").to_numpy(bool) if len(traces) else np.zeros(0, bool)
     )
     mpv, power_mean, power_peak, rep_load = [], [], [], []
     for row in reps.itertuples(index=False):
