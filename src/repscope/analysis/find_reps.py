@@ -335,6 +335,7 @@ def _rhythm(
             concentric_first=concentric_first,
             settings=settings,
             period_multiple=k,
+            periods_of=segmentation,  # its noise, bouts and periods: not measured again
         )
         m, other_split = split_reps(other)
         if m >= 2 and not other_split:
