@@ -32,8 +32,8 @@ doi:10.1186/1743-0003-9-26, per-cycle linear drift removal).
 from __future__ import annotations
 
 import numpy as np
-from scipy.integrate import cumulative_trapezoid
 
+from repscope.analysis.kinematics import cumulative_trapezoid
 from repscope.recording import check_sampling_rate
 
 

@@ -54,8 +54,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.integrate import cumulative_trapezoid
 
+from repscope.analysis.kinematics import cumulative_trapezoid
 from repscope.analysis.profiles import MERGED_TRAVEL_RATIO
 from repscope.analysis.reps import Rep
 from repscope.analysis.segmentation import Cycle
@@ -107,9 +107,13 @@ def choose_reps(
     rate = check_sampling_rate(sampling_rate_hz)
     if not cycles:
         return RepChoice("strokes", "medium" if stroke_reps else "high", ("no rhythm found",))
-    windows = [(c.start_idx / rate, c.end_idx / rate) for c in cycles]
-    hits = [sum(1 for r in stroke_reps if lo <= _turn_time_s(r) <= hi) for lo, hi in windows]
-    agree = len(stroke_reps) == len(cycles) and all(h == 1 for h in hits)
+    # stroke reps whose middle turnaround lies in each cycle's window, counted by bisection
+    # (the turnarounds sorted once: a count per window was quadratic in an hour's reps)
+    turns = np.sort(np.array([_turn_time_s(r) for r in stroke_reps], dtype=float))
+    window_lo = np.array([c.start_idx / rate for c in cycles], dtype=float)
+    window_hi = np.array([c.end_idx / rate for c in cycles], dtype=float)
+    hits = np.searchsorted(turns, window_hi, "right") - np.searchsorted(turns, window_lo, "left")
+    agree = len(stroke_reps) == len(cycles) and bool(np.all(hits == 1))
     if not rests:
         # nothing anchors the stroke finder's velocity: measure from the turnarounds
         return RepChoice(

@@ -26,7 +26,6 @@ from functools import partial
 from typing import Any
 
 import numpy as np
-from scipy.integrate import cumulative_trapezoid
 
 from repscope.analysis.closure import close_cycles
 from repscope.analysis.cycle_reps import (
@@ -43,6 +42,7 @@ from repscope.analysis.cycle_reps import (
 from repscope.analysis.kinematics import (
     StillnessSettings,
     VerticalKinematics,
+    cumulative_trapezoid,
     highpass_unanchored,
     lowpass,
     vertical_kinematics,
@@ -336,6 +336,7 @@ def _rhythm(
             concentric_first=concentric_first,
             settings=settings,
             period_multiple=k,
+            periods_of=segmentation,  # its noise, bouts and periods: not measured again
         )
         m, other_split = split_reps(other)
         if m >= 2 and not other_split:

@@ -71,7 +71,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import signal
-from scipy.integrate import cumulative_trapezoid
 
 from repscope.recording import check_sampling_rate
 
@@ -109,6 +108,28 @@ def lowpass(
     sos = butter_sos(order, cutoff_hz, btype="low", sampling_rate_hz=rate)
     padlen = min(x.shape[0] - 1, 3 * (2 * len(sos) + 1) * 4)
     return np.asarray(signal.sosfiltfilt(sos, x, axis=0, padlen=padlen))
+
+
+def cumulative_trapezoid(
+    y: np.ndarray, *, dx: float, axis: int = 0, initial: float = 0.0
+) -> np.ndarray:
+    """Integrate ``y`` cumulatively by trapezoids along axis 0, starting at 0.
+
+    The numbers of :func:`scipy.integrate.cumulative_trapezoid` with ``initial=0`` (the
+    same operations: ``cumsum(dx * (y[1:] + y[:-1]) / 2)``), without its array-API
+    dispatch, which costs more than the sum on the short bridges and strokes the
+    analysis integrates thousands of times an hour.
+    """
+    if initial != 0.0 or axis != 0:
+        raise ValueError("only initial=0 along axis 0")
+    y = np.asarray(y)
+    if y.shape[0] == 0:
+        raise ValueError("At least one point is required along `axis`.")
+    steps = dx * (y[1:] + y[:-1]) / 2.0
+    out = np.empty(y.shape, dtype=steps.dtype)
+    out[0] = 0.0
+    np.cumsum(steps, axis=0, out=out[1:])
+    return out
 
 
 def runs(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -210,6 +231,17 @@ def motion_magnitude(
     acc_lp = lowpass(
         acc_world_mps2, cutoff_hz=settings.lowpass_hz, sampling_rate_hz=sampling_rate_hz
     )
+    return _motion_magnitude(acc_lp, gyr_dps, sampling_rate_hz=sampling_rate_hz, settings=settings)
+
+
+def _motion_magnitude(
+    acc_lp: np.ndarray,
+    gyr_dps: np.ndarray | None,
+    *,
+    sampling_rate_hz: float,
+    settings: StillnessSettings,
+) -> tuple[np.ndarray, np.ndarray | None, GyroCalibration | None]:
+    """:func:`motion_magnitude` from the already low-passed world acceleration."""
     acc_mag = np.linalg.norm(np.atleast_2d(acc_lp.T).T, axis=1)
     gyr_mag = None
     calibration = None
@@ -804,12 +836,15 @@ def _rejudge(
     *,
     rate: float,
     settings: StillnessSettings,
+    by_start: bool = False,
 ) -> list[tuple[int, int]]:
     """Candidates between anchors ``left`` and ``right`` that pass steps 1-3 judged there.
 
     Candidates overlapping one of ``excluded`` are left out; the rest go through the
     elimination and re-admission of :func:`validate_anchors` between the two anchors, and
-    the survivors' edges are cut as in :func:`trim_moving_edges`.
+    the survivors' edges are cut as in :func:`trim_moving_edges`. ``by_start``: the
+    candidates are sorted by start and each ends after it starts (then only those near
+    the two anchors are looked at).
     """
     min_len = max(round(settings.short_pause_s * rate), 1)
     limit = _bridge_limit(
@@ -818,13 +853,20 @@ def _rejudge(
         settings.accept_growth_mps_per_s,
         dt=1.0 / rate,
     )
-    inner = [
-        c
-        for c in candidates
-        if c[0] >= left[1]
-        and c[1] <= right[0]
-        and not any(c[0] < g[1] and c[1] > g[0] for g in excluded)
-    ]
+    # candidates sorted by start (as :func:`reselect_by_closure` checks): bisect to the
+    # first one starting after ``left``; those starting at or after ``right`` cannot end
+    # before it (an hour holds a thousand candidates, and this runs for every hypothesis)
+    first = bisect.bisect_left(candidates, left[1], key=lambda c: c[0]) if by_start else 0
+    inner = []
+    for c in itertools.islice(candidates, first, None):
+        if by_start and c[0] >= right[0]:
+            break
+        if (
+            c[0] >= left[1]
+            and c[1] <= right[0]
+            and not any(c[0] < g[1] and c[1] > g[0] for g in excluded)
+        ):
+            inner.append(c)
     kept = _eliminate_and_readmit(
         cum,
         [left, *inner, right],
@@ -899,6 +941,9 @@ def reselect_by_closure(
     cum = cumulative_trapezoid(acc_mps2, dx=1.0 / rate, initial=0.0)
     trusted = round(settings.long_rest_s * rate)
     anchors = list(anchors)
+    by_start = all(a < b for a, b in candidates) and all(
+        p[0] <= q[0] for p, q in itertools.pairwise(candidates)
+    )
     for _ in range(rounds):
         changed = False
         k = 1
@@ -920,6 +965,7 @@ def reselect_by_closure(
                     gone,
                     rate=rate,
                     settings=settings,
+                    by_start=by_start,
                 )
                 trial = anchors[:k] + kept + anchors[last + 1 :]
                 cost = _window_range(cum, trial, lo, hi, rate)
@@ -1025,8 +1071,9 @@ def vertical_kinematics(
     """
     rate = check_sampling_rate(sampling_rate_hz)
     settings = settings or StillnessSettings()
-    acc_mag, gyr_mag, gyro = motion_magnitude(
-        acc_world_mps2, gyr_dps, sampling_rate_hz=rate, settings=settings
+    acc_world_lp = lowpass(acc_world_mps2, cutoff_hz=settings.lowpass_hz, sampling_rate_hz=rate)
+    acc_mag, gyr_mag, gyro = _motion_magnitude(
+        acc_world_lp, gyr_dps, sampling_rate_hz=rate, settings=settings
     )
     floor = known_noise_floor(acc_mag, sampling_rate_hz=rate, settings=settings)
     if known_noise_floor_mps2 is not None:
@@ -1039,7 +1086,15 @@ def vertical_kinematics(
         threshold_mps2=threshold,
         settings=settings,
     )
-    vertical_lp = lowpass(vertical_acc_mps2, cutoff_hz=settings.lowpass_hz, sampling_rate_hz=rate)
+    world = np.asarray(acc_world_mps2)
+    if world.ndim == 2 and world.shape[1] == 3 and np.array_equal(world[:, 2], vertical_acc_mps2):
+        # the orientation stage's vertical is the world frame's z: its low-pass is there
+        # already (the same filter, column by column: the same numbers)
+        vertical_lp = acc_world_lp[:, 2]
+    else:
+        vertical_lp = lowpass(
+            vertical_acc_mps2, cutoff_hz=settings.lowpass_hz, sampling_rate_hz=rate
+        )
     level = settings.trim_factor * floor
     min_len = max(round(settings.short_pause_s * rate), 1)
     still_runs = [

@@ -142,7 +142,6 @@ def set_rep_metrics(
     ``vertical_acc_mps2`` the low-passed vertical acceleration (NaN outside stretches),
     ``acc_rate_hz`` the accelerometer's own rate (whether the arrival is sampled).
     """
-    acc_for_turn = np.nan_to_num(vertical_acc_mps2)
     out = []
     for k, measured in enumerate(members):
         rep, kin = measured.rep, measured.kinematics
@@ -163,7 +162,7 @@ def set_rep_metrics(
             if why:
                 turn_arrival = math.nan
                 unjudged = unjudged or why
-            turn_acc = turnaround_acc(acc_for_turn, time_s, ecc_before, rep.concentric)
+            turn_acc = turnaround_acc(vertical_acc_mps2, time_s, ecc_before, rep.concentric)
         con_s = rep.concentric.duration_s if rep.concentric else math.nan
         out.append(
             RepMetrics(

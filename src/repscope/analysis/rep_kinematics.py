@@ -26,8 +26,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.integrate import cumulative_trapezoid
 
+from repscope.analysis.kinematics import cumulative_trapezoid
 from repscope.analysis.reps import Rep
 from repscope.analysis.smoothness import ldlj, sparc
 from repscope.analysis.strokes import Stroke
@@ -181,7 +181,10 @@ def nearest_index(time_s: np.ndarray, t: float) -> int:
 
 
 def turnaround_acc(acc: np.ndarray, time_s: np.ndarray, ecc: Stroke, con: Stroke) -> float:
-    """Highest acceleration within :data:`TURNAROUND_WINDOW_S` of the turnaround ecc -> con."""
+    """Highest acceleration within :data:`TURNAROUND_WINDOW_S` of the turnaround ecc -> con.
+
+    NaN in ``acc`` (outside the analysed stretches) counts as 0.
+    """
     # the samples from the last at or before the window's start to the first at or after
     # its end
     lo = max(
@@ -191,7 +194,7 @@ def turnaround_acc(acc: np.ndarray, time_s: np.ndarray, ecc: Stroke, con: Stroke
     )
     hi = int(np.searchsorted(time_s, max(ecc.end_s, con.start_s) + TURNAROUND_WINDOW_S, "left")) + 1
     hi = min(hi, acc.size)
-    return float(np.max(acc[lo:hi])) if hi > lo else math.nan
+    return float(np.max(np.nan_to_num(acc[lo:hi]))) if hi > lo else math.nan
 
 
 def arrival_ratio(velocity: np.ndarray, time_s: np.ndarray, ecc: Stroke | None) -> float:

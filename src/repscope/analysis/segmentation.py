@@ -363,9 +363,11 @@ def _segment_bout(
     settings: SegmentationSettings,
     proxy_out: np.ndarray,
     period_multiple: float = 1.0,
+    measured: tuple[float, float] | None = None,
 ) -> Bout | None:
     seg = acc[a:b]
-    period, periodicity = rep_period(seg, sampling_rate_hz=rate, settings=settings)
+    # the bout's period and periodicity, unless the caller measured them already
+    period, periodicity = measured or rep_period(seg, sampling_rate_hz=rate, settings=settings)
     if not math.isfinite(period):
         return None
     period *= period_multiple
@@ -445,6 +447,7 @@ def segment_cycles(
     concentric_first: bool,
     settings: SegmentationSettings | None = None,
     period_multiple: float = 1.0,
+    periods_of: Segmentation | None = None,
 ) -> Segmentation:
     """Find the reps of a gap-free, uniformly sampled stretch by their rhythm.
 
@@ -462,9 +465,28 @@ def segment_cycles(
     period_multiple
         Use this multiple of each bout's autocorrelation period (the caller's retry when
         the reps at the period itself are split, :func:`.cycle_reps.split_cycles`).
+    periods_of
+        The segmentation of the same ``acc_g`` with the same settings at
+        ``period_multiple`` 1 (the caller's first try): its noise, bouts and periods are
+        taken from it instead of measured again. The result is the same.
     """
     rate = check_sampling_rate(sampling_rate_hz)
     settings = settings or SegmentationSettings()
+    if periods_of is not None:
+        acc, proxy = periods_of.vertical_acc_mps2, np.zeros(periods_of.vertical_acc_mps2.size)
+        bouts = []
+        for first in periods_of.bouts:
+            bout = _segment_bout(
+                acc, first.start_idx, first.end_idx, rate=rate,
+                concentric_first=concentric_first, noise_psd=periods_of.noise_psd,
+                settings=settings, proxy_out=proxy, period_multiple=period_multiple,
+                measured=(first.period_s, first.periodicity),
+            )  # fmt: skip
+            if bout is not None:
+                bouts.append(bout)
+        return Segmentation(
+            rate, periods_of.noise_floor_mps2, periods_of.noise_psd, tuple(bouts), proxy, acc
+        )
     acc = vertical_acc_proxy(acc_g)
     proxy = np.zeros(acc.size)
     if acc.size < int(2 * settings.min_period_s * rate):

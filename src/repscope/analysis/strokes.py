@@ -53,10 +53,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
-from scipy.integrate import cumulative_trapezoid
 from scipy.linalg.lapack import dgesv as _gesv
 
-from repscope.analysis.kinematics import runs
+from repscope.analysis.kinematics import cumulative_trapezoid, runs
 from repscope.recording import check_sampling_rate
 
 
@@ -166,11 +165,13 @@ def _boundary(
                 estimate = -float(intercept) / float(np.polyfit(x, r, 1)[0])
             else:
                 power = float(np.clip(power, settings.min_power, settings.max_power))
-                r_low = (
-                    rate
-                    * lo_level
-                    / max(float(np.interp(t_low, np.arange(accel.size), np.abs(accel))), 1e-6)
-                )
+                # |accel| at t_low, interpolated between its two neighbouring samples
+                # (np.interp on those two alone: the same number as over the whole
+                # signal, without building an index array of its length for every stroke)
+                k = int(t_low)
+                near = np.abs(accel[k : k + 2])
+                acc_low = float(np.interp(t_low - k, np.arange(near.size, dtype=float), near))
+                r_low = rate * lo_level / max(acc_low, 1e-6)
                 estimate = t_low + step * power * r_low
     lo_b, hi_b = sorted((float(bound), t_low))
     return float(np.clip(estimate, lo_b, hi_b))
@@ -409,8 +410,11 @@ def find_strokes(
 
     # Bounds for each stroke's boundaries: the last sign change or still sample.
     strokes: list[Stroke] = []
+    # the velocity in each direction, and its non-negative part, made once for all strokes
+    signed = {1: v, -1: -v}
+    clipped = {d: np.clip(signed[d], 0.0, None) for d in (1, -1)}
     for a, b, direction in kept:
-        seg_speed = direction * v
+        seg_speed = signed[direction]
         peak = a + int(np.argmax(seg_speed[a:b]))
         # Boundaries may extend back (forward) over slow and still samples, but never past
         # a sample moving the other way nor further than max_extension_s.
@@ -424,7 +428,7 @@ def find_strokes(
         hi = b - 1
         while hi < n - 1 and hi - b < reach and seg_speed[hi + 1] >= -tol:
             hi += 1
-        speed = np.clip(seg_speed, 0.0, None)
+        speed = clipped[direction]
         bounds = _fit_bell(speed, max(lo - 1, 0), min(hi + 1, n - 1), peak, settings)
         if bounds is not None:
             start, end = bounds

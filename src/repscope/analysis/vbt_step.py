@@ -75,13 +75,18 @@ def _metadata_loads(meta: dict[str, Any], n_sets: int) -> tuple[tuple[float, ...
     return None, "unknown"
 
 
-def _concentric(traces: pd.DataFrame, start_s: float, end_s: float) -> np.ndarray:
-    """Return the indices of the concentric samples in [start_s, end_s] (longest run)."""
-    time_s = traces["time_s"].to_numpy(float)
+def _concentric(
+    time_s: np.ndarray, concentric: np.ndarray, start_s: float, end_s: float
+) -> np.ndarray:
+    """Return the indices of the concentric samples in [start_s, end_s] (longest run).
+
+    ``time_s`` and ``concentric`` (the traces' phase is ``"concentric"``) are the traces'
+    columns as arrays, made once per analysis: converting the text column for every rep
+    cost O(samples) per rep (2.7 s of an hour's 6.6 s).
+    """
     lo = int(np.searchsorted(time_s, start_s, "left"))
     hi = int(np.searchsorted(time_s, end_s, "right"))
-    inside = traces["phase"].to_numpy(object)[lo:hi] == "concentric"
-    spans = runs(inside)
+    spans = runs(concentric[lo:hi])
     if not spans:
         return np.arange(0)
     a, b = max(spans, key=lambda span: span[1] - span[0])
@@ -124,16 +129,16 @@ def with_velocity_based_training(
     traces = analysis.traces
     velocity = traces["velocity_mps"].to_numpy(float) if len(traces) else np.zeros(0)
     acc = traces["vertical_acc_mps2"].to_numpy(float) if len(traces) else np.zeros(0)
+    time_s = traces["time_s"].to_numpy(float) if len(traces) else np.zeros(0)
+    concentric = (
+        (traces["phase"] == "concentric").to_numpy(bool) if len(traces) else np.zeros(0, bool)
+    )
     mpv, power_mean, power_peak, rep_load = [], [], [], []
     for row in reps.itertuples(index=False):
         load = load_by_set.get(int(row.set), math.nan)
         rep_load.append(load)
         mcv = float(row.mean_concentric_velocity_mps)
-        idx = (
-            _concentric(traces, float(row.start_s), float(row.end_s))
-            if len(traces)
-            else np.arange(0)
-        )
+        idx = _concentric(time_s, concentric, float(row.start_s), float(row.end_s))
         if not math.isfinite(mcv) or len(idx) < 2:
             mpv.append(math.nan)
             power_mean.append(math.nan)
