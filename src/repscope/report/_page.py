@@ -120,8 +120,8 @@ def rir_text(set_row: Mapping[str, Any], provenance: Mapping[str, Any]) -> str:
     to_mvt = f" to the MVT {mvt:g} m/s" if mvt is not None else ""
     return (
         f"reps in reserve {rir:.0f} ({100 * RIR_CONFIDENCE:g}% interval "
-        f"{fmt(low, 0)}-{fmt(high, 0)}), an estimate: this set's bar speed extrapolated"
-        f"{to_mvt} ({RIR_SOURCE})"
+        f"{fmt(low, 0)}-{fmt(high, 0)}), an estimate: the set's bar speed per rep "
+        f"extrapolated{to_mvt} ({RIR_SOURCE})"
     )
 
 

@@ -65,6 +65,7 @@ from repscope.report._page import (
     baseline,
     describe,
     empty_page,
+    finite,
     first_value,
     fmt,
     footer,
@@ -393,7 +394,9 @@ def _draw_rep_table(fig: Figure, reps: pd.DataFrame, top_y: float) -> float:
     columns = ["rep", "tempo (s)", "ROM (m)", "MCV (m/s)", "loss", "confidence", "flags"]
     cells = []
     for row in shown:
-        tempo = "-".join(fmt(row[PHASE_DURATION_COLUMNS[p]]) for p in PHASES)
+        phases = [row[PHASE_DURATION_COLUMNS[p]] for p in PHASES]
+        # "?": a phase not measured (a "-" would read as one more separator)
+        tempo = "-".join(fmt(v) if finite(v) else "?" for v in phases)
         flags = ", ".join(FLAG_CODES.get(f, f) for f, _ in rep_flags(row))
         cells.append([
             str(int(row["rep"])), tempo, fmt(row["rom_m"], 2),
@@ -419,7 +422,8 @@ def _draw_rep_table(fig: Figure, reps: pd.DataFrame, top_y: float) -> float:
             cell.set_text_props(fontweight="bold", fontsize=6.4)
             cell.set_facecolor("#EEEEEE")
     table.set_gid("rep-table")
-    ax.set_title("every rep (tempo E-B-C-T; MCV: mean concentric velocity)", loc="left",
+    ax.set_title("every rep (?: not measured; MCV: mean concentric velocity)",
+                 loc="left",
                  fontsize=8)  # fmt: skip
     y = top - height - 0.012
     if len(reps) > len(shown):
