@@ -85,6 +85,11 @@ def test_bar_path_overlays_every_rep_and_says_it_is_vertical_only():
     (ax,) = [ax for ax in fig.axes if ax.get_gid() == "bar-path"]
     assert len(ax.get_lines()) == int(result.sets["n_reps"].iloc[0])
     assert "vertical only" in ax.get_title(loc="left")
+    # the sensor rode on the wrist: the page says whose height it draws
+    assert ax.get_title(loc="left").startswith("wrist path")
+    assert any(a.get_ylabel() == "wrist height (m)" for a in fig.axes)
+    bar = plot_set(sample_analysis("bench_ego"), 1)
+    assert any(a.get_ylabel() == "bar height (m)" for a in bar.axes)
 
 
 def test_load_and_e1rm_are_shown_when_known_and_skipped_otherwise():

@@ -263,7 +263,7 @@ def _draw_traces(
     ax_vel.plot(t, vel, color=TRACE_COLOUR, lw=1.0)
     ax_vel.axhline(0.0, color="#777777", lw=0.6, ls=":")
     ax_pos.set_xlim(lo, hi)
-    ax_pos.set_ylabel("bar height (m)")
+    ax_pos.set_ylabel(f"{_carrier(result)} height (m)")
     ax_vel.set_ylabel("vertical\nvelocity (m/s)")  # one line would run into the panel above
     ax_vel.set_xlabel("time (s)")
     ax_vel.xaxis.set_major_locator(MaxNLocator(nbins=12))
@@ -297,6 +297,11 @@ def _draw_traces(
                 transform=ax_pos.get_xaxis_transform(), ha="center", va="top", fontsize=size,
                 fontweight="bold", linespacing=1.0, gid=f"flags-{int(row['rep'])}",
             )  # fmt: skip
+
+
+def _carrier(result: SessionAnalysis) -> str:
+    """Return what the sensor rode on: ``"wrist"`` for a wrist placement, else ``"bar"``."""
+    return "wrist" if result.provenance.get("placement") == "wrist" else "bar"
 
 
 def _draw_tempo(
@@ -481,7 +486,8 @@ def _draw_bar_path(fig: Figure, result: SessionAnalysis, reps: pd.DataFrame, y: 
         drawn += 1
     ax.set_xlabel("time from the rep's start (s)")
     ax.set_ylabel("height from the rep's start (m)")
-    ax.set_title("bar path: height through each rep (vertical only)", loc="left")
+    carrier = _carrier(result)
+    ax.set_title(f"{carrier} path: height through each rep (vertical only)", loc="left")
     ax.set_gid("bar-path")
     if drawn:
         handles, labels = ax.get_legend_handles_labels()
