@@ -126,7 +126,7 @@ def test_write_png_pdf_svg_reproducibly(history_path, tmp_path):
         result = _trends(history)
     png = write_trends(result, tmp_path / "t.png")
     with Image.open(png) as image:
-        assert image.size == (1240, 1753)  # A4 portrait at the reports' 150 dpi
+        assert image.size == (1753, 1240)  # A4 landscape at the reports' 150 dpi
     pdf = write_trends(result, tmp_path / "t.pdf")
     assert pdf.read_bytes().startswith(b"%PDF")
     first = write_trends(result, tmp_path / "a.svg").read_bytes()

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 from click.testing import CliRunner
 
+from repscope.analysis.flags import FLAG_WORDS, VERDICT_WORDS
 from repscope.cli.main import cli
 from repscope.live import LiveEvent
 from repscope.live.display import LiveView
@@ -26,12 +27,25 @@ def _speaker() -> Speaker:
 
 
 def test_phrases_are_short_and_plain():
-    assert rep_phrase(ROW, 3) == "Rep 3. .45. rushed negative, bounced."
+    # the one wording of flags and verdicts (FLAG_WORDS, VERDICT_WORDS), never a code
+    assert rep_phrase(ROW, 3) == "Rep 3. .45. Rushed the lowering, bounced out of the bottom."
     assert rep_phrase({**ROW, "flags": ""}, 4) == "Rep 4. .45. Good."
-    assert rep_phrase({"flags": ["grind"]}, 5) == "Rep 5. grind."
+    assert rep_phrase({"flags": ["grind"]}, 5) == "Rep 5. Ground out."
     assert set_phrase({"set": 2, "velocity_loss": 0.184}, 8) == (
         "Set 2 done. 8 reps. Velocity loss 18 percent."
     )
+    assert set_phrase({"set": 1, "verdict": "ego_lifting", "velocity_loss": 0.1}, 6) == (
+        "Set 1 done. 6 reps. Ego lifting. Velocity loss 10 percent."
+    )
+
+
+def test_every_flag_and_verdict_is_said_in_plain_words():
+    for flag, words in FLAG_WORDS.items():
+        said = rep_phrase({"flags": flag}, 1)
+        assert words in said.lower() and flag not in said
+    for verdict in VERDICT_WORDS:
+        said = set_phrase({"set": 1, "verdict": verdict}, 5)
+        assert "_" not in said, said
 
 
 class _Clock:

@@ -85,6 +85,11 @@ def test_bar_path_overlays_every_rep_and_says_it_is_vertical_only():
     (ax,) = [ax for ax in fig.axes if ax.get_gid() == "bar-path"]
     assert len(ax.get_lines()) == int(result.sets["n_reps"].iloc[0])
     assert "vertical only" in ax.get_title(loc="left")
+    # the sensor rode on the wrist: the page says whose height it draws
+    assert ax.get_title(loc="left").startswith("wrist path")
+    assert any(a.get_ylabel() == "wrist height (m)" for a in fig.axes)
+    bar = plot_set(sample_analysis("bench_ego"), 1)
+    assert any(a.get_ylabel() == "bar height (m)" for a in bar.axes)
 
 
 def test_load_and_e1rm_are_shown_when_known_and_skipped_otherwise():
@@ -123,3 +128,46 @@ def test_report_dpi_and_stop_at_loss_through_the_cli(tmp_path):
     assert _png_size(out) == (round(11.69 * 60), round(8.27 * 60))  # A4 landscape
     bad = CliRunner().invoke(cli, [*args, "--stop-at-loss", "120%"])
     assert bad.exit_code == 2 and "not a velocity loss" in bad.output
+
+
+def test_rir_estimate_and_baseline_drift_are_on_the_pages():
+    result = sample_analysis("squat_session")  # three sets of 5 reps
+    sets = result.sets.copy()
+    sets["estimated_rir"] = [2.0, float("nan"), float("nan")]
+    sets["estimated_rir_low"] = [1.0, float("nan"), float("nan")]
+    sets["estimated_rir_high"] = [4.0, float("nan"), float("nan")]
+    sets["estimated_rir_note"] = [
+        "an estimate",
+        "no RIR estimate: why not",
+        "no RIR estimate: why not",
+    ]
+    reps = result.reps.copy()
+    second = reps["set"] == 2
+    reps.loc[second, "eccentric_s"] = reps.loc[second, "eccentric_s"] * 0.4  # rushed lowering
+    known = dataclasses.replace(result, sets=sets, reps=reps)
+
+    first = "\n".join(t.get_text() for t in plot_set(known, 1).texts)
+    assert "reps in reserve 2 (80% interval 1-4), an estimate" in first
+    assert "Sánchez-Medina & González-Badillo 2011" in first  # its source
+    assert "baseline: this set (the first set)" in first
+    second_page = "\n".join(t.get_text() for t in plot_set(known, 2).texts)
+    assert "no RIR estimate: why not" in second_page
+    assert "against the baseline, set 1 (the first set): lowering" in second_page
+    third = "\n".join(t.get_text() for t in plot_set(known, 3, reference_set=2).texts)
+    assert "against the baseline, set 2 (named with --reference-set)" in third
+
+    summary = plot_session_summary(known)
+    notes = _texts(summary)["summary-notes"]
+    assert "reps in reserve (RIR): an estimate" in notes
+    assert "no RIR estimate ('-'): sets 2, 3: why not" in notes
+    assert "set 2: lowering" in notes and "set 3: no drift" in notes.replace("\n", " ")
+    table = next(t for ax in summary.axes for t in ax.tables if t.get_gid() == "summary-table")
+    header = [table[0, c].get_text().get_text() for c in range(11)]
+    assert "RIR (estimate)" in header
+    col = header.index("RIR (estimate)")
+    assert [table[r, col].get_text().get_text() for r in (1, 2, 3)] == ["2 (1-4)", "-", "-"]
+
+
+def test_one_set_has_no_baseline_line():
+    text = "\n".join(t.get_text() for t in plot_set(sample_analysis("bench_ego"), 1).texts)
+    assert "baseline" not in text

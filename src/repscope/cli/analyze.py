@@ -12,6 +12,7 @@ import click
 
 from repscope.cli._import_options import csv_import, import_options
 from repscope.cli._names import EXERCISES, PLACEMENTS
+from repscope.cli._options import DEFAULT_DPI, dpi_option, reference_set_option, stop_at_loss_option
 from repscope.cli._vbt import UNITS, profile_lines, reference_lines, vbt_line
 from repscope.cli.report import check_report_path
 from repscope.errors import InputError
@@ -73,7 +74,13 @@ def no_reps_reason(provenance: dict[str, Any]) -> str:
     return "; ".join(seen) + ". Check --exercise and --placement."
 
 
-def print_tables(result: SessionAnalysis, console: Console, *, units: str = "kg") -> None:
+def print_tables(
+    result: SessionAnalysis,
+    console: Console,
+    *,
+    units: str = "kg",
+    stop_at_loss: float | None = None,
+) -> None:
     """Print one table per set, then its flagged reps in words, verdict and next set.
 
     Each flagged rep is a line of plain words with the rule's evidence
@@ -151,7 +158,9 @@ def print_tables(result: SessionAnalysis, console: Console, *, units: str = "kg"
         console.print(f"  confidence: {set_row['confidence']}" + (f" ({why})" if why else ""))
         set_reps = result.reps[result.reps["set"] == number]
         console.print("  " + vbt_line(set_row, set_reps, units=units), markup=False)
-        advice = advise_set(reps, {str(k): v for k, v in set_row.items()}, prov)
+        advice = advise_set(
+            reps, {str(k): v for k, v in set_row.items()}, prov, stop_at_loss=stop_at_loss
+        )
         console.print(f"  [bold]{advice.line}[/bold]")
 
 
@@ -194,14 +203,7 @@ def print_tables(result: SessionAnalysis, console: Console, *, units: str = "kg"
     help="Minimum velocity threshold (the velocity of this lifter's 1RM) for the 1RM and "
     "reps-in-reserve estimates; default bench 0.16, squat 0.24, none for other exercises.",
 )
-@click.option(
-    "--reference-set",
-    type=click.IntRange(1),
-    metavar="N",
-    help="The lifter's baseline (a warm-up set): the other sets are compared with it for "
-    "tempo, range of motion, smoothness and bar path. Default: the lightest set, else the "
-    "first.",
-)
+@reference_set_option
 @click.option(
     "--reference-recording",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -225,6 +227,11 @@ def print_tables(result: SessionAnalysis, console: Console, *, units: str = "kg"
     help="Also draw the report: OUT.pdf (summary + one page per set), OUT.png or OUT.svg "
     "(one set: OUT; several: OUT-set1.png, ... and OUT-summary.png). See `repscope report`.",
 )
+@dpi_option
+@stop_at_loss_option(
+    "a set past it is told to end sooner, and --report draws it against each rep's "
+    "velocity loss (default: the 40% 'fatigued' line)"
+)
 @import_options
 def analyze(
     file: Path,
@@ -239,6 +246,8 @@ def analyze(
     reference_recording: Path | None,
     units: str,
     report_out: Path | None,
+    dpi: float | None,
+    stop_at_loss: float | None,
     columns: str | None,
     time_unit: str | None,
     acc_unit: str | None,
@@ -249,9 +258,11 @@ def analyze(
 
     For each rep: the four tempo phases (eccentric, bottom pause, concentric, top pause),
     range of motion, mean and peak concentric velocity, mean propulsive velocity, power
-    (with a load), smoothness (LDLJ, SPARC) and flags (rushed_negative, bounce,
-    partial_rom, grind, swing, jerky, tempo_off). Each set gets a verdict (controlled,
-    ego_lifting, grinding, partial_reps, fatigued, ...) with its reasons, and every rep
+    (with a load), smoothness (LDLJ, SPARC) and its faults in plain words with their
+    evidence (rushed the lowering, bounced out of the bottom, cut the range short, ground
+    out, swung off line, moved jerkily, missed the tempo). Each set gets a verdict
+    (controlled, ego lifting, grinding, partial reps, fatigued, ...) with its reasons, and
+    every rep
     and set a confidence (high, medium, low) with its reasons: a flag the data cannot
     resolve is not raised, and the reasons say why. With loads
     (--set-loads or the file's metadata), sets at 3 or more loads give a same-day
@@ -267,6 +278,8 @@ def analyze(
     Examples:
         repscope analyze sample_data/bench_3110_controlled.csv --tempo 3-1-1-0
         repscope analyze sample_data/bench_3110_controlled.csv --set-loads 175 --units lb
+        repscope analyze sample_data/bench_ego.csv --report ego.png --dpi 100 \\
+            --stop-at-loss 20%
         repscope analyze sample_data/other_sensor/bench_ego.csv --placement bar \\
             --exercise bench --columns t_ms,ax,ay,az,gx,gy,gz --time-unit ms \\
             --acc-unit m/s2 --gyr-unit rad/s
@@ -327,7 +340,10 @@ def analyze(
     if report_out is not None:
         from repscope.report import write_report  # matplotlib only when a report is asked for
 
-        report_files = write_report(result, report_out, title=file.name)
+        report_files = write_report(
+            result, report_out, title=file.name, stop_at_loss=stop_at_loss,
+            dpi=DEFAULT_DPI if dpi is None else dpi, reference_set=reference,
+        )  # fmt: skip
     if as_json:
         document = {
             **result.to_json_dict(),
@@ -343,7 +359,7 @@ def analyze(
         click.echo(json.dumps(document, indent=2, default=_json_default))
         return
     console = Console(highlight=False)
-    print_tables(result, console, units=units)
+    print_tables(result, console, units=units, stop_at_loss=stop_at_loss)
     if len({load for _, load, _ in profile.points}) >= 2:  # a ramp: one load says nothing
         for line in profile_lines(profile, units=units):
             console.print(line)

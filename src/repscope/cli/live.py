@@ -13,6 +13,7 @@ from typing import IO, TYPE_CHECKING, Any
 import click
 
 from repscope.cli._names import PLACEMENTS
+from repscope.cli._options import stop_at_loss_option
 from repscope.errors import InputError
 
 if TYPE_CHECKING:
@@ -30,24 +31,6 @@ def _open_events(path: Path | None, *, force: bool) -> IO[str] | None:
         return path.open("w", encoding="utf-8")
     except OSError as exc:
         raise InputError(f"cannot write: {exc.strerror}", path=path) from None
-
-
-def _parse_loss(value: str | None) -> float | None:
-    """``20%`` or ``20`` -> 0.2; a one-line error for anything else."""
-    if value is None:
-        return None
-    text = value.strip().rstrip("%").strip()
-    try:
-        percent = float(text)
-    except ValueError:
-        percent = math.nan
-    if not 1.0 <= percent < 100.0:
-        raise InputError(
-            f"{value!r} is not a velocity loss",
-            where="--stop-at-loss",
-            hint="Give a percentage from 1 to 99, e.g. 20%.",
-        )
-    return percent / 100.0
 
 
 class _Cues:
@@ -178,15 +161,7 @@ def _stats_line(analyzer: Any, latencies: list[float]) -> str:
     help="Count each timed phase of --tempo down aloud as it happens ('three, two, one, "
     "up'); the bell once a second without espeak-ng.",
 )
-@click.option(
-    "--stop-at-loss",
-    "stop_at_loss",
-    metavar="PCT",
-    default=None,
-    callback=lambda ctx, param, value: _parse_loss(value),
-    help="Velocity-loss stop threshold, e.g. 20%: when a rep's mean concentric velocity is "
-    "this far below the set's best, a red STOP line, said with --speak, else three bells.",
-)
+@stop_at_loss_option("a red STOP line, said with --speak, else three bells (default: no stop line)")
 @click.option(
     "--big",
     is_flag=True,

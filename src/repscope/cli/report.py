@@ -8,7 +8,7 @@ import click
 
 from repscope.cli._import_options import csv_import, import_options
 from repscope.cli._names import EXERCISES, PLACEMENTS
-from repscope.cli.live import _parse_loss  # the one reading of --stop-at-loss
+from repscope.cli._options import DEFAULT_DPI, dpi_option, reference_set_option, stop_at_loss_option
 from repscope.errors import InputError
 from repscope.tempo import parse_tempo
 
@@ -48,21 +48,12 @@ def check_report_path(
     metavar="E-B-C-T",
     help="Prescribed tempo drawn against each rep's phases, e.g. 3-1-1-0 or 31X0.",
 )
-@click.option(
-    "--stop-at-loss",
-    "stop_at_loss",
-    metavar="PCT",
-    default=None,
-    callback=lambda ctx, param, value: _parse_loss(value),
-    help="Velocity-loss stop threshold, e.g. 20%: drawn against each rep's velocity loss, "
-    "and a set past it is told to end sooner (default: the 40% 'fatigued' line).",
+@stop_at_loss_option(
+    "the reports draw it against each rep's velocity loss and tell a set past it to end "
+    "sooner (default: the 40% 'fatigued' line)"
 )
-@click.option(
-    "--dpi",
-    type=click.FloatRange(min=20, max=1200),
-    default=None,
-    help="Resolution of PNG pages in dots per inch (default 150; pages are A4 landscape).",
-)
+@dpi_option
+@reference_set_option
 @import_options
 def report(
     files: tuple[Path, ...],
@@ -72,6 +63,7 @@ def report(
     tempo: str | None,
     stop_at_loss: float | None,
     dpi: float | None,
+    reference_set: int | None,
     columns: str | None,
     time_unit: str | None,
     acc_unit: str | None,
@@ -84,9 +76,11 @@ def report(
     shaded (lowering, bottom pause, lifting, top pause) and its flags, the tempo of each
     rep against the prescribed tempo, bar speed, velocity loss against the stop line, a
     table of every rep, the flags in plain words with their evidence, and the bar path,
-    under a header with the verdict, the confidence and the "Next set" line. The summary
-    page sets every set side by side: bar speed per rep, tempo, tempo consistency,
-    velocity loss, flagged reps and a table with each set's next-set advice.
+    under a header with the verdict, the confidence, the reps in reserve (an estimate,
+    with its source), how the set drifts from the lifter's baseline set (--reference-set)
+    and the "Next set" line. The summary page sets every set side by side: bar speed per
+    rep, tempo, tempo consistency, velocity loss, flagged reps and a table with each
+    set's reps in reserve and next-set advice, then each set's drift from the baseline.
 
     PDF: one file with every recording's summary and set pages. PNG/SVG (one FILE only):
     one page per file; a single set is written to OUT itself, several sets to
@@ -105,12 +99,7 @@ def report(
     """  # noqa: D301 (click needs the \b marker)
     from repscope.analysis import analyze_recording
     from repscope.io import ensure_analysable, read_recording
-    from repscope.report import (
-        DEFAULT_PNG_DPI,
-        report_format,
-        write_pdf_report,
-        write_report,
-    )
+    from repscope.report import report_format, write_pdf_report, write_report
 
     report_format(out)
     if len(files) > 1 and report_format(out) != "pdf":
@@ -134,11 +123,13 @@ def report(
             raise exc.with_path(file) from None
     titles = [f.name for f in files]
     if report_format(out) == "pdf":
-        written = write_pdf_report(results, out, titles=titles, stop_at_loss=stop_at_loss)
+        written = write_pdf_report(
+            results, out, titles=titles, stop_at_loss=stop_at_loss, reference_set=reference_set
+        )
     else:
         written = write_report(
             results[0], out, title=titles[0], stop_at_loss=stop_at_loss,
-            dpi=DEFAULT_PNG_DPI if dpi is None else dpi,
+            dpi=DEFAULT_DPI if dpi is None else dpi, reference_set=reference_set,
         )  # fmt: skip
     for path in written:
         click.echo(f"Report written to {path}")

@@ -8,7 +8,10 @@ is loaded into repscope and a hung synthesiser cannot stall the live session. Wi
 - :class:`Speaker` says a text, cutting short whatever it was still saying (the newest cue
   is the one that matters under the bar), or renders it to a WAV file.
 - :func:`rep_phrase` / :func:`set_phrase` word a rep or a set for the ear: short, the
-  rep's number, its mean concentric velocity and its faults in plain words.
+  rep's number, its mean concentric velocity and its faults, or the set's verdict, in
+  the plain words every other output uses (:data:`repscope.analysis.flags.FLAG_WORDS`,
+  :data:`~repscope.analysis.flags.VERDICT_WORDS`; the rule's evidence is left to the
+  screen: under the bar a cue must be short).
 - :class:`TempoCounter` counts the prescribed seconds of each timed phase down from the
   moment the phase begins ("three, two, one, up"), speaking or ringing.
 """
@@ -21,6 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
+from repscope.analysis.flags import FLAG_WORDS, VERDICT_WORDS
 from repscope.tempo import PHASES as TEMPO_PHASES
 from repscope.tempo import Tempo
 
@@ -29,17 +33,6 @@ COMMANDS: tuple[str, ...] = ("espeak-ng", "espeak")
 
 #: Words per minute: a little faster than espeak-ng's default of 175, to keep cues short.
 WORDS_PER_MINUTE = 190
-
-#: How a flag is said.
-SPOKEN_FLAGS: dict[str, str] = {
-    "rushed_negative": "rushed negative",
-    "bounce": "bounced",
-    "partial_rom": "partial range",
-    "grind": "grind",
-    "swing": "swing",
-    "jerky": "jerky",
-    "tempo_off": "off tempo",
-}
 
 #: What is said when a timed phase's count ends, by the phase that comes next.
 NEXT_WORDS: dict[str, str] = {
@@ -162,11 +155,15 @@ def _velocity(value: Any) -> str:
     return ""
 
 
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] + "."
+
+
 def rep_phrase(row: dict[str, Any], rep_number: int) -> str:
-    """Word a rep for the ear: ``"Rep 3. .45. Rushed negative."`` or ``"... Good."``.
+    """Word a rep for the ear: ``"Rep 3. .45. Rushed the lowering."`` or ``"... Good."``.
 
     The velocity is the mean concentric velocity in m/s, said as espeak says ``.45``
-    ("point four five").
+    ("point four five"); each flag is said in its :data:`FLAG_WORDS`.
     """
     parts = [f"Rep {rep_number}."]
     velocity = _velocity(row.get("mean_concentric_velocity_mps"))
@@ -174,15 +171,23 @@ def rep_phrase(row: dict[str, Any], rep_number: int) -> str:
         parts.append(f"{velocity}.")
     flags = _flags(row)
     if flags:
-        parts.append(", ".join(SPOKEN_FLAGS.get(f, f.replace("_", " ")) for f in flags) + ".")
+        parts.append(_sentence(", ".join(FLAG_WORDS.get(f, f.replace("_", " ")) for f in flags)))
     else:
         parts.append("Good.")
     return " ".join(parts)
 
 
 def set_phrase(summary: dict[str, Any], n_reps: int) -> str:
-    """Word a set's end: ``"Set 2 done. 8 reps. Velocity loss 18 percent."``."""
+    """Word a set's end: ``"Set 2 done. 8 reps. Controlled. Velocity loss 18 percent."``.
+
+    The verdict is said in the short form of its :data:`VERDICT_WORDS` (before the colon:
+    "ego lifting", not its explanation).
+    """
     text = f"Set {summary.get('set', '')} done. {n_reps} reps."
+    verdict = summary.get("verdict")
+    if verdict:
+        words = VERDICT_WORDS.get(str(verdict), str(verdict).replace("_", " "))
+        text += " " + _sentence(words.split(":")[0])
     loss = summary.get("velocity_loss")
     if isinstance(loss, (int, float)) and loss == loss:
         text += f" Velocity loss {100 * loss:.0f} percent."

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import textwrap
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -19,6 +20,8 @@ from matplotlib.ticker import FixedLocator
 
 from repscope.analysis import SessionAnalysis
 from repscope.analysis.advice import NextSet, advise_set, thresholds_of
+from repscope.analysis.reference import Drift, compare_with_reference, reference_set_of
+from repscope.analysis.vbt import RIR_CONFIDENCE
 from repscope.report.style import PAGE_IN
 from repscope.tempo import Tempo, parse_tempo
 
@@ -29,6 +32,9 @@ NO_REPS_TEXT = "No reps detected"
 #: the velocity-based-training analysis when the load is known); the first present wins.
 LOAD_COLUMNS: tuple[str, ...] = ("load_kg",)
 E1RM_COLUMNS: tuple[str, ...] = ("e1rm_kg", "estimated_1rm_kg")
+
+#: Characters of a page title that fit the page's width at 13 pt bold (longer: smaller).
+TITLE_MAX_CHARS = 88
 
 #: Where the methods behind every number are written down (the footer points there).
 METHODS_DOC = "docs/methods.md"
@@ -92,6 +98,79 @@ def advice_for(
     return advise_set(rows, set_row, result.provenance, tempo=tempo, stop_at_loss=stop_at_loss)
 
 
+#: The source of the reps-in-reserve estimate, as the pages cite it
+#: (:mod:`repscope.analysis.vbt`).
+RIR_SOURCE = "Sánchez-Medina & González-Badillo 2011"
+
+
+def rir_text(set_row: Mapping[str, Any], provenance: Mapping[str, Any]) -> str:
+    """Return the set's reps in reserve, labelled an estimate with its source, or why not.
+
+    Empty when the set table has no RIR columns (an analysis made before they existed).
+    """
+    if "estimated_rir" not in set_row and "estimated_rir_note" not in set_row:
+        return ""
+    rir = first_value(set_row, ("estimated_rir",))
+    if rir is None:
+        note = str(set_row.get("estimated_rir_note") or "no RIR estimate")
+        return note if note.strip() else "no RIR estimate"
+    low, high = set_row.get("estimated_rir_low"), set_row.get("estimated_rir_high")
+    vbt = provenance.get("velocity_based_training") or {}
+    mvt = first_value(vbt, ("mvt_mps",)) if isinstance(vbt, Mapping) else None
+    to_mvt = f" to the MVT {mvt:g} m/s" if mvt is not None else ""
+    return (
+        f"reps in reserve {rir:.0f} ({100 * RIR_CONFIDENCE:g}% interval "
+        f"{fmt(low, 0)}-{fmt(high, 0)}), an estimate: the set's bar speed per rep "
+        f"extrapolated{to_mvt} ({RIR_SOURCE})"
+    )
+
+
+def rir_cell(set_row: Mapping[str, Any]) -> str:
+    """Return the reps in reserve for a table cell: ``"2 (1-4)"``, or ``"-"``."""
+    rir = first_value(set_row, ("estimated_rir",))
+    if rir is None:
+        return "-"
+    low, high = set_row.get("estimated_rir_low"), set_row.get("estimated_rir_high")
+    return f"{rir:.0f} ({fmt(low, 0)}-{fmt(high, 0)})"
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """The reference set the other sets are compared with, and how they drift from it."""
+
+    reference: int | None
+    why: str
+    drifts: tuple[Drift, ...]
+
+    def set_text(self, set_number: int) -> str:
+        """Return one set's comparison in words; empty without a reference (one set)."""
+        if self.reference is None:
+            return ""
+        if set_number == self.reference:
+            return (
+                f"baseline: this set ({self.why}); the other sets are compared with it "
+                "for tempo, range, smoothness and bar path"
+            )
+        found = [d.text for d in self.drifts if d.set == set_number]
+        return f"against the baseline, set {self.reference} ({self.why}): " + (
+            "; ".join(found) if found else "no drift in tempo, range, smoothness or bar path"
+        )
+
+
+def baseline(result: SessionAnalysis, reference_set: int | None = None) -> Baseline:
+    """Compare the sets with the reference set (:mod:`repscope.analysis.reference`).
+
+    ``reference_set`` names it (``--reference-set``); None: the lightest set, else the
+    first. With one set there is no reference.
+    """
+    if result.sets.empty:
+        return Baseline(None, "no sets", ())
+    reference, why = reference_set_of(result.sets, reference_set)
+    if reference is None:
+        return Baseline(None, why, ())
+    return Baseline(reference, why, tuple(compare_with_reference(result.reps, reference=reference)))
+
+
 def first_value(row: Mapping[str, Any], columns: Sequence[str]) -> float | None:
     """Return the first finite value among ``columns`` of ``row``, else None."""
     for column in columns:
@@ -132,8 +211,12 @@ def footer(fig: Figure, result: SessionAnalysis) -> None:
 
 
 def header(fig: Figure, title: str, lines: Sequence[str], *, advice: str = "") -> float:
-    """Title, info lines and the bold "Next set" line; return the y below them."""
-    fig.text(0.04, 0.975, title, fontsize=13, fontweight="bold", va="top", ha="left")
+    """Title, info lines and the bold "Next set" line; return the y below them.
+
+    A long title (a device's file name) is set smaller so that it stays on the page.
+    """
+    size = min(13.0, 13.0 * TITLE_MAX_CHARS / max(len(title), 1))
+    fig.text(0.04, 0.975, title, fontsize=size, fontweight="bold", va="top", ha="left")
     y = 0.935
     if lines:
         fig.text(0.04, y, "\n".join(lines), fontsize=8.5, va="top", ha="left", linespacing=1.45)

@@ -6,7 +6,10 @@ Header (full width)
     Exercise, load, placement, rep count, the confidence; mean and prescribed tempo,
     tempo consistency (0-100 score), velocity loss against the stop line, the estimated
     1RM where the analysis has one; the verdict in words with its reasons; the confidence's
-    reasons; then, bold, the "Next set" line (:mod:`repscope.analysis.advice`).
+    reasons; the reps in reserve, labelled an estimate with its source (or why there is
+    none); with several sets, how this set drifts from the lifter's baseline set
+    (:mod:`repscope.analysis.reference`); then, bold, the "Next set" line
+    (:mod:`repscope.analysis.advice`). A longer header moves the panels down.
 Left column
     1. Vertical position and velocity over the set, each rep's four phases shaded (one
        colour per phase, :mod:`repscope.report.style`), rep numbers along the top and each
@@ -59,8 +62,10 @@ from repscope.errors import InputError
 from repscope.report._page import (
     E1RM_COLUMNS,
     advice_for,
+    baseline,
     describe,
     empty_page,
+    finite,
     first_value,
     fmt,
     footer,
@@ -69,6 +74,7 @@ from repscope.report._page import (
     rep_axis,
     rep_tick_step,
     resolve_tempo,
+    rir_text,
     stop_line,
 )
 from repscope.report.phases import first_phase, phase_spans
@@ -97,6 +103,8 @@ TABLE_MAX_REPS = 20
 LEFT = (0.065, 0.60)
 RIGHT = (0.665, 0.975)
 TOP = 0.72
+#: Space between the header's last line and the panels' top (figure fraction).
+HEADER_GAP = 0.086
 
 
 def plot_set(
@@ -106,6 +114,7 @@ def plot_set(
     tempo: str | Tempo | None = None,
     title: str | None = None,
     stop_at_loss: float | None = None,
+    reference_set: int | None = None,
 ) -> Figure:
     """Draw the one-page report of one set.
 
@@ -123,6 +132,9 @@ def plot_set(
     stop_at_loss
         Velocity-loss stop threshold (0.2 for 20 %) drawn on the velocity-loss panel and
         used by the "next set" advice; None: the exercise's ``fatigued`` line (40 %).
+    reference_set
+        The lifter's baseline set the header compares this set with
+        (:func:`repscope.report._page.baseline`); None: the lightest set, else the first.
 
     Returns
     -------
@@ -146,11 +158,17 @@ def plot_set(
         set_row = {str(k): v for k, v in rows.iloc[0].to_dict().items()} if not rows.empty else {}
         set_row.setdefault("set", set_number)
         loss_line = stop_line(result, stop_at_loss)
-        _set_header(fig, result, head, set_row, reps, tempo_obj, loss_line, stop_at_loss)
+        compared = baseline(result, reference_set).set_text(set_number)
+        below = _set_header(
+            fig, result, head, set_row, reps, tempo_obj, loss_line, stop_at_loss, compared
+        )
+        top = min(TOP, below - HEADER_GAP)  # a longer header pushes the panels down
+        _phase_legend(fig, top)
 
         left_w = LEFT[1] - LEFT[0]
-        ax_pos = fig.add_axes((LEFT[0], 0.575, left_w, TOP - 0.575))
-        ax_vel = fig.add_axes((LEFT[0], 0.445, left_w, 0.125), sharex=ax_pos)
+        vel_h = 0.125 * (top - 0.445) / (TOP - 0.445)
+        ax_pos = fig.add_axes((LEFT[0], 0.445 + vel_h + 0.005, left_w, top - 0.45 - vel_h))
+        ax_vel = fig.add_axes((LEFT[0], 0.445, left_w, vel_h), sharex=ax_pos)
         ax_tempo = fig.add_axes((LEFT[0], 0.275, left_w, 0.10))
         half = (left_w - 0.075) / 2
         ax_mcv = fig.add_axes((LEFT[0], 0.095, half, 0.10))
@@ -161,7 +179,7 @@ def plot_set(
         _draw_tempo(reps, tempo_obj, ax_tempo, thresholds_of(result.provenance))
         _draw_mcv(reps, ax_mcv)
         _draw_loss(reps, ax_loss, loss_line)
-        y = _draw_rep_table(fig, reps)
+        y = _draw_rep_table(fig, reps, top)
         y = _draw_flag_words(fig, reps, y)
         _draw_bar_path(fig, result, reps, y)
         footer(fig, result)
@@ -177,7 +195,9 @@ def _set_header(
     tempo: Tempo | None,
     loss_line: tuple[float, str],
     stop_at_loss: float | None,
-) -> None:
+    compared: str,
+) -> float:
+    """Write the header; return the y below it."""
     n = len(reps)
     verdict = str(set_row.get("verdict") or "-")
     reasons = str(set_row.get("verdict_reasons") or "").replace(";", "; ")
@@ -200,11 +220,17 @@ def _set_header(
         ),
         textwrap.shorten(f"confidence {confidence}" + (f": {why}" if why else ""), 175),
     ]
+    rir = rir_text(set_row, result.provenance)
+    lines += [textwrap.shorten(text, 175) for text in (rir, compared) if text]
     advice = advice_for(result, set_row, tempo=tempo, stop_at_loss=stop_at_loss)
-    header(fig, head, lines, advice=advice.line)
+    return header(fig, head, lines, advice=advice.line)
+
+
+def _phase_legend(fig: Figure, top: float) -> None:
+    """Draw the phase colours, once for the page, above the trace panels."""
     handles = [Patch(facecolor=PHASE_COLOURS[p], alpha=0.6, label=PHASE_LABELS[p]) for p in PHASES]
     fig.legend(
-        handles=handles, loc="lower left", bbox_to_anchor=(LEFT[0] - 0.006, TOP + 0.045),
+        handles=handles, loc="lower left", bbox_to_anchor=(LEFT[0] - 0.006, top + 0.045),
         ncols=4, frameon=False, handlelength=1.4, columnspacing=1.4,
     )  # fmt: skip
 
@@ -237,8 +263,8 @@ def _draw_traces(
     ax_vel.plot(t, vel, color=TRACE_COLOUR, lw=1.0)
     ax_vel.axhline(0.0, color="#777777", lw=0.6, ls=":")
     ax_pos.set_xlim(lo, hi)
-    ax_pos.set_ylabel("bar height (m)")
-    ax_vel.set_ylabel("vertical velocity (m/s)")
+    ax_pos.set_ylabel(f"{_carrier(result)} height (m)")
+    ax_vel.set_ylabel("vertical\nvelocity (m/s)")  # one line would run into the panel above
     ax_vel.set_xlabel("time (s)")
     ax_vel.xaxis.set_major_locator(MaxNLocator(nbins=12))
     ax_pos.tick_params(labelbottom=False)
@@ -271,6 +297,11 @@ def _draw_traces(
                 transform=ax_pos.get_xaxis_transform(), ha="center", va="top", fontsize=size,
                 fontweight="bold", linespacing=1.0, gid=f"flags-{int(row['rep'])}",
             )  # fmt: skip
+
+
+def _carrier(result: SessionAnalysis) -> str:
+    """Return what the sensor rode on: ``"wrist"`` for a wrist placement, else ``"bar"``."""
+    return "wrist" if result.provenance.get("placement") == "wrist" else "bar"
 
 
 def _draw_tempo(
@@ -362,13 +393,15 @@ def _draw_loss(reps: pd.DataFrame, ax: Axes, loss_line: tuple[float, str]) -> No
     rep_axis(ax, list(numbers))
 
 
-def _draw_rep_table(fig: Figure, reps: pd.DataFrame) -> float:
+def _draw_rep_table(fig: Figure, reps: pd.DataFrame, top_y: float) -> float:
     """Draw the rep table at the top of the right column; return the y below it."""
     shown = reps.head(TABLE_MAX_REPS).to_dict(orient="records")
     columns = ["rep", "tempo (s)", "ROM (m)", "MCV (m/s)", "loss", "confidence", "flags"]
     cells = []
     for row in shown:
-        tempo = "-".join(fmt(row[PHASE_DURATION_COLUMNS[p]]) for p in PHASES)
+        phases = [row[PHASE_DURATION_COLUMNS[p]] for p in PHASES]
+        # "?": a phase not measured (a "-" would read as one more separator)
+        tempo = "-".join(fmt(v) if finite(v) else "?" for v in phases)
         flags = ", ".join(FLAG_CODES.get(f, f) for f, _ in rep_flags(row))
         cells.append([
             str(int(row["rep"])), tempo, fmt(row["rom_m"], 2),
@@ -377,12 +410,12 @@ def _draw_rep_table(fig: Figure, reps: pd.DataFrame) -> float:
         ])  # fmt: skip
     row_h = 0.0185
     height = row_h * (len(cells) + 1)
-    top = TOP + 0.02
+    top = top_y + 0.02
     ax = fig.add_axes((RIGHT[0], top - height, RIGHT[1] - RIGHT[0], height))
     ax.set_axis_off()
     table = ax.table(
         cellText=cells, colLabels=columns, loc="upper center", cellLoc="center",
-        colWidths=[0.055, 0.18, 0.125, 0.165, 0.08, 0.155, 0.24],
+        colWidths=[0.05, 0.22, 0.12, 0.15, 0.075, 0.15, 0.235],
         bbox=Bbox.from_bounds(0.0, 0.0, 1.0, 1.0),
     )  # fmt: skip
     table.auto_set_font_size(False)
@@ -394,7 +427,8 @@ def _draw_rep_table(fig: Figure, reps: pd.DataFrame) -> float:
             cell.set_text_props(fontweight="bold", fontsize=6.4)
             cell.set_facecolor("#EEEEEE")
     table.set_gid("rep-table")
-    ax.set_title("every rep (tempo E-B-C-T; MCV: mean concentric velocity)", loc="left",
+    ax.set_title("every rep (?: not measured; MCV: mean concentric velocity)",
+                 loc="left",
                  fontsize=8)  # fmt: skip
     y = top - height - 0.012
     if len(reps) > len(shown):
@@ -452,7 +486,8 @@ def _draw_bar_path(fig: Figure, result: SessionAnalysis, reps: pd.DataFrame, y: 
         drawn += 1
     ax.set_xlabel("time from the rep's start (s)")
     ax.set_ylabel("height from the rep's start (m)")
-    ax.set_title("bar path: height through each rep (vertical only)", loc="left")
+    carrier = _carrier(result)
+    ax.set_title(f"{carrier} path: height through each rep (vertical only)", loc="left")
     ax.set_gid("bar-path")
     if drawn:
         handles, labels = ax.get_legend_handles_labels()

@@ -85,13 +85,11 @@ FLAG_CODES: dict[str, str] = {
     "tempo_off": "T",
 }
 
-#: A4 portrait in inches.
-A4_PORTRAIT_IN: tuple[float, float] = (8.27, 11.69)
-
 #: A4 landscape in inches.
 A4_LANDSCAPE_IN: tuple[float, float] = (11.69, 8.27)
 
-#: The size of the set and summary pages: landscape, so that the traces get the width.
+#: The size of every page (set, summary and trends): landscape, so that the traces get
+#: the width.
 PAGE_IN: tuple[float, float] = A4_LANDSCAPE_IN
 
 #: Colour of the velocity-loss stop line and of the reps past it.

@@ -18,7 +18,10 @@ Panels
       counts once).
 Table
     One row per set (the first 12; a note counts the rest): load, reps, mean tempo, tempo
-    consistency, velocity loss, flagged reps, verdict, confidence and its next-set advice.
+    consistency, velocity loss, reps in reserve (an estimate), flagged reps, verdict,
+    confidence and its next-set advice. Under it, the RIR's source (or why a set has
+    none) and how each set drifts from the lifter's baseline set
+    (:mod:`repscope.analysis.reference`).
 
 A recording without sets gives a page saying "No reps detected", with the footer.
 """
@@ -42,15 +45,20 @@ from repscope.analysis.flags import VERDICT_WORDS
 from repscope.report._page import (
     E1RM_COLUMNS,
     LOAD_COLUMNS,
+    Baseline,
     advice_for,
+    baseline,
     describe,
     empty_page,
+    finite,
     first_value,
     fmt,
     footer,
     header,
     new_figure,
     resolve_tempo,
+    rir_cell,
+    rir_text,
     stop_line,
 )
 from repscope.report.style import (
@@ -67,6 +75,10 @@ from repscope.tempo import Tempo
 
 #: Sets listed in the table (the rest are counted in a note).
 TABLE_MAX_SETS = 12
+#: Lines of notes under the table at most (RIR source, drift from the baseline).
+NOTES_MAX_LINES = 4
+#: Height of one note line (figure fraction, 6.5 pt with its spacing).
+NOTE_LINE_H = 0.0145
 _CONFIDENCE_ORDER = {"low": 0, "medium": 1, "high": 2}
 
 
@@ -76,6 +88,7 @@ def plot_session_summary(
     title: str | None = None,
     tempo: str | Tempo | None = None,
     stop_at_loss: float | None = None,
+    reference_set: int | None = None,
 ) -> Figure:
     """Draw the session summary page (panels and table in the module docs).
 
@@ -89,6 +102,8 @@ def plot_session_summary(
         Prescribed tempo; defaults to the analysis's.
     stop_at_loss
         Velocity-loss stop threshold (0.2 for 20 %); None: the ``fatigued`` line (40 %).
+    reference_set
+        The lifter's baseline set; None: the lightest set, else the first.
     """
     tempo_obj = resolve_tempo(result, tempo)
     with report_style():
@@ -120,7 +135,8 @@ def plot_session_summary(
             ax.xaxis.set_major_locator(FixedLocator(list(range(1, len(numbers) + 1))))
             ax.set_xticklabels([str(k) for k in numbers])
             ax.set_xlabel("set (#)")
-        _sets_table(fig, result, rows, [a.text for a in advice])
+        notes = _notes(result, rows, baseline(result, reference_set))
+        _sets_table(fig, result, rows, [a.text for a in advice], notes)
         footer(fig, result)
     return fig
 
@@ -251,11 +267,52 @@ def _draw_flagged(sets: pd.DataFrame, ax: Axes) -> None:
     ax.set_gid("flagged")
 
 
+def _notes(result: SessionAnalysis, rows: list[dict[str, Any]], base: Baseline) -> list[str]:
+    """Return the lines under the table: the RIR source and the drift from the baseline."""
+    lines: list[str] = []
+    given = [r for r in rows if finite(r.get("estimated_rir"))]
+    if given:
+        source = rir_text(given[0], result.provenance).split(", an estimate: ", 1)[-1]
+        lines.append(f"reps in reserve (RIR): an estimate, {source}")
+    refused: dict[str, list[str]] = {}
+    for row in rows:
+        why = rir_text(row, result.provenance) if row not in given else ""
+        if why:
+            why = why.removeprefix("no RIR estimate: ")
+            refused.setdefault(why, []).append(str(int(row["set"])))
+    if refused:
+        lines.append(
+            "no RIR estimate ('-'): "
+            + "; ".join(f"set{'s' if len(n) > 1 else ''} {', '.join(n)}: {why}"
+                        for why, n in refused.items())
+        )  # fmt: skip
+    if base.reference is not None:
+        parts = [
+            f"set {int(r['set'])}: " + (
+                "; ".join(d.text for d in base.drifts if d.set == int(r["set"]))
+                or "no drift"
+            )
+            for r in rows if int(r["set"]) != base.reference
+        ]  # fmt: skip
+        lines.append(
+            f"against the baseline, set {base.reference} ({base.why}), in tempo, range, "
+            "smoothness and bar path: " + " | ".join(parts)
+        )
+    wrapped = [w for line in lines for w in textwrap.wrap(line, 235, subsequent_indent="  ")]
+    if len(wrapped) > NOTES_MAX_LINES:
+        wrapped = [*wrapped[: NOTES_MAX_LINES - 1], "... (all of it: repscope analyze)"]
+    return wrapped
+
+
 def _sets_table(
-    fig: Figure, result: SessionAnalysis, rows: list[dict[str, Any]], advice: list[str]
+    fig: Figure,
+    result: SessionAnalysis,
+    rows: list[dict[str, Any]],
+    advice: list[str],
+    notes: list[str],
 ) -> None:
     columns = ["set", "load", "reps", "mean tempo (s)", "tempo consistency", "velocity loss",
-               "flagged reps", "verdict", "confidence", "next set"]  # fmt: skip
+               "RIR (estimate)", "flagged reps", "verdict", "confidence", "next set"]  # fmt: skip
     shown = rows[:TABLE_MAX_SETS]
     cells = []
     for row, text in zip(shown, advice, strict=False):
@@ -266,20 +323,21 @@ def _sets_table(
         cells.append([
             str(int(row["set"])), "-" if load is None else f"{load:g} kg", str(int(row["n_reps"])),
             str(row["tempo_code"]), fmt(row["tempo_consistency"], 0),
-            fmt(row["velocity_loss"], 0, 100.0, "%"),
+            fmt(row["velocity_loss"], 0, 100.0, "%"), rir_cell(row),
             f"{int(row['n_flagged_reps'])} of {int(row['n_reps'])}",
             VERDICT_WORDS.get(verdict, verdict).split(":")[0],
-            str(row.get("confidence") or "-"), textwrap.shorten(text, 95),
+            str(row.get("confidence") or "-"), textwrap.shorten(text, 85),
         ])  # fmt: skip
     top = 0.26
-    row_h = min(0.019, (top - 0.05) / (len(cells) + 1))  # the footer stays clear
+    notes_h = NOTE_LINE_H * len(notes) + (0.01 if notes else 0.0)
+    row_h = min(0.019, (top - 0.05 - notes_h) / (len(cells) + 1))  # the footer stays clear
     height = row_h * (len(cells) + 1)
     ax = fig.add_axes((0.04, top - height, 0.935, height))
     ax.set_axis_off()
     table = ax.table(
         cellText=cells, colLabels=columns, cellLoc="center",
         bbox=Bbox.from_bounds(0.0, 0.0, 1.0, 1.0),
-        colWidths=[0.03, 0.045, 0.035, 0.09, 0.085, 0.07, 0.07, 0.1, 0.06, 0.415],
+        colWidths=[0.03, 0.045, 0.035, 0.09, 0.085, 0.07, 0.07, 0.065, 0.1, 0.06, 0.35],
     )  # fmt: skip
     table.auto_set_font_size(False)
     table.set_fontsize(6.8)
@@ -293,6 +351,11 @@ def _sets_table(
             cell.set_text_props(ha="left")
             cell.PAD = 0.01
     table.set_gid("summary-table")
+    y = top - height - 0.008
     if len(rows) > len(shown):
-        fig.text(0.04, top - height - 0.008, f"... and {len(rows) - len(shown)} more sets",
+        fig.text(0.04, y, f"... and {len(rows) - len(shown)} more sets",
                  fontsize=6.5, va="top")  # fmt: skip
+        y -= NOTE_LINE_H
+    if notes:
+        fig.text(0.04, y, "\n".join(notes), fontsize=6.5, va="top", ha="left",
+                 linespacing=1.3, gid="summary-notes")  # fmt: skip

@@ -1,6 +1,7 @@
 """The trends page: one athlete's lift across sessions (PDF, PNG or SVG).
 
-Panels (each axes has a ``gid`` for tests and tools):
+One A4 landscape page, as the session reports. Panels (each axes has a ``gid`` for tests
+and tools), the tempo across the top two thirds of the first row:
 
 ``tempo``
     Each phase's mean duration per session with a band of ± one standard deviation over
@@ -46,10 +47,10 @@ from repscope.analysis.flags import FLAG_WORDS, FLAGS
 from repscope.errors import InputError
 from repscope.history.trends import PHASES, TrendResult
 from repscope.report.style import (
-    A4_PORTRAIT_IN,
     FLAG_COLOURS,
     MCV_COLOUR,
     OKABE_ITO,
+    PAGE_IN,
     PHASE_ALPHA,
     PHASE_COLOURS,
     PHASE_LABELS,
@@ -146,7 +147,7 @@ def _cv_panel(ax: Axes, summary: pd.DataFrame, x: np.ndarray) -> None:
     ax.set_ylim(bottom=0)
     ax.set_ylabel("coefficient of variation (%)")
     # a CV (lower is steadier), so not "tempo consistency": that name is the 0-100 score
-    ax.set_title("tempo variability: CV of each phase (lower is steadier)", loc="left")
+    ax.set_title("tempo variability: CV of each phase\n(lower is steadier)", loc="left")
     if drawn:
         ax.legend(loc="upper left", frameon=False, fontsize=6.0, ncols=2)
 
@@ -176,7 +177,7 @@ def _flags_panel(ax: Axes, summary: pd.DataFrame, x: np.ndarray, width: float) -
     ax.set_ylim(0, min(top * 1.35, 135.0))
     ax.set_ylabel("reps flagged (%)")
     ax.set_title("flagged reps (bar split by flag count)", loc="left")
-    ax.legend(loc="upper left", frameon=False, fontsize=6.0, ncols=3)
+    ax.legend(loc="upper left", frameon=False, fontsize=6.0, ncols=2)
 
 
 def _velocity_panel(
@@ -263,12 +264,12 @@ def plot_trends(result: TrendResult, *, source: str | None = None) -> Figure:
     """
     summary = result.summary.reset_index(drop=True)
     with report_style():
-        fig = Figure(figsize=A4_PORTRAIT_IN)
+        fig = Figure(figsize=PAGE_IN)  # A4 landscape, as the session reports
         FigureCanvasAgg(fig)
         who = result.athlete or "athlete not recorded"
         dates = [d for d in summary["date"] if isinstance(d, str) and d]
         span = f", {min(dates)} to {max(dates)}" if dates else ""
-        fig.text(0.06, 0.975, f"Trends: {who}, {result.exercise}", fontsize=13,
+        fig.text(0.04, 0.975, f"Trends: {who}, {result.exercise}", fontsize=13,
                  fontweight="bold", va="top", ha="left")  # fmt: skip
         estimate_line = (
             result.estimate.describe()
@@ -278,20 +279,20 @@ def plot_trends(result: TrendResult, *, source: str | None = None) -> Figure:
         head = [
             f"{len(summary)} session{'s' if len(summary) != 1 else ''}{span} | "
             f"{int(summary['n_reps'].sum())} reps",
-            "\n".join(textwrap.wrap(estimate_line, 120)),
+            "\n".join(textwrap.wrap(estimate_line, 170)),
         ]
-        fig.text(0.06, 0.950, "\n".join(head), fontsize=8.0, va="top", ha="left",
+        fig.text(0.04, 0.935, "\n".join(head), fontsize=8.0, va="top", ha="left",
                  linespacing=1.45)  # fmt: skip
         grid = fig.add_gridspec(
-            3, 2, left=0.09, right=0.97, top=0.88, bottom=0.09,
-            height_ratios=[1.0, 1.0, 1.25], hspace=0.5, wspace=0.28,
+            2, 3, left=0.065, right=0.975, top=0.83, bottom=0.11,
+            hspace=0.42, wspace=0.3,
         )  # fmt: skip
         x, dated = _x_values(summary)
-        ax_tempo = fig.add_subplot(grid[0, :])
-        ax_cv = fig.add_subplot(grid[1, 0])
-        ax_flags = fig.add_subplot(grid[1, 1])
-        ax_vel = fig.add_subplot(grid[2, 0])
-        ax_lv = fig.add_subplot(grid[2, 1])
+        ax_tempo = fig.add_subplot(grid[0, :2])
+        ax_cv = fig.add_subplot(grid[0, 2])
+        ax_flags = fig.add_subplot(grid[1, 0])
+        ax_vel = fig.add_subplot(grid[1, 1])
+        ax_lv = fig.add_subplot(grid[1, 2])
         _tempo_panel(ax_tempo, summary, x)
         _cv_panel(ax_cv, summary, x)
         _flags_panel(ax_flags, summary, x, _bar_width(x, dated))
@@ -314,7 +315,7 @@ def plot_trends(result: TrendResult, *, source: str | None = None) -> Figure:
             f"threshold ({threshold}); Fieller confidence interval; an estimate, not a "
             "measured 1RM"
         )
-        fig.text(0.06, 0.012, "\n".join(textwrap.wrap(footer, 160)), fontsize=5.8,
+        fig.text(0.04, 0.012, "\n".join(textwrap.wrap(footer, 230)), fontsize=5.8,
                  color="#444444", va="bottom", ha="left", gid="footer")  # fmt: skip
     return fig
 

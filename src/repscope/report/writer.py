@@ -79,12 +79,21 @@ def _pages(
     tempo: str | Tempo | None,
     title: str | None,
     stop_at_loss: float | None = None,
+    reference_set: int | None = None,
 ) -> list[Figure]:
-    pages = [plot_session_summary(result, title=title, tempo=tempo, stop_at_loss=stop_at_loss)]
+    pages = [
+        plot_session_summary(
+            result, title=title, tempo=tempo, stop_at_loss=stop_at_loss,
+            reference_set=reference_set,
+        )
+    ]  # fmt: skip
     pages += [
-        plot_set(result, int(k), tempo=tempo, title=title, stop_at_loss=stop_at_loss)
+        plot_set(
+            result, int(k), tempo=tempo, title=title, stop_at_loss=stop_at_loss,
+            reference_set=reference_set,
+        )
         for k in result.sets["set"].astype(int)
-    ]
+    ]  # fmt: skip
     return pages
 
 
@@ -96,6 +105,7 @@ def write_report(
     title: str | None = None,
     dpi: float = DEFAULT_PNG_DPI,
     stop_at_loss: float | None = None,
+    reference_set: int | None = None,
 ) -> list[Path]:
     """Write the report of one analysis and return the files written.
 
@@ -115,23 +125,35 @@ def write_report(
     stop_at_loss
         Velocity-loss stop threshold (0.2 for 20 %) drawn against the velocity loss;
         None: the exercise's ``fatigued`` line (40 %).
+    reference_set
+        The lifter's baseline set the others are compared with; None: the lightest set,
+        else the first (:mod:`repscope.analysis.reference`).
     """
     fmt = report_format(path)
     if not dpi > 0:
         raise InputError(f"dpi must be positive, got {dpi:g}", where="--dpi")
     if fmt == "pdf":
         return write_pdf_report(
-            [result], path, tempo=tempo, titles=[title], stop_at_loss=stop_at_loss
-        )
+            [result], path, tempo=tempo, titles=[title], stop_at_loss=stop_at_loss,
+            reference_set=reference_set,
+        )  # fmt: skip
     path = Path(path)
     targets = page_paths(result, path)
     if len(result.sets) == 1:
         number = int(result.sets["set"].iloc[0])
-        figures = [plot_set(result, number, tempo=tempo, title=title, stop_at_loss=stop_at_loss)]
+        figures = [
+            plot_set(
+                result, number, tempo=tempo, title=title, stop_at_loss=stop_at_loss,
+                reference_set=reference_set,
+            )
+        ]  # fmt: skip
     elif len(result.sets) == 0:
         figures = [plot_session_summary(result, title=title)]
     else:
-        figures = _pages(result, tempo=tempo, title=title, stop_at_loss=stop_at_loss)
+        figures = _pages(
+            result, tempo=tempo, title=title, stop_at_loss=stop_at_loss,
+            reference_set=reference_set,
+        )  # fmt: skip
     with report_style():
         for fig, target in zip(figures, targets, strict=True):
             try:
@@ -148,6 +170,7 @@ def write_pdf_report(
     tempo: str | Tempo | None = None,
     titles: Sequence[str | None] | None = None,
     stop_at_loss: float | None = None,
+    reference_set: int | None = None,
 ) -> list[Path]:
     """Write several analyses into one PDF: for each, its summary page, then its sets.
 
@@ -163,6 +186,8 @@ def write_pdf_report(
         One title per analysis (e.g. file names), or None.
     stop_at_loss
         Velocity-loss stop threshold (0.2 for 20 %), or None (see :func:`write_report`).
+    reference_set
+        The baseline set of every analysis, or None (see :func:`write_report`).
     """
     if report_format(path) != "pdf":
         raise InputError("several recordings need a .pdf report", path=path)
@@ -174,7 +199,10 @@ def write_pdf_report(
         try:
             with PdfPages(path, metadata=_METADATA["pdf"]) as pdf:
                 for result, title in zip(results, names, strict=True):
-                    pages = _pages(result, tempo=tempo, title=title, stop_at_loss=stop_at_loss)
+                    pages = _pages(
+                        result, tempo=tempo, title=title, stop_at_loss=stop_at_loss,
+                        reference_set=reference_set,
+                    )  # fmt: skip
                     for fig in pages:
                         pdf.savefig(fig)
         except OSError as exc:
