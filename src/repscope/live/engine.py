@@ -55,10 +55,10 @@ from typing import Any
 
 import numpy as np
 
-from repscope.analysis import AnalysisConfig, SessionAnalysis
+from repscope.analysis import AnalysisConfig
 from repscope.analysis.flags import SET_RELATIVE_FLAGS
 from repscope.analysis.profiles import ExerciseProfile, get_profile
-from repscope.analysis.tables import REP_COLUMNS, rep_row
+from repscope.analysis.tables import REP_COLUMNS
 from repscope.errors import InputError
 from repscope.live import acceptance, sets
 from repscope.live.acceptance import LiveRep, Sightings
@@ -67,7 +67,7 @@ from repscope.live.ring import SampleRing, check_samples
 from repscope.live.scheduling import Schedule, UpdateStats
 from repscope.live.settings import LiveSettings
 from repscope.live.turnarounds import TurnaroundDetector
-from repscope.live.window_analysis import WindowAnalysis
+from repscope.live.window_analysis import WINDOW_FLAGS, LiveWindow, WindowAnalysis
 from repscope.live.windows import WindowPlanner
 from repscope.recording import PLACEMENTS, check_sampling_rate
 from repscope.tempo import Tempo, parse_tempo
@@ -87,9 +87,6 @@ __all__ = [
 ]
 
 Row = dict[str, Any]
-#: Key of a window's rep row that holds its flags and reasons (tuples, from the typed
-#: result); not a column, so not in the rows the events carry.
-WINDOW_FLAGS = "_window_flags"
 
 
 class LiveAnalyzer:
@@ -161,8 +158,8 @@ class LiveAnalyzer:
             stats=self.stats,
         )
         self.live_config = self._analysis.live_config
-        #: Called after every update with ``(t0, t1, triggered, analysis or None)``.
-        self.on_update: Callable[[float, float, bool, SessionAnalysis | None], None] | None = None
+        #: Called after every update with ``(t0, t1, triggered, window or None)``.
+        self.on_update: Callable[[float, float, bool, LiveWindow | None], None] | None = None
         self._detector = TurnaroundDetector(sampling_rate_hz=self.sampling_rate_hz)
         #: Direction of the stroke that ends a rep: up for eccentric-first exercises.
         eccentric_first = self.profile.first_phase == "eccentric"
@@ -403,15 +400,13 @@ class LiveAnalyzer:
         return [LiveEvent("phase", t, self._set_number if self._set_reps else 0, phase=phase)]
 
     # ------------------------------------------------------------------ one update
-    def _analyse(
-        self, t0: float, t1: float, *, live: bool, at_zero: bool = False
-    ) -> SessionAnalysis | None:
-        """Analyse ``[t0, t1]``: a live window (step 2) or, with ``live=False``, a set summary."""
+    def _samples(self, t0: float, t1: float) -> tuple[np.ndarray, np.ndarray] | None:
+        """Return the buffered samples in ``[t0, t1]``, or None if too few to analyse."""
         assert self._ring is not None
         t, values = self._ring.since(t0, t1)
         if t.size < 4 or t[-1] - t[0] < self.settings.min_analysis_s:
             return None
-        return self._analysis.run(t, values, live=live, at_zero=at_zero)
+        return t, values
 
     def _window_starts(self, t_edge: float) -> list[float]:
         assert self._ring is not None
@@ -421,23 +416,15 @@ class LiveAnalyzer:
 
     def _window(
         self, t0: float, t_edge: float, *, at_zero: bool, started: bool = False
-    ) -> tuple[SessionAnalysis | None, list[Row]]:
-        """Analyse one window; return the analysis and its rep rows."""
-        result = self._analyse(t0, t_edge, live=True, at_zero=at_zero and not started)
+    ) -> LiveWindow | None:
+        """Analyse one live window (step 2)."""
+        samples = self._samples(t0, t_edge)
+        window = None
+        if samples is not None:
+            window = self._analysis.run(*samples, at_zero=at_zero and not started)
         if self.on_update is not None:
-            self.on_update(t0, t_edge, at_zero, result)
-        if result is None:
-            return None, []
-        # the typed results, not the table: each row keeps its flags as a tuple; the
-        # columns added after the stages (velocity-based training, analysis.vbt_step) come
-        # from the table, whose rows are the results' in order
-        table = result.reps.to_dict(orient="records")
-        typed = [rep for found in result.results for rep in found.reps]
-        rows = [
-            {**extra, **rep_row(rep), WINDOW_FLAGS: (rep.flags, rep.flag_reasons)}
-            for rep, extra in zip(typed, table, strict=True)
-        ]
-        return result, rows
+            self.on_update(t0, t_edge, at_zero, window)
+        return window
 
     def _update(
         self,
@@ -459,21 +446,14 @@ class LiveAnalyzer:
         self._cut = False
         if fast:
             self.stats.n_fast += 1
-        result, rows = self._window(t0, t_edge, at_zero=fast, started=started)
-        if result is None:
+        window = self._window(t0, t_edge, at_zero=fast, started=started)
+        if window is None:
             return []
-        traces = result.traces
-        at_rest = bool(len(traces)) and bool(traces["still"].iloc[-1])
+        rows = window.rows
         margin = s.cut_margin_s if cut_margin_s is None else cut_margin_s
-        good = fast or at_rest or not self._moving
-        if len(traces):
-            self._windows.remember_rests(
-                traces["time_s"].to_numpy(float),
-                traces["still"].to_numpy(bool),
-                t0,
-                t_edge,
-                at_zero=good,
-            )
+        good = fast or window.ends_still or not self._moving
+        if window.time_s.size:
+            self._windows.remember_rests(window.time_s, window.still, t0, t_edge, at_zero=good)
         reported = self._reported_rows()
         whole, new = acceptance.candidates(rows, reported, t0, t_edge, floor_s=self._floor_s, s=s)
         if new and acceptance.misses_reported(rows, reported, t0, s):
@@ -516,10 +496,12 @@ class LiveAnalyzer:
 
     def _second_opinion(self, t0: float, t_end: float) -> list[Row]:
         """Analyse a look-back or look-aside window (at zero velocity); return its new reps."""
-        result, rows = self._window(t0, t_end, at_zero=True)
+        window = self._window(t0, t_end, at_zero=True)
         self.stats.n_look_back += 1
-        reported = self._reported_rows()
-        if result is None or acceptance.misses_reported(rows, reported, t0, self.settings):
+        if window is None:
+            return []
+        rows, reported = window.rows, self._reported_rows()
+        if acceptance.misses_reported(rows, reported, t0, self.settings):
             return []
         _, new = acceptance.candidates(
             rows, reported, t0, t_end, floor_s=self._floor_s, s=self.settings
@@ -609,7 +591,8 @@ class LiveAnalyzer:
         else:
             wanted = oldest
             complete = oldest <= self._first_time_s
-        result = self._analyse(max(wanted, oldest), t_edge, live=False)
+        samples = self._samples(max(wanted, oldest), t_edge)
+        result = None if samples is None else self._analysis.summary(*samples)
         summary: Row = {}
         if result is not None and not result.reps.empty:
             reps, summary = sets.pick_set(
