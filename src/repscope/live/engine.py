@@ -10,6 +10,7 @@ terminal; time is the samples' own ``time_s``. Its parts, one concern a file:
 :mod:`repscope.live.scheduling`  when a window is analysed, and keeping up with the stream
 :mod:`repscope.live.windows`   where a window starts (a rest or a rep boundary)
 :mod:`repscope.live.acceptance`  which reps a window shows are reported, and when
+:mod:`repscope.live.second_opinion`  more windows when the one at a rep's end lost it
 :mod:`repscope.live.events`    what the lifter hears about (:class:`LiveEvent`)
 :mod:`repscope.live.settings`  every tunable (:class:`LiveSettings`)
 =============================  =========================================================
@@ -65,6 +66,7 @@ from repscope.live.acceptance import LiveRep, Sightings
 from repscope.live.events import EVENT_KINDS, PHASES, UPDATE_FIELDS, LiveEvent, clean_row
 from repscope.live.ring import SampleRing, check_samples
 from repscope.live.scheduling import Schedule, UpdateStats
+from repscope.live.second_opinion import SecondOpinion
 from repscope.live.settings import LiveSettings
 from repscope.live.turnarounds import TurnaroundDetector
 from repscope.live.window_analysis import WINDOW_FLAGS, LiveWindow, WindowAnalysis
@@ -168,12 +170,23 @@ class LiveAnalyzer:
         self._schedule = Schedule(s, tolerance_s=0.5 / self.sampling_rate_hz)
         self._windows = WindowPlanner(s, eccentric_first=eccentric_first)
         self._sightings = Sightings(s)
+        self._second = SecondOpinion(
+            analyse=lambda t0, t1: self._window(t0, t1, at_zero=True),
+            starts=self._window_starts,
+            reported=self._reported_rows,
+            trust=lambda rows, t1: self._trusted(rows, t1, good=True, cut_margin_s=s.cut_margin_s),
+            floor_s=lambda: self._floor_s,
+            settings=s,
+            stats=self.stats,
+        )
         self._ring: SampleRing | None = None
         self._has_gyro: bool | None = None
         self._first_time_s = math.nan
         #: The previous window's complete reps (start, end).
         self._pending: list[tuple[float, float]] = []
         self._cut = False
+        #: Whether the detector marked anything since the last window.
+        self._marked = False
         self._moving = 0
         self._last_direction = 0
         self._set_number = 0
@@ -308,7 +321,8 @@ class LiveAnalyzer:
                 sched.start_burst(kind if closing else "", now)
                 self._last_direction, self._moving = direction, 0
         fast = sched.pop_burst(now) or fast
-        periodic = sched.periodic(now, opening=self._opening())
+        self._marked = self._marked or bool(marks)
+        periodic = sched.periodic(now, opening=self._opening()) and not self._idle()
         # a rep seen but not reported: updates every watch_interval_s, and its deadline
         watch = bool(self._sightings) and sched.watch_due(now)
         overdue = now >= self._deadline_s() - 1e-9
@@ -344,6 +358,16 @@ class LiveAnalyzer:
             # the window still cuts the rep the stop ends: one more update
             sched.extend_burst(now)
         return events
+
+    def _idle(self) -> bool:
+        """Whether a periodic window can be left out: nothing moved since the last one.
+
+        Outside a set, with no rep seen and not reported, and no mark of the detector
+        (a movement, turnaround or stop) since the last window, a new window would see
+        the same reps as the last one plus still samples: no rep can start in data where
+        the detector never saw the bar reach ``start_speed_mps``.
+        """
+        return not (self._set_reps or self._sightings or self._moving or self._marked)
 
     def _deadline_s(self) -> float:
         return self._sightings.deadline_s(in_set=bool(self._set_reps))
@@ -443,6 +467,7 @@ class LiveAnalyzer:
         s = self.settings
         t0 = self._window_starts(t_edge)[0]
         self._schedule.last_update_s = t_edge
+        self._marked = False
         self._cut = False
         if fast:
             self.stats.n_fast += 1
@@ -468,7 +493,7 @@ class LiveAnalyzer:
         self._pending = [(float(r["start_s"]), float(r["end_s"])) for r in whole]
         self._cut = not new_rows and bool(kept) and float(kept[0]["end_s"]) > t_edge - margin - 1e-9
         if not new_rows and closing and acceptance.lost(rows, reported, t0, t_edge, s):
-            new_rows = self._look_back(t_edge) or self._look_aside(t0, t_edge)
+            new_rows = self._second.look_back(t_edge) or self._second.look_aside(t0, t_edge)
         if not new_rows:
             new_rows = self._sightings.watch(
                 kept, t_edge, at_zero=good, in_set=bool(self._set_reps)
@@ -493,42 +518,6 @@ class LiveAnalyzer:
             in_set=bool(self._set_reps),
             s=self.settings,
         )
-
-    def _second_opinion(self, t0: float, t_end: float) -> list[Row]:
-        """Analyse a look-back or look-aside window (at zero velocity); return its new reps."""
-        window = self._window(t0, t_end, at_zero=True)
-        self.stats.n_look_back += 1
-        if window is None:
-            return []
-        rows, reported = window.rows, self._reported_rows()
-        if acceptance.misses_reported(rows, reported, t0, self.settings):
-            return []
-        _, new = acceptance.candidates(
-            rows, reported, t0, t_end, floor_s=self._floor_s, s=self.settings
-        )
-        return self._trusted(new, t_end, good=True, cut_margin_s=self.settings.cut_margin_s)
-
-    def _look_back(self, t_edge: float) -> list[Row]:
-        """Windows ending ``look_back_s`` before ``t_edge``, newest first: the first new reps."""
-        for back_s in self.settings.look_back_s:
-            end_s = t_edge - back_s
-            rows = self._second_opinion(self._window_starts(end_s)[0], end_s)
-            if rows:
-                return rows
-        return []
-
-    def _look_aside(self, t0: float, t_edge: float) -> list[Row]:
-        """Analyse the window ending at ``t_edge`` from up to ``look_aside_n`` other starts."""
-        s = self.settings
-        tried = [t0]
-        for start in self._window_starts(t_edge):
-            if len(tried) > s.look_aside_n or any(abs(start - x) <= s.edge_margin_s for x in tried):
-                continue
-            tried.append(start)
-            rows = self._second_opinion(start, t_edge)
-            if rows:
-                return rows
-        return []
 
     # ------------------------------------------------------------------ reps
     def _report(self, new_rows: list[Row], t_now: float) -> list[LiveEvent]:
