@@ -48,6 +48,7 @@ from typing import Any
 import numpy as np
 
 from repscope.analysis import AnalysisConfig, SessionAnalysis
+from repscope.analysis.kinematics import acc_threshold
 from repscope.analysis.profiles import ExerciseProfile, get_profile
 from repscope.errors import InputError
 from repscope.live import acceptance
@@ -62,7 +63,7 @@ from repscope.live.settings import LiveSettings
 from repscope.live.turnarounds import TurnaroundDetector
 from repscope.live.window_analysis import LiveWindow, WindowAnalysis
 from repscope.live.windows import WindowPlanner
-from repscope.recording import PLACEMENTS, check_sampling_rate
+from repscope.recording import PLACEMENTS, STANDARD_GRAVITY_MPS2, check_sampling_rate
 from repscope.tempo import Tempo, parse_tempo
 
 __all__ = ["LiveAnalyzer"]
@@ -144,7 +145,6 @@ class LiveAnalyzer:
         self._detector = TurnaroundDetector(sampling_rate_hz=self.sampling_rate_hz)
         eccentric_first = self.profile.first_phase == "eccentric"
         self._motion = Motion(eccentric_first=eccentric_first)
-        #: Half a sample: how far sample times may fall short of a scheduled time.
         self._schedule = Schedule(s, tolerance_s=0.5 / self.sampling_rate_hz)
         self._windows = WindowPlanner(s, eccentric_first=eccentric_first)
         self._set = CurrentSet(
@@ -321,14 +321,15 @@ class LiveAnalyzer:
         return events
 
     def _idle(self) -> bool:
-        """Whether a periodic window can be left out: nothing moved since the last one.
-
-        Outside a set, with no rep seen and not reported, and no mark of the detector
-        (a movement, turnaround or stop) since the last window, a new window would see
-        the same reps as the last one plus still samples: no rep can start in data where
-        the detector never saw the bar reach ``start_speed_mps``.
-        """
-        return not (self._set.reps or self._sightings or self._motion.moving or self._marked)
+        """Whether a periodic window can be left out (nothing moved: no rep can start)."""
+        if self._set.reps or self._sightings or self._motion.moving or self._marked:
+            return False
+        floor = self._analysis.noise_floor_mps2
+        level = acc_threshold(floor, settings=self.config.stillness) / STANDARD_GRAVITY_MPS2
+        assert self._ring is not None
+        return math.isfinite(floor) and self._ring.still_since(
+            self._schedule.last_update_s, level_g=level, sampling_rate_hz=self.sampling_rate_hz
+        )
 
     def _deadline_s(self) -> float:
         return self._sightings.deadline_s(in_set=bool(self._set.reps))
