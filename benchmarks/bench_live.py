@@ -3,7 +3,8 @@
 Usage::
 
     .venv/bin/python benchmarks/bench_live.py [--sets-per-design 2] [--rates 50,100,200]
-        [--placement bar] [--seed-base 30000] [--ble] [--write-docs] [--out results.json]
+        [--placement bar] [--seed-base 30000] [--real DIR] [--ble] [--write-docs]
+        [--out results.json] [--cost-against SRC [--cost-file FILE]]
 
 **Engine** (always). Simulated sets (:func:`repscope.simulate.simulate_set`, realistic
 sensor: noise, bias, timestamp jitter, dropped samples) of eight designs (bench 3-1-1-0
@@ -24,6 +25,14 @@ same recording, how far the first report of each rep is from the batch value (95
 percentile), and how many reps a lifter would read wrong (eccentric more than 0.5 s or
 concentric more than 0.3 s from the simulator's truth) in the first report and in
 `repscope analyze`.
+
+**Real** (``--real DIR``, e.g. ``../shared/realdata/feather_bar``). Every clean set of
+the folder (``labels.csv``) replayed the same way; there is no truth, so a rep's end is
+``analyze``'s end of the rep it overlaps most, and the count is compared with ``analyze``.
+
+**Cost** (``--cost-against SRC``). Only the CPU of a replay of ``--cost-file`` against one
+``analyze``, this tree and the source tree SRC alternating in one run (ratios hold on a
+loaded machine where absolute figures do not).
 
 **BLE** (``--ble``). ``repscope emulate`` plays one simulated set (bench, 5 reps, 2-0-1-0)
 in its own process on a private bus; this process runs the live session (real bleak,
