@@ -3,7 +3,8 @@
 Usage::
 
     .venv/bin/python benchmarks/bench_live.py [--sets-per-design 2] [--rates 50,100,200]
-        [--placement bar] [--seed-base 30000] [--ble] [--write-docs] [--out results.json]
+        [--placement bar] [--seed-base 30000] [--real DIR] [--ble] [--write-docs]
+        [--out results.json] [--cost-against SRC [--cost-file FILE]]
 
 **Engine** (always). Simulated sets (:func:`repscope.simulate.simulate_set`, realistic
 sensor: noise, bias, timestamp jitter, dropped samples) of eight designs (bench 3-1-1-0
@@ -24,6 +25,14 @@ same recording, how far the first report of each rep is from the batch value (95
 percentile), and how many reps a lifter would read wrong (eccentric more than 0.5 s or
 concentric more than 0.3 s from the simulator's truth) in the first report and in
 `repscope analyze`.
+
+**Real** (``--real DIR``, e.g. ``../shared/realdata/feather_bar``). Every clean set of
+the folder (``labels.csv``) replayed the same way; there is no truth, so a rep's end is
+``analyze``'s end of the rep it overlaps most, and the count is compared with ``analyze``.
+
+**Cost** (``--cost-against SRC``). Only the CPU of a replay of ``--cost-file`` against one
+``analyze``, this tree and the source tree SRC alternating in one run (ratios hold on a
+loaded machine where absolute figures do not).
 
 **BLE** (``--ble``). ``repscope emulate`` plays one simulated set (bench, 5 reps, 2-0-1-0)
 in its own process on a private bus; this process runs the live session (real bleak,
@@ -80,25 +89,14 @@ OFF_CON_S = 0.3
 DOCS = REPO_ROOT / "docs" / "ble.md"
 
 
-def run_set(exercise: str, tempo: str, *, rate: float, placement: str, seed: int) -> dict[str, Any]:
-    """Replay one simulated set on the simulated clock; return per-rep figures."""
-    from repscope.analysis import analyze_recording
-    from repscope.live import LiveAnalyzer
-    from repscope.simulate import SetSpec, simulate_set
-
-    sim = simulate_set(
-        SetSpec(exercise, n_reps=N_REPS, tempo=tempo),
-        sampling_rate_hz=rate,
-        placement=placement,
-        seed=seed,
-    )
-    prescribed = None if "X" in tempo else tempo
-    rec = sim.recording
-    batch = analyze_recording(rec, tempo=prescribed)
-    analyzer = LiveAnalyzer(
-        sampling_rate_hz=rate, placement=placement, exercise=exercise, tempo=prescribed
-    )
+def _clock_replay(analyzer: Any, rec: Any) -> list[tuple[float, Any]]:
+    """Push ``rec`` in ``CHUNK_S`` chunks on the simulated clock; events with their clock."""
     t, acc, gyr = rec.time_s, rec.acc_g, rec.gyr_dps
+    valid = np.isfinite(acc).all(axis=1)
+    if gyr is not None:
+        valid &= np.isfinite(gyr).all(axis=1)
+    t, acc = t[valid], acc[valid]
+    gyr = None if gyr is None else gyr[valid]
     cuts = np.unique(np.searchsorted(t, np.arange(t[0] + CHUNK_S, t[-1] + CHUNK_S, CHUNK_S)))
     clock = -np.inf
     events: list[tuple[float, Any]] = []
@@ -117,7 +115,99 @@ def run_set(exercise: str, tempo: str, *, rate: float, placement: str, seed: int
     new = analyzer.finish()
     clock = max(clock, float(t[-1])) + (time.perf_counter() - began)
     events.extend((clock, e) for e in new)
+    return events
 
+
+def run_real(path: Path, exercise: str) -> dict[str, Any]:
+    """Replay one real bar recording on the simulated clock; compare with ``analyze``.
+
+    There is no truth: a rep's end is ``analyze``'s end of the rep that overlaps it most
+    (the set summary's), so the latency is measured from there.
+    """
+    from repscope.analysis import analyze_recording
+    from repscope.io import read_recording
+    from repscope.live import LiveAnalyzer
+
+    rec = read_recording(path)
+    batch = analyze_recording(rec, placement="bar", exercise=exercise)
+    analyzer = LiveAnalyzer(
+        sampling_rate_hz=rec.meta.sampling_rate_hz, placement="bar", exercise=exercise
+    )
+    events = _clock_replay(analyzer, rec)
+    ref = batch.reps
+    reps = []
+    for at, event in events:
+        if event.kind != "rep_completed" or event.row is None:
+            continue
+        j, overlap = _best_match(ref, event.row)
+        end = float(ref["end_s"].iloc[j]) if overlap > 0 else np.nan
+        reps.append({"latency_s": at - end, "data_latency_s": event.time_s - end})
+    return {
+        "file": path.name,
+        "exercise": exercise,
+        "rate_hz": rec.meta.sampling_rate_hz,
+        "n_batch": len(ref),
+        "n_live": sum(1 for _, e in events if e.kind == "rep_completed"),
+        "reps": reps,
+        "duration_s": rec.duration_s,
+        "compute_s": analyzer.stats.total_s,
+        "n_updates": analyzer.stats.n_updates,
+        "update_s": list(analyzer.stats.recent_s),
+    }
+
+
+def run_real_all(root: Path) -> dict[str, Any]:
+    """Replay every clean feather bar set of ``root`` (its labels.csv); summarise."""
+    import csv
+
+    with (root / "labels.csv").open(newline="") as handle:
+        labels = [r for r in csv.DictReader(handle) if r["quality"] == "clean"]
+    sets = [run_real(root / "raw" / r["file"], r["exercise"]) for r in labels]
+    reps = [r for s in sets for r in s["reps"]]
+    lat = np.array([r["latency_s"] for r in reps], float)
+    data = np.array([r["data_latency_s"] for r in reps], float)
+    unmatched = int(np.sum(~np.isfinite(lat)))
+    lat, data = lat[np.isfinite(lat)], data[np.isfinite(data)]
+    share = np.array([s["compute_s"] / s["duration_s"] for s in sets])
+    upd = np.array([u for s in sets for u in s["update_s"]], float)
+    return {
+        "n_sets": len(sets),
+        "n_reps_live": int(sum(s["n_live"] for s in sets)),
+        "n_reps_batch": int(sum(s["n_batch"] for s in sets)),
+        "sets_count_equal_batch": int(sum(s["n_live"] == s["n_batch"] for s in sets)),
+        "n_reps_unmatched": unmatched,
+        "latency_median_s": float(np.median(lat)),
+        "latency_p95_s": float(np.percentile(lat, 95)),
+        "latency_max_s": float(lat.max()),
+        "latency_within_target": float(np.mean(lat <= TARGET_S)),
+        "data_latency_median_s": float(np.median(data)),
+        "data_latency_p95_s": float(np.percentile(data, 95)),
+        "update_median_ms": 1000 * float(np.median(upd)),
+        "core_share_mean": float(share.mean()),
+        "core_share_max": float(share.max()),
+        "sets": [{k: v for k, v in s.items() if k != "update_s"} for s in sets],
+    }
+
+
+def run_set(exercise: str, tempo: str, *, rate: float, placement: str, seed: int) -> dict[str, Any]:
+    """Replay one simulated set on the simulated clock; return per-rep figures."""
+    from repscope.analysis import analyze_recording
+    from repscope.live import LiveAnalyzer
+    from repscope.simulate import SetSpec, simulate_set
+
+    sim = simulate_set(
+        SetSpec(exercise, n_reps=N_REPS, tempo=tempo),
+        sampling_rate_hz=rate,
+        placement=placement,
+        seed=seed,
+    )
+    prescribed = None if "X" in tempo else tempo
+    rec = sim.recording
+    batch = analyze_recording(rec, tempo=prescribed)
+    analyzer = LiveAnalyzer(
+        sampling_rate_hz=rate, placement=placement, exercise=exercise, tempo=prescribed
+    )
+    events = _clock_replay(analyzer, rec)
     truth = sim.truth
     ref = batch.reps
     reps = []
@@ -330,6 +420,23 @@ def markdown(results: dict[str, Any], prov: dict[str, Any]) -> str:
         "",
         table,
     ]
+    real = results.get("real")
+    if real:
+        text += [
+            "",
+            f"Real bar recordings (`--real`: the {real['n_sets']} clean sets of "
+            "`realdata/feather_bar`, 10-60 irregular samples/s, replayed the same way; a "
+            "rep's end is `analyze`'s): "
+            f"{real['n_reps_live']} reps live, {real['n_reps_batch']} by `analyze` "
+            f"({real['sets_count_equal_batch']}/{real['n_sets']} sets equal); latency "
+            f"median {num(real['latency_median_s'], 2)} s, 95th "
+            f"{num(real['latency_p95_s'], 2)} s, max {num(real['latency_max_s'], 2)} s "
+            f"({100 * real['latency_within_target']:.1f}% within {TARGET_S} s; data part "
+            f"median {num(real['data_latency_median_s'], 2)} s); update "
+            f"{num(real['update_median_ms'], 0)} ms median, "
+            f"{100 * real['core_share_mean']:.0f}% of a core (max "
+            f"{100 * real['core_share_max']:.0f}%).",
+        ]
     ble = results.get("ble")
     if ble:
         text += [
@@ -422,6 +529,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument(
         "--ble", action="store_true", help="also measure through the emulated BLE stack"
     )
+    parser.add_argument(
+        "--real",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="also replay every clean set of a feather_bar folder (labels.csv, raw/)",
+    )
     parser.add_argument("--write-docs", action="store_true")
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument(
@@ -469,6 +583,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             f"{100 * summary['core_share_mean']:.0f}% of a core (max "
             f"{100 * summary['core_share_max']:.0f}%); reps live {summary['n_reps_live']}, "
             f"analyze {summary['n_reps_batch']}, truth {summary['n_reps_truth']}",
+            flush=True,
+        )
+    if args.real is not None:
+        results["real"] = real = run_real_all(args.real)
+        print(
+            f"real ({real['n_sets']} sets): latency median {real['latency_median_s']:.2f} s, "
+            f"95th {real['latency_p95_s']:.2f} s, max {real['latency_max_s']:.2f} s "
+            f"({100 * real['latency_within_target']:.1f}% within {TARGET_S} s); reps live "
+            f"{real['n_reps_live']}, analyze {real['n_reps_batch']}",
             flush=True,
         )
     if args.ble:

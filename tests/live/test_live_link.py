@@ -20,7 +20,7 @@ import pytest
 from emulator_process import readline
 from repscope.ble.emulator import start_private_bus
 from repscope.io import read_recording
-from repscope.live.session import STALL_S, LinkWatch, mark_interruptions
+from repscope.live.link import STALL_S, LinkWatch, mark_interruptions
 
 
 def test_silence_for_stall_s_is_a_lost_sensor_and_the_return_says_what_is_missing():

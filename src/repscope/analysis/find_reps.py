@@ -21,6 +21,7 @@ Everything here is in the stretch's own sample indices and seconds from its star
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -395,13 +396,19 @@ def find_reps(
         config=config,
     )
     concentric_first = profile.first_phase == "concentric"
-    segmentation, split, unmended = _rhythm(
-        acc_g,
-        rate=rate,
-        concentric_first=concentric_first,
-        settings=config.segmentation,
-        enabled=config.rhythm_finder and placement == "bar",
-        max_travel_ratio=config.reps.max_travel_ratio,
+    # with the rhythm finder off (the live engine's windows) its cycles are not looked for:
+    # no rep would come from them, and a window has no provenance to describe them in
+    segmentation, split, unmended = (
+        _rhythm(
+            acc_g,
+            rate=rate,
+            concentric_first=concentric_first,
+            settings=config.segmentation,
+            enabled=placement == "bar",
+            max_travel_ratio=config.reps.max_travel_ratio,
+        )
+        if config.rhythm_finder
+        else (Segmentation(rate, math.nan, math.nan, (), np.zeros(0), np.zeros(0)), "", False)
     )
     choice = (
         choose_reps(

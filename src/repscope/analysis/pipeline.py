@@ -61,7 +61,7 @@ from repscope.errors import InputError
 from repscope.recording import PLACEMENTS, STANDARD_GRAVITY_MPS2, Recording
 from repscope.tempo import Tempo, parse_tempo
 
-__all__ = ["AnalysisConfig", "SessionAnalysis", "analyze_recording"]
+__all__ = ["AnalysisConfig", "SessionAnalysis", "Stages", "analyze_recording", "run_stages"]
 
 
 @dataclass
@@ -299,45 +299,50 @@ def _stretch_provenance(found: FoundReps, time_s: np.ndarray) -> dict[str, Any]:
     }
 
 
-def analyze_recording(
+@dataclass(frozen=True)
+class Stages:
+    """What stages 1-5 give, before the output boundary (tables, traces, provenance).
+
+    Attributes
+    ----------
+    timebase
+        Stage 1: the uniform grid and its gap-free stretches.
+    found
+        Stage 2, one per stretch.
+    sets
+        Stage 3, the measured reps grouped into sets.
+    results
+        Stages 4-5, one per set, in the order of ``sets``.
+    vertical_acc_mps2
+        The stretches' low-passed vertical acceleration on the whole grid (NaN between).
+    racks
+        Where the bar rested at the sensor's floor (s), the set split's racks.
+    """
+
+    timebase: Timebase
+    found: list[FoundReps]
+    sets: list[list[MeasuredRep]]
+    results: list[SetResult]
+    vertical_acc_mps2: np.ndarray
+    racks: list[tuple[float, float]]
+
+
+def run_stages(
     recording: Recording,
     *,
-    placement: str | None = None,
-    exercise: str | None = None,
-    tempo: str | Tempo | None = None,
-    config: AnalysisConfig | None = None,
+    placement: str,
+    profile: ExerciseProfile,
+    tempo: Tempo | None,
+    config: AnalysisConfig,
     known_noise_floor_mps2: float | None = None,
     ends_at_rest: bool = False,
-) -> SessionAnalysis:
-    """Analyse a recording: sets, reps, tempo phases, velocity, smoothness, flags.
+) -> Stages:
+    """Run stages 1-5 of the module docs on ``recording`` (no tables, traces or VBT).
 
-    Runs the stages of the module docs in order.
-
-    Parameters
-    ----------
-    recording
-        Any recording (readers return validated ones); gaps are handled.
-    placement
-        ``"bar"`` or ``"wrist"``; defaults to the recording's metadata, error if unknown.
-    exercise
-        Exercise name (see :data:`repscope.analysis.profiles.PROFILES`); defaults to the
-        metadata.
-    tempo
-        Prescribed tempo (``"3-1-1-0"``, ``"31X0"``), enables ``tempo_off`` and makes
-        ``rushed_negative`` relative to it.
-    config
-        Pipeline parameters; the documented defaults when None.
-    known_noise_floor_mps2
-        A noise floor the caller has measured elsewhere (a live window in a set without
-        a rest); the stillness thresholds use it when it is lower than the recording's.
-    ends_at_rest
-        The caller knows the sensor is at zero velocity on the first and last samples (a
-        live window at a turnaround); see
-        :func:`~repscope.analysis.kinematics.validate_anchors`.
+    :func:`analyze_recording` adds the output boundary; the live engine calls this
+    directly on its windows. The arguments are those of :func:`analyze_recording`,
+    resolved (a known placement, a profile, a parsed tempo, a configuration).
     """
-    config = config or AnalysisConfig()
-    placement, profile = _resolve(recording, placement, exercise)
-    tempo_obj = parse_tempo(tempo) if isinstance(tempo, str) else tempo
     timebase = split_stretches(recording)  # stage 1
     grid = timebase.grid
     time_s = grid.time_s
@@ -378,7 +383,69 @@ def analyze_recording(
             acc_rate_hz=acc_rate,
         )
         metrics = insert_gap_reps(metrics, [m.rep.first.end_s for m in members], data_gaps)
-        results.append(_judge_set(metrics, profile=profile, tempo=tempo_obj))  # stage 5
+        results.append(_judge_set(metrics, profile=profile, tempo=tempo))  # stage 5
+    return Stages(
+        timebase=timebase,
+        found=found,
+        sets=sets,
+        results=results,
+        vertical_acc_mps2=vertical_acc,
+        racks=[(float(a), float(b)) for a, b in racks],
+    )
+
+
+def analyze_recording(
+    recording: Recording,
+    *,
+    placement: str | None = None,
+    exercise: str | None = None,
+    tempo: str | Tempo | None = None,
+    config: AnalysisConfig | None = None,
+    known_noise_floor_mps2: float | None = None,
+    ends_at_rest: bool = False,
+) -> SessionAnalysis:
+    """Analyse a recording: sets, reps, tempo phases, velocity, smoothness, flags.
+
+    Runs the stages of the module docs in order.
+
+    Parameters
+    ----------
+    recording
+        Any recording (readers return validated ones); gaps are handled.
+    placement
+        ``"bar"`` or ``"wrist"``; defaults to the recording's metadata, error if unknown.
+    exercise
+        Exercise name (see :data:`repscope.analysis.profiles.PROFILES`); defaults to the
+        metadata.
+    tempo
+        Prescribed tempo (``"3-1-1-0"``, ``"31X0"``), enables ``tempo_off`` and makes
+        ``rushed_negative`` relative to it.
+    config
+        Pipeline parameters; the documented defaults when None.
+    known_noise_floor_mps2
+        A noise floor the caller has measured elsewhere (a live window in a set without
+        a rest); the stillness thresholds use it when it is lower than the recording's.
+    ends_at_rest
+        The caller knows the sensor is at zero velocity on the first and last samples (a
+        live window at a turnaround); see
+        :func:`~repscope.analysis.kinematics.validate_anchors`.
+    """
+    config = config or AnalysisConfig()
+    placement, profile = _resolve(recording, placement, exercise)
+    tempo_obj = parse_tempo(tempo) if isinstance(tempo, str) else tempo
+    staged = run_stages(
+        recording,
+        placement=placement,
+        profile=profile,
+        tempo=tempo_obj,
+        config=config,
+        known_noise_floor_mps2=known_noise_floor_mps2,
+        ends_at_rest=ends_at_rest,
+    )
+    timebase, found, sets, results = staged.timebase, staged.found, staged.sets, staged.results
+    grid = timebase.grid
+    time_s = grid.time_s
+    vertical_acc = staged.vertical_acc_mps2
     floors = [f.noise_floor_mps2 for f in found]
     provenance = {
         "repscope_version": __version__,
@@ -402,7 +469,7 @@ def analyze_recording(
         # the stillness detector's noise floor, measured (lowest over the gap-free stretches)
         "noise_floor_mps2": min(floors) if floors else None,
         # where the bar rested at the sensor's floor (the set split's racks), seconds
-        "racked_spans_s": [[a, b] for a, b in racks],
+        "racked_spans_s": [[a, b] for a, b in staged.racks],
         "stretches": [_stretch_provenance(f, time_s) for f in found],
         "max_bridged_gap_s": timebase.max_bridged_gap_s,
         "source_sampling_rate_hz": recording.meta.sampling_rate_hz,

@@ -163,7 +163,13 @@ def candidates(
 ) -> tuple[list[Row], list[Row]]:
     """Return the window's complete reps, and those after the last reported one.
 
-    ``floor_s`` is the end of the last set: no rep starting before it is taken.
+    ``floor_s`` is the end of the last set: no rep starting before it is taken. A new rep
+    starts after the end of the last reported rep (less ``rep_gap_slack_s``), as this
+    window sees that rep when it has it: a first report can run long (reported from a
+    window that ended after the rep's end), and measured against that end the next rep
+    looked like part of it and was never reported (replay of a saved BLE session with
+    windows left out for lag: the first report of rep 2 ended 0.33 s late, at the
+    window's edge, and rep 3 was seen by every later window and reported by none).
     """
     whole = sorted(
         (
@@ -177,6 +183,9 @@ def candidates(
         key=lambda r: float(r["start_s"]),
     )
     last_end = float(reported[-1]["end_s"]) if reported else -math.inf
+    seen = [float(r["end_s"]) for r in whole if reported and overlaps(r, reported[-1])]
+    if seen:
+        last_end = min(last_end, max(seen))
     oldest_end = -math.inf if reported else t_edge - s.first_rep_max_age_s
     return whole, [
         r

@@ -41,7 +41,7 @@ from repscope.analysis.advice import NextSet, next_set, rep_flags
 from repscope.analysis.flags import FLAG_WORDS, VERDICT_WORDS, tempo_tolerance_s
 from repscope.analysis.flags import PHASE_WORDS as _PHASE_COLUMN_WORDS
 from repscope.analysis.profiles import FlagThresholds
-from repscope.live.engine import LiveEvent
+from repscope.live.events import LiveEvent
 from repscope.tempo import PHASES as TEMPO_PHASES
 from repscope.tempo import Tempo
 

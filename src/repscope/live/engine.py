@@ -1,48 +1,40 @@
-"""Incremental set and rep detection for live feedback, built on the batch pipeline.
+"""Incremental set and rep detection for live feedback, driving the analysis stages.
 
 :class:`LiveAnalyzer` takes samples as they arrive (:meth:`LiveAnalyzer.push`) and returns
 :class:`~repscope.live.events.LiveEvent` objects. It is pure: no Bluetooth, no clock, no
 terminal; time is the samples' own ``time_s``. Its parts, one concern a file:
 
-=============================  =========================================================
-:mod:`repscope.live.ring`      the bounded buffer of recent samples (:class:`SampleRing`)
-:mod:`repscope.live.turnarounds`  when the bar is at zero velocity (causal detector)
-:mod:`repscope.live.scheduling`  when a window is analysed, and keeping up with the stream
-:mod:`repscope.live.windows`   where a window starts (a rest or a rep boundary)
-:mod:`repscope.live.acceptance`  which reps a window shows are reported, and when
-:mod:`repscope.live.events`    what the lifter hears about (:class:`LiveEvent`)
-:mod:`repscope.live.settings`  every tunable (:class:`LiveSettings`)
-=============================  =========================================================
+======================================  ================================================
+:mod:`repscope.live.ring`               the bounded buffer of recent samples
+:mod:`repscope.live.turnarounds`        when the bar is at zero velocity (causal)
+:mod:`repscope.live.motion`             the movement now and the phase shown
+:mod:`repscope.live.scheduling`         when a window is analysed; keeping up
+:mod:`repscope.live.windows`            where a window starts (a rest, a rep boundary)
+:mod:`repscope.live.window_analysis`    one window through the analysis stages
+:mod:`repscope.live.acceptance`         which reps a window shows are reported, when
+:mod:`repscope.live.second_opinion`     more windows when the one at a rep's end lost it
+:mod:`repscope.live.current_set`        the set so far: reps, flags, end, summary
+:mod:`repscope.live.events`             what the lifter hears about
+:mod:`repscope.live.settings`           every tunable (:class:`LiveSettings`)
+======================================  ================================================
 
-Why re-run the batch pipeline
------------------------------
+Why windows of the batch stages
+-------------------------------
 Rep detection in repscope is not a streaming algorithm: velocity comes from integrating
 acceleration between still intervals (zero-velocity updates with a linear drift
-correction between two anchors), stroke boundaries from a least-squares bell fit over the
-whole stroke, some flags from the rest of the set. A second, causal implementation would
-give a second set of numbers that disagree with ``repscope analyze``. The engine instead
-runs :func:`repscope.analysis.analyze_recording` itself on a window of recent samples and
-decides which of the reps it finds are complete. The numbers a lifter sees live are the
-batch numbers computed on the data so far; the set summary is the batch analysis of the
-set.
+correction), stroke boundaries from a least-squares bell fit over the whole stroke, some
+flags from the rest of the set. A second, causal implementation would give numbers that
+disagree with ``repscope analyze``. The engine instead runs the batch stages on a window
+of recent samples and decides which of the reps they find are complete: a lifter sees the
+batch numbers of the data so far.
 
-Steps of one update (at sample time ``t``)
-------------------------------------------
-1. **Window** ``[t0, t]`` (:mod:`repscope.live.windows`).
-2. **Batch analysis** of the window (:mod:`repscope.live.window_analysis`).
-3. **New reps** (:mod:`repscope.live.acceptance`).
-4. **Flags** over the set so far, and 5. **set end** and its summary
-   (:mod:`repscope.live.sets`). A reported rep's phases are not re-measured live: later
-   windows that end at other moments disagree with each other by more than they improve
-   on the first report (measured), so the correction is the set summary. The summary is
-   the batch analysis of the set, from halfway through the rest before it (or the first
-   buffered sample) to the newest sample; for a session of one set that fits in the
-   buffer this window is the whole recording, so the summary is exactly what
-   ``repscope analyze`` reports on the saved file.
-
-Cost: one update is one batch analysis of the window; ``benchmarks/bench_live.py``
-measures it and the latency from the end of a rep to its report (figures in
-``docs/ble.md``).
+Steps of one update (at sample time ``t``): 1. the **window** ``[t0, t]``; 2. the
+**stages** on it; 3. **new reps**; 4. **flags** over the set so far; 5. the **set end**
+and its summary (the modules above). A reported rep is not re-measured live: later
+windows that end at other moments disagree with each other by more than they improve on
+the first report (measured), so the correction is the set summary, the batch analysis of
+the set. ``benchmarks/bench_live.py`` measures the cost and the latency from the end of a
+rep to its report (figures in ``docs/ble.md``).
 """
 
 from __future__ import annotations
@@ -56,40 +48,27 @@ from typing import Any
 import numpy as np
 
 from repscope.analysis import AnalysisConfig, SessionAnalysis
-from repscope.analysis.flags import SET_RELATIVE_FLAGS
+from repscope.analysis.kinematics import acc_threshold
 from repscope.analysis.profiles import ExerciseProfile, get_profile
-from repscope.analysis.tables import REP_COLUMNS, rep_row
 from repscope.errors import InputError
 from repscope.live import acceptance, sets
-from repscope.live.acceptance import LiveRep, Sightings
-from repscope.live.events import EVENT_KINDS, PHASES, UPDATE_FIELDS, LiveEvent, clean_row
+from repscope.live.acceptance import Sightings
+from repscope.live.current_set import CurrentSet
+from repscope.live.events import LiveEvent
+from repscope.live.motion import Motion
 from repscope.live.ring import SampleRing, check_samples
 from repscope.live.scheduling import Schedule, UpdateStats
+from repscope.live.second_opinion import SecondOpinion
 from repscope.live.settings import LiveSettings
 from repscope.live.turnarounds import TurnaroundDetector
-from repscope.live.window_analysis import WindowAnalysis
+from repscope.live.window_analysis import LiveWindow, WindowAnalysis
 from repscope.live.windows import WindowPlanner
-from repscope.recording import PLACEMENTS, check_sampling_rate
+from repscope.recording import PLACEMENTS, STANDARD_GRAVITY_MPS2, check_sampling_rate
 from repscope.tempo import Tempo, parse_tempo
 
-__all__ = [
-    "EVENT_KINDS",
-    "PHASES",
-    "SET_RELATIVE_FLAGS",
-    "UPDATE_FIELDS",
-    "LiveAnalyzer",
-    "LiveEvent",
-    "LiveSettings",
-    "SampleRing",
-    "TurnaroundDetector",
-    "UpdateStats",
-    "clean_row",
-]
+__all__ = ["LiveAnalyzer"]
 
 Row = dict[str, Any]
-#: Key of a window's rep row that holds its flags and reasons (tuples, from the typed
-#: result); not a column, so not in the rows the events carry.
-WINDOW_FLAGS = "_window_flags"
 
 
 class LiveAnalyzer:
@@ -161,50 +140,55 @@ class LiveAnalyzer:
             stats=self.stats,
         )
         self.live_config = self._analysis.live_config
-        #: Called after every update with ``(t0, t1, triggered, analysis or None)``.
-        self.on_update: Callable[[float, float, bool, SessionAnalysis | None], None] | None = None
+        #: Called after every update with ``(t0, t1, triggered, window or None)``.
+        self.on_update: Callable[[float, float, bool, LiveWindow | None], None] | None = None
         self._detector = TurnaroundDetector(sampling_rate_hz=self.sampling_rate_hz)
-        #: Direction of the stroke that ends a rep: up for eccentric-first exercises.
         eccentric_first = self.profile.first_phase == "eccentric"
-        self._closing_direction = 1 if eccentric_first else -1
-        #: Half a sample: how far sample times may fall short of a scheduled time.
+        self._motion = Motion(eccentric_first=eccentric_first)
         self._schedule = Schedule(s, tolerance_s=0.5 / self.sampling_rate_hz)
         self._windows = WindowPlanner(s, eccentric_first=eccentric_first)
+        self._set = CurrentSet(
+            profile=self.profile, tempo=self.tempo, settings=s, set_gap_s=self.set_gap_s
+        )
         self._sightings = Sightings(s)
+        self._second = SecondOpinion(
+            analyse=lambda t0, t1: self._window(t0, t1, at_zero=True),
+            starts=self._window_starts,
+            reported=self._set.rows,
+            trust=lambda rows, t1: self._trusted(rows, t1, good=True, cut_margin_s=s.cut_margin_s),
+            floor_s=lambda: self._set.floor_s,
+            settings=s,
+            stats=self.stats,
+        )
         self._ring: SampleRing | None = None
         self._has_gyro: bool | None = None
         self._first_time_s = math.nan
         #: The previous window's complete reps (start, end).
         self._pending: list[tuple[float, float]] = []
         self._cut = False
-        self._moving = 0
-        self._last_direction = 0
-        self._set_number = 0
-        self._set_reps: list[LiveRep] = []
-        #: End of the last set: no rep starting before it is taken.
-        self._floor_s = -math.inf
-        self._phase = "rest"
+        #: Whether the detector marked anything since the last window.
+        self._marked = False
 
     # ------------------------------------------------------------------ public state
     @property
     def phase(self) -> str:
-        """The current phase (one of :data:`PHASES`)."""
-        return self._phase
+        """The current phase (one of :data:`repscope.live.events.PHASES`)."""
+        return self._motion.phase
 
     @property
     def set_number(self) -> int:
         """Number of the current (or last) set; 0 before the first."""
-        return self._set_number
+        return self._set.number
 
     @property
     def in_set(self) -> bool:
         """Whether a set is in progress."""
-        return bool(self._set_reps)
+        return bool(self._set.reps)
 
     @property
     def reps(self) -> list[Row]:
         """Rows of the current set's reps as reported so far (latest values)."""
-        return [dict(r.row) for r in self._set_reps]
+        return [dict(r.row) for r in self._set.reps]
 
     @property
     def buffer_nbytes(self) -> int:
@@ -217,18 +201,6 @@ class LiveAnalyzer:
         if self._ring is None or len(self._ring) < 2:
             return 0.0
         return self._ring.newest_time_s - self._ring.oldest_time_s
-
-    @property
-    def max_lag_s(self) -> float | None:
-        """See :class:`LiveSettings`."""
-        return self.settings.max_lag_s
-
-    def _reported_rows(self) -> list[Row]:
-        return [r.row for r in self._set_reps]
-
-    def _opening(self) -> bool:
-        """Whether the detector sees the bar move in a rep's first direction."""
-        return self._moving == -self._closing_direction
 
     # ------------------------------------------------------------------ input
     def push(
@@ -295,23 +267,23 @@ class LiveAnalyzer:
         events: list[LiveEvent] = []
         fast = closing = started = False
         margin = self.settings.cut_margin_s
+        motion = self._motion
         for _, kind, direction in marks:
-            events.extend(self._phase_events(kind, direction, now))
             if kind == "move":
                 # a movement starts from (almost) zero velocity; if it goes the other way
                 # the last stroke has certainly ended (a turnaround alone may be the error
                 # of a slow stroke's creeping end)
                 fast = started = True
                 sched.burst = []
-                if direction == -self._last_direction:
+                if direction == -motion.last_direction:
                     margin = 0.0
-                self._moving = direction
             else:
-                closing = direction == self._closing_direction
+                closing = direction == motion.closing_direction
                 sched.start_burst(kind if closing else "", now)
-                self._last_direction, self._moving = direction, 0
+            events.extend(self._phase_events(kind, direction, now))
         fast = sched.pop_burst(now) or fast
-        periodic = sched.periodic(now, opening=self._opening())
+        self._marked = self._marked or bool(marks)
+        periodic = sched.periodic(now, opening=self._motion.opening) and not self._idle()
         # a rep seen but not reported: updates every watch_interval_s, and its deadline
         watch = bool(self._sightings) and sched.watch_due(now)
         overdue = now >= self._deadline_s() - 1e-9
@@ -348,8 +320,19 @@ class LiveAnalyzer:
             sched.extend_burst(now)
         return events
 
+    def _idle(self) -> bool:
+        """Whether a periodic window can be left out (nothing moved: no rep can start)."""
+        if self._set.reps or self._sightings or self._motion.moving or self._marked:
+            return False
+        floor = self._analysis.noise_floor_mps2
+        level = acc_threshold(floor, settings=self.config.stillness) / STANDARD_GRAVITY_MPS2
+        assert self._ring is not None
+        return math.isfinite(floor) and self._ring.still_since(
+            self._schedule.last_update_s, level_g=level, sampling_rate_hz=self.sampling_rate_hz
+        )
+
     def _deadline_s(self) -> float:
-        return self._sightings.deadline_s(in_set=bool(self._set_reps))
+        return self._sightings.deadline_s(in_set=bool(self._set.reps))
 
     def _watch_due_s(self) -> float:
         if not self._sightings:
@@ -363,10 +346,6 @@ class LiveAnalyzer:
         events: list[LiveEvent] = []
         for kind, direction in self._detector.reanchor(self._ring.count_after(end_s)):
             events.extend(self._phase_events(kind, direction, now))
-            if kind == "move":
-                self._moving = direction
-            else:
-                self._last_direction, self._moving = direction, 0
         return events
 
     def finish(self) -> list[LiveEvent]:
@@ -375,7 +354,7 @@ class LiveAnalyzer:
             return []
         newest = self._ring.newest_time_s
         events = self._update(newest, fast=True, cut_margin_s=0.0)
-        if self._set_reps:
+        if self._set.reps:
             events.extend(self._end_set(newest))
         return events
 
@@ -389,55 +368,36 @@ class LiveAnalyzer:
         assert self._ring is not None
         return check_samples(time_s, acc_g, gyr_dps, has_gyro=self._has_gyro, ring=self._ring)
 
-    # ------------------------------------------------------------------ phase
     def _phase_events(self, kind: str, direction: int, t: float) -> list[LiveEvent]:
-        if kind == "move":
-            phase = "concentric" if direction > 0 else "eccentric"
-        elif not self._set_reps:
-            phase = "rest"
-        else:
-            phase = "top_pause" if direction > 0 else "bottom_pause"
-        if phase == self._phase:
-            return []
-        self._phase = phase
-        return [LiveEvent("phase", t, self._set_number if self._set_reps else 0, phase=phase)]
+        in_set = bool(self._set.reps)
+        return self._motion.mark(kind, direction, t, set_number=self._set.number, in_set=in_set)
 
     # ------------------------------------------------------------------ one update
-    def _analyse(
-        self, t0: float, t1: float, *, live: bool, at_zero: bool = False
-    ) -> SessionAnalysis | None:
-        """Analyse ``[t0, t1]``: a live window (step 2) or, with ``live=False``, a set summary."""
+    def _samples(self, t0: float, t1: float) -> tuple[np.ndarray, np.ndarray] | None:
+        """Return the buffered samples in ``[t0, t1]``, or None if too few to analyse."""
         assert self._ring is not None
         t, values = self._ring.since(t0, t1)
         if t.size < 4 or t[-1] - t[0] < self.settings.min_analysis_s:
             return None
-        return self._analysis.run(t, values, live=live, at_zero=at_zero)
+        return t, values
 
     def _window_starts(self, t_edge: float) -> list[float]:
         assert self._ring is not None
         return self._windows.starts(
-            t_edge, oldest_s=self._ring.oldest_time_s, reported=self._reported_rows()
+            t_edge, oldest_s=self._ring.oldest_time_s, reported=self._set.rows()
         )
 
     def _window(
         self, t0: float, t_edge: float, *, at_zero: bool, started: bool = False
-    ) -> tuple[SessionAnalysis | None, list[Row]]:
-        """Analyse one window; return the analysis and its rep rows."""
-        result = self._analyse(t0, t_edge, live=True, at_zero=at_zero and not started)
+    ) -> LiveWindow | None:
+        """Analyse one live window (step 2)."""
+        samples = self._samples(t0, t_edge)
+        window = None
+        if samples is not None:
+            window = self._analysis.run(*samples, at_zero=at_zero and not started)
         if self.on_update is not None:
-            self.on_update(t0, t_edge, at_zero, result)
-        if result is None:
-            return None, []
-        # the typed results, not the table: each row keeps its flags as a tuple; the
-        # columns added after the stages (velocity-based training, analysis.vbt_step) come
-        # from the table, whose rows are the results' in order
-        table = result.reps.to_dict(orient="records")
-        typed = [rep for found in result.results for rep in found.reps]
-        rows = [
-            {**extra, **rep_row(rep), WINDOW_FLAGS: (rep.flags, rep.flag_reasons)}
-            for rep, extra in zip(typed, table, strict=True)
-        ]
-        return result, rows
+            self.on_update(t0, t_edge, at_zero, window)
+        return window
 
     def _update(
         self,
@@ -456,26 +416,22 @@ class LiveAnalyzer:
         s = self.settings
         t0 = self._window_starts(t_edge)[0]
         self._schedule.last_update_s = t_edge
+        self._marked = False
         self._cut = False
         if fast:
             self.stats.n_fast += 1
-        result, rows = self._window(t0, t_edge, at_zero=fast, started=started)
-        if result is None:
+        window = self._window(t0, t_edge, at_zero=fast, started=started)
+        if window is None:
             return []
-        traces = result.traces
-        at_rest = bool(len(traces)) and bool(traces["still"].iloc[-1])
+        rows = window.rows
         margin = s.cut_margin_s if cut_margin_s is None else cut_margin_s
-        good = fast or at_rest or not self._moving
-        if len(traces):
-            self._windows.remember_rests(
-                traces["time_s"].to_numpy(float),
-                traces["still"].to_numpy(bool),
-                t0,
-                t_edge,
-                at_zero=good,
-            )
-        reported = self._reported_rows()
-        whole, new = acceptance.candidates(rows, reported, t0, t_edge, floor_s=self._floor_s, s=s)
+        good = fast or window.ends_still or not self._motion.moving
+        if window.time_s.size:
+            self._windows.remember_rests(window.time_s, window.still, t0, t_edge, at_zero=good)
+        reported = self._set.rows()
+        whole, new = acceptance.candidates(
+            rows, reported, t0, t_edge, floor_s=self._set.floor_s, s=s
+        )
         if new and acceptance.misses_reported(rows, reported, t0, s):
             new = []
         # reps are taken in order: none from the first whose end this window pulled back
@@ -488,15 +444,17 @@ class LiveAnalyzer:
         self._pending = [(float(r["start_s"]), float(r["end_s"])) for r in whole]
         self._cut = not new_rows and bool(kept) and float(kept[0]["end_s"]) > t_edge - margin - 1e-9
         if not new_rows and closing and acceptance.lost(rows, reported, t0, t_edge, s):
-            new_rows = self._look_back(t_edge) or self._look_aside(t0, t_edge)
+            new_rows = self._second.look_back(t_edge) or self._second.look_aside(t0, t_edge)
         if not new_rows:
             new_rows = self._sightings.watch(
-                kept, t_edge, at_zero=good, in_set=bool(self._set_reps)
+                kept, t_edge, at_zero=good, in_set=bool(self._set.reps)
             )
         events = self._report(new_rows, t_edge)
         if new_rows:
             self._schedule.burst = []
-        if self._set_reps and self._set_should_end(rows, t_edge):
+        if self._set.reps and self._set.should_end(
+            rows, t_edge, moving=bool(self._motion.moving), racked=self._racked(t_edge)
+        ):
             events.extend(self._end_set(t_edge))
         return events
 
@@ -509,136 +467,45 @@ class LiveAnalyzer:
             good=good,
             cut_margin_s=cut_margin_s,
             pending=self._pending,
-            opening=self._opening(),
-            in_set=bool(self._set_reps),
+            opening=self._motion.opening,
+            in_set=bool(self._set.reps),
             s=self.settings,
         )
 
-    def _second_opinion(self, t0: float, t_end: float) -> list[Row]:
-        """Analyse a look-back or look-aside window (at zero velocity); return its new reps."""
-        result, rows = self._window(t0, t_end, at_zero=True)
-        self.stats.n_look_back += 1
-        reported = self._reported_rows()
-        if result is None or acceptance.misses_reported(rows, reported, t0, self.settings):
-            return []
-        _, new = acceptance.candidates(
-            rows, reported, t0, t_end, floor_s=self._floor_s, s=self.settings
-        )
-        return self._trusted(new, t_end, good=True, cut_margin_s=self.settings.cut_margin_s)
-
-    def _look_back(self, t_edge: float) -> list[Row]:
-        """Windows ending ``look_back_s`` before ``t_edge``, newest first: the first new reps."""
-        for back_s in self.settings.look_back_s:
-            end_s = t_edge - back_s
-            rows = self._second_opinion(self._window_starts(end_s)[0], end_s)
-            if rows:
-                return rows
-        return []
-
-    def _look_aside(self, t0: float, t_edge: float) -> list[Row]:
-        """Analyse the window ending at ``t_edge`` from up to ``look_aside_n`` other starts."""
-        s = self.settings
-        tried = [t0]
-        for start in self._window_starts(t_edge):
-            if len(tried) > s.look_aside_n or any(abs(start - x) <= s.edge_margin_s for x in tried):
-                continue
-            tried.append(start)
-            rows = self._second_opinion(start, t_edge)
-            if rows:
-                return rows
-        return []
-
-    # ------------------------------------------------------------------ reps
+    # ------------------------------------------------------------------ reps and sets
     def _report(self, new_rows: list[Row], t_now: float) -> list[LiveEvent]:
         """Add the new reps to the set, recompute the flags, return the events (steps 3-4)."""
-        events: list[LiveEvent] = []
         if new_rows:
             self._sightings.clear()
         for row in new_rows:
-            if not self._set_reps:
-                self._set_number += 1
-                events.append(LiveEvent("set_started", t_now, self._set_number))
-            flags, reasons = (list(x) for x in row[WINDOW_FLAGS])
-            rep = LiveRep(len(self._set_reps) + 1, {c: row[c] for c in REP_COLUMNS}, flags, reasons)
-            self._set_reps.append(rep)
             self._windows.add_rep(row)
-        if not new_rows:
-            return events
-        self._reflag()
-        for rep in self._set_reps:
-            shown = rep.shown
-            if shown is None:
-                kind = "rep_completed"
-            elif any(shown[c] != rep.row[c] for c in UPDATE_FIELDS):
-                kind = "rep_updated"
-            else:
-                continue
-            rep.shown = dict(rep.row)
-            events.append(LiveEvent(kind, t_now, self._set_number, rep.number, row=dict(rep.row)))
-        return events
+        return self._set.add(new_rows, t_now)
 
-    def _reflag(self) -> None:
-        sets.reflag(
-            self._set_reps,
-            thresholds=self.profile.thresholds,
-            tempo=self.tempo,
-            set_number=self._set_number,
-        )
-
-    # ------------------------------------------------------------------ sets
-    def _set_should_end(self, rows: list[Row], t_edge: float) -> bool:
+    def _racked(self, t_edge: float) -> bool:
+        """Whether the bar rests on a rack since the last rep (the batch rule, set_end)."""
         assert self._ring is not None
-        last_end = float(self._set_reps[-1].row["end_s"])
-        racked = sets.racked_since(  # the batch rack rule (analysis.set_end)
+        return sets.racked_since(
             self._ring,
-            last_end_s=last_end,
+            last_end_s=float(self._set.reps[-1].row["end_s"]),
             t_edge=t_edge,
             sampling_rate_hz=self.sampling_rate_hz,
             settings=self.config.reps.set_end,
-        )
-        return sets.set_should_end(
-            rows,
-            last_end_s=last_end,
-            t_edge=t_edge,
-            moving=bool(self._moving),
-            set_gap_s=self.set_gap_s,
-            settings=self.settings,
-            racked=racked,
         )
 
     def _end_set(self, t_edge: float) -> list[LiveEvent]:
         """Analyse the whole set once more and report it (step 5 of the module docs)."""
         assert self._ring is not None
-        live = {"start_s": float(self._set_reps[0].row["start_s"])}
-        live["end_s"] = float(self._set_reps[-1].row["end_s"])
-        first, last_end = live["start_s"], live["end_s"]
-        oldest = self._ring.oldest_time_s
-        if math.isfinite(self._floor_s):
-            wanted = min(first - self.settings.set_context_s, 0.5 * (self._floor_s + first))
-            complete = wanted >= oldest
-        else:
-            wanted = oldest
-            complete = oldest <= self._first_time_s
-        result = self._analyse(max(wanted, oldest), t_edge, live=False)
-        summary: Row = {}
-        if result is not None and not result.reps.empty:
-            reps, summary = sets.pick_set(
-                result.reps, result.sets, live, set_number=self._set_number
-            )
-        else:  # the set's reps were not found again: report what was seen live
-            complete = False
-            reps = [dict(r.row) for r in self._set_reps]
-        number = self._set_number
-        self._floor_s = max([last_end] + [float(r["end_s"]) for r in reps])
-        self._set_reps = []
+
+        def summarize(t0: float, t1: float) -> SessionAnalysis | None:
+            samples = self._samples(t0, t1)
+            return None if samples is None else self._analysis.summary(*samples)
+
+        ended = self._set.end(
+            t_edge,
+            oldest_s=self._ring.oldest_time_s,
+            first_time_s=self._first_time_s,
+            summarize=summarize,
+        )
         self._pending = []
         self._sightings.clear()
-        events = [
-            LiveEvent(
-                "set_ended", t_edge, number, summary=summary, reps=tuple(reps), complete=complete
-            )
-        ]
-        if self._phase in ("bottom_pause", "top_pause"):  # a pause between sets is a rest
-            self._phase = "rest"
-            events.append(LiveEvent("phase", t_edge, 0, phase="rest"))
-        return events
+        return [ended, *self._motion.set_ended(t_edge)]

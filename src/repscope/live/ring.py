@@ -87,6 +87,20 @@ class SampleRing:
         hi = self._start + int(np.searchsorted(t, stop_s, side="right"))
         return self._time[lo:hi].copy(), self._values[lo:hi].copy()
 
+    def still_since(self, start_s: float, *, level_g: float, sampling_rate_hz: float) -> bool:
+        """Whether the samples after ``start_s`` are still (False for under 0.1 s of them).
+
+        Still: ``|f|`` averaged over 0.1 s stays within ``level_g`` of its median, the
+        batch stillness rule on the acceleration magnitude
+        (:func:`repscope.analysis.kinematics.acc_threshold` gives the level).
+        """
+        _, values = self.since(start_s)
+        n = max(1, round(0.1 * sampling_rate_hz))
+        if len(values) < n:
+            return False
+        mag = np.convolve(np.linalg.norm(values[:, :3], axis=1), np.ones(n) / n, mode="valid")
+        return bool(np.abs(mag - np.median(mag)).max() <= level_g)
+
 
 def check_samples(
     time_s: Sequence[float] | np.ndarray,
