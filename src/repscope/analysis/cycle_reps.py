@@ -107,12 +107,7 @@ def choose_reps(
     rate = check_sampling_rate(sampling_rate_hz)
     if not cycles:
         return RepChoice("strokes", "medium" if stroke_reps else "high", ("no rhythm found",))
-    # stroke reps whose middle turnaround lies in each cycle's window, counted by bisection
-    # (the turnarounds sorted once: a count per window was quadratic in an hour's reps)
-    turns = np.sort(np.array([_turn_time_s(r) for r in stroke_reps], dtype=float))
-    window_lo = np.array([c.start_idx / rate for c in cycles], dtype=float)
-    window_hi = np.array([c.end_idx / rate for c in cycles], dtype=float)
-    hits = np.searchsorted(turns, window_hi, "right") - np.searchsorted(turns, window_lo, "left")
+    hits = _turn_hits(stroke_reps, cycles, rate)
     agree = len(stroke_reps) == len(cycles) and bool(np.all(hits == 1))
     if not rests:
         # nothing anchors the stroke finder's velocity: measure from the turnarounds
@@ -160,6 +155,18 @@ def choose_reps(
 #: A rhythm rep less than this share of whose duration lies inside stroke reps is one
 #: the stroke finder missed (half: a rep shifted by a phase still overlaps half).
 COVERED_SHARE = 0.5
+
+
+def _turn_hits(stroke_reps: Sequence[Rep], cycles: Sequence[Cycle], rate: float) -> np.ndarray:
+    """Per cycle, how many stroke reps have their middle turnaround in its window.
+
+    Counted by bisection (the turnarounds sorted once: a count per window was quadratic in
+    an hour's reps); both window ends are inside.
+    """
+    turns = np.sort(np.array([_turn_time_s(r) for r in stroke_reps], dtype=float))
+    window_lo = np.array([c.start_idx / rate for c in cycles], dtype=float)
+    window_hi = np.array([c.end_idx / rate for c in cycles], dtype=float)
+    return np.searchsorted(turns, window_hi, "right") - np.searchsorted(turns, window_lo, "left")
 
 
 def _uncovered_cycles(
@@ -356,11 +363,8 @@ def strokes_explain_cycles(
     sets, two became exact and one went from 8 to 11 of 12 reps; 280000-280079: one
     more exact, none worse).
     """
-    turns = [_turn_time_s(r) for r in stroke_reps]
     usable = [c for c in cycles if usable_cycle(c)]
-    return bool(usable) and all(
-        any(c.start_idx / rate <= t <= c.end_idx / rate for t in turns) for c in usable
-    )
+    return bool(usable) and bool(np.all(_turn_hits(stroke_reps, usable, rate) >= 1))
 
 
 #: More than this share of a set's reps unbalanced means a rhythm at a fraction of the
