@@ -273,14 +273,21 @@ def position_proxy(
     return np.asarray(out[pad : pad + n])
 
 
+def _sides(x: np.ndarray, peaks: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return the proxy from the previous peak (or start) to ``peaks[k]``, and on to the next."""
+    i = peaks[k]
+    lo = peaks[k - 1] if k else 0
+    hi = peaks[k + 1] if k + 1 < peaks.size else x.size - 1
+    return x[lo : i + 1], x[i : hi + 1]
+
+
 def _excursions(x: np.ndarray, peaks: np.ndarray) -> np.ndarray:
     """Drop from each peak to its neighbouring valleys (inner side only at the edges)."""
     out = np.empty(peaks.size)
     for k, i in enumerate(peaks):
-        lo = peaks[k - 1] if k else 0
-        hi = peaks[k + 1] if k + 1 < peaks.size else x.size - 1
-        left = x[i] - x[lo : i + 1].min()
-        right = x[i] - x[i : hi + 1].min()
+        before, after = _sides(x, peaks, k)
+        left = x[i] - before.min()
+        right = x[i] - after.min()
         if peaks.size == 1:
             out[k] = max(left, right)
         elif k == 0:
@@ -299,15 +306,12 @@ def _whole_at_edge(x: np.ndarray, peaks: np.ndarray, k: int, ratio: float) -> bo
     the same height (within ``ratio``), to a valley inside the recording. A set-up move
     (picking the bar up, racking it, stepping back) leaves the bar at another height.
     """
-    i = peaks[k]
-    lo = peaks[k - 1] if k else 0
-    hi = peaks[k + 1] if k + 1 < peaks.size else x.size - 1
-    before, after = x[lo : i + 1], x[i : hi + 1]
+    before, after = _sides(x, peaks, k)
     if (k == 0 and int(np.argmin(before)) == 0) or (
         k == peaks.size - 1 and int(np.argmin(after)) == after.size - 1
     ):
         return False  # its outer stroke runs into the recording's edge
-    left, right = x[i] - before.min(), x[i] - after.min()
+    left, right = x[peaks[k]] - before.min(), x[peaks[k]] - after.min()
     return bool(min(left, right) > 0 and max(left, right) <= ratio * min(left, right))
 
 
