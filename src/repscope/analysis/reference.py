@@ -186,37 +186,32 @@ OTHER_RECORDING_SET = 0
 
 
 def compare_with_recording(
-    reps: pd.DataFrame, reference_reps: pd.DataFrame, *, reference_set: int | None = None
+    reps: pd.DataFrame,
+    reference_reps: pd.DataFrame,
+    reference_sets: pd.DataFrame,
+    *,
+    reference_set: int | None = None,
 ) -> tuple[int, str, list[Drift]]:
     """Compare every set of ``reps`` with one set of another recording's rep table.
 
-    The reference set is chosen in ``reference_reps`` by :func:`reference_set_of`'s rule
-    (a recording of one set: that set). Returns its number there, why, and the drifts of
-    the sets of ``reps``.
+    The reference set is chosen among ``reference_sets`` (that recording's set table) by
+    :func:`reference_set_of`'s rule; a recording of one set gives that set. Returns its
+    number there, why, and the drifts of the sets of ``reps``.
 
     Raises
     ------
     InputError
         When the reference recording has no reps, or no set ``reference_set``.
     """
-    numbers = sorted({int(n) for n in reference_reps["set"]}) if len(reference_reps) else []
-    if not numbers:
+    if not len(reference_reps):
         raise InputError(
             "the reference recording has no reps to compare with",
             where="--reference-recording",
         )
-    if reference_set is not None:
-        if reference_set not in numbers:
-            raise InputError(
-                f"there is no set {reference_set} in the reference recording: it has "
-                f"{len(numbers)} set(s)",
-                where="--reference-set",
-            )
-        chosen, why = reference_set, "named with --reference-set"
-    elif len(numbers) == 1:
-        chosen, why = numbers[0], "its only set"
-    else:
-        chosen, why = numbers[0], "its first set"
+    chosen: int | None
+    chosen, why = reference_set_of(reference_sets, reference_set)
+    if chosen is None:  # one set: nothing to compare within it, so it is the baseline
+        chosen, why = int(reference_sets["set"].iloc[0]), "its only set"
     base = reference_reps[reference_reps["set"] == chosen].assign(set=OTHER_RECORDING_SET)
     combined = pd.concat([base, reps], ignore_index=True)
     return chosen, why, compare_with_reference(combined, reference=OTHER_RECORDING_SET)

@@ -321,7 +321,7 @@ def analyze(
                 tempo=tempo,
             )
             number, why, drifts = compare_with_recording(
-                result.reps, baseline.reps, reference_set=reference_set
+                result.reps, baseline.reps, baseline.sets, reference_set=reference_set
             )
         except InputError as exc:
             raise exc.with_path(reference_recording) from None
