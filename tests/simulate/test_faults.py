@@ -8,6 +8,7 @@ import pytest
 from scipy.spatial.transform import Rotation
 
 from repscope.simulate import Fault, SensorSpec, SetSpec, SimulationResult, simulate_set
+from repscope.simulate.motion import shortest_lowering_s
 
 IDEAL = SensorSpec.ideal()
 SEED = 11
@@ -129,3 +130,17 @@ def test_swing_moves_off_axis_and_rotates(exercise: str, placement: str) -> None
     # Truth is unchanged: swing is not a tempo or ROM change.
     for col in ("eccentric_s", "concentric_s", "rom_m"):
         assert row[col] == brow[col]
+
+
+@pytest.mark.parametrize("exercise", ["squat", "bench", "deadlift", "ohp"])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_rushed_lowering_never_falls_faster_than_gravity(exercise: str, seed: int) -> None:
+    # the lifter holds the bar: its downward acceleration (and the braking) stays within g
+    spec = SetSpec(exercise, n_reps=3, tempo="3-1-1-0", sway=0.0, faults={2: "rushed_negative"})
+    res = simulate_set(spec, sampling_rate_hz=200, placement="bar", sensor=IDEAL, seed=seed)
+    row = res.truth.iloc[1]
+    assert row.eccentric_s < 0.6 * 3.0  # still rushed against the 3 s target
+    w = _window(res, row.eccentric_start_s, row.eccentric_end_s)
+    assert np.abs(w["acc_z_mps2"]).max() <= 9.81 * 1.01
+    # the floor is what holds it: 0.3 s over this range would need several g
+    assert shortest_lowering_s((2.0, 2.0), row.rom_m) > 0.3

@@ -50,7 +50,11 @@ Steps
    (b) the bar was moving around it: the activity over one period centred on it is at
    least ``rest_noise_factor`` x the sensor noise in that band, and the turnaround lies
    between the first and the last one whose activity reaches ``min_activity_fraction``
-   of the typical. (b) rejects the ringing of the band filter over a bar at rest at the
+   of the typical, or that is a slow rep of full range (``full_range_fraction`` of the
+   typical excursion, rising and falling like a rep, activity at least the typical over
+   ``slow_rep_factor`` squared).
+   A partial rep hidden between two full ones is restored afterwards
+   (:mod:`repscope.analysis.missed_turns`). (b) rejects the ringing of the band filter over a bar at rest at the
    recording's edges, and keeps a slow grind between two reps.
 6. A bout whose typical excursion exceeds :data:`MAX_PLAUSIBLE_EXCURSION_M` was
    integrated at a wrong period (a multiple of the true one) and gives no reps.
@@ -69,6 +73,7 @@ import numpy as np
 from scipy import signal
 
 from repscope.analysis.kinematics import butter_sos, noise_floor
+from repscope.analysis.missed_turns import restore_missed_turns
 from repscope.analysis.profiles import MAX_BARBELL_TRAVEL_M
 from repscope.recording import STANDARD_GRAVITY_MPS2, check_sampling_rate
 
@@ -122,6 +127,11 @@ class SegmentationSettings:
     rest_noise_factor: float = 3.0
     set_gap_s: float = 15.0
     edge_balance_ratio: float = 2.2
+    min_hidden_excursion_fraction: float = 0.08
+    slow_rep_factor: float = 2.0
+    #: a rep short of this share of the typical range is partial (the ``partial_rom``
+    #: flag's bar, :class:`repscope.analysis.profiles.FlagThresholds`)
+    full_range_fraction: float = 0.75
 
     def __post_init__(self) -> None:
         if not 0 < self.min_period_s < self.max_period_s:
@@ -132,9 +142,13 @@ class SegmentationSettings:
             "min_excursion_fraction",
             "min_interior_excursion_fraction",
             "min_activity_fraction",
+            "min_hidden_excursion_fraction",
+            "full_range_fraction",
         ):
             if not 0 < getattr(self, name) < 1:
                 raise ValueError(f"{name} must lie in (0, 1)")
+        if not self.slow_rep_factor >= 1:
+            raise ValueError("slow_rep_factor must be at least 1")
         if not self.edge_balance_ratio > 1:
             raise ValueError("edge_balance_ratio must exceed 1")
         if self.lowpass_harmonics <= 1 or self.filter_order < 1:
@@ -385,18 +399,36 @@ def _segment_bout(
         return Bout(a, b, period, periodicity, ())
     band = _bandpass(seg, settings.highpass_fraction / period, MOTION_BAND_TOP_HZ, rate)
     half = max(int(period * rate / 2), 1)
-    activity = np.array([np.sqrt(np.mean(band[max(0, i - half) : i + half] ** 2)) for i in peaks])
+
+    def activity_at(idx: np.ndarray) -> np.ndarray:
+        return np.array([np.sqrt(np.mean(band[max(0, i - half) : i + half] ** 2)) for i in idx])
+
+    activity = activity_at(peaks)
     typical_activity = _typical(activity)
     # outside the first and last clearly moving turnaround, the band filter may ring over
     # a bar at rest; between them the rhythm vouches for a slow rep (a grind moves the
-    # bar gently), which needs only to stand out of the sensor noise
-    strong = np.flatnonzero(activity >= settings.min_activity_fraction * typical_activity)
+    # bar gently), which needs only to stand out of the sensor noise. A slow rep of full
+    # range (``full_range_fraction``; a grind, a 3 s lowering) also moves the bar gently:
+    # its range vouches for it when it rises and falls like a rep (a set-up move, such as
+    # picking the bar up, does not) and is at most ``slow_rep_factor`` times slower than
+    # typical (acceleration, and so activity, scales with range / duration^2)
+    reach = _excursions(x, peaks)
+    slow = (
+        (reach >= settings.full_range_fraction * _typical(reach))
+        & (activity >= typical_activity / settings.slow_rep_factor**2)
+        & np.array(
+            [_whole_at_edge(x, peaks, k, settings.edge_balance_ratio) for k in range(peaks.size)],
+            dtype=bool,
+        )
+    )
+    strong = np.flatnonzero((activity >= settings.min_activity_fraction * typical_activity) | slow)
     band_noise = math.sqrt(noise_psd * (MOTION_BAND_TOP_HZ - settings.highpass_fraction / period))
     inside = np.zeros(peaks.size, dtype=bool)
     if strong.size:
         inside[strong[0] : strong[-1] + 1] = True
     moving = inside & (activity >= settings.rest_noise_factor * band_noise)
     peaks, activity = peaks[moving], activity[moving]
+    moving_peaks = peaks
     noise_floor_m = settings.min_excursion_noise_factor * _noise_excursion(
         noise_psd, sampling_rate_hz=rate, period_s=period, settings=settings
     )
@@ -417,6 +449,16 @@ def _segment_bout(
         drop = rejected[np.argmin(exc[rejected])]
         peaks = np.delete(peaks, drop)
         activity = np.delete(activity, drop)
+    restored = restore_missed_turns(
+        x, peaks, moving_peaks, period_samples=period * rate,
+        floor_m=max(noise_floor_m, settings.min_hidden_excursion_fraction * typical),
+    )  # fmt: skip
+    if restored.size > peaks.size:
+        keep_old = np.isin(restored, peaks)
+        old_activity = np.empty(restored.size)
+        old_activity[keep_old] = activity
+        old_activity[~keep_old] = activity_at(restored[~keep_old])
+        peaks, activity, exc = restored, old_activity, _excursions(x, restored)
     if peaks.size and not typical <= MAX_PLAUSIBLE_EXCURSION_M:
         return Bout(
             a, b, period, periodicity, (), f"typical excursion {typical:.1f} m is not a lift"

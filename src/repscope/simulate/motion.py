@@ -28,6 +28,10 @@ one rep never changes the random values of another)
 - Movement durations: the tempo's value times ``1 + tempo_jitter · N(0, 1)`` (clipped, see
   :class:`~repscope.simulate.specs.SetSpec`); ``X`` phases are drawn once per set from
   U(0.6, 0.9) s and grow 4% per rep (fatigue) before the jitter.
+- Physics: no eccentric is shorter than :func:`shortest_lowering_s`, the duration whose
+  velocity shape keeps the bar's acceleration within g (:data:`MAX_LOWERING_ACC_MPS2`); a
+  rushed or fast lowering is lengthened to it (an explicit ``RepSpec.eccentric_s`` is
+  kept as given).
 - Pauses: the tempo's value times ``1 + pause_jitter · N(0, 1)`` (0 stays 0).
 - ROM: the set's ROM times ``1 + rom_jitter · N(0, 1)``.
 - Velocity shapes: exponents ``a, b`` ~ U(2, 3.5) per phase (see
@@ -96,6 +100,14 @@ CURL_THETA0_RAD = math.radians(10.0)
 _MAX_BOUNCE_EXPONENT = 6.0
 #: Gaussian width of a grind's sticking-point dip, as a fraction of the concentric.
 _DIP_WIDTH = 0.08
+#: Largest acceleration of the bar while it is lowered (m/s^2). While the lifter holds
+#: the bar the support force is at least zero, so the bar speeds up downwards at most
+#: at g (Newton's second law); the real bar sets brake about as hard at the bottom
+#: (``|f|`` low-passed at 5 Hz peaks at 1.3-2.0 g in 40 of the 41 feather-bar sets).
+#: A drawn eccentric (a rushed one above all) is lengthened until its velocity shape
+#: stays within it: 0.3 s for 0.6 m of squat would need about 4 g.
+MAX_LOWERING_ACC_MPS2 = STANDARD_GRAVITY_MPS2
+_SHAPE_TAU = np.linspace(0.0, 1.0, 2001)
 
 TRUTH_COLUMNS: tuple[str, ...] = (
     "set",
@@ -396,15 +408,16 @@ def _decide_rep(
         ecc = rushed_s
     if Fault.GRIND in faults:
         con *= grind_factor
+    rom = (explicit.rom_m if explicit.rom_m is not None else spec.full_rom_m * j_rom) * (
+        partial if Fault.PARTIAL_ROM in faults else 1.0
+    )
+    ecc = max(ecc, shortest_lowering_s(ecc_ab, rom))
     ecc = explicit.eccentric_s if explicit.eccentric_s is not None else ecc
     con = explicit.concentric_s if explicit.concentric_s is not None else con
     bottom = (b_t or 0.0) * j_bot  # X for a pause means "as short as possible": 0
     top = (t_t or 0.0) * j_top
     bottom = explicit.bottom_pause_s if explicit.bottom_pause_s is not None else bottom
     top = explicit.top_pause_s if explicit.top_pause_s is not None else top
-    rom = (explicit.rom_m if explicit.rom_m is not None else spec.full_rom_m * j_rom) * (
-        partial if Fault.PARTIAL_ROM in faults else 1.0
-    )
     is_bar = placement == "bar"
     on_arc = spec.model.path == "arc"
     roll = 0.0 if (on_arc and is_bar) else (roll_bar_deg if is_bar else roll_wrist_deg)
@@ -431,6 +444,17 @@ def _decide_rep(
     )
     rep.con_ab = (rep.con_ab[0], bounce_b) if Fault.BOUNCE in faults else rep.con_ab
     return rep
+
+
+def shortest_lowering_s(shape_ab: tuple[float, float], rom_m: float) -> float:
+    """Shortest eccentric (s) over ``rom_m`` with the velocity shape ``shape_ab``.
+
+    The shape's acceleration is ``rom_m / T^2 * s'(tau)``; the lowering may not exceed
+    :data:`MAX_LOWERING_ACC_MPS2` anywhere (vertical travel taken for the path, which
+    bounds an arc's vertical acceleration from above).
+    """
+    peak = float(np.abs(VelocityShape(*shape_ab).acceleration(_SHAPE_TAU)).max())
+    return math.sqrt(max(rom_m, 0.0) * peak / MAX_LOWERING_ACC_MPS2)
 
 
 def _skewed(ab: tuple[float, float], skew: float) -> tuple[float, float]:

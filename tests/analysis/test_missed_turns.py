@@ -1,0 +1,84 @@
+"""Reps the rhythm alone would miss: a partial rep between full ones, a slow first rep."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from repscope.analysis.missed_turns import restore_missed_turns
+from repscope.analysis.segmentation import SegmentationSettings, segment_cycles
+from repscope.recording import STANDARD_GRAVITY_MPS2 as G
+
+RATE = 50.0
+
+
+def reps_force(
+    roms_m: list[float], periods_s: list[float], *, noise_g: float = 0.003, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Specific force (g) of back-to-back cosine reps (down first), 2 s still each side.
+
+    Returns the force and the true middle turnaround (bottom) times.
+    """
+    lead = 2.0
+    pieces, turns, t0 = [np.zeros(int(lead * RATE))], [], lead
+    for rom, period in zip(roms_m, periods_s, strict=True):
+        t = np.arange(round(period * RATE)) / RATE
+        w = 2 * np.pi / period
+        pieces.append(-(rom / 2) * w**2 * np.cos(w * t))  # down first: -rom/2 (1 - cos)
+        turns.append(t0 + period / 2)
+        t0 += period
+    pieces.append(np.zeros(int(lead * RATE)))
+    acc = np.concatenate(pieces)
+    force = np.zeros((acc.size, 3))
+    force[:, 2] = (G + acc) / G
+    force += np.random.default_rng(seed).normal(0.0, noise_g, force.shape)
+    return force, np.array(turns)
+
+
+def _found(force: np.ndarray) -> np.ndarray:
+    seg = segment_cycles(force, sampling_rate_hz=RATE, concentric_first=False)
+    return np.array([c.turn_idx / RATE for c in seg.cycles])
+
+
+def test_a_partial_rep_between_full_ones_is_a_rep() -> None:
+    roms = [0.5, 0.5, 0.5, 0.08, 0.5, 0.5, 0.5]
+    force, turns = reps_force(roms, [2.4] * len(roms))
+    found = _found(force)
+    assert found.size == len(roms)
+    np.testing.assert_allclose(found, turns, atol=0.4)
+
+
+def test_a_slow_full_first_rep_is_a_rep_and_a_bar_at_rest_adds_none() -> None:
+    roms = [0.5] * 6
+    periods = [3.0] + [2.2] * 5  # the first rep a third slower, as a first rep may be
+    force, turns = reps_force(roms, periods)
+    found = _found(force)
+    assert found.size == len(roms)
+    np.testing.assert_allclose(found, turns, atol=0.5)
+
+
+def test_restore_adds_the_best_candidate_of_a_long_stretch_only() -> None:
+    period = 180.0
+    t = np.arange(600, dtype=float)
+    # full turnarounds at 100 and 500, a small one (0.2 high) at 300 between them
+    x = np.cos(2 * np.pi * (t - 100) / 200)
+    inner = np.abs(t - 300) <= 100
+    x[inner] = -1.0 + 0.1 * (1.0 + np.cos(2 * np.pi * (t[inner] - 300) / 200))
+    kept = np.array([100, 500])
+    candidates = np.array([100, 300, 500])
+    out = restore_missed_turns(x, kept, candidates, period_samples=period, floor_m=0.05)
+    assert list(out) == [100, 300, 500]
+    # under the floor: not a rep
+    out = restore_missed_turns(x, kept, candidates, period_samples=period, floor_m=0.5)
+    assert list(out) == [100, 500]
+    # more than two and a half periods apart: one slow rep, not two
+    out = restore_missed_turns(x, kept, candidates, period_samples=100.0, floor_m=0.05)
+    assert list(out) == [100, 500]
+
+
+@pytest.mark.parametrize(
+    "name", ["min_hidden_excursion_fraction", "full_range_fraction", "slow_rep_factor"]
+)
+def test_the_new_settings_are_validated(name: str) -> None:
+    with pytest.raises(ValueError, match=name):
+        SegmentationSettings(**{name: 0.0})
