@@ -107,8 +107,9 @@ def test_over_measured_reps_do_not_make_the_full_reps_partial():
     assert flagged == [False] * len(rom) + [True]
 
 
-def test_a_set_of_mostly_partial_reps_is_judged_against_its_full_reps():
-    rom = [0.5, 0.3, 0.3, 0.5, 0.3, 0.3, 0.5, 0.3, 0.3, 0.5]
+def test_a_set_of_half_partial_reps_is_judged_against_its_full_reps():
+    # half the reps make the full range: enough to resolve it (a minority is not, below)
+    rom = [0.5, 0.3, 0.3, 0.5, 0.3, 0.5, 0.5, 0.3, 0.3, 0.5]
     assert partial(rep_table(rom, rom)) == [r < 0.4 for r in rom]
 
 
@@ -306,3 +307,28 @@ def test_a_lowering_within_the_sets_timing_scatter_of_the_limit_is_withheld():
         "scatter 0.30 s x 0.5) of the 1.00 s limit"
     ]
     assert withheld[4] == withheld[5] == []
+
+
+def test_a_full_range_only_a_minority_reaches_is_not_resolved_and_partial_is_withheld():
+    # 3 of 8 reps travel 0.8-0.95 m, the rest 0.45-0.5 m: p90 0.905, 0.75 x p90 = 0.68;
+    # only 3 reps reach it, so the "full range" may be over-measured reps
+    table = rep_table([0.5, 0.95, 0.47, 0.5, 0.8, 0.45, 0.85, 0.48])
+    from repscope.analysis.flags import judge_reps
+
+    flags, _, withheld = judge_reps(as_reps(table), thresholds=T, tempo=None)
+    assert not any("partial_rom" in f for f in flags)
+    assert withheld[0] == [
+        "partial_rom not judged: only 3 of 8 reps reach 75% of the set's longest travel, "
+        "so its full range is not resolved"
+    ]
+    # with the long reps a majority, the short ones are partial as before
+    assert partial(rep_table([0.5, 0.95, 0.9, 0.92, 0.88, 0.45, 0.85, 0.9])) == [
+        True,
+        False,
+        False,
+        False,
+        False,
+        True,
+        False,
+        False,
+    ]

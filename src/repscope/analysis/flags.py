@@ -70,7 +70,12 @@ Per-rep rules
        (its maximum with fewer than 3 reps), i.e. of the reps with
        ``rom_m >= f * p90``. A typical full rep, so that a few over-measured reps do not
        raise the bar for all the others, as a high percentile alone lets them.
-    3. ``rom_m`` (the concentric's travel) ``< f * reference``.
+    3. ``rom_m`` (the concentric's travel) ``< f * reference``, and at least half the
+       judged reps make the reference (:func:`.resolution.full_range_support`): a "full
+       range" that only a minority reaches is as likely a few over-measured reps, and the
+       flag is withheld with the reason. Real-like dev seeds (280000-79, 290000-79,
+       200000-39): precision 0.67 -> 0.93, recall 0.78 -> 0.69 (matched reps); clean
+       seeds 0-239 unchanged.
     4. When the table has the eccentric's travel (column ``eccentric_rom_m``, optional),
        it must be short as well: ``eccentric_rom_m < f * eccentric reference`` (step 2 on
        that column). Every rep starts and ends at the same height, so a rep cut short
@@ -129,6 +134,8 @@ import numpy as np
 
 from repscope.analysis.profiles import FlagThresholds
 from repscope.analysis.resolution import (
+    full_range_reference,
+    full_range_support,
     rushed_negative_limit_s,
     rushed_negative_withheld,
     timing_scatter_s,
@@ -214,31 +221,6 @@ def tempo_tolerance_s(target_s: float, thresholds: FlagThresholds) -> float:
     """
     t = thresholds
     return max(t.tempo_tolerance_s, t.tempo_tolerance_fraction * target_s)
-
-
-def full_range_reference(travel_m: np.ndarray, *, fraction: float) -> float:
-    """Return the set's full range of motion, the reference of ``partial_rom``.
-
-    Parameters
-    ----------
-    travel_m
-        One stroke's travel per rep of the set (m); NaN entries (unknown) are ignored.
-    fraction
-        ``partial_rom_fraction``: a rep travelling less than this fraction of the full
-        range is cut short.
-
-    Returns
-    -------
-    float
-        The median travel of the reps with ``travel >= fraction * p90``, ``p90`` being the
-        set's 90th percentile travel (its maximum with fewer than 3 known values); NaN
-        without any known value.
-    """
-    known = travel_m[np.isfinite(travel_m)]
-    if known.size == 0:
-        return math.nan
-    top = float(np.percentile(known, 90)) if known.size >= 3 else float(np.max(known))
-    return float(np.median(known[known >= fraction * top]))
 
 
 def velocity_loss(mcv_mps: np.ndarray, *, full_range: np.ndarray) -> np.ndarray:
@@ -336,6 +318,7 @@ def judge_reps(
     complete = np.isfinite(column("eccentric_s")) & np.isfinite(column("concentric_s"))
     rom = np.where(complete, rom, math.nan)
     reference_rom = full_range_reference(rom, fraction=t.partial_rom_fraction)
+    full_support, known_travels = full_range_support(rom, fraction=t.partial_rom_fraction)
     rom_down = np.where(complete, column("eccentric_rom_m"), math.nan)
     reference_down = full_range_reference(rom_down, fraction=t.partial_rom_fraction)
     concentric = column("concentric_s")
@@ -394,12 +377,19 @@ def judge_reps(
             found["bounce"] = f"no pause, arriving at {arrival:.0%} of the lowering's top speed"
         rom_m, down_m = float(rom[k]), float(rom_down[k])
         down_known = _finite(down_m) and _finite(reference_down)
-        if (
+        short = (
             _finite(rom_m)
             and _finite(reference_rom)
             and rom_m < t.partial_rom_fraction * reference_rom
             and (not down_known or down_m < t.partial_rom_fraction * reference_down)
-        ):
+        )
+        if short and 2 * full_support < known_travels:  # full_range_support
+            withheld.append(
+                f"partial_rom not judged: only {full_support} of {known_travels} reps reach "
+                f"{t.partial_rom_fraction:.0%} of the set's longest travel, so its full range "
+                "is not resolved"
+            )
+        elif short:
             found["partial_rom"] = (
                 f"moved {rom_m:.2f} m, {rom_m / reference_rom:.0%} of the set's full "
                 f"{reference_rom:.2f} m"

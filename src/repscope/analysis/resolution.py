@@ -24,6 +24,51 @@ def _finite(x: float | None) -> bool:
     return x is not None and math.isfinite(x)
 
 
+def full_range_reference(travel_m: np.ndarray, *, fraction: float) -> float:
+    """Return the set's full range of motion, the reference of ``partial_rom``.
+
+    Parameters
+    ----------
+    travel_m
+        One stroke's travel per rep of the set (m); NaN entries (unknown) are ignored.
+    fraction
+        ``partial_rom_fraction``: a rep travelling less than this fraction of the full
+        range is cut short.
+
+    Returns
+    -------
+    float
+        The median travel of the reps with ``travel >= fraction * p90``, ``p90`` being the
+        set's 90th percentile travel (its maximum with fewer than 3 known values); NaN
+        without any known value.
+    """
+    known = travel_m[np.isfinite(travel_m)]
+    if known.size == 0:
+        return math.nan
+    return float(np.median(known[known >= fraction * _top_travel(known)]))
+
+
+def _top_travel(known: np.ndarray) -> float:
+    """Return the set's 90th percentile travel (its maximum with fewer than 3 values)."""
+    return float(np.percentile(known, 90)) if known.size >= 3 else float(np.max(known))
+
+
+def full_range_support(travel_m: np.ndarray, *, fraction: float) -> tuple[int, int]:
+    """Return how many of the known reps make the full range, and how many are known.
+
+    The reps of :func:`full_range_reference` (travel at least ``fraction`` x the set's
+    90th percentile). A partial rep is cut short of the range the set shows; when fewer
+    than half the reps reach it, the long ones are as likely over-measured (a merged
+    cycle, an impulse integrated across a gap: the real-like arm's range of motion has
+    95% limits of agreement of about +-0.3 m) as the short ones cut short, so
+    ``partial_rom`` is not judged (the "full range" is what most reps of a set do).
+    """
+    known = travel_m[np.isfinite(travel_m)]
+    if known.size == 0:
+        return 0, 0
+    return int(np.count_nonzero(known >= fraction * _top_travel(known))), int(known.size)
+
+
 def timing_scatter_s(durations_s: np.ndarray) -> float:
     """Return the set's scatter of one phase's measured durations (s), a robust SD.
 
