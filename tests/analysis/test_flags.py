@@ -107,8 +107,9 @@ def test_over_measured_reps_do_not_make_the_full_reps_partial():
     assert flagged == [False] * len(rom) + [True]
 
 
-def test_a_set_of_mostly_partial_reps_is_judged_against_its_full_reps():
-    rom = [0.5, 0.3, 0.3, 0.5, 0.3, 0.3, 0.5, 0.3, 0.3, 0.5]
+def test_a_set_of_half_partial_reps_is_judged_against_its_full_reps():
+    # half the reps make the full range: enough to resolve it (a minority is not, below)
+    rom = [0.5, 0.3, 0.3, 0.5, 0.3, 0.5, 0.5, 0.3, 0.3, 0.5]
     assert partial(rep_table(rom, rom)) == [r < 0.4 for r in rom]
 
 
@@ -249,7 +250,7 @@ def test_a_reason_holding_the_output_separator_stays_one_reason() -> None:
 
 
 def test_a_rep_travelling_half_again_the_sets_full_range_is_unmeasured():
-    from repscope.analysis.flags import unmeasured_reasons, with_unmeasured
+    from repscope.analysis.resolution import unmeasured_reasons, with_unmeasured
 
     # real-like press seed 280048: two reps merged into one of 1.10 m in a 0.46 m set
     rom = [0.46, 0.47, 0.45, 1.10, 0.46, 0.48]
@@ -264,3 +265,70 @@ def test_a_rep_travelling_half_again_the_sets_full_range_is_unmeasured():
     assert marked[0] == reps[0]
     # a rep 1.4x the set's range is measured (over-measured reps stay in the set)
     assert not any(unmeasured_reasons(as_reps(rep_table([0.5, 0.5, 0.5, 0.7])), thresholds=T))
+
+
+def rushed(table: pd.DataFrame, tempo: str | None = None) -> tuple[list[bool], list[list[str]]]:
+    from repscope.analysis.flags import judge_reps
+    from repscope.tempo import parse_tempo
+
+    flags, _, withheld = judge_reps(
+        as_reps(table), thresholds=T, tempo=parse_tempo(tempo) if tempo else None
+    )
+    return ["rushed_negative" in f for f in flags], withheld
+
+
+def test_a_whole_descent_done_fast_is_rushed_against_the_prescribed_eccentric():
+    # tempo 2-1-1-0: the limit is 0.6 x 2 s = 1.2 s; the set's eccentrics scatter by 0
+    table = rep_table([0.5] * 5, [0.5] * 5, eccentric_s=[2.0, 2.0, 0.6, 2.0, 2.0])
+    flagged, withheld = rushed(table, "2-1-1-0")
+    assert flagged == [False, False, True, False, False]
+    assert not any(withheld)
+
+
+def test_a_short_lowering_stroke_that_missed_the_descent_is_withheld_with_the_reason():
+    # rep 3's 0.6 s stroke travelled 0.2 m of the set's 0.5 m: a split descent
+    table = rep_table([0.5] * 5, [0.5, 0.5, 0.2, 0.5, 0.5], eccentric_s=[2.0, 2.0, 0.6, 2.0, 2.0])
+    flagged, withheld = rushed(table, "2-1-1-0")
+    assert flagged == [False] * 5
+    assert withheld[2] == [
+        "rushed_negative not judged: the 0.60 s lowering stroke travelled 40% of the set's "
+        "full descent (split, not the whole lowering)"
+    ]
+
+
+def test_a_lowering_within_the_sets_timing_scatter_of_the_limit_is_withheld():
+    # no tempo: limit 1.0 s. Eccentrics 0.6-1.4 s: median 1.0, MAD 0.2, scatter 0.2965 s;
+    # margin 0.5 x 0.2965 = 0.148 s: 0.9 s is within it; 0.6 and 0.8 s (< 0.852 s) are not
+    ecc = [1.0, 1.2, 0.9, 1.4, 0.6, 0.8, 1.1]
+    flagged, withheld = rushed(rep_table([0.5] * 7, eccentric_s=ecc))
+    assert flagged == [False, False, False, False, True, True, False]
+    assert withheld[2] == [
+        "rushed_negative not judged: lowering 0.90 s is within 0.15 s (the set's timing "
+        "scatter 0.30 s x 0.5) of the 1.00 s limit"
+    ]
+    assert withheld[4] == withheld[5] == []
+
+
+def test_a_full_range_only_a_minority_reaches_is_not_resolved_and_partial_is_withheld():
+    # 3 of 8 reps travel 0.8-0.95 m, the rest 0.45-0.5 m: p90 0.905, 0.75 x p90 = 0.68;
+    # only 3 reps reach it, so the "full range" may be over-measured reps
+    table = rep_table([0.5, 0.95, 0.47, 0.5, 0.8, 0.45, 0.85, 0.48])
+    from repscope.analysis.flags import judge_reps
+
+    flags, _, withheld = judge_reps(as_reps(table), thresholds=T, tempo=None)
+    assert not any("partial_rom" in f for f in flags)
+    assert withheld[0] == [
+        "partial_rom not judged: only 3 of 8 reps reach 75% of the set's longest travel, "
+        "so its full range is not resolved"
+    ]
+    # with the long reps a majority, the short ones are partial as before
+    assert partial(rep_table([0.5, 0.95, 0.9, 0.92, 0.88, 0.45, 0.85, 0.9])) == [
+        True,
+        False,
+        False,
+        False,
+        False,
+        True,
+        False,
+        False,
+    ]

@@ -24,7 +24,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -33,11 +33,10 @@ import pandas as pd
 from repscope import __version__
 from repscope.analysis.find_reps import METRIC_LOWPASS_HZ, AnalysisConfig, FoundReps, find_reps
 from repscope.analysis.flags import (
-    flag_set,
     full_range_mask,
+    judge_reps,
     set_verdict,
     velocity_loss,
-    with_unmeasured,
 )
 from repscope.analysis.metrics import (
     MeasuredRep,
@@ -51,6 +50,7 @@ from repscope.analysis.orientation import default_estimator
 from repscope.analysis.profiles import ExerciseProfile, get_profile
 from repscope.analysis.rep_kinematics import measure_rep, nearest_index
 from repscope.analysis.reps import Rep, group_sets
+from repscope.analysis.resolution import unmeasured_reasons, with_unmeasured
 from repscope.analysis.results import RepResult, SetResult
 from repscope.analysis.set_end import find_racks
 from repscope.analysis.stretches import Timebase, split_stretches
@@ -189,10 +189,17 @@ def _judge_set(
     reps: list[RepMetrics], *, profile: ExerciseProfile, tempo: Tempo | None
 ) -> SetResult:
     """Stage 5 for one set: flags, velocity loss over full-range reps, verdict, summary."""
-    reps = with_unmeasured(reps, thresholds=profile.thresholds)
-    flags, reasons = flag_set(reps, thresholds=profile.thresholds, tempo=tempo)
+    t = profile.thresholds
+    unmeasured = unmeasured_reasons(reps, thresholds=t)  # once: the rule reads the whole set
+    reps = with_unmeasured(reps, thresholds=t, unmeasured=unmeasured)
+    flags, reasons, withheld = judge_reps(reps, thresholds=t, tempo=tempo, unmeasured=unmeasured)
+    # a flag the data cannot resolve is not raised, and the rep says why
+    reps = [
+        replace(r, confidence_reasons=(*r.confidence_reasons, *why)) if why else r
+        for r, why in zip(reps, withheld, strict=True)
+    ]
     # full-range reps: complete (no stroke cut by an edge or a gap) and not partial
-    full_range = full_range_mask(reps, flags, thresholds=profile.thresholds)
+    full_range = full_range_mask(reps, flags, unmeasured=unmeasured)
     loss = velocity_loss(
         np.array([r.mean_concentric_velocity_mps for r in reps], dtype=float),
         full_range=full_range,

@@ -33,6 +33,9 @@ Defaults and where they come from
   coaching texts treat an eccentric under about one second as uncontrolled (e.g. Wilk et al.
   2021, doi:10.1007/s40279-020-01329-1). With ``--tempo`` the rule compares against the
   prescription instead (fraction ``rushed_negative_fraction``).
+- ``rushed_negative_noise_margin`` (0.5): how many times the set's scatter of measured
+  eccentric durations a rep must fall below the limit by (measured on real-like dev
+  seeds, see :mod:`repscope.analysis.flags`).
 """
 
 from __future__ import annotations
@@ -64,6 +67,7 @@ class FlagThresholds:
 
     rushed_negative_min_eccentric_s: float = 1.0
     rushed_negative_fraction: float = 0.6
+    rushed_negative_noise_margin: float = 0.5
     bounce_max_bottom_pause_s: float = 0.12
     bounce_min_arrival_ratio: float = 0.40
     partial_rom_fraction: float = 0.75
