@@ -184,7 +184,7 @@ def check_declared_rate(
 
 def _sensor_values(recording: Recording) -> np.ndarray:
     columns = [c for c in (*ACC_COLUMNS, *GYR_COLUMNS) if c in recording.data.columns]
-    return recording.data[columns].to_numpy(dtype=float)
+    return recording.column_values(columns)
 
 
 def gap_mask(recording: Recording) -> np.ndarray:
@@ -411,7 +411,7 @@ def resample_uniform(
     source_rate = check_sampling_rate(recording.meta.sampling_rate_hz)
     columns = [c for c in (*ACC_COLUMNS, *GYR_COLUMNS) if c in recording.data.columns]
     t_all = recording.time_s
-    x_all = recording.data[columns].to_numpy(dtype=float)
+    x_all = recording.column_values(columns)
     valid = ~np.isnan(x_all).all(axis=1)
     index = np.flatnonzero(valid)
     if index.size < 2:

@@ -286,6 +286,13 @@ class Sightings:
         self._seen.append(Sighting(t_end, row, at_zero))
         return []
 
+    def due_s(self, last_update_s: float, *, in_set: bool) -> float:
+        """Return when the next watch window is due (inf: no sighting): the deadline at most."""
+        if not self._seen:
+            return math.inf
+        watch = last_update_s + self.settings.watch_interval_s
+        return min(watch, self.deadline_s(in_set=in_set))
+
     def complete(self) -> list[Sighting]:
         """Return the sightings whose window saw the rep end (``open_gap_s`` before it)."""
         return [x for x in self._seen if x.gap_s >= self.settings.open_gap_s - 1e-9]

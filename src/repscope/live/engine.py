@@ -28,13 +28,13 @@ disagree with ``repscope analyze``. The engine instead runs the batch stages on 
 of recent samples and decides which of the reps they find are complete: a lifter sees the
 batch numbers of the data so far.
 
-Steps of one update (at sample time ``t``): 1. the **window** ``[t0, t]``; 2. the
-**stages** on it; 3. **new reps**; 4. **flags** over the set so far; 5. the **set end**
-and its summary (the modules above). A reported rep is not re-measured live: later
-windows that end at other moments disagree with each other by more than they improve on
-the first report (measured), so the correction is the set summary, the batch analysis of
-the set. ``benchmarks/bench_live.py`` measures the cost and the latency from the end of a
-rep to its report (figures in ``docs/ble.md``).
+Steps of one update (at sample time ``t``): 1. the **window** ``[t0, t]``, in a set from
+the start of the last ``window_reps_n`` reported reps (:mod:`repscope.live.windows`);
+2. the **stages** on it; 3. **new reps**; 4. **flags** over the set so far; 5. the **set
+end** and its summary. A reported rep is kept, not re-measured live: later windows that
+end elsewhere disagree with each other by more than they improve on the first report
+(measured); the correction is the set summary, the batch analysis of the set.
+``benchmarks/bench_live.py`` measures cost and latency (figures in ``docs/ble.md``).
 """
 
 from __future__ import annotations
@@ -198,9 +198,7 @@ class LiveAnalyzer:
     @property
     def buffered_s(self) -> float:
         """Time span of the samples in the buffer."""
-        if self._ring is None or len(self._ring) < 2:
-            return 0.0
-        return self._ring.newest_time_s - self._ring.oldest_time_s
+        return self._ring.span_s if self._ring is not None else 0.0
 
     # ------------------------------------------------------------------ input
     def push(
@@ -243,7 +241,8 @@ class LiveAnalyzer:
         done = 0  # samples of this chunk in the ring
         fed = 0  # samples of this chunk the detector has integrated
         while True:
-            k = int(np.searchsorted(t, sched.due_s(self._watch_due_s()), side="left"))
+            watch = self._sightings.due_s(sched.last_update_s, in_set=bool(self._set.reps))
+            k = int(np.searchsorted(t, sched.due_s(watch), side="left"))
             # the detector runs up to the due sample and stops after a mark, so that an
             # update can restart its velocity (reanchor) before the next sample
             marks, used = detector.integrate(
@@ -286,7 +285,7 @@ class LiveAnalyzer:
         periodic = sched.periodic(now, opening=self._motion.opening) and not self._idle()
         # a rep seen but not reported: updates every watch_interval_s, and its deadline
         watch = bool(self._sightings) and sched.watch_due(now)
-        overdue = now >= self._deadline_s() - 1e-9
+        overdue = now >= self._sightings.deadline_s(in_set=self.in_set) - 1e-9
         if not (fast or periodic or watch or overdue):
             return events
         # a deadline with no window that saw the rep complete: one more window first (the
@@ -305,7 +304,7 @@ class LiveAnalyzer:
             new = self._update(
                 now, fast=fast, cut_margin_s=margin, closing=closing, started=started
             )
-        if now >= self._deadline_s() - 1e-9:
+        if now >= self._sightings.deadline_s(in_set=self.in_set) - 1e-9:
             best = self._sightings.take_best()
             if best is not None:
                 self.stats.n_overdue += 1
@@ -331,15 +330,6 @@ class LiveAnalyzer:
             self._schedule.last_update_s, level_g=level, sampling_rate_hz=self.sampling_rate_hz
         )
 
-    def _deadline_s(self) -> float:
-        return self._sightings.deadline_s(in_set=bool(self._set.reps))
-
-    def _watch_due_s(self) -> float:
-        if not self._sightings:
-            return math.inf
-        watch = self._schedule.last_update_s + self.settings.watch_interval_s
-        return min(watch, self._deadline_s())
-
     def _reanchor(self, end_s: float, now: float) -> list[LiveEvent]:
         """Restart the detector's velocity at a reported rep's end (the bar was still then)."""
         assert self._ring is not None
@@ -361,12 +351,12 @@ class LiveAnalyzer:
     def _check_input(
         self, time_s: Sequence[float] | np.ndarray, acc_g: np.ndarray, gyr_dps: np.ndarray | None
     ) -> tuple[np.ndarray, np.ndarray]:
-        if self._has_gyro is None:
+        if self._ring is None:
             self._has_gyro = gyr_dps is not None
-            capacity = math.ceil(self.settings.buffer_s * self.sampling_rate_hz * 1.05) + 1
-            self._ring = SampleRing(capacity, 6 if self._has_gyro else 3)
-        assert self._ring is not None
-        return check_samples(time_s, acc_g, gyr_dps, has_gyro=self._has_gyro, ring=self._ring)
+            self._ring = SampleRing.for_stream(
+                self.settings.buffer_s, self.sampling_rate_hz, has_gyro=self._has_gyro
+            )
+        return check_samples(time_s, acc_g, gyr_dps, has_gyro=bool(self._has_gyro), ring=self._ring)
 
     def _phase_events(self, kind: str, direction: int, t: float) -> list[LiveEvent]:
         in_set = bool(self._set.reps)
@@ -376,10 +366,7 @@ class LiveAnalyzer:
     def _samples(self, t0: float, t1: float) -> tuple[np.ndarray, np.ndarray] | None:
         """Return the buffered samples in ``[t0, t1]``, or None if too few to analyse."""
         assert self._ring is not None
-        t, values = self._ring.since(t0, t1)
-        if t.size < 4 or t[-1] - t[0] < self.settings.min_analysis_s:
-            return None
-        return t, values
+        return self._ring.window(t0, t1, min_span_s=self.settings.min_analysis_s)
 
     def _window_starts(self, t_edge: float) -> list[float]:
         assert self._ring is not None

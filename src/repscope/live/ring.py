@@ -40,6 +40,11 @@ class SampleRing:
         self._start = 0
         self._stop = 0
 
+    @classmethod
+    def for_stream(cls, buffer_s: float, sampling_rate_hz: float, *, has_gyro: bool) -> SampleRing:
+        """Make a ring for ``buffer_s`` of a stream (5% spare for a sensor's fast clock)."""
+        return cls(math.ceil(buffer_s * sampling_rate_hz * 1.05) + 1, 6 if has_gyro else 3)
+
     def __len__(self) -> int:
         return self._stop - self._start
 
@@ -86,6 +91,20 @@ class SampleRing:
         lo = self._start + int(np.searchsorted(t, start_s, side="left"))
         hi = self._start + int(np.searchsorted(t, stop_s, side="right"))
         return self._time[lo:hi].copy(), self._values[lo:hi].copy()
+
+    @property
+    def span_s(self) -> float:
+        """Time from the oldest to the newest sample kept (0 for under two samples)."""
+        return self.newest_time_s - self.oldest_time_s if len(self) >= 2 else 0.0
+
+    def window(
+        self, start_s: float, stop_s: float, *, min_span_s: float
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """Return :meth:`since`, or None for fewer than 4 samples or under ``min_span_s``."""
+        t, values = self.since(start_s, stop_s)
+        if t.size < 4 or t[-1] - t[0] < min_span_s:
+            return None
+        return t, values
 
     def still_since(self, start_s: float, *, level_g: float, sampling_rate_hz: float) -> bool:
         """Whether the samples after ``start_s`` are still (False for under 0.1 s of them).

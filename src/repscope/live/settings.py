@@ -37,7 +37,8 @@ class LiveSettings:
         ``revise_context_s``, ``stroke_core_margin_s``, ``refine_margin_s``,
         ``edge_margin_s`` (also: reps starting this close to a window's start are not
         taken); ``min_analysis_s`` the shortest window analysed; ``live_trusted_rest_s``
-        the windows' ``stillness.long_rest_s``.
+        the windows' ``stillness.long_rest_s``; ``window_reps_n`` how many reported reps
+        a window in a set reaches back (0: to a rest ``min_window_s`` back, as before).
     Acceptance (:mod:`repscope.live.acceptance`)
         ``settle_s``, ``confirm_tolerance_s``, ``cut_margin_s``, ``open_gap_s``,
         ``stable_tol_s``, ``stable_sep_s``, ``deadline_s``, ``max_retreat_s``,
@@ -69,6 +70,7 @@ class LiveSettings:
     refine_margin_s: float = 0.5
     edge_margin_s: float = 0.25
     min_analysis_s: float = 2.0
+    window_reps_n: int = 2
     live_trusted_rest_s: float = 0.5
     # acceptance
     settle_s: float = 0.15
