@@ -53,9 +53,9 @@ Steps
    of the typical, or that is a slow rep of full range (``full_range_fraction`` of the
    typical excursion, rising and falling like a rep, activity at least the typical over
    ``slow_rep_factor`` squared).
-   A partial rep hidden between two full ones is restored afterwards
-   (:mod:`repscope.analysis.missed_turns`). (b) rejects the ringing of the band filter over a bar at rest at the
-   recording's edges, and keeps a slow grind between two reps.
+   (b) rejects the ringing of the band filter over a bar at rest at the recording's
+   edges, and keeps a slow grind between two reps. A partial rep hidden between two
+   full ones is restored afterwards (:mod:`repscope.analysis.missed_turns`).
 6. A bout whose typical excursion exceeds :data:`MAX_PLAUSIBLE_EXCURSION_M` was
    integrated at a wrong period (a multiple of the true one) and gives no reps.
 7. Each rep spans from the valley before its middle turnaround to the valley after it.
