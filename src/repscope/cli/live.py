@@ -411,7 +411,8 @@ async def _run(
 
     from repscope.ble.recorder import RecordTarget, SessionInfo, safe_label
     from repscope.ble.transport import pick_devices, scan
-    from repscope.live.display import render_big, render_view
+    from repscope.live.big_type import render_big
+    from repscope.live.display import render_view
     from repscope.live.session import run_live_session
 
     err.print(f"scanning for {scan_seconds:g} s ...")
