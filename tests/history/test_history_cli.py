@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import struct
 
 import pytest
 from click.testing import CliRunner
@@ -121,6 +122,11 @@ def test_trend_prints_the_estimate_and_draws_the_page(history_path, tmp_path):
     assert "95% CI" in result.output and "doi:10.1055/s-0030-1248333" in result.output
     assert "Velocity at 75 kg: 2 sessions" in result.output  # 65 and 75 kg tie: the heavier
     assert out.is_file() and out.stat().st_size > 10_000
+    small = tmp_path / "trend-60dpi.png"
+    args = ["--db", str(history_path), "--out", str(small), "--dpi", "60"]
+    assert run("trend", "--exercise", "bench", *args).exit_code == 0
+    width, height = struct.unpack(">II", small.read_bytes()[16:24])
+    assert (width, height) == (round(11.69 * 60), round(8.27 * 60))  # A4 landscape
     at_65 = run("trend", "--exercise", "bench", "--db", str(history_path), "--load", "65")
     assert "Velocity at 65 kg: 2 sessions" in at_65.output
 
