@@ -77,7 +77,7 @@ class _Cues:
         self.schedule = schedule
 
     def on_event(self, event: Any, lines: list[str], view: Any) -> None:
-        from repscope.live.speech import rep_phrase, set_phrase
+        from repscope.live.speech import next_set_phrase, rep_phrase, set_phrase
 
         if self.counter is not None:
             self.counter.on_event(event)
@@ -87,9 +87,9 @@ class _Cues:
             if event.kind == "rep_completed" and event.row is not None:
                 self.speaker.say(rep_phrase(event.row, event.rep_number))
             elif event.kind == "set_ended":
-                self.speaker.say(
-                    set_phrase(event.summary or {"set": event.set_number}, len(event.reps))
-                )
+                # one utterance: a second one would cut the first short (Speaker.say)
+                done = set_phrase(event.summary or {"set": event.set_number}, len(event.reps))
+                self.speaker.say(f"{done} {next_set_phrase(view.next_set_line)}".rstrip())
         if view.stop_message and view.stop_message in lines:
             if self.speak and self.speaker is not None and view.set_loss is not None:
                 self.speaker.say(f"Stop. Velocity loss {100 * view.set_loss:.0f} percent.")
