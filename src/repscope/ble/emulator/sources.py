@@ -19,7 +19,8 @@ therefore a real accelerometer's, :data:`RESTING_ACC_NOISE_G` per axis, not the
 simulator's default (0.01 g, ten times more, :class:`repscope.simulate.SensorSpec`): with
 that, no rest ever reaches the rule's 0.01 m/s^2 bound and a live set ends only 15 s
 after its last rep. The held bar carries the simulator's tremor at the real held level
-(``SetSpec.tremor=1``), so a hand-held pause still never reads as a rack.
+(``SetSpec.tremor``, :data:`repscope.simulate.HELD_BAR_TREMOR`), so a hand-held pause
+still never reads as a rack.
 
 Measured, as the rule measures it (0.5 s standard deviation of ``|f|``, lowest value in a
 recording): the 41 Feather bar recordings in ``shared/realdata/feather_bar`` (stale
@@ -27,7 +28,8 @@ repeats removed) read 0.0062 / 0.064 / 1.55 m/s^2 (min / median / max); none hol
 racked bar, so their quietest stretch, a bar held still, bounds the floor from above. The
 Feather's LSM6DS33 is specified at 90 ug/sqrt(Hz): 0.00064 g per axis over its 50 Hz band
 (0.0062 m/s^2 of ``|f|``); the MetaMotion on a resting arm reads 0.0045 m/s^2. The
-emulated racked bar, 0.0006 g per axis, reads 0.005-0.007 m/s^2 at 50-100 Hz.
+emulated racked bar, 0.0006 g per axis, reads 0.004-0.005 m/s^2 at 50-100 Hz (16 bits,
++-16 g).
 """
 
 from __future__ import annotations
@@ -41,14 +43,11 @@ from repscope.recording import Recording, check_sampling_rate
 if TYPE_CHECKING:
     from repscope.simulate import SimulationResult
 
-#: White accelerometer noise per axis of a real sensor at rest, g (module docs: the
-#: LSM6DS33's 90 ug/sqrt(Hz) over a 50 Hz band; measured floors 0.0045-0.0062 m/s^2).
+#: White accelerometer noise per axis of a real sensor at rest, g (module docs; the
+#: simulator's :data:`repscope.simulate.REAL_FLOOR_ACC_NOISE_G`, checked equal by a test).
 RESTING_ACC_NOISE_G = 0.0006
 #: White gyroscope noise per axis at rest, deg/s (the LSM6DS33's 7 mdps/sqrt(Hz) over 50 Hz).
 RESTING_GYR_NOISE_DPS = 0.05
-#: Scale of the simulated hand tremor while the bar is held (``SetSpec.tremor``): a
-#: hand-held pause then reads 0.026-0.036 m/s^2, above the rack rule's 0.01 m/s^2 bound.
-HELD_TREMOR = 1.0
 
 
 class SampleSource(Protocol):
@@ -181,26 +180,21 @@ def emulated_set(
     """Return the set an emulated sensor plays, with its truth (:func:`simulated_set_source`).
 
     A set from :func:`repscope.simulate.simulate_set` with the defaults of the simulator,
-    except: the held bar shakes with the hand's tremor (:data:`HELD_TREMOR`), and the IMU
-    has a real sensor's noise floor (:data:`RESTING_ACC_NOISE_G`,
-    :data:`RESTING_GYR_NOISE_DPS`; module docs), no dropped packets and no timestamp
-    jitter (losses and timing are the emulated radio's business). Noise, bias and
-    quantisation are kept.
+    except: the held bar shakes with the hand's tremor
+    (:data:`repscope.simulate.HELD_BAR_TREMOR`), and the IMU has a real sensor's noise
+    floor (:meth:`repscope.simulate.SensorSpec.real_floor`; module docs), no dropped
+    packets and no timestamp jitter (losses and timing are the emulated radio's
+    business). Noise, bias and quantisation are kept.
 
     Raises
     ------
     repscope.errors.InputError
         For an unknown exercise, a bad tempo code or placement (from the simulator).
     """
-    from repscope.simulate import SensorSpec, SetSpec, simulate_set
+    from repscope.simulate import HELD_BAR_TREMOR, SensorSpec, SetSpec, simulate_set
 
-    set_spec = SetSpec(exercise, n_reps=reps, tempo=tempo, load_kg=load_kg, tremor=HELD_TREMOR)
-    sensor = SensorSpec(
-        acc_noise_g=RESTING_ACC_NOISE_G,
-        gyr_noise_dps=RESTING_GYR_NOISE_DPS,
-        timestamp_jitter_s=0.0,
-        drop_fraction=0.0,
-    )
+    set_spec = SetSpec(exercise, n_reps=reps, tempo=tempo, load_kg=load_kg, tremor=HELD_BAR_TREMOR)
+    sensor = SensorSpec.real_floor(timestamp_jitter_s=0.0, drop_fraction=0.0)
     return simulate_set(
         set_spec, sampling_rate_hz=sampling_rate_hz, placement=placement, sensor=sensor, seed=seed
     )
