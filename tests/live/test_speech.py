@@ -152,7 +152,7 @@ def test_speech_renders_to_a_wav_file_that_is_not_silence(tmp_path):
 
 
 def test_without_espeak_the_cues_ring_the_bell(tmp_path, monkeypatch):
-    from repscope.cli.live import _Cues
+    from repscope.live.cues import Cues
 
     monkeypatch.setenv("PATH", str(tmp_path))  # no synthesiser on PATH
     assert find_speaker() is None
@@ -164,7 +164,7 @@ def test_without_espeak_the_cues_ring_the_bell(tmp_path, monkeypatch):
             notes.append(text)
 
     clock = _Clock()
-    cues = _Cues(
+    cues = Cues(
         bell=rung.append,
         beep=False,
         speak=True,
@@ -209,7 +209,7 @@ def test_speaker_cuts_short_what_it_was_saying(tmp_path):
 
 
 def test_a_synthesiser_that_cannot_play_is_noticed(tmp_path, monkeypatch):
-    from repscope.cli.live import _Cues
+    from repscope.live.cues import Cues
 
     # espeak-ng without a sound card: exit status 0, a complaint on stderr
     fake = tmp_path / "espeak-ng"
@@ -227,7 +227,7 @@ def test_a_synthesiser_that_cannot_play_is_noticed(tmp_path, monkeypatch):
             notes.append(text)
 
     rung: list[str] = []
-    cues = _Cues(
+    cues = Cues(
         bell=rung.append,
         beep=False,
         speak=True,

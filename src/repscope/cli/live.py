@@ -33,87 +33,6 @@ def _open_events(path: Path | None, *, force: bool) -> IO[str] | None:
         raise InputError(f"cannot write: {exc.strerror}", path=path) from None
 
 
-class _Cues:
-    """What the lifter hears: bells, speech, the tempo count and the velocity-loss stop."""
-
-    def __init__(
-        self,
-        *,
-        bell: Any,
-        beep: bool,
-        speak: bool,
-        count: bool,
-        tempo: Any,
-        schedule: Any,
-        err: Any,
-    ) -> None:
-        from repscope.live.display import Beeper
-        from repscope.live.speech import TempoCounter, find_speaker
-
-        self.bell = bell
-        self.speaker = find_speaker() if (speak or count) else None
-        if (speak or count) and self.speaker is None:
-            err.print(
-                "repscope: espeak-ng not found (apt install espeak-ng): "
-                "ringing the terminal bell instead of speaking"
-            )
-        elif self.speaker is not None:
-            problem = self.speaker.check()
-            if problem:
-                err.print(
-                    f"repscope: espeak-ng cannot speak here ({problem}): "
-                    "ringing the terminal bell instead"
-                )
-                self.speaker = None
-        self.speak = speak and self.speaker is not None
-        # the bell per rep: asked for, or standing in for speech
-        self.beeper = (
-            Beeper(bell, schedule=schedule) if beep or (speak and not self.speak) else None
-        )
-        self.counter = None
-        if count and tempo is not None:
-            word = self.speaker if self.speaker is not None else _BellWord(bell)
-            self.counter = TempoCounter(tempo, word, schedule)
-        self.schedule = schedule
-
-    def on_event(self, event: Any, lines: list[str], view: Any) -> None:
-        from repscope.live.speech import next_set_phrase, rep_phrase, set_phrase
-
-        if self.counter is not None:
-            self.counter.on_event(event)
-        if self.beeper is not None:
-            self.beeper.on_event(event)
-        if self.speak and self.speaker is not None:
-            if event.kind == "rep_completed" and event.row is not None:
-                self.speaker.say(rep_phrase(event.row, event.rep_number))
-            elif event.kind == "set_ended":
-                # one utterance: a second one would cut the first short (Speaker.say)
-                done = set_phrase(event.summary or {"set": event.set_number}, len(event.reps))
-                self.speaker.say(f"{done} {next_set_phrase(view.next_set_line)}".rstrip())
-        if view.stop_message and view.stop_message in lines:
-            if self.speak and self.speaker is not None and view.set_loss is not None:
-                self.speaker.say(f"Stop. Velocity loss {100 * view.set_loss:.0f} percent.")
-            else:
-                for k in range(3):
-                    self.schedule(0.25 * k, lambda: self.bell("\a"))
-
-    def close(self) -> None:
-        if self.counter is not None:
-            self.counter.cancel()
-        if self.speaker is not None:
-            self.speaker.close()
-
-
-class _BellWord:
-    """The tempo count without speech: one bell per word."""
-
-    def __init__(self, bell: Any) -> None:
-        self.bell = bell
-
-    def say(self, text: str) -> None:
-        self.bell("\a")
-
-
 def _stats_line(analyzer: Any, latencies: list[float]) -> str:
     stats = analyzer.stats
     text = (
@@ -430,7 +349,9 @@ async def _run(
         console.file.write(text)
         console.file.flush()
 
-    cues = _Cues(bell=bell, schedule=loop.call_later, err=err, **cue_options)
+    from repscope.live.cues import Cues
+
+    cues = Cues(bell=bell, schedule=loop.call_later, err=err, **cue_options)
     terminal = console.is_terminal
     # the live panel wraps its own lines (a soft-wrapped line longer than the terminal is
     # cut, or wrapped by the terminal behind rich's back, which then redraws the panel
