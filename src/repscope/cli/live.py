@@ -20,6 +20,15 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 
+def _zone(value: str | None) -> Any:
+    """Parse ``--velocity-zone`` (the zone module only when the option is given)."""
+    if value is None:
+        return None
+    from repscope.live.zones import parse_velocity_zone
+
+    return parse_velocity_zone(value)
+
+
 def _open_events(path: Path | None, *, force: bool) -> IO[str] | None:
     if path is None:
         return None
@@ -82,6 +91,16 @@ def _stats_line(analyzer: Any, latencies: list[float]) -> str:
 )
 @stop_at_loss_option("a red STOP line, said with --speak, else three bells (default: no stop line)")
 @click.option(
+    "--velocity-zone",
+    "velocity_zone",
+    metavar="LOW-HIGH",
+    default=None,
+    callback=lambda ctx, param, value: _zone(value),
+    help="Velocity target in m/s of mean concentric velocity, e.g. 0.45-0.60: a rep "
+    "outside it gets a line ('below the zone'), said with --speak ('Too slow.'), else two "
+    "bells.",
+)
+@click.option(
     "--big",
     is_flag=True,
     help="Large type, readable from a few metres: rep count, last rep's tempo and velocity.",
@@ -133,6 +152,7 @@ def live(
     speak: bool,
     count: bool,
     stop_at_loss: float | None,
+    velocity_zone: Any,
     big: bool,
     duration: float | None,
     rate_hz: float,
@@ -199,7 +219,17 @@ def live(
         if replay is not None:
             if speak or count:
                 err.print("repscope: --speak and --count are for a live session, not a replay")
-            _replay(replay, placement, exercise, tempo, console, write_events, beep, stop_at_loss)
+            _replay(
+                replay,
+                placement,
+                exercise,
+                tempo,
+                console,
+                write_events,
+                beep,
+                stop_at_loss,
+                velocity_zone,
+            )
             return
         if out is None:
             raise InputError("--out is required with --device", where="--out")
@@ -221,6 +251,7 @@ def live(
             tempo=tempo_obj,
             thresholds=profile.thresholds,
             stop_at_loss=stop_at_loss,
+            velocity_zone=velocity_zone,
         )
         asyncio.run(
             _run(
@@ -259,6 +290,7 @@ def _replay(
     write_events: Any,
     beep: bool,
     stop_at_loss: float | None,
+    velocity_zone: Any = None,
 ) -> None:
     from repscope.live.display import Beeper, LiveView
     from repscope.live.session import load_replay_source, make_analyzer, replay_recording
@@ -267,7 +299,10 @@ def _replay(
     placement = placement or recording.meta.placement or "bar"
     analyzer = make_analyzer(recording, placement=placement, exercise=exercise, tempo=tempo)
     view = LiveView(
-        tempo=analyzer.tempo, thresholds=analyzer.profile.thresholds, stop_at_loss=stop_at_loss
+        tempo=analyzer.tempo,
+        thresholds=analyzer.profile.thresholds,
+        stop_at_loss=stop_at_loss,
+        velocity_zone=velocity_zone,
     )
     beeper = Beeper(lambda text: console.file.write(text)) if beep else None
     console.print(

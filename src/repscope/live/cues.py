@@ -3,7 +3,8 @@
 :class:`Cues` turns each :class:`~repscope.live.events.LiveEvent` into sound: the bell
 per rep (:class:`~repscope.live.display.Beeper`), the spoken rep and set phrases with the
 set's "Next set" line (:mod:`repscope.live.speech`), the tempo count
-(:class:`~repscope.live.speech.TempoCounter`) and the velocity-loss stop, said or rung.
+(:class:`~repscope.live.speech.TempoCounter`), the velocity-loss stop and a rep outside
+the velocity zone (:mod:`repscope.live.zones`), each said or rung.
 Without espeak-ng it rings the terminal bell instead (:class:`BellWord` for the count).
 """
 
@@ -19,6 +20,7 @@ from repscope.live.speech import (
     rep_phrase,
     set_phrase,
 )
+from repscope.live.zones import zone_word
 
 
 class Cues:
@@ -83,11 +85,20 @@ class Cues:
             self.beeper.on_event(event)
         if self.speak and self.speaker is not None:
             if event.kind == "rep_completed" and event.row is not None:
-                self.speaker.say(rep_phrase(event.row, event.rep_number))
+                # one utterance: the zone's cue after the rep's words
+                zone = zone_word(event.row, view.velocity_zone)
+                self.speaker.say(f"{rep_phrase(event.row, event.rep_number)} {zone}".rstrip())
             elif event.kind == "set_ended":
                 # one utterance: a second one would cut the first short (Speaker.say)
                 done = set_phrase(event.summary or {"set": event.set_number}, len(event.reps))
                 self.speaker.say(f"{done} {next_set_phrase(view.next_set_line)}".rstrip())
+        elif (
+            event.kind == "rep_completed"
+            and event.row is not None
+            and zone_word(event.row, view.velocity_zone)
+        ):  # out of the zone: two bells, after the rep's own (Beeper: 0-0.5 s)
+            for k in (3, 4):
+                self.schedule(0.25 * k, lambda: self.bell("\a"))
         if view.stop_message and view.stop_message in lines:
             if self.speak and self.speaker is not None and view.set_loss is not None:
                 self.speaker.say(f"Stop. Velocity loss {100 * view.set_loss:.0f} percent.")

@@ -43,6 +43,7 @@ from repscope.analysis.flags import FLAG_WORDS, VERDICT_WORDS, tempo_tolerance_s
 from repscope.analysis.flags import PHASE_WORDS as _PHASE_COLUMN_WORDS
 from repscope.analysis.profiles import FlagThresholds
 from repscope.live.events import LiveEvent
+from repscope.live.zones import VelocityZone, zone_line
 from repscope.tempo import PHASES as TEMPO_PHASES
 from repscope.tempo import Tempo, format_phases
 
@@ -170,6 +171,8 @@ class LiveView:
     stop_message: str = ""
     #: The last set's "Next set: ..." line (:func:`repscope.analysis.advice.next_set`).
     next_set_line: str = ""
+    #: Velocity target (``--velocity-zone``): a line for each rep outside it.
+    velocity_zone: VelocityZone | None = None
 
     def apply(self, event: LiveEvent) -> list[str]:
         """Update the state with an event; return the feedback lines it produces."""
@@ -192,6 +195,7 @@ class LiveView:
                 self.rep_count = max(self.rep_count, event.rep_number)
                 out.append(feedback_line(row))
                 out.extend(self._velocity_loss(row))
+                out.extend(line for line in [zone_line(row, self.velocity_zone)] if line)
             elif event.rep_number == self.rep_count:
                 old = self.last_rep or {}
                 if flags_and_reasons(old)[0] != flags_and_reasons(row)[0]:
