@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import struct
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -68,6 +70,19 @@ def test_add_list_show_remove(tmp_path, csv_files, block_analyses):
     assert removed.exit_code == 0 and f"removed {ids[0]}" in removed.output
     with open_history(db) as history:
         assert set(history.sessions()["session_id"]) == set(ids[1:])
+
+
+def test_add_takes_a_folder_and_skips_what_is_not_a_recording(tmp_path):
+    # sample_data: 4 recordings beside their truth tables, JSON sidecars, a README and a
+    # CSV from another sensor that needs --columns (all skipped, none an error)
+    sample = Path(__file__).resolve().parents[2] / "sample_data"
+    db = str(tmp_path / "h.sqlite")
+    result = run("history", "add", str(sample), "--athlete", "ana", "--db", db)
+    assert result.exit_code == 0, result.output
+    added = sorted(re.findall(r"^added [0-9a-f]+ (\S+) ", result.output, re.MULTILINE))
+    assert added == [
+        "bench_3110_controlled.csv", "bench_ego.csv", "curl_wrist_rushed.csv", "squat_session.csv",
+    ]  # fmt: skip
 
 
 def test_add_reports_bad_files_and_keeps_the_good_ones(tmp_path, csv_files):
