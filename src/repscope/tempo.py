@@ -13,7 +13,9 @@ strength coaching; e.g. Wilk et al. 2021, doi:10.1007/s40279-020-01329-1). Accep
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from repscope.errors import InputError
@@ -48,6 +50,30 @@ def _fmt(value: float | None) -> str:
     if value is None:
         return "X"
     return f"{value:g}"
+
+
+#: How a phase that was not measured is written in a measured tempo (a set's last rep has
+#: no top pause; a rep cut by the recording's edge misses its first phases). Not ``-``,
+#: which would read as one more separator (``2.9-1.0-1.0--``).
+UNMEASURED = "?"
+
+
+def format_phases(phases_s: Iterable[object], *, digits: int = 1) -> str:
+    """Write measured phase durations (s) as a tempo, e.g. ``"2.9-1.0-1.0-?"``.
+
+    One rule for the terminal's rep table, the live display and the report pages: each
+    phase to ``digits`` decimals, :data:`UNMEASURED` where it is missing or not a finite
+    number (None, NaN, text).
+    """
+
+    def one(value: object) -> str:
+        try:
+            number = float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return UNMEASURED
+        return f"{number:.{digits}f}" if math.isfinite(number) else UNMEASURED
+
+    return "-".join(one(v) for v in phases_s)
 
 
 def parse_tempo(code: str) -> Tempo:

@@ -1,8 +1,11 @@
 """``repscope live`` against ``repscope emulate``: real bleak, the emulated BlueZ, a set.
 
-The emulator plays a simulated bench set (3 reps, tempo 2-0-1-0) from its own process on
-a private bus; ``repscope live`` records it to a CSV while reporting each rep, and the
-reps it reported are compared with ``repscope analyze`` on the saved file.
+The emulator plays a simulated bench set (3 reps, tempo 2-0-1-0, looped) from its own
+process on a private bus; ``repscope live`` records it to a CSV while reporting each rep,
+and the reps it reported are compared with ``repscope analyze`` on the saved file. The
+bar is racked at the end of the set, with the emulated sensor at a real accelerometer's
+floor (:mod:`repscope.ble.emulator.sources`): the set summary must follow the rack within
+3 s of recording time, long before the stream ends or the next loop's set starts.
 """
 
 from __future__ import annotations
@@ -17,15 +20,21 @@ from click.testing import CliRunner
 
 from emulator_process import emulator_process
 from repscope.ble.emulator import PrivateBus
+from repscope.ble.emulator.sources import emulated_set as played_set
 from repscope.cli.main import cli
 from repscope.io import read_recording
 
 pytestmark = pytest.mark.ble
 
-SET = ["--exercise", "bench", "--reps", "3", "--tempo", "2-0-1-0", "--seed", "2"]
+SET = ["--exercise", "bench", "--reps", "3", "--tempo", "2-0-1-0", "--seed", "2", "--loop"]
 CI = ["--connection-interval-ms", "15"]
-#: The simulated set (seed 2) racks the bar 19.7 s after the stream starts.
-DURATION_S = 20.5
+#: The issue's bound: the set summary within 3 s of the bar being racked.
+SUMMARY_AFTER_RACK_S = 3.0
+#: The simulated set (seed 2) racks the bar 19.7 s after the stream starts and rests
+#: 3.0 s; the loop's next set rests 3.0 s before its unrack. Live stops 5 s after the
+#: rack: a summary at the stream's end would come 2 s too late, and no rep follows.
+RACKED_AT_S = 19.68
+DURATION_S = RACKED_AT_S + 5.0
 PHASES = ("eccentric_s", "bottom_pause_s", "concentric_s", "top_pause_s")
 
 
@@ -34,6 +43,22 @@ def emulated_set() -> Iterator[PrivateBus]:
     with emulator_process(["--profile", "diy", *SET, *CI]) as (bus, lines):
         assert len(lines) == 3
         yield bus
+
+
+def test_the_emulated_set_is_racked_when_the_test_says():
+    # the set the emulator plays (same arguments as SET, at its default 100 Hz)
+    played = played_set(
+        exercise="bench",
+        reps=3,
+        tempo="2-0-1-0",
+        load_kg=None,
+        placement="bar",
+        sampling_rate_hz=100.0,
+        seed=2,
+    )
+    (truth,) = played.sets_truth.to_dict("records")
+    assert truth["held_end_s"] == pytest.approx(RACKED_AT_S, abs=0.01)
+    assert played.recording.time_s[-1] - truth["held_end_s"] == pytest.approx(3.0, abs=0.02)
 
 
 def _close(a: float | None, b: float | None, tol: float) -> bool:
@@ -90,7 +115,15 @@ def test_live_reps_match_analyze_on_the_saved_session(emulated_set, tmp_path, mo
         # load (a 1.5 s bound failed at load 9-10); benchmarks/bench_live.py measures it
         assert records.index(reported) < records.index(ended)
         assert math.isfinite(reported["host_latency_s"]) and reported["host_latency_s"] >= 0
-    # the set summary is analyze's: the engine's last window held the whole session
+    # the summary followed the rack on the recording's time axis (its first sample is the
+    # stream's first, stamped on the sensor's clock: no sample was lost), through the rack
+    # rule, not the stream's end: the saved file runs on for 5 s after the rack
+    assert recording.meta.extra["ble"]["missing_samples"] == 0
+    assert recording.meta.extra["ble"]["discarded_samples"] == 0
+    racked_s = float(recording.time_s[0]) + RACKED_AT_S
+    assert recording.time_s[-1] > racked_s + SUMMARY_AFTER_RACK_S + 1.0
+    assert 0.0 < ended["time_s"] - racked_s <= SUMMARY_AFTER_RACK_S, (ended["time_s"], racked_s)
+    # the set summary is analyze's: the engine's last window held the whole set
     assert ended["complete"] is True
     assert ended["summary"]["tempo_code"] == batch_set["tempo_code"]
     assert ended["summary"]["verdict"] == batch_set["verdict"]

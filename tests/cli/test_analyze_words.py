@@ -8,12 +8,15 @@ lowering; a clean set must say that nothing was flagged.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from click.testing import CliRunner
 
 from repscope.cli.main import cli
 from repscope.io import write_recording
 from repscope.simulate import SetSpec, simulate_set
+
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
 
 
 def _analyze(tmp_path, spec: SetSpec, tempo: str, seed: int) -> str:
@@ -46,3 +49,17 @@ def test_a_clean_set_says_no_fault(tmp_path):
     assert "no rep was flagged" in out
     assert "verdict: controlled" in out
     assert "Next set: keep it up: tempo on target, no fault found" in out
+
+
+def test_the_rep_table_writes_an_unmeasured_phase_as_a_question_mark():
+    # the set's last rep has no top pause: "?" as on the report's set page, not "--"
+    result = CliRunner().invoke(
+        cli, ["analyze", str(SAMPLE / "bench_3110_controlled.csv"), "--tempo", "3-1-1-0"]
+    )
+    assert result.exit_code == 0, result.output
+    rows = re.findall(r"│\s+(\d+) │\s+([\d.?-]+) │", result.output)
+    assert [int(k) for k, _ in rows] == list(range(1, 9)), result.output
+    assert rows[-1][1].endswith("-?") and all(
+        "--" not in tempo and tempo.count("-") == 3 for _, tempo in rows
+    )
+    assert all("?" not in tempo for _, tempo in rows[:-1])

@@ -32,6 +32,7 @@ def test_help_of_each_command_shows_its_shared_options():
         ("analyze", ("--stop-at-loss", "--dpi", "--reference-set", "--report")),
         ("report", ("--stop-at-loss", "--dpi", "--reference-set")),
         ("live", ("--stop-at-loss",)),
+        ("trend", ("--dpi",)),
     ):
         result = CliRunner().invoke(cli, [command, "--help"], terminal_width=100)
         assert result.exit_code == 0, result.output

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
+import struct
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -69,6 +72,19 @@ def test_add_list_show_remove(tmp_path, csv_files, block_analyses):
         assert set(history.sessions()["session_id"]) == set(ids[1:])
 
 
+def test_add_takes_a_folder_and_skips_what_is_not_a_recording(tmp_path):
+    # sample_data: 4 recordings beside their truth tables, JSON sidecars, a README and a
+    # CSV from another sensor that needs --columns (all skipped, none an error)
+    sample = Path(__file__).resolve().parents[2] / "sample_data"
+    db = str(tmp_path / "h.sqlite")
+    result = run("history", "add", str(sample), "--athlete", "ana", "--db", db)
+    assert result.exit_code == 0, result.output
+    added = sorted(re.findall(r"^added [0-9a-f]+ (\S+) ", result.output, re.MULTILINE))
+    assert added == [
+        "bench_3110_controlled.csv", "bench_ego.csv", "curl_wrist_rushed.csv", "squat_session.csv",
+    ]  # fmt: skip
+
+
 def test_add_reports_bad_files_and_keeps_the_good_ones(tmp_path, csv_files):
     bad = tmp_path / "broken.csv"  # a recording's header, a row that is not numbers
     bad.write_text("time_s,acc_x_g,acc_y_g,acc_z_g\n0.0,abc,0,1\n")
@@ -121,6 +137,11 @@ def test_trend_prints_the_estimate_and_draws_the_page(history_path, tmp_path):
     assert "95% CI" in result.output and "doi:10.1055/s-0030-1248333" in result.output
     assert "Velocity at 75 kg: 2 sessions" in result.output  # 65 and 75 kg tie: the heavier
     assert out.is_file() and out.stat().st_size > 10_000
+    small = tmp_path / "trend-60dpi.png"
+    args = ["--db", str(history_path), "--out", str(small), "--dpi", "60"]
+    assert run("trend", "--exercise", "bench", *args).exit_code == 0
+    width, height = struct.unpack(">II", small.read_bytes()[16:24])
+    assert (width, height) == (round(11.69 * 60), round(8.27 * 60))  # A4 landscape
     at_65 = run("trend", "--exercise", "bench", "--db", str(history_path), "--load", "65")
     assert "Velocity at 65 kg: 2 sessions" in at_65.output
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from _history_block import BLOCK, fill, simulate_block
 from PIL import Image
 
 from repscope.analysis import analyze_recording
+from repscope.analysis.flags import FLAGS
 from repscope.history import open_history
 from repscope.history.trends import compute_trends
 from repscope.report.trends import PANELS, plot_trends, write_trends
@@ -132,3 +135,22 @@ def test_write_png_pdf_svg_reproducibly(history_path, tmp_path):
     first = write_trends(result, tmp_path / "a.svg").read_bytes()
     second = write_trends(result, tmp_path / "b.svg").read_bytes()
     assert first == second
+
+
+def test_a_block_without_flags_says_so_on_the_flags_panel(history_path):
+    with open_history(history_path) as history:
+        result = _trends(history)
+    flagged = {t.get_gid() for t in _flags_axes(plot_trends(result)).texts}
+    assert "no-flags" not in flagged  # the shared block has flagged reps
+    clean = result.summary.copy()
+    clean["flagged_rep_rate"] = 0.0
+    for column in ["n_flagged_reps", *(f"n_{flag}" for flag in FLAGS)]:
+        clean[column] = 0
+    ax = _flags_axes(plot_trends(dataclasses.replace(result, summary=clean)))
+    texts = {t.get_gid(): t.get_text() for t in ax.texts}
+    assert texts["no-flags"] == "no rep flagged in these sessions"
+    assert not any(bar.get_height() > 0 for bar in ax.patches)
+
+
+def _flags_axes(fig):
+    return next(ax for ax in fig.axes if ax.get_gid() == "flags")

@@ -11,13 +11,14 @@ log alone can miss a cue the lifter would have heard begin.
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 from click.testing import CliRunner
 
 from emulator_process import emulator_process
 from repscope.cli.main import cli
-from repscope.live.speech import Speaker
+from repscope.live.speech import Speaker, next_set_phrase
 
 pytestmark = [pytest.mark.ble, pytest.mark.slow]
 
@@ -70,7 +71,11 @@ def test_a_live_session_speaks_reps_counts_phases_and_says_set_end(tmp_path, mon
     words = [line for line in asked if not line.startswith(("Rep ", "Set ", "Stop."))]
     assert set(words) <= {"two", "one", "up", "down", "hold"}, words
     assert words.count("two") >= 2 and words.index("two") < words.index("one")
-    assert any(line.startswith("Set 1 done. 3 reps.") for line in asked)
+    # the set's end, then the one thing to change, in one utterance (the printed line's
+    # words: a second utterance would cut the first short)
+    (done,) = [line for line in asked if line.startswith("Set 1 done. 3 reps.")]
+    (printed,) = re.findall(r"^\s*[\d.]+ s  (Next set: .*)$", result.output, re.MULTILINE)
+    assert done.endswith(next_set_phrase(printed)) and " Next set: " in done
     stops = [line for line in result.output.splitlines() if "STOP: velocity loss" in line]
     assert len(stops) <= 1  # once per set at most
     if stops:

@@ -8,16 +8,26 @@ tremor at the real held level (see analysis.set_end and simulate.specs.SetSpec.t
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from repscope.analysis.set_end import find_racks
+from repscope.ble.emulator.sources import RESTING_ACC_NOISE_G, RESTING_GYR_NOISE_DPS, RestSource
 from repscope.cli.main import cli
 from repscope.io import write_recording
 from repscope.live import replay_live
 from repscope.live.sets import set_should_end
 from repscope.live.settings import LiveSettings
-from repscope.simulate import SensorSpec, SetSpec, simulate_session
+from repscope.simulate import HELD_BAR_TREMOR as HELD
+from repscope.simulate import (
+    REAL_FLOOR_ACC_NOISE_G,
+    REAL_FLOOR_GYR_NOISE_DPS,
+    SensorSpec,
+    SetSpec,
+    simulate_session,
+)
 from repscope.simulate.specs import RepSpec
 
 #: The issue's bound: the set summary within 3 s (data time) of the bar being racked.
@@ -28,15 +38,11 @@ SUMMARY_AFTER_RACK_S = 3.0
 def replay(tmp_path_factory):
     pause = [RepSpec(top_pause_s=8.0 if i == 1 else None) for i in range(3)]
     sets = [
-        SetSpec("squat", n_reps=3, reps=pause, tremor=1.0, rest_before_s=3.0, rest_after_s=5.0),
-        SetSpec("squat", n_reps=2, tremor=1.0, rest_before_s=5.0, rest_after_s=4.0),
+        SetSpec("squat", n_reps=3, reps=pause, tremor=HELD, rest_before_s=3.0, rest_after_s=5.0),
+        SetSpec("squat", n_reps=2, tremor=HELD, rest_before_s=5.0, rest_after_s=4.0),
     ]
     sim = simulate_session(
-        sets,
-        sampling_rate_hz=50.0,
-        placement="bar",
-        sensor=SensorSpec(acc_noise_g=0.0005),
-        seed=7,
+        sets, sampling_rate_hz=50.0, placement="bar", sensor=SensorSpec.real_floor(), seed=7
     )
     path = tmp_path_factory.mktemp("set_end") / "squat.csv"
     write_recording(sim.recording, path)
@@ -75,3 +81,16 @@ def test_a_rack_ends_the_set_only_when_the_bar_is_not_moving():
     assert set_should_end([], moving=False, racked=True, **kwargs)
     assert not set_should_end([], moving=True, racked=True, **kwargs)
     assert not set_should_end([], moving=False, racked=False, **kwargs)
+
+
+def test_the_emulated_sensor_at_rest_reads_as_racked():
+    # the emulator's floor is the simulator's (kept apart: the emulator does not import
+    # the simulator's stack until it plays a set)
+    assert (RESTING_ACC_NOISE_G, RESTING_GYR_NOISE_DPS) == (
+        REAL_FLOOR_ACC_NOISE_G,
+        REAL_FLOOR_GYR_NOISE_DPS,
+    )
+    rate_hz = 50.0
+    acc, _ = RestSource(seed=3).take(500, sampling_rate_hz=rate_hz)
+    time_s = np.arange(500) / rate_hz
+    assert find_racks(time_s, acc, sampling_rate_hz=rate_hz) == [(0.48, 9.98)]

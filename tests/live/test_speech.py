@@ -12,7 +12,14 @@ from repscope.analysis.flags import FLAG_WORDS, VERDICT_WORDS
 from repscope.cli.main import cli
 from repscope.live import LiveEvent
 from repscope.live.display import LiveView
-from repscope.live.speech import Speaker, TempoCounter, find_speaker, rep_phrase, set_phrase
+from repscope.live.speech import (
+    Speaker,
+    TempoCounter,
+    find_speaker,
+    next_set_phrase,
+    rep_phrase,
+    set_phrase,
+)
 from repscope.tempo import parse_tempo
 
 SAMPLE = str(Path(__file__).resolve().parents[2] / "sample_data" / "bench_ego.csv")
@@ -37,6 +44,16 @@ def test_phrases_are_short_and_plain():
     assert set_phrase({"set": 1, "verdict": "ego_lifting", "velocity_loss": 0.1}, 6) == (
         "Set 1 done. 6 reps. Ego lifting. Velocity loss 10 percent."
     )
+
+
+def test_the_next_set_line_is_said_with_seconds_in_words():
+    line = "Next set: slow the lowering: 1.1 s against 3 s (4 of 6 reps)"
+    assert next_set_phrase(line) == (
+        "Next set: slow the lowering, 1.1 seconds against 3 seconds, 4 of 6 reps."
+    )
+    clean = "Next set: keep it up: tempo on target, no fault found"
+    assert next_set_phrase(clean) == "Next set: keep it up, tempo on target, no fault found."
+    assert next_set_phrase("") == ""
 
 
 def test_every_flag_and_verdict_is_said_in_plain_words():
@@ -135,7 +152,7 @@ def test_speech_renders_to_a_wav_file_that_is_not_silence(tmp_path):
 
 
 def test_without_espeak_the_cues_ring_the_bell(tmp_path, monkeypatch):
-    from repscope.cli.live import _Cues
+    from repscope.live.cues import Cues
 
     monkeypatch.setenv("PATH", str(tmp_path))  # no synthesiser on PATH
     assert find_speaker() is None
@@ -147,7 +164,7 @@ def test_without_espeak_the_cues_ring_the_bell(tmp_path, monkeypatch):
             notes.append(text)
 
     clock = _Clock()
-    cues = _Cues(
+    cues = Cues(
         bell=rung.append,
         beep=False,
         speak=True,
@@ -192,7 +209,7 @@ def test_speaker_cuts_short_what_it_was_saying(tmp_path):
 
 
 def test_a_synthesiser_that_cannot_play_is_noticed(tmp_path, monkeypatch):
-    from repscope.cli.live import _Cues
+    from repscope.live.cues import Cues
 
     # espeak-ng without a sound card: exit status 0, a complaint on stderr
     fake = tmp_path / "espeak-ng"
@@ -210,7 +227,7 @@ def test_a_synthesiser_that_cannot_play_is_noticed(tmp_path, monkeypatch):
             notes.append(text)
 
     rung: list[str] = []
-    cues = _Cues(
+    cues = Cues(
         bell=rung.append,
         beep=False,
         speak=True,

@@ -104,6 +104,33 @@ def test_load_and_e1rm_are_shown_when_known_and_skipped_otherwise():
     assert "estimated 1RM 131 kg" in summary
 
 
+def test_a_warm_up_ramp_gives_the_same_day_1rm_on_the_summary_page(tmp_path):
+    # a bench ramp at 40-100 kg on a 130 kg load-velocity line (the simulator's truth)
+    from repscope.analysis import analyze_recording
+    from repscope.io import read_recording
+
+    path = tmp_path / "ramp.csv"
+    args = ["simulate", str(path), "--exercise", "bench", "--sets", "4", "--reps", "3"]
+    args += ["--set-loads", "40,60,80,100", "--one-rm-kg", "130", "--seed", "4"]
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    result = analyze_recording(read_recording(path))
+    texts = [t.get_text() for t in plot_session_summary(result).texts]
+    (head,) = [t for t in texts if "| loads 40, 60, 80, 100 kg" in t]
+    one_rm = float(head.split("estimated 1RM ")[1].split(" kg")[0])
+    assert abs(one_rm - 130) < 5 and "(an estimate)" in head
+    (note,) = [t for t in texts if t.startswith("load-velocity profile")]
+    low, high = (float(x) for x in note.split("interval ")[1].split(" kg")[0].split("-"))
+    assert low <= 130 <= high and "an estimate, not a measured lift" in note
+    # loads that do not make a line: the page says why there is no 1RM
+    squat = sample_analysis("squat_session")
+    loads = squat.sets.assign(load_kg=[60.0, 80.0, 100.0])
+    texts = [
+        t.get_text() for t in plot_session_summary(dataclasses.replace(squat, sets=loads)).texts
+    ]
+    assert not any("estimated 1RM" in t for t in texts)
+    assert any(t.startswith("load-velocity profile") and "no 1RM estimate: " in t for t in texts)
+
+
 def test_summary_of_one_set_has_every_panel_and_the_sets_table():
     fig = plot_session_summary(sample_analysis("bench_ego"))
     gids = {ax.get_gid() for ax in fig.axes}

@@ -2,7 +2,8 @@
 
 - :func:`stop_at_loss_option` (``analyze``, ``report``, ``live``): the velocity-loss stop
   threshold, ``20%`` -> 0.2; what a command does with it is the one sentence it adds.
-- :func:`dpi_option` (``analyze --report``, ``report``): the resolution of PNG pages.
+- :func:`dpi_option` (``analyze --report``, ``report``, ``trend --out``): the resolution
+  of PNG pages.
 - :func:`reference_set_option` (``analyze``, ``report``): the lifter's baseline set.
 
 Only click is imported here: ``repscope --help`` must stay fast

@@ -16,7 +16,8 @@ from repscope.cli._options import DEFAULT_DPI, dpi_option, reference_set_option,
 from repscope.cli._vbt import UNITS, profile_lines, reference_lines, vbt_line
 from repscope.cli.report import check_report_path
 from repscope.errors import InputError
-from repscope.tempo import parse_tempo
+from repscope.tempo import PHASES as TEMPO_PHASES
+from repscope.tempo import format_phases, parse_tempo
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -124,10 +125,7 @@ def print_tables(
         ):
             table.add_column(name, justify="left" if name == "confidence" else "right")
         for rep in reps:
-            tempo = "-".join(
-                _fmt(rep[c])
-                for c in ("eccentric_s", "bottom_pause_s", "concentric_s", "top_pause_s")
-            )
+            tempo = format_phases(rep[f"{phase}_s"] for phase in TEMPO_PHASES)
             table.add_row(
                 str(rep["rep"]),
                 tempo,

@@ -20,6 +20,15 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 
+def _zone(value: str | None) -> Any:
+    """Parse ``--velocity-zone`` (the zone module only when the option is given)."""
+    if value is None:
+        return None
+    from repscope.live.zones import parse_velocity_zone
+
+    return parse_velocity_zone(value)
+
+
 def _open_events(path: Path | None, *, force: bool) -> IO[str] | None:
     if path is None:
         return None
@@ -31,87 +40,6 @@ def _open_events(path: Path | None, *, force: bool) -> IO[str] | None:
         return path.open("w", encoding="utf-8")
     except OSError as exc:
         raise InputError(f"cannot write: {exc.strerror}", path=path) from None
-
-
-class _Cues:
-    """What the lifter hears: bells, speech, the tempo count and the velocity-loss stop."""
-
-    def __init__(
-        self,
-        *,
-        bell: Any,
-        beep: bool,
-        speak: bool,
-        count: bool,
-        tempo: Any,
-        schedule: Any,
-        err: Any,
-    ) -> None:
-        from repscope.live.display import Beeper
-        from repscope.live.speech import TempoCounter, find_speaker
-
-        self.bell = bell
-        self.speaker = find_speaker() if (speak or count) else None
-        if (speak or count) and self.speaker is None:
-            err.print(
-                "repscope: espeak-ng not found (apt install espeak-ng): "
-                "ringing the terminal bell instead of speaking"
-            )
-        elif self.speaker is not None:
-            problem = self.speaker.check()
-            if problem:
-                err.print(
-                    f"repscope: espeak-ng cannot speak here ({problem}): "
-                    "ringing the terminal bell instead"
-                )
-                self.speaker = None
-        self.speak = speak and self.speaker is not None
-        # the bell per rep: asked for, or standing in for speech
-        self.beeper = (
-            Beeper(bell, schedule=schedule) if beep or (speak and not self.speak) else None
-        )
-        self.counter = None
-        if count and tempo is not None:
-            word = self.speaker if self.speaker is not None else _BellWord(bell)
-            self.counter = TempoCounter(tempo, word, schedule)
-        self.schedule = schedule
-
-    def on_event(self, event: Any, lines: list[str], view: Any) -> None:
-        from repscope.live.speech import rep_phrase, set_phrase
-
-        if self.counter is not None:
-            self.counter.on_event(event)
-        if self.beeper is not None:
-            self.beeper.on_event(event)
-        if self.speak and self.speaker is not None:
-            if event.kind == "rep_completed" and event.row is not None:
-                self.speaker.say(rep_phrase(event.row, event.rep_number))
-            elif event.kind == "set_ended":
-                self.speaker.say(
-                    set_phrase(event.summary or {"set": event.set_number}, len(event.reps))
-                )
-        if view.stop_message and view.stop_message in lines:
-            if self.speak and self.speaker is not None and view.set_loss is not None:
-                self.speaker.say(f"Stop. Velocity loss {100 * view.set_loss:.0f} percent.")
-            else:
-                for k in range(3):
-                    self.schedule(0.25 * k, lambda: self.bell("\a"))
-
-    def close(self) -> None:
-        if self.counter is not None:
-            self.counter.cancel()
-        if self.speaker is not None:
-            self.speaker.close()
-
-
-class _BellWord:
-    """The tempo count without speech: one bell per word."""
-
-    def __init__(self, bell: Any) -> None:
-        self.bell = bell
-
-    def say(self, text: str) -> None:
-        self.bell("\a")
 
 
 def _stats_line(analyzer: Any, latencies: list[float]) -> str:
@@ -162,6 +90,16 @@ def _stats_line(analyzer: Any, latencies: list[float]) -> str:
     "up'); the bell once a second without espeak-ng.",
 )
 @stop_at_loss_option("a red STOP line, said with --speak, else three bells (default: no stop line)")
+@click.option(
+    "--velocity-zone",
+    "velocity_zone",
+    metavar="LOW-HIGH",
+    default=None,
+    callback=lambda ctx, param, value: _zone(value),
+    help="Velocity target in m/s of mean concentric velocity, e.g. 0.45-0.60: a rep "
+    "outside it gets a line ('below the zone'), said with --speak ('Too slow.'), else two "
+    "bells.",
+)
 @click.option(
     "--big",
     is_flag=True,
@@ -214,6 +152,7 @@ def live(
     speak: bool,
     count: bool,
     stop_at_loss: float | None,
+    velocity_zone: Any,
     big: bool,
     duration: float | None,
     rate_hz: float,
@@ -280,7 +219,17 @@ def live(
         if replay is not None:
             if speak or count:
                 err.print("repscope: --speak and --count are for a live session, not a replay")
-            _replay(replay, placement, exercise, tempo, console, write_events, beep, stop_at_loss)
+            _replay(
+                replay,
+                placement,
+                exercise,
+                tempo,
+                console,
+                write_events,
+                beep,
+                stop_at_loss,
+                velocity_zone,
+            )
             return
         if out is None:
             raise InputError("--out is required with --device", where="--out")
@@ -302,6 +251,7 @@ def live(
             tempo=tempo_obj,
             thresholds=profile.thresholds,
             stop_at_loss=stop_at_loss,
+            velocity_zone=velocity_zone,
         )
         asyncio.run(
             _run(
@@ -340,6 +290,7 @@ def _replay(
     write_events: Any,
     beep: bool,
     stop_at_loss: float | None,
+    velocity_zone: Any = None,
 ) -> None:
     from repscope.live.display import Beeper, LiveView
     from repscope.live.session import load_replay_source, make_analyzer, replay_recording
@@ -348,7 +299,10 @@ def _replay(
     placement = placement or recording.meta.placement or "bar"
     analyzer = make_analyzer(recording, placement=placement, exercise=exercise, tempo=tempo)
     view = LiveView(
-        tempo=analyzer.tempo, thresholds=analyzer.profile.thresholds, stop_at_loss=stop_at_loss
+        tempo=analyzer.tempo,
+        thresholds=analyzer.profile.thresholds,
+        stop_at_loss=stop_at_loss,
+        velocity_zone=velocity_zone,
     )
     beeper = Beeper(lambda text: console.file.write(text)) if beep else None
     console.print(
@@ -411,7 +365,8 @@ async def _run(
 
     from repscope.ble.recorder import RecordTarget, SessionInfo, safe_label
     from repscope.ble.transport import pick_devices, scan
-    from repscope.live.display import render_big, render_view
+    from repscope.live.big_type import render_big
+    from repscope.live.display import render_view
     from repscope.live.session import run_live_session
 
     err.print(f"scanning for {scan_seconds:g} s ...")
@@ -429,7 +384,9 @@ async def _run(
         console.file.write(text)
         console.file.flush()
 
-    cues = _Cues(bell=bell, schedule=loop.call_later, err=err, **cue_options)
+    from repscope.live.cues import Cues
+
+    cues = Cues(bell=bell, schedule=loop.call_later, err=err, **cue_options)
     terminal = console.is_terminal
     # the live panel wraps its own lines (a soft-wrapped line longer than the terminal is
     # cut, or wrapped by the terminal behind rich's back, which then redraws the panel

@@ -208,6 +208,7 @@ def simulate(
     """  # noqa: D301 (click needs the \b marker)
     from repscope.io import write_recording
     from repscope.simulate import (
+        HELD_BAR_TREMOR,
         SensorSpec,
         SetSpec,
         real_like_sensor,
@@ -255,6 +256,7 @@ def simulate(
             rest_before_s=3.0 if k == 1 else rest_s,
             rest_after_s=3.0 if k == n_sets else 0.0,
             rack=rack,
+            tremor=0.0 if ideal_sensor else HELD_BAR_TREMOR,
         )
         if real_like:
             drawn = real_like_set(exercise, rng=preset_rng, n_reps=reps, load_kg=loads[k - 1])
@@ -278,8 +280,8 @@ def simulate(
         sensor = dataclasses.replace(real_like_sensor(rng=preset_rng), gyro=not accel_only)
     elif ideal_sensor:
         sensor = SensorSpec.ideal(gyro=not accel_only)
-    else:
-        sensor = SensorSpec(gyro=not accel_only)
+    else:  # a real sensor's floor: a racked bar reads as racked (set end, live and analyze)
+        sensor = SensorSpec.real_floor(gyro=not accel_only)
     if rate_hz is None:
         rate_hz = REAL_LIKE_SENSOR_RATE_HZ if real_like else 100.0
     result = simulate_session(

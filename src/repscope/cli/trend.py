@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from repscope.cli._names import DEFAULT_MVT_MPS
+from repscope.cli._options import DEFAULT_DPI, dpi_option
 from repscope.cli._vbt import KG_PER_LB, UNITS, fmt_load
 from repscope.cli.history import check_date, db_option
 from repscope.errors import InputError
@@ -186,6 +187,7 @@ def print_trends(result: TrendResult, console: Console, *, units: str = "kg") ->
     callback=check_trend_path,
     help="Also draw the trends page: OUT.pdf, OUT.png or OUT.svg.",
 )
+@dpi_option
 def trend(
     exercise: str,
     athlete: str | None,
@@ -197,6 +199,7 @@ def trend(
     confidence: float,
     units: str,
     out: Path | None,
+    dpi: float | None,
 ) -> None:
     """Show how an athlete's lift develops across the sessions in the history.
 
@@ -249,5 +252,5 @@ def trend(
     if out is not None:
         from repscope.report.trends import write_trends  # matplotlib only when asked for
 
-        written = write_trends(result, out, source=source)
+        written = write_trends(result, out, source=source, dpi=dpi or DEFAULT_DPI)
         console.print(f"Trends written to {written}")

@@ -12,8 +12,9 @@
 - :func:`render_view` draws the state as a rich renderable (used by ``repscope live`` in a
   terminal; tests render it to text): with ``height``, the log of recent reps is cut to
   what fits, so the panel never outgrows the terminal; long lines wrap inside the panel.
-  :func:`render_big` draws the rep count, the last rep's tempo and its velocity in block
-  letters five text rows high (``repscope live --big``), to read from a distance.
+  :func:`repscope.live.big_type.render_big` draws the rep count, the last rep's tempo and
+  its velocity in block letters five text rows high (``repscope live --big``), to read
+  from a distance.
 - The current phase runs a timer against its target (``1.8 of 3 s``, :meth:`LiveView.
   phase_timer`); a sensor that stops sending is shown (:meth:`LiveView.sensor_lost`,
   :meth:`LiveView.sensor_back`).
@@ -42,8 +43,9 @@ from repscope.analysis.flags import FLAG_WORDS, VERDICT_WORDS, tempo_tolerance_s
 from repscope.analysis.flags import PHASE_WORDS as _PHASE_COLUMN_WORDS
 from repscope.analysis.profiles import FlagThresholds
 from repscope.live.events import LiveEvent
+from repscope.live.zones import VelocityZone, zone_line
 from repscope.tempo import PHASES as TEMPO_PHASES
-from repscope.tempo import Tempo
+from repscope.tempo import Tempo, format_phases
 
 #: Words for the four tempo phases in a feedback line (the flag rules' words).
 PHASE_WORDS: dict[str, str] = {phase: _PHASE_COLUMN_WORDS[f"{phase}_s"] for phase in TEMPO_PHASES}
@@ -63,14 +65,15 @@ _PHASE_STYLES = {
 }
 
 
-def _number(value: Any) -> float | None:
+def finite_number(value: Any) -> float | None:
     """Return the value as a finite float, or None (missing, NaN, not a number)."""
     if isinstance(value, (int, float)) and math.isfinite(value):
         return float(value)
     return None
 
 
-def _flags(row: dict[str, Any]) -> tuple[list[str], list[str]]:
+def flags_and_reasons(row: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """Return a rep row's flag codes and their reasons, in order."""
     pairs = rep_flags(row)
     return [f for f, _ in pairs], [r for _, r in pairs]
 
@@ -82,14 +85,14 @@ def feedback_line(row: dict[str, Any]) -> str:
     """
     parts = []
     for phase in TEMPO_PHASES:
-        value = _number(row.get(f"{phase}_s"))
+        value = finite_number(row.get(f"{phase}_s"))
         if value is not None:
             parts.append(f"{PHASE_WORDS[phase]} {value:.1f} s")
-    mcv = _number(row.get("mean_concentric_velocity_mps"))
+    mcv = finite_number(row.get("mean_concentric_velocity_mps"))
     if mcv is not None:
         parts.append(f"{mcv:.2f} m/s")
     line = f"rep {row.get('rep', '?')}: " + ", ".join(parts)
-    flags, reasons = _flags(row)
+    flags, reasons = flags_and_reasons(row)
     if flags:
         words = [
             f"{FLAG_WORDS.get(f, f)} ({r})" if r else FLAG_WORDS.get(f, f)
@@ -104,10 +107,10 @@ def summary_line(summary: dict[str, Any]) -> str:
     parts = [f"set {summary.get('set', '?')}: {summary.get('n_reps', 0)} reps"]
     if summary.get("tempo_code"):
         parts.append(f"tempo {summary['tempo_code']}")
-    consistency = _number(summary.get("tempo_consistency"))
+    consistency = finite_number(summary.get("tempo_consistency"))
     if consistency is not None:
         parts.append(f"tempo consistency {consistency:.0f}/100")
-    loss = _number(summary.get("velocity_loss"))
+    loss = finite_number(summary.get("velocity_loss"))
     if loss is not None:
         parts.append(f"velocity loss {100 * loss:.0f}%")
     line = ", ".join(parts)
@@ -168,6 +171,8 @@ class LiveView:
     stop_message: str = ""
     #: The last set's "Next set: ..." line (:func:`repscope.analysis.advice.next_set`).
     next_set_line: str = ""
+    #: Velocity target (``--velocity-zone``): a line for each rep outside it.
+    velocity_zone: VelocityZone | None = None
 
     def apply(self, event: LiveEvent) -> list[str]:
         """Update the state with an event; return the feedback lines it produces."""
@@ -190,9 +195,10 @@ class LiveView:
                 self.rep_count = max(self.rep_count, event.rep_number)
                 out.append(feedback_line(row))
                 out.extend(self._velocity_loss(row))
+                out.extend(line for line in [zone_line(row, self.velocity_zone)] if line)
             elif event.rep_number == self.rep_count:
                 old = self.last_rep or {}
-                if _flags(old)[0] != _flags(row)[0]:
+                if flags_and_reasons(old)[0] != flags_and_reasons(row)[0]:
                     out.append("  corrected " + feedback_line(row))
             if event.rep_number == self.rep_count:
                 self.last_rep = row
@@ -230,7 +236,7 @@ class LiveView:
         The loss is ``1 - MCV / best MCV of the set so far``, over the reps as first
         reported (the batch definition, ``velocity_loss``, on the reps seen until now).
         """
-        mcv = _number(row.get("mean_concentric_velocity_mps"))
+        mcv = finite_number(row.get("mean_concentric_velocity_mps"))
         if mcv is None or mcv <= 0:
             return []
         self.set_best_mcv = mcv if self.set_best_mcv is None else max(self.set_best_mcv, mcv)
@@ -315,7 +321,8 @@ def _banner(view: LiveView, session_s: float | None) -> Text | None:
     return None
 
 
-def _head(view: LiveView, session_s: float | None) -> RenderableType:
+def render_head(view: LiveView, session_s: float | None) -> RenderableType:
+    """Draw the top lines: phase and its timer, rep count and set, banners, stop line."""
     head = Table.grid(expand=True, padding=(0, 2))
     head.add_column(ratio=3)
     head.add_column(ratio=2, justify="right")
@@ -344,12 +351,12 @@ def _tempo_text(view: LiveView, row: dict[str, Any]) -> Text:
     """Return the rep's phases as ``3.1-0.9-1.0-0.0``, green or red against the target."""
     text = Text()
     for k, phase_name in enumerate(TEMPO_PHASES):
-        number = _number(row.get(f"{phase_name}_s"))
+        number = finite_number(row.get(f"{phase_name}_s"))
         ok = None if number is None else view.on_target(phase_name, number)
         style = "" if ok is None else ("green" if ok else "bold red")
         if k:
             text.append("-")
-        text.append("-" if number is None else f"{number:.1f}", style=style)
+        text.append(format_phases([number]), style=style)
     return text
 
 
@@ -373,7 +380,7 @@ def render_view(
     session_s
         The session's clock, for the "sensor lost (12 s)" banner.
     """
-    parts: list[RenderableType] = [_head(view, session_s)]
+    parts: list[RenderableType] = [render_head(view, session_s)]
     if view.last_rep is not None:
         row = view.last_rep
         table = Table(title=f"rep {row.get('rep', '?')}", expand=False, title_justify="left")
@@ -381,7 +388,7 @@ def render_view(
         table.add_column("actual", justify="right")
         table.add_column("target", justify="right")
         for phase_name in TEMPO_PHASES:
-            number = _number(row.get(f"{phase_name}_s"))
+            number = finite_number(row.get(f"{phase_name}_s"))
             value = math.nan if number is None else number
             target = view.target(phase_name)
             ok = view.on_target(phase_name, value)
@@ -392,7 +399,7 @@ def render_view(
                 "-" if target is None else f"{target:g} s",
             )
         parts.append(table)
-        flags, reasons = _flags(row)
+        flags, reasons = flags_and_reasons(row)
         for flag, reason in zip(flags, reasons, strict=True):
             text = FLAG_WORDS.get(flag, flag) + (f": {reason}" if reason else "")
             parts.append(Text(text, style="bold red", overflow="fold"))
@@ -437,78 +444,6 @@ def _fit_log(
     return kept[::-1]
 
 
-#: Block letters five rows high for :func:`render_big` (3 columns each, "." 1 column).
-_GLYPHS: dict[str, tuple[str, ...]] = {
-    "0": ("███", "█ █", "█ █", "█ █", "███"),
-    "1": (" █ ", "██ ", " █ ", " █ ", "███"),
-    "2": ("███", "  █", "███", "█  ", "███"),
-    "3": ("███", "  █", " ██", "  █", "███"),
-    "4": ("█ █", "█ █", "███", "  █", "  █"),
-    "5": ("███", "█  ", "███", "  █", "███"),
-    "6": ("███", "█  ", "███", "█ █", "███"),
-    "7": ("███", "  █", "  █", "  █", "  █"),
-    "8": ("███", "█ █", "███", "█ █", "███"),
-    "9": ("███", "█ █", "███", "  █", "███"),
-    ".": (" ", " ", " ", " ", "█"),
-    "-": ("   ", "   ", "███", "   ", "   "),
-    " ": ("  ", "  ", "  ", "  ", "  "),
-}
-
-
-def big_text(text: str, style: str = "", *, wide: int = 1) -> Text:
-    """``text`` (digits, ``.``, ``-``, spaces) in block letters five rows high.
-
-    ``wide=2`` doubles every column, for thicker strokes.
-    """
-    rows = [""] * 5
-    for char in text:
-        glyph = _GLYPHS.get(char, _GLYPHS[" "])
-        for k in range(5):
-            rows[k] += "".join(c * wide for c in glyph[k]) + " " * wide
-    return Text("\n".join(r.rstrip() for r in rows), style=style, no_wrap=True, overflow="crop")
-
-
-def render_big(view: LiveView, *, session_s: float | None = None) -> RenderableType:
-    """Large type for reading from a distance: reps, the last rep's tempo and velocity.
-
-    The numbers are block letters five text rows high (rep count and velocity with
-    double-width strokes), each under a one-line label; the phase with its timer and the
-    sensor-lost banner stay on one line at the top. The tempo is green when every phase
-    is on target, red when one is not. 24 rows and 80 columns hold it all.
-    """
-    parts: list[RenderableType] = [_head(view, session_s)]
-    parts.append(Text("REPS", style="bold"))
-    parts.append(big_text(str(view.rep_count), style="bold", wide=2))
-    row = view.last_rep
-    if row is not None:
-        values = [_number(row.get(f"{phase}_s")) for phase in TEMPO_PHASES]
-        while values and values[-1] is None:  # a set's last rep has no top pause
-            values.pop()
-        tempo = "-".join("-" if v is None else f"{v:.1f}" for v in values)
-        off = any(
-            v is not None and view.on_target(phase, v) is False
-            for phase, v in zip(TEMPO_PHASES, values, strict=False)
-        )
-        label = f"REP {row.get('rep', '?')} TEMPO" + (
-            f" (target {view.tempo.code()})" if view.tempo else ""
-        )
-        parts.append(Text(label, style="bold"))
-        colour = "bold" if view.tempo is None else ("bold red" if off else "bold green")
-        parts.append(big_text(tempo, style=colour))
-        mcv = _number(row.get("mean_concentric_velocity_mps"))
-        parts.append(Text("VELOCITY m/s", style="bold"))
-        parts.append(big_text("-" if mcv is None else f"{mcv:.2f}", style="bold", wide=2))
-        flags, _ = _flags(row)
-        if flags:
-            words = ", ".join(FLAG_WORDS.get(f, f) for f in flags).upper()
-            parts.append(Text(words, style="bold white on red", overflow="fold"))
-    if view.next_set_line:
-        parts.append(Text(view.next_set_line, style="bold cyan", overflow="fold"))
-    if view.status:
-        parts.append(Text(view.status, style="dim italic", overflow="fold"))
-    return Panel(Group(*parts), title=view.title or "repscope live", title_align="left")
-
-
 class Beeper:
     """Audible cue per rep: one bell when clean, three bells spaced by ``gap_s`` when flagged.
 
@@ -550,4 +485,4 @@ class Beeper:
     def on_event(self, event: LiveEvent) -> None:
         """Ring for a ``rep_completed`` event; ignore the others."""
         if event.kind == "rep_completed" and event.row is not None:
-            self.cue(flagged=bool(_flags(event.row)[0]))
+            self.cue(flagged=bool(flags_and_reasons(event.row)[0]))

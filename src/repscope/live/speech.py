@@ -11,13 +11,15 @@ is loaded into repscope and a hung synthesiser cannot stall the live session. Wi
   rep's number, its mean concentric velocity and its faults, or the set's verdict, in
   the plain words every other output uses (:data:`repscope.analysis.flags.FLAG_WORDS`,
   :data:`~repscope.analysis.flags.VERDICT_WORDS`; the rule's evidence is left to the
-  screen: under the bar a cue must be short).
+  screen: under the bar a cue must be short). :func:`next_set_phrase` words the set's
+  "Next set" line, the one thing to change, said right after the set's phrase.
 - :class:`TempoCounter` counts the prescribed seconds of each timed phase down from the
   moment the phase begins ("three, two, one, up"), speaking or ringing.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -192,6 +194,24 @@ def set_phrase(summary: dict[str, Any], n_reps: int) -> str:
     if isinstance(loss, (int, float)) and loss == loss:
         text += f" Velocity loss {100 * loss:.0f} percent."
     return text
+
+
+def next_set_phrase(line: str) -> str:
+    """Word the "Next set" line for the ear (:func:`repscope.analysis.advice.next_set`).
+
+    ``"Next set: slow the lowering: 1.1 s against 3 s (4 of 6 reps)"`` is said as
+    ``"Next set: slow the lowering, 1.1 seconds against 3 seconds, 4 of 6 reps."``:
+    seconds in words (espeak says a lone "s" as the letter), the advice's inner colon
+    and brackets as pauses. An empty line says nothing.
+    """
+    text = line.strip()
+    if not text:
+        return ""
+    head, _, advice = text.partition(": ") if text.startswith("Next set") else ("", "", text)
+    advice = re.sub(r"(\d) s\b", r"\1 seconds", advice)
+    advice = re.sub(r"\s*\(([^)]*)\)", r", \1", advice).replace(": ", ", ")
+    advice = advice.rstrip(". ") + "."
+    return f"{head or 'Next set'}: {advice}"
 
 
 class Cue(Protocol):

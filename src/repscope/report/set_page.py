@@ -65,7 +65,6 @@ from repscope.report._page import (
     baseline,
     describe,
     empty_page,
-    finite,
     first_value,
     fmt,
     footer,
@@ -93,7 +92,7 @@ from repscope.report.style import (
     VELOCITY_LOSS_COLOUR,
     report_style,
 )
-from repscope.tempo import Tempo
+from repscope.tempo import Tempo, format_phases
 
 #: Space around a set's first and last rep in the trace panels (s, at least).
 SET_MARGIN_S = 1.0
@@ -399,9 +398,7 @@ def _draw_rep_table(fig: Figure, reps: pd.DataFrame, top_y: float) -> float:
     columns = ["rep", "tempo (s)", "ROM (m)", "MCV (m/s)", "loss", "confidence", "flags"]
     cells = []
     for row in shown:
-        phases = [row[PHASE_DURATION_COLUMNS[p]] for p in PHASES]
-        # "?": a phase not measured (a "-" would read as one more separator)
-        tempo = "-".join(fmt(v) if finite(v) else "?" for v in phases)
+        tempo = format_phases(row[PHASE_DURATION_COLUMNS[p]] for p in PHASES)
         flags = ", ".join(FLAG_CODES.get(f, f) for f, _ in rep_flags(row))
         cells.append([
             str(int(row["rep"])), tempo, fmt(row["rom_m"], 2),

@@ -42,6 +42,7 @@ from matplotlib.transforms import Bbox
 
 from repscope.analysis import SessionAnalysis
 from repscope.analysis.flags import VERDICT_WORDS
+from repscope.analysis.vbt_step import SameDayProfile, same_day_profile
 from repscope.report._page import (
     E1RM_COLUMNS,
     LOAD_COLUMNS,
@@ -116,7 +117,8 @@ def plot_session_summary(
         rows = [{str(k): v for k, v in r.items()} for r in sets.to_dict(orient="records")]
         advice = [advice_for(result, r, tempo=tempo_obj, stop_at_loss=stop_at_loss) for r in rows]
         loss_line = stop_line(result, stop_at_loss)
-        _summary_header(fig, result, head, rows, tempo_obj, loss_line, advice[-1].line)
+        profile = load_velocity_profile(result)
+        _summary_header(fig, result, head, rows, tempo_obj, loss_line, advice[-1].line, profile)
 
         ax_speed = fig.add_axes((0.065, 0.55, 0.40, 0.23))
         ax_tempo = fig.add_axes((0.555, 0.55, 0.40, 0.23))
@@ -135,7 +137,7 @@ def plot_session_summary(
             ax.xaxis.set_major_locator(FixedLocator(list(range(1, len(numbers) + 1))))
             ax.set_xticklabels([str(k) for k in numbers])
             ax.set_xlabel("set (#)")
-        notes = _notes(result, rows, baseline(result, reference_set))
+        notes = _notes(result, rows, baseline(result, reference_set), profile)
         _sets_table(fig, result, rows, [a.text for a in advice], notes)
         footer(fig, result)
     return fig
@@ -149,6 +151,7 @@ def _summary_header(
     tempo: Tempo | None,
     loss_line: tuple[float, str],
     advice: str,
+    profile: SameDayProfile | None,
 ) -> None:
     n_reps = int(sum(int(r["n_reps"]) for r in rows))
     levels = [str(r.get("confidence") or "") for r in rows]
@@ -161,6 +164,8 @@ def _summary_header(
     if any(v is not None for v in loads):
         line += " | loads " + ", ".join("-" if v is None else f"{v:g}" for v in loads) + " kg"
     e1rm = [v for v in (first_value(r, E1RM_COLUMNS) for r in rows) if v is not None]
+    if not e1rm and profile is not None and profile.estimate is not None:
+        e1rm = [profile.estimate.one_rm_kg]
     if e1rm:
         line += f" | estimated 1RM {e1rm[-1]:.0f} kg (an estimate)"
     legend = (
@@ -267,9 +272,44 @@ def _draw_flagged(sets: pd.DataFrame, ax: Axes) -> None:
     ax.set_gid("flagged")
 
 
-def _notes(result: SessionAnalysis, rows: list[dict[str, Any]], base: Baseline) -> list[str]:
-    """Return the lines under the table: the RIR source and the drift from the baseline."""
-    lines: list[str] = []
+def load_velocity_profile(result: SessionAnalysis) -> SameDayProfile | None:
+    """Return the session's same-day load-velocity profile, None without two loads.
+
+    The one :func:`repscope.analysis.vbt_step.same_day_profile` that ``repscope analyze``
+    prints (each set's load and best mean concentric velocity, the exercise's minimum
+    velocity threshold), so the page says what the terminal says.
+    """
+    if not {"load_kg", "best_mcv_mps", "confidence"} <= set(result.sets.columns):
+        return None
+    exercise = str(result.provenance.get("exercise") or "")
+    profile = same_day_profile(result.sets, exercise=exercise)
+    return profile if len({load for _, load, _ in profile.points}) >= 2 else None
+
+
+def _profile_note(profile: SameDayProfile | None) -> list[str]:
+    """Return the load-velocity line under the table: the 1RM estimate, or why none."""
+    if profile is None:
+        return []
+    loads = ", ".join(f"{load:g}" for _, load, _ in profile.points)
+    head = f"load-velocity profile (each set's best MCV at {loads} kg): "
+    e = profile.estimate
+    if e is None:
+        return [head + f"no 1RM estimate: {profile.refusal}"]
+    return [
+        head + f"estimated 1RM {e.one_rm_kg:.0f} kg ({100 * e.confidence:g}% interval "
+        f"{e.ci_low_kg:.0f}-{e.ci_high_kg:.0f} kg) where the line reaches "
+        f"{e.threshold.mvt_mps:g} m/s, an estimate, not a measured lift"
+    ]
+
+
+def _notes(
+    result: SessionAnalysis,
+    rows: list[dict[str, Any]],
+    base: Baseline,
+    profile: SameDayProfile | None = None,
+) -> list[str]:
+    """Return the lines under the table: the 1RM, the RIR source, the drift from the baseline."""
+    lines: list[str] = _profile_note(profile)
     given = [r for r in rows if finite(r.get("estimated_rir"))]
     if given:
         source = rir_text(given[0], result.provenance).split(", an estimate: ", 1)[-1]

@@ -175,6 +175,11 @@ def _flags_panel(ax: Axes, summary: pd.DataFrame, x: np.ndarray, width: float) -
     )  # fmt: skip
     top = max(float(rate.max()) if rate.size else 0.0, 10.0)
     ax.set_ylim(0, min(top * 1.35, 135.0))
+    if not rate.any():  # bars of height 0 would leave the panel looking empty
+        ax.text(
+            0.5, 0.5, "no rep flagged in these sessions", transform=ax.transAxes,
+            ha="center", va="center", fontsize=8, color="#444444", gid="no-flags",
+        )  # fmt: skip
     ax.set_ylabel("reps flagged (%)")
     ax.set_title("flagged reps (bar split by flag count)", loc="left")
     ax.legend(loc="upper left", frameon=False, fontsize=6.0, ncols=2)

@@ -49,6 +49,9 @@ from repscope.simulate.session import (
 )
 from repscope.simulate.specs import (
     EXERCISES,
+    HELD_BAR_TREMOR,
+    REAL_FLOOR_ACC_NOISE_G,
+    REAL_FLOOR_GYR_NOISE_DPS,
     Fault,
     RepSpec,
     SensorSpec,
@@ -59,6 +62,9 @@ from repscope.simulate.specs import (
 
 __all__ = [
     "EXERCISES",
+    "HELD_BAR_TREMOR",
+    "REAL_FLOOR_ACC_NOISE_G",
+    "REAL_FLOOR_GYR_NOISE_DPS",
     "REAL_LIKE_SENSOR_RATE_HZ",
     "SETS_TRUTH_COLUMNS",
     "SIMULATOR_VERSION",

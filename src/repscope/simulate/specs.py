@@ -448,6 +448,22 @@ class SetSpec:
         return out
 
 
+#: White accelerometer noise per axis of a real sensor at rest, g: the Feather's LSM6DS33
+#: is specified at 90 ug/sqrt(Hz), 0.00064 g over its 50 Hz band (0.0062 m/s^2 of the
+#: rack rule's 0.5 s SD of ``|f|``, :mod:`repscope.analysis.set_end`). Measured: the 41
+#: Feather bar recordings (stale rows removed) read 0.0062 / 0.064 / 1.55 m/s^2 (min /
+#: median / max of their quietest 0.5 s), none of them racked, so a bar held still bounds
+#: the floor from above; the MetaMotion on a resting arm reads 0.0045 m/s^2. With it a
+#: racked bar reads 0.004-0.005 m/s^2 at 50-100 Hz (16-bit, +-16 g).
+REAL_FLOOR_ACC_NOISE_G = 0.0006
+#: White gyroscope noise per axis at rest, deg/s (the LSM6DS33's 7 mdps/sqrt(Hz), 50 Hz).
+REAL_FLOOR_GYR_NOISE_DPS = 0.05
+#: ``SetSpec.tremor`` of a bar in the hands beside a sensor at :data:`REAL_FLOOR_ACC_NOISE_G`:
+#: a hand-held pause then reads 0.026-0.036 m/s^2, above the rack rule's 0.01 m/s^2
+#: bound, so it never reads as a rack (real held bars: 0.048-0.30, see ``SetSpec.tremor``).
+HELD_BAR_TREMOR = 1.0
+
+
 @dataclass(frozen=True)
 class SensorSpec:
     """The IMU: mounting, noise, bias, quantisation, anti-aliasing, timestamps, drops.
@@ -468,8 +484,9 @@ class SensorSpec:
         That is ten times a real accelerometer at rest (the MetaMotion on a resting arm:
         0.0045 m/s^2 of 0.5 s SD of ``|f|``; the Feather's LSM6DS33: 90 ug/sqrt(Hz)), so
         with it no rest reaches the rack rule's floor (:mod:`repscope.analysis.set_end`)
-        and sets end at ``set_gap_s``. 0.0005 g puts a racked bar at a real floor
-        (0.004-0.006 m/s^2 measured).
+        and sets end at ``set_gap_s``. :data:`REAL_FLOOR_ACC_NOISE_G` (0.0006 g,
+        :meth:`real_floor`) puts a racked bar at a real floor (0.004-0.006 m/s^2
+        measured).
     gyr_noise_dps
         Standard deviation of white gyroscope noise; default 0.2 deg/s.
     acc_bias_g, gyr_bias_dps
@@ -553,6 +570,21 @@ class SensorSpec:
                 raise InputError(f"SensorSpec.{name} must lie in 0..12 or be None")
         if self.bits is not None and not 4 <= self.bits <= 32:
             raise InputError("SensorSpec.bits must lie in 4..32 or be None")
+
+    @classmethod
+    def real_floor(cls, **overrides: Any) -> SensorSpec:
+        """Return the default sensor with a real accelerometer's noise floor.
+
+        White noise :data:`REAL_FLOOR_ACC_NOISE_G` and :data:`REAL_FLOOR_GYR_NOISE_DPS`
+        per axis, so a racked bar reads as the rack rule's floor
+        (:mod:`repscope.analysis.set_end`); give the held bar its tremor
+        (``SetSpec.tremor=HELD_BAR_TREMOR``). ``overrides``: any other field.
+        """
+        fields: dict[str, Any] = {
+            "acc_noise_g": REAL_FLOOR_ACC_NOISE_G,
+            "gyr_noise_dps": REAL_FLOOR_GYR_NOISE_DPS,
+        }
+        return cls(**{**fields, **overrides})
 
     @classmethod
     def ideal(cls, *, mount: Any = None, gyro: bool = True) -> SensorSpec:
