@@ -34,6 +34,7 @@ from repscope.analysis.rep_kinematics import (
     turnaround_acc,
 )
 from repscope.analysis.reps import Rep
+from repscope.tempo import format_phases
 
 #: Confidence levels, lowest first.
 CONFIDENCE_LEVELS: tuple[str, ...] = ("low", "medium", "high")
@@ -291,7 +292,7 @@ def summarize_set(
         exercise=exercise,
         mean_phase_s=(means[0], means[1], means[2], means[3]),
         cv_phase=(cvs[0], cvs[1], cvs[2], cvs[3]),
-        tempo_code="-".join("?" if not math.isfinite(m) else f"{m:.1f}" for m in means),
+        tempo_code=format_phases(means),
         tempo_consistency=(
             float(np.clip(100.0 * (1.0 - np.mean(steadiness)), 0.0, 100.0))
             if steadiness
