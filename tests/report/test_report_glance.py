@@ -116,6 +116,7 @@ def test_a_warm_up_ramp_gives_the_same_day_1rm_on_the_summary_page(tmp_path):
     result = analyze_recording(read_recording(path))
     texts = [t.get_text() for t in plot_session_summary(result).texts]
     (head,) = [t for t in texts if "| loads 40, 60, 80, 100 kg" in t]
+    assert "bench, 40-100 kg, bar" in head and "load not recorded" not in head
     one_rm = float(head.split("estimated 1RM ")[1].split(" kg")[0])
     assert abs(one_rm - 130) < 5 and "(an estimate)" in head
     (note,) = [t for t in texts if t.startswith("load-velocity profile")]

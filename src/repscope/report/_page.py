@@ -185,7 +185,18 @@ def describe(result: SessionAnalysis, set_row: Mapping[str, Any] | None = None) 
     load = first_value(set_row or {}, LOAD_COLUMNS)
     if load is None and finite(result.meta.get("load_kg")):
         load = float(result.meta["load_kg"])
-    load_text = f"{load:g} kg" if load is not None else "load not recorded"
+    set_loads = [
+        float(value)
+        for column in LOAD_COLUMNS
+        if set_row is None and column in result.sets.columns
+        for value in result.sets[column]
+        if finite(value)
+    ]
+    if load is None and set_loads:  # a session page: the loads of its sets
+        low, high = min(set_loads), max(set_loads)
+        load_text = f"{low:g} kg" if low == high else f"{low:g}-{high:g} kg"
+    else:
+        load_text = f"{load:g} kg" if load is not None else "load not recorded"
     return f"{prov.get('exercise', '?')}, {load_text}, {prov.get('placement', '?')}"
 
 
