@@ -298,10 +298,18 @@ def analyze(
         parse_tempo(tempo)  # fail early with a clear message
     loads_kg = parse_loads(set_loads, unit=units) if set_loads is not None else None
     spec = csv_import(columns, time_unit, acc_unit, gyr_unit, csv_header)
-    recording = read_recording(file, csv_import=spec)
-    ensure_analysable(recording, path=file)
+
+    def analysed(path: Path, placement: str | None, exercise: str | None) -> SessionAnalysis:
+        """Read, check and analyse one recording; its errors name its file."""
+        recording = read_recording(path, csv_import=spec)
+        ensure_analysable(recording, path=path)
+        try:
+            return analyze_recording(recording, placement=placement, exercise=exercise, tempo=tempo)
+        except InputError as exc:
+            raise exc.with_path(path) from None
+
+    result = analysed(file, placement, exercise)
     try:
-        result = analyze_recording(recording, placement=placement, exercise=exercise, tempo=tempo)
         if loads_kg is not None or mvt_mps is not None:
             result = with_velocity_based_training(result, set_loads_kg=loads_kg, mvt_mps=mvt_mps)
         if reference_recording is None:
@@ -309,15 +317,12 @@ def analyze(
     except InputError as exc:
         raise exc.with_path(file) from None
     if reference_recording is not None:
-        other = read_recording(reference_recording, csv_import=spec)
-        ensure_analysable(other, path=reference_recording)
+        baseline = analysed(
+            reference_recording,
+            str(result.provenance["placement"]),
+            str(result.provenance["exercise"]),
+        )
         try:
-            baseline = analyze_recording(
-                other,
-                placement=str(result.provenance["placement"]),
-                exercise=str(result.provenance["exercise"]),
-                tempo=tempo,
-            )
             number, why, drifts = compare_with_recording(
                 result.reps, baseline.reps, baseline.sets, reference_set=reference_set
             )
