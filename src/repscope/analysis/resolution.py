@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from repscope.analysis.profiles import MAX_BARBELL_TRAVEL_M, MERGED_TRAVEL_RATIO, FlagThresholds
+from repscope.analysis.robust import upper_half_median
 
 if TYPE_CHECKING:
     from repscope.analysis.metrics import RepMetrics
@@ -155,8 +156,7 @@ def unmeasured_reasons(reps: Sequence[RepMetrics], *, thresholds: FlagThresholds
     )
     if np.count_nonzero(np.isfinite(rom)) < 3:
         return out  # too few reps to say what the set's typical travel is
-    known = np.sort(rom[np.isfinite(rom)])
-    typical = float(np.median(known[-max(3, known.size // 2) :]))
+    typical = upper_half_median(rom[np.isfinite(rom)])
     for k, rep in enumerate(reps):
         if not out[k] and _finite(rep.rom_m) and rep.rom_m > MERGED_TRAVEL_RATIO * typical:
             out[k] = (

@@ -75,6 +75,7 @@ from scipy import signal
 from repscope.analysis.kinematics import butter_sos, noise_floor
 from repscope.analysis.missed_turns import restore_missed_turns
 from repscope.analysis.profiles import MAX_BARBELL_TRAVEL_M
+from repscope.analysis.robust import upper_half_median as _typical
 from repscope.recording import STANDARD_GRAVITY_MPS2, check_sampling_rate
 
 #: A bout whose typical excursion is larger than any lift's travel
@@ -327,12 +328,6 @@ def _whole_at_edge(x: np.ndarray, peaks: np.ndarray, k: int, ratio: float) -> bo
         return False  # its outer stroke runs into the recording's edge
     left, right = x[peaks[k]] - before.min(), x[peaks[k]] - after.min()
     return bool(min(left, right) > 0 and max(left, right) <= ratio * min(left, right))
-
-
-def _typical(values: np.ndarray) -> float:
-    """Median of the upper half (at least three) of ``values``."""
-    top = np.sort(values)[-max(3, values.size // 2) :]
-    return float(np.median(top)) if top.size else math.nan
 
 
 def _noise_excursion(
