@@ -87,10 +87,20 @@ Per-rep rules
     concentric: ``concentric_s >= t.grind_concentric_ratio`` x the set's median
     concentric. (Velocity loss alone is fatigue, reported per set, not a grind.)
 ``swing``
-    Off-axis motion: the bar (or forearm) rotates away from its starting attitude by at
-    least ``t.swing_min_rotation_deg`` and by at least ``t.swing_ratio_to_set`` x the set's
-    median rotation (``rotation_deg``; needs a gyroscope, never flagged without one). The
-    horizontal excursion from double integration is reported but too noisy to flag on.
+    Momentum from the body: the bar (or the wrist) leaves its line and comes back, e.g. a
+    curl or row heaved with a body lean. Complete reps only, gyroscope needed (the
+    horizontal comes from the orientation filter; without one the flag is never raised).
+    The rep's largest horizontal speed over its concentric
+    (:func:`.swing.horizontal_speed_mps`: the world-frame horizontal acceleration
+    integrated once, closed to zero at the concentric's turnarounds; orientation-free, so
+    the mounting and the bar's roll drop out) must be at
+    least ``t.swing_ratio_to_set`` x the set's median over its complete reps (at least
+    3), and exceed that median by ``t.swing_min_speed_mps``. Rotation is not used: a
+    barbell rolls about its long axis by 5-20 deg every rep whatever the lifter does
+    (real feather-bar sets, median per set 4-21 deg), and a swing does not rotate it.
+    The horizontal excursion (double integration) is reported but too noisy to flag on.
+    The curl's swing is not resolved (its arc moves the bar sideways every rep; see
+    :mod:`.swing`).
 ``jerky``
     Complete reps only. The concentric's LDLJ is more than ``t.jerky_ldlj_drop`` below
     the set's median LDLJ (relative, because LDLJ depends on the lift and the sensor).
@@ -141,6 +151,7 @@ from repscope.analysis.resolution import (
     timing_scatter_s,
     unmeasured_reasons,
 )
+from repscope.analysis.swing import set_reference_speed_mps, swing_reason
 from repscope.tempo import Tempo
 
 if TYPE_CHECKING:
@@ -323,8 +334,8 @@ def judge_reps(
     reference_down = full_range_reference(rom_down, fraction=t.partial_rom_fraction)
     concentric = column("concentric_s")
     median_concentric = float(np.nanmedian(concentric)) if concentric.size else math.nan
-    rotation = column("rotation_deg")
-    median_rotation = float(np.nanmedian(rotation)) if np.isfinite(rotation).any() else math.nan
+    sideways = np.where(complete, column("horizontal_speed_mps"), math.nan)
+    reference_sideways = set_reference_speed_mps(sideways.tolist())
     ldlj = column("ldlj")
     median_ldlj = float(np.nanmedian(ldlj)) if np.isfinite(ldlj).any() else math.nan
     targets = tempo.as_tuple() if tempo else (None, None, None, None)
@@ -404,16 +415,14 @@ def judge_reps(
             found["grind"] = (
                 f"lifted in {con:.1f} s against the set's usual {median_concentric:.1f} s"
             )
-        rot = rep.rotation_deg
-        if (
-            _finite(rot)
-            and rot >= t.swing_min_rotation_deg
-            and _finite(median_rotation)
-            and rot >= t.swing_ratio_to_set * median_rotation
-        ):
-            found["swing"] = (
-                f"tipped {rot:.0f} deg against the set's usual {median_rotation:.0f} deg"
-            )
+        swung = swing_reason(
+            float(sideways[k]),
+            reference_sideways,
+            ratio_to_set=t.swing_ratio_to_set,
+            min_speed_mps=t.swing_min_speed_mps,
+        )
+        if swung:
+            found["swing"] = swung
         lj = rep.ldlj
         if (
             complete[k]

@@ -56,6 +56,8 @@ class MeasuredRep:
     confidence: str
     confidence_reasons: tuple[str, ...]
     velocity_anchored: bool
+    #: Largest horizontal speed over the complete rep (:mod:`.swing`), NaN otherwise.
+    horizontal_speed_mps: float = math.nan
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,8 @@ class RepMetrics:
     confidence: str
     confidence_reasons: tuple[str, ...]
     inferred: bool = False
+    #: Largest horizontal speed over the complete rep (:mod:`.swing`); not a table column.
+    horizontal_speed_mps: float = math.nan
 
     def __post_init__(self) -> None:
         # the output boundary joins reasons with ";" (tables.py): one inside a reason
@@ -188,6 +192,7 @@ def set_rep_metrics(
                 sparc=kin.sparc,
                 horizontal_excursion_m=kin.horizontal_excursion_m,
                 rotation_deg=kin.rotation_deg,
+                horizontal_speed_mps=measured.horizontal_speed_mps,
                 confidence=measured.confidence,
                 confidence_reasons=(
                     *measured.confidence_reasons,

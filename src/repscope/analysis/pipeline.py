@@ -55,6 +55,7 @@ from repscope.analysis.results import RepResult, SetResult
 from repscope.analysis.set_end import find_racks
 from repscope.analysis.stretches import Timebase, split_stretches
 from repscope.analysis.strokes import Stroke
+from repscope.analysis.swing import horizontal_speed_mps
 from repscope.analysis.tables import rep_table, set_table
 from repscope.analysis.vbt_step import with_velocity_based_training
 from repscope.errors import InputError
@@ -180,6 +181,16 @@ def _measure(
                 confidence=level,
                 confidence_reasons=reasons,
                 velocity_anchored=found.velocity_anchored,
+                horizontal_speed_mps=(
+                    math.nan
+                    if rep.truncated or rep.concentric is None
+                    else horizontal_speed_mps(
+                        sig.horizontal_acc_mps2,
+                        rep.concentric.start_idx,
+                        rep.concentric.end_idx + 1,
+                        rate,
+                    )
+                ),
             )
         )
     return out

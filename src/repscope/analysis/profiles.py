@@ -72,8 +72,8 @@ class FlagThresholds:
     bounce_min_arrival_ratio: float = 0.40
     partial_rom_fraction: float = 0.75
     grind_concentric_ratio: float = 1.6
-    swing_min_rotation_deg: float = 20.0
-    swing_ratio_to_set: float = 2.0
+    swing_min_speed_mps: float = 0.2
+    swing_ratio_to_set: float = 2.5
     jerky_ldlj_drop: float = 2.0
     tempo_tolerance_s: float = 0.5
     tempo_tolerance_fraction: float = 0.25

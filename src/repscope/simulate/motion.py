@@ -47,7 +47,14 @@ one rep never changes the random values of another)
   the floor, the bar rings (see :func:`landing_ringing`) with peak ``landing_g`` times
   U(0.6, 1.4), frequency U(20, 35) Hz and decay time U(8, 20) ms. These draws come after
   all others of the rep, so they never change another value.
-- Faults: see :class:`~repscope.simulate.specs.Fault`.
+- Faults: see :class:`~repscope.simulate.specs.Fault`. A swing (v3) is a body lean of
+  ``swing_deg`` U(10, 30) moving the bar ``SWING_LEVER_M * sin(swing_deg)`` (0.3 m lever:
+  5.2-15 cm) along ``x`` over the first :data:`SWING_HEAVE_FRACTION` (40%) of the
+  concentric and back over its rest, shape ``a = b = 2``; only the curl's lean pitches the
+  sensor too. A lean of the trunk by 10-30 deg about the hips, with the bar at about
+  0.3 m from the pivot's vertical line, is the body English of a cheat curl or row; a
+  normal bar path stays within a few cm of vertical (``ExerciseModel.x_per_m``), so
+  5-15 cm is a deviation a coach sees. The bar's roll stays independent.
 
 Path
 ----
@@ -297,11 +304,11 @@ def _plan_set(
                 qch: sign * rep.q_amp,
                 "pitch": rep.roll_rad if j == 0 else -rep.roll_rad,
                 "tilt": rep.tilt_rad if j == 0 else -rep.tilt_rad,
-                "swing_x": rep.swing_x_m if j == 0 else -rep.swing_x_m,
-                "swing_pitch": rep.swing_rad if j == 0 else -rep.swing_rad,
             }
             assert shape is not None
             plan.steps.append(Step(t, dur, shape, deltas))
+            if name == "con" and (rep.swing_x_m or rep.swing_rad):
+                _plan_swing(plan, rep, t, dur)
             if name == "ecc":
                 row["eccentric_start_s"], row["eccentric_end_s"] = t, t + dur
                 if rep.landing is not None:
@@ -386,7 +393,7 @@ def _decide_rep(
     dip_center = float(rng.uniform(0.35, 0.55))
     partial = float(rng.uniform(0.35, 0.6))
     swing_sign = 1.0 if rng.uniform() < 0.5 else -1.0
-    swing_x = float(rng.uniform(0.03, 0.08))
+    rng.uniform(0.03, 0.08)  # v2's swing travel, still drawn: the later draws stay the same
     swing_deg = float(rng.uniform(10.0, 30.0))
     roll_sign = 1.0 if rng.uniform() < 0.5 else -1.0
     roll_bar_deg = float(rng.uniform(3.0, 15.0))
@@ -421,9 +428,11 @@ def _decide_rep(
     is_bar = placement == "bar"
     on_arc = spec.model.path == "arc"
     roll = 0.0 if (on_arc and is_bar) else (roll_bar_deg if is_bar else roll_wrist_deg)
-    # The swing's rotation adds to the rep's own rotation (the curl's forearm pitch, the
-    # bar's roll), so it never cancels it.
-    swing_rot_sign = -1.0 if on_arc else roll_sign
+    # A swing is a body lean: the bar moves along x by the lean at the lever
+    # SWING_LEVER_M. Only on the curl does the lean rotate the sensor (the forearm, and the
+    # bar gripped in the hands, pitch with the trunk, adding to the curl's own rotation);
+    # a pressed, squatted or pulled bar keeps its attitude and rolls independently.
+    lean_x_m = SWING_LEVER_M * math.sin(math.radians(swing_deg))
     rep = _Rep(
         faults=faults,
         ecc_s=float(ecc),
@@ -436,14 +445,36 @@ def _decide_rep(
         con_ab=_skewed(con_ab, spec.concentric_skew),
         dip_ratio=dip_ratio,
         dip_center=dip_center,
-        swing_x_m=swing_sign * swing_x if Fault.SWING in faults else 0.0,
-        swing_rad=swing_rot_sign * math.radians(swing_deg) if Fault.SWING in faults else 0.0,
+        swing_x_m=swing_sign * lean_x_m if Fault.SWING in faults else 0.0,
+        swing_rad=-math.radians(swing_deg) if (Fault.SWING in faults and on_arc) else 0.0,
         roll_rad=roll_sign * math.radians(roll),
         tilt_rad=math.radians(tilt_deg),
         landing=landing,
     )
     rep.con_ab = (rep.con_ab[0], bounce_b) if Fault.BOUNCE in faults else rep.con_ab
     return rep
+
+
+#: Share of the concentric over which a swing heaves the bar out (it comes back over the
+#: rest of the concentric).
+SWING_HEAVE_FRACTION = 0.4
+#: Lever from the body's pivot (hips, or the shoulder for a pressed bar) to the bar (m):
+#: a body lean of ``swing_deg`` moves the bar ``SWING_LEVER_M * sin(swing_deg)`` along x.
+SWING_LEVER_M = 0.3
+
+
+def _plan_swing(plan: Plan, rep: _Rep, t_con: float, con_s: float) -> None:
+    """Add a rep's swing: a heave out over the concentric's start and back over its rest.
+
+    The out-move takes :data:`SWING_HEAVE_FRACTION` of the concentric with a fast
+    minimum-jerk-like shape (a kick at the concentric's start); the return takes the rest.
+    """
+    out_s = SWING_HEAVE_FRACTION * con_s
+    shape = VelocityShape(2.0, 2.0)
+    out = {"swing_x": rep.swing_x_m, "swing_pitch": rep.swing_rad}
+    back = {"swing_x": -rep.swing_x_m, "swing_pitch": -rep.swing_rad}
+    plan.steps.append(Step(t_con, out_s, shape, out))
+    plan.steps.append(Step(t_con + out_s, con_s - out_s, shape, back))
 
 
 def shortest_lowering_s(shape_ab: tuple[float, float], rom_m: float) -> float:

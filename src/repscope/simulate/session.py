@@ -25,7 +25,7 @@ from repscope.simulate.sensor import (
 from repscope.simulate.specs import SensorSpec, SetSpec, resolve_mount
 
 #: Bumped whenever the same seed and arguments would give different output.
-SIMULATOR_VERSION = "2"
+SIMULATOR_VERSION = "3"
 
 #: Output rates the simulator accepts (Hz).
 RATE_RANGE_HZ = (1.0, 1000.0)

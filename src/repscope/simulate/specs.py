@@ -56,10 +56,15 @@ class Fault(str, Enum):
         concentric's duration (a Gaussian dip of width 0.08 on a minimum-jerk-like profile,
         see :mod:`repscope.simulate.profiles`), after a first push off the bottom.
     SWING
-        Off-axis motion: the bar moves 3-8 cm (uniform, random sign) along ``x`` and rotates
-        10-30 deg (uniform) about the lateral horizontal axis ``y`` during the rep's first
-        movement phase, and back during its second. The rotation has the sign of the rep's
-        own rotation about ``y`` (bar roll, the curl's forearm angle), so it adds to it.
+        Momentum from a body lean (simulator v3): the lifter leans by 10-30 deg (uniform),
+        which moves the bar along ``x`` by ``0.3 m * sin(lean)`` (5.2-15 cm, random sign)
+        over the first 40% of the concentric and back over the rest of it (a kick at the
+        concentric's start). A pressed, squatted or pulled bar keeps its attitude (its
+        roll is drawn independently); only on the curl does the lean also rotate the
+        forearm and the bar gripped in the hands about ``y``, adding to the curl's own
+        rotation. (v2 rotated every bar by 10-30 deg about ``y``, the axis of the bar's
+        own roll, which the real-like preset draws at 7-50 deg a rep: no rule could
+        tell them apart.)
     """
 
     RUSHED_NEGATIVE = "rushed_negative"
