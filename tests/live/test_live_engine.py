@@ -614,3 +614,22 @@ def test_reps_are_reported_within_half_a_second_on_a_slow_cpu():
     for row, (_, ref) in zip(rows, batch.reps.iterrows(), strict=True):
         for col, tol in FIRST_REPORT_TOL_S.items():
             assert abs(row[col] - ref[col]) <= tol, (col, row[col], ref[col])
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_swing_is_flagged_live_as_analyze_flags_it(seed):
+    # the swing rule reads each rep's horizontal speed, which is not a table column: the
+    # live set carries it with each reported rep
+    sim = simulate_set(
+        SetSpec(
+            "row", n_reps=5, tempo="2-0-1-0", faults={4: "swing"}, rest_before_s=2.0,
+            rest_after_s=2.0,
+        ),
+        sampling_rate_hz=100,
+        placement="bar",
+        seed=seed,
+    )  # fmt: skip
+    batch = analyze_recording(sim.recording, tempo="2-0-1-0")
+    assert list(batch.reps["flags"]) == ["", "", "", "swing", ""]
+    live = {r["rep"]: r["flags"] for r in replay_live(sim.recording, tempo="2-0-1-0").reps()}
+    assert live == {1: "", 2: "", 3: "", 4: "swing", 5: ""}

@@ -108,6 +108,8 @@ class LiveRep:
     window_reasons: list[str]
     #: The row as last emitted (None before its ``rep_completed``).
     shown: Row | None = None
+    #: Horizontal speed over the concentric (the swing rule's measure; not a row column).
+    horizontal_speed_mps: float = math.nan
 
 
 def misses_reported(

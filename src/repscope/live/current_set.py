@@ -25,7 +25,7 @@ from repscope.live import sets
 from repscope.live.acceptance import LiveRep
 from repscope.live.events import UPDATE_FIELDS, LiveEvent
 from repscope.live.settings import LiveSettings
-from repscope.live.window_analysis import WINDOW_FLAGS
+from repscope.live.window_analysis import WINDOW_FLAGS, WINDOW_HORIZONTAL
 from repscope.tempo import Tempo
 
 Row = dict[str, Any]
@@ -75,6 +75,7 @@ class CurrentSet:
                 events.append(LiveEvent("set_started", t_now, self.number))
             flags, reasons = (list(x) for x in row[WINDOW_FLAGS])
             rep = LiveRep(len(self.reps) + 1, {c: row[c] for c in REP_COLUMNS}, flags, reasons)
+            rep.horizontal_speed_mps = float(row.get(WINDOW_HORIZONTAL, math.nan))
             self.reps.append(rep)
         if not new_rows:
             return events

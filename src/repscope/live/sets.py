@@ -23,6 +23,7 @@ summary (:func:`pick_set`).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -53,9 +54,13 @@ def reflag(
 
     The per-rep flags stand as each rep's window found them; ``bounce`` can only come from
     there, since the rows do not hold the turnaround measures (NaN in
-    :meth:`RepMetrics.from_row`). Updates each rep's row in place.
+    :meth:`RepMetrics.from_row`); the swing rule's horizontal speed comes with each
+    :class:`LiveRep`. Updates each rep's row in place.
     """
-    metrics = [RepMetrics.from_row(r.row) for r in reps]
+    metrics = [
+        replace(RepMetrics.from_row(r.row), horizontal_speed_mps=r.horizontal_speed_mps)
+        for r in reps
+    ]
     flags, reasons = flag_set(metrics, thresholds=thresholds, tempo=tempo)
     merged: list[dict[str, str]] = []
     for rep, set_flags, set_reasons in zip(reps, flags, reasons, strict=True):

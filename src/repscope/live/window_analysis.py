@@ -60,6 +60,9 @@ from repscope.tempo import Tempo
 #: Key of a window's rep row that holds its flags and reasons (tuples, from the typed
 #: result); not a column, so not in the rows the events carry.
 WINDOW_FLAGS = "_window_flags"
+#: Key of a window's rep row that holds the rep's horizontal speed over its concentric
+#: (the swing rule's measure, :mod:`repscope.analysis.swing`; not a table column).
+WINDOW_HORIZONTAL = "_horizontal_speed_mps"
 
 _ECCENTRIC, _CONCENTRIC = 1, 2
 
@@ -152,6 +155,7 @@ def window_rows(staged: Stages, *, sampling_rate_hz: float, load_kg: float) -> l
             row["mean_concentric_power_w"] = float(power_mean)
             row["peak_concentric_power_w"] = float(power_peak)
             row[WINDOW_FLAGS] = (rep.flags, rep.flag_reasons)
+            row[WINDOW_HORIZONTAL] = rep.metrics.horizontal_speed_mps
             rows.append(row)
     return rows
 
