@@ -70,3 +70,13 @@ def test_a_swing_is_fast_against_the_set_and_in_absolute_terms(speed, reference,
     assert bool(why) is swung
     if swung:
         assert f"{speed:.2f} m/s" in why
+
+
+def test_a_sparse_or_gyro_less_stream_is_not_judged_for_swing_and_says_why() -> None:
+    from repscope.analysis.swing import MIN_SWING_RATE_HZ, swing_unmeasured
+
+    acc = np.zeros((100, 2))
+    assert swing_unmeasured(acc, 50.0) == ""
+    assert "15 samples/s" in swing_unmeasured(acc, 15.0)
+    assert "gyroscope" in swing_unmeasured(None, 50.0)
+    assert math.isnan(horizontal_speed_mps(acc, 0, 50, MIN_SWING_RATE_HZ / 2))

@@ -55,7 +55,7 @@ from repscope.analysis.results import RepResult, SetResult
 from repscope.analysis.set_end import find_racks
 from repscope.analysis.stretches import Timebase, split_stretches
 from repscope.analysis.strokes import Stroke
-from repscope.analysis.swing import horizontal_speed_mps
+from repscope.analysis.swing import horizontal_speed_mps, swing_unmeasured
 from repscope.analysis.tables import rep_table, set_table
 from repscope.analysis.vbt_step import with_velocity_based_training
 from repscope.errors import InputError
@@ -164,7 +164,10 @@ def _measure(
     sig = found.signals
     base = nearest_index(time_s, found.offset_s)
     out = []
+    unjudged = swing_unmeasured(sig.horizontal_acc_mps2, rate)
     for rep, (level, reasons) in zip(found.reps, found.confidence, strict=True):
+        if unjudged:
+            reasons = (*reasons, unjudged)
         kinematics = measure_rep(
             rep,
             velocity_mps=sig.velocity_mps,

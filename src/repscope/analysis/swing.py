@@ -43,9 +43,28 @@ import numpy as np
 
 from repscope.analysis.rep_kinematics import closed_integral
 
+#: Below this rate (samples/s) the horizontal speed is not measured: a lean's heave takes
+#: the first 40% of a concentric (0.2 s of a fast 0.5 s one), four samples at 20/s, the
+#: fewest that outline a pulse's peak; the same line below which the rhythm's reps are
+#: "sparse data" (:func:`.cycle_reps.cycle_confidence`). The feather-bar sets streamed at
+#: 13-19 samples/s raised swings on 1-2 reps each before.
+MIN_SWING_RATE_HZ = 20.0
+
 #: Fewest complete reps with a measured horizontal speed a set needs before any of them
 #: is judged against the set's median.
 MIN_SWING_REFERENCE_REPS = 3
+
+
+def swing_unmeasured(acc_h_mps2: np.ndarray | None, rate_hz: float) -> str:
+    """Why no rep of a stretch can be judged for ``swing`` ("" when they can)."""
+    if acc_h_mps2 is None:
+        return "swing not judged: without a gyroscope the horizontal is unknown"
+    if rate_hz < MIN_SWING_RATE_HZ:
+        return (
+            f"swing not judged: at {rate_hz:g} samples/s a lean's heave is sampled by fewer "
+            f"than four points (needs {MIN_SWING_RATE_HZ:g}/s)"
+        )
+    return ""
 
 
 def horizontal_speed_mps(acc_h_mps2: np.ndarray | None, a: int, b: int, rate_hz: float) -> float:
@@ -57,10 +76,10 @@ def horizontal_speed_mps(acc_h_mps2: np.ndarray | None, a: int, b: int, rate_hz:
     error's leak) was tried and lost swings on the real-like arm (dev seeds 280000-79:
     7 of 18 found instead of 10 at more false alarms), so it is not done.
     """
-    if acc_h_mps2 is None or b - a < 3:
-        return math.nan
     if not rate_hz > 0:
         raise ValueError(f"rate_hz must be positive, got {rate_hz}")
+    if acc_h_mps2 is None or b - a < 3 or rate_hz < MIN_SWING_RATE_HZ:
+        return math.nan
     vel = closed_integral(np.asarray(acc_h_mps2[a:b], dtype=float), 1.0 / rate_hz)
     return float(np.max(np.linalg.norm(vel, axis=1)))
 
