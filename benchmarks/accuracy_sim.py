@@ -198,6 +198,14 @@ def _split(value: Any) -> list[str]:
     return [f for f in str(value).split(";") if f and f != "nan"]
 
 
+def _reasons(row: dict[str, Any]) -> dict[str, list[str]]:
+    """A detected rep's flag reasons and confidence reasons, to inspect its FP/FN."""
+    return {
+        "flag_reasons": _split(row.get("flag_reasons", "")),
+        "confidence_reasons": _split(row.get("confidence_reasons", "")),
+    }
+
+
 REP_FIELDS = (*PHASES, "rom_m", "mean_concentric_velocity_mps", "start_s", "end_s")
 
 
@@ -274,11 +282,12 @@ def evaluate_set(design: SetDesign) -> dict[str, Any]:
             "detected": {f: float(det_rows[j][f]) for f in REP_FIELDS},
             "faults": _split(true_rows[i]["faults"]),
             "flags": _split(det_rows[j]["flags"]),
+            **_reasons(det_rows[j]),
         }
         for i, j in pairs
     ]
     out["unmatched_detected"] = [
-        {"detected_rep": int(r["rep"]), "flags": _split(r["flags"])}
+        {"detected_rep": int(r["rep"]), "flags": _split(r["flags"]), **_reasons(r)}
         for k, r in enumerate(det_rows)
         if k not in matched_d
     ]
