@@ -187,7 +187,8 @@ def _measure(
                         walk_m2ps3=found.velocity_walk_m2ps3,
                         sampling_rate_hz=rate,
                     )
-                    if rep.eccentric is not None and found.velocity_anchored
+                    # the wrist's velocity is high-passed, not closed at rests
+                    if rep.eccentric is not None and found.velocity_anchored and placement == "bar"
                     else 0.0
                 ),
             )

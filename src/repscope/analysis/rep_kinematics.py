@@ -169,22 +169,28 @@ def velocity_walk_m2ps3(
     Integrating acceleration with errors turns them into a random walk of velocity. The
     recording measures its own: integrated from one rest to the next, the velocity
     arrives at the second with a residual that the zero-velocity update removes
-    (:func:`repscope.analysis.kinematics.integrate_between_anchors`); over spans of
-    ``L_i`` seconds with residuals ``r_i`` the walk's rate is ``sum r_i^2 / sum L_i``
-    (the residual holds the bias times ``L`` and the random walk; both count). At least
-    the white noise at rest integrates to ``noise_floor^2 / rate`` per second. NaN
-    without two rests.
+    (:func:`repscope.analysis.kinematics.integrate_between_anchors`). Its linear ramp
+    removes a constant bias exactly, so the part of the residual that the bias measured
+    on the two rests explains (their mean acceleration, which should be zero, times the
+    span's ``L``) is taken out; what remains, errors that arise with the movement
+    (orientation, lost samples), is the walk: over spans of ``L_i`` seconds with
+    remainders ``r_i`` its rate is ``sum r_i^2 / sum L_i``. At least the white noise at
+    rest integrates to ``noise_floor^2 / rate`` per second. NaN without two rests.
     """
     rate = float(sampling_rate_hz)
     floor = float(noise_floor_mps2) ** 2 / rate if math.isfinite(noise_floor_mps2) else 0.0
     residual2, length = 0.0, 0.0
-    for (_, end_a), (start_b, _) in itertools.pairwise(anchors):
+    acc = np.nan_to_num(np.asarray(acc_mps2, dtype=float))
+    for (a0, end_a), (start_b, b1) in itertools.pairwise(anchors):
         i0, i1 = end_a - 1, start_b
         if i1 - i0 < 1:
             continue
-        seg = np.nan_to_num(acc_mps2[i0 : i1 + 1])
-        residual2 += float(np.trapezoid(seg, dx=1.0 / rate)) ** 2
-        length += (i1 - i0) / rate
+        span_s = (i1 - i0) / rate
+        at_rest = np.concatenate([acc[a0:end_a], acc[start_b:b1]])
+        bias = float(np.mean(at_rest)) if at_rest.size else 0.0
+        residual = float(np.trapezoid(acc[i0 : i1 + 1], dx=1.0 / rate)) - bias * span_s
+        residual2 += residual**2
+        length += span_s
     if length <= 0:
         return math.nan
     return max(residual2 / length, floor)
