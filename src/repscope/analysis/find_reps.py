@@ -502,7 +502,6 @@ def find_reps(
         gyro=None if kin.gyro is None else dataclasses.asdict(kin.gyro),
         rests=tuple(kin.anchors),
         velocity_walk_m2ps3=velocity_walk_m2ps3(
-            orient.vertical_acc_mps2,
             kin.anchors,
             sampling_rate_hz=rate,
             noise_floor_mps2=kin.noise_floor_mps2,

@@ -158,42 +158,24 @@ ARRIVAL_ERROR_SD = 2.0
 
 
 def velocity_walk_m2ps3(
-    acc_mps2: np.ndarray,
-    anchors: Sequence[tuple[int, int]],
-    *,
-    sampling_rate_hz: float,
-    noise_floor_mps2: float,
+    anchors: Sequence[tuple[int, int]], *, sampling_rate_hz: float, noise_floor_mps2: float
 ) -> float:
     """Variance growth of the integrated velocity between rests, ``(m/s)^2`` per second.
 
-    Integrating acceleration with errors turns them into a random walk of velocity. The
-    recording measures its own: integrated from one rest to the next, the velocity
-    arrives at the second with a residual that the zero-velocity update removes
-    (:func:`repscope.analysis.kinematics.integrate_between_anchors`). Its linear ramp
-    removes a constant bias exactly, so the part of the residual that the bias measured
-    on the two rests explains (their mean acceleration, which should be zero, times the
-    span's ``L``) is taken out; what remains, errors that arise with the movement
-    (orientation, lost samples), is the walk: over spans of ``L_i`` seconds with
-    remainders ``r_i`` its rate is ``sum r_i^2 / sum L_i``. At least the white noise at
-    rest integrates to ``noise_floor^2 / rate`` per second. NaN without two rests.
+    Integrating acceleration noise of standard deviation ``σ`` sampled at ``rate`` turns
+    it into a random walk of velocity whose variance grows by ``σ^2 / rate`` per second;
+    ``σ`` is the noise floor the recording measures at rest (its quietest second). NaN
+    without two rests (nothing closes the velocity at both ends).
+
+    The residual with which each span between two rests closes was tried as the measure
+    (after the bias measured on the rests): it also holds slowly varying errors that the
+    zero-velocity update's ramp removes almost exactly, and withheld true bounces on
+    clean simulated sets (dev seeds 0-239: bounce recall 1.00 -> 0.85) without removing
+    more false ones on the real-like arm than the noise alone.
     """
-    rate = float(sampling_rate_hz)
-    floor = float(noise_floor_mps2) ** 2 / rate if math.isfinite(noise_floor_mps2) else 0.0
-    residual2, length = 0.0, 0.0
-    acc = np.nan_to_num(np.asarray(acc_mps2, dtype=float))
-    for (a0, end_a), (start_b, b1) in itertools.pairwise(anchors):
-        i0, i1 = end_a - 1, start_b
-        if i1 - i0 < 1:
-            continue
-        span_s = (i1 - i0) / rate
-        at_rest = np.concatenate([acc[a0:end_a], acc[start_b:b1]])
-        bias = float(np.mean(at_rest)) if at_rest.size else 0.0
-        residual = float(np.trapezoid(acc[i0 : i1 + 1], dx=1.0 / rate)) - bias * span_s
-        residual2 += residual**2
-        length += span_s
-    if length <= 0:
+    if len(anchors) < 2 or not math.isfinite(noise_floor_mps2):
         return math.nan
-    return max(residual2 / length, floor)
+    return float(noise_floor_mps2) ** 2 / float(sampling_rate_hz)
 
 
 def anchored_velocity_sd_mps(
