@@ -47,7 +47,9 @@ misses and flags on unmatched detected reps are false alarms. For up-first lifts
 simulator's ``bounce`` on rep k removes rep k-1's bottom pause and the analysis flags
 the rep whose concentric follows the turnaround (rep k), so both sides name rep k.
 An exception raised by the simulator or the analysis makes the set wrong (0 reps
-detected) and is listed; nothing is skipped.
+detected) and is listed; nothing is skipped. Every matched and unmatched detected rep in
+the JSON keeps its ``flag_reasons`` and ``confidence_reasons`` (a withheld flag says why
+there), so each false alarm and miss can be read without running the set again.
 """
 
 from __future__ import annotations
