@@ -180,16 +180,12 @@ def _measure(
                 confidence=level,
                 confidence_reasons=reasons,
                 velocity_anchored=found.velocity_anchored,
-                arrival_velocity_sd_mps=(
-                    anchored_velocity_sd_mps(
-                        rep.eccentric.end_s * rate,
-                        found.rests,
-                        walk_m2ps3=found.velocity_walk_m2ps3,
-                        sampling_rate_hz=rate,
-                    )
-                    # the wrist's velocity is high-passed, not closed at rests
-                    if rep.eccentric is not None and found.velocity_anchored and placement == "bar"
-                    else 0.0
+                # the wrist's velocity is high-passed, not closed at rests
+                arrival_velocity_sd_mps=anchored_velocity_sd_mps(
+                    rep.eccentric.end_s * rate if rep.eccentric else math.nan,
+                    found.rests if found.velocity_anchored and placement == "bar" else (),
+                    walk_m2ps3=found.velocity_walk_m2ps3,
+                    sampling_rate_hz=rate,
                 ),
             )
         )

@@ -165,7 +165,7 @@ def velocity_walk_m2ps3(
     Integrating acceleration noise of standard deviation ``σ`` sampled at ``rate`` turns
     it into a random walk of velocity whose variance grows by ``σ^2 / rate`` per second;
     ``σ`` is the noise floor the recording measures at rest (its quietest second). NaN
-    without two rests (nothing closes the velocity at both ends).
+    without a rest (no velocity is anchored).
 
     The residual with which each span between two rests closes was tried as the measure
     (after the bias measured on the rests): it also holds slowly varying errors that the
@@ -173,7 +173,7 @@ def velocity_walk_m2ps3(
     clean simulated sets (dev seeds 0-239: bounce recall 1.00 -> 0.85) without removing
     more false ones on the real-like arm than the noise alone.
     """
-    if len(anchors) < 2 or not math.isfinite(noise_floor_mps2):
+    if not anchors or not math.isfinite(noise_floor_mps2):
         return math.nan
     return float(noise_floor_mps2) ** 2 / float(sampling_rate_hz)
 
@@ -191,10 +191,13 @@ def anchored_velocity_sd_mps(
     Brownian bridge, variance ``q t (L - t) / L`` at ``t`` seconds into a span of ``L``
     (Karatzas & Shreve 1991, Brownian Motion and Stochastic Calculus, 2nd ed.,
     doi:10.1007/978-1-4612-0949-2, section 5.6.B). Before the first or after the last rest
-    the velocity is integrated outward from it: ``q t``. Zero on a rest; infinite
-    without one.
+    the velocity is integrated outward from it: ``q t``. Zero on a rest, at a NaN ``idx``
+    (no eccentric) and without rests (the velocity is not closed at rests: the rhythm's
+    reps, the wrist's high-passed velocity; other rules judge those).
     """
-    if not anchors or not math.isfinite(walk_m2ps3):
+    if not anchors or not math.isfinite(idx):
+        return 0.0
+    if not math.isfinite(walk_m2ps3):
         return math.inf
     rate = float(sampling_rate_hz)
     for a, b in anchors:
