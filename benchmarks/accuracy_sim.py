@@ -47,7 +47,9 @@ misses and flags on unmatched detected reps are false alarms. For up-first lifts
 simulator's ``bounce`` on rep k removes rep k-1's bottom pause and the analysis flags
 the rep whose concentric follows the turnaround (rep k), so both sides name rep k.
 An exception raised by the simulator or the analysis makes the set wrong (0 reps
-detected) and is listed; nothing is skipped.
+detected) and is listed; nothing is skipped. Every matched and unmatched detected rep in
+the JSON keeps its ``flag_reasons`` and ``confidence_reasons`` (a withheld flag says why
+there), so each false alarm and miss can be read without running the set again.
 """
 
 from __future__ import annotations
@@ -198,6 +200,14 @@ def _split(value: Any) -> list[str]:
     return [f for f in str(value).split(";") if f and f != "nan"]
 
 
+def _reasons(row: dict[str, Any]) -> dict[str, list[str]]:
+    """A detected rep's flag reasons and confidence reasons, to inspect its FP/FN."""
+    return {
+        "flag_reasons": _split(row.get("flag_reasons", "")),
+        "confidence_reasons": _split(row.get("confidence_reasons", "")),
+    }
+
+
 REP_FIELDS = (*PHASES, "rom_m", "mean_concentric_velocity_mps", "start_s", "end_s")
 
 
@@ -274,11 +284,12 @@ def evaluate_set(design: SetDesign) -> dict[str, Any]:
             "detected": {f: float(det_rows[j][f]) for f in REP_FIELDS},
             "faults": _split(true_rows[i]["faults"]),
             "flags": _split(det_rows[j]["flags"]),
+            **_reasons(det_rows[j]),
         }
         for i, j in pairs
     ]
     out["unmatched_detected"] = [
-        {"detected_rep": int(r["rep"]), "flags": _split(r["flags"])}
+        {"detected_rep": int(r["rep"]), "flags": _split(r["flags"]), **_reasons(r)}
         for k, r in enumerate(det_rows)
         if k not in matched_d
     ]

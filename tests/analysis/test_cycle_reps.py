@@ -250,3 +250,30 @@ def test_without_rests_strokes_that_split_every_merged_cycle_are_the_count() -> 
     # a stroke finder that lost the last rep (as it does without rests) explains less
     assert not strokes_explain_cycles(reps[:3], cycles, RATE)
     assert not strokes_explain_cycles([], cycles, RATE)
+
+
+def test_a_curls_rep_starts_where_the_forearm_starts_turning_not_where_the_bar_rises() -> None:
+    # two concentric-first curl reps of 3.4 s: flexion 1 s (a sine bell), 0.2 s at the top,
+    # extension 2 s, 0.2 s at the bottom; the rhythm's bottoms fall 0.4 s into each
+    # flexion, where the bar starts rising visibly on the arc
+    t = np.arange(0, 8.0, 1 / RATE)
+    arc = np.zeros_like(t)
+    for t0 in (0.5, 3.9):
+        flex = (t >= t0) & (t < t0 + 1.0)
+        ext = (t >= t0 + 1.2) & (t < t0 + 3.2)
+        arc[flex] = 1.2 * np.sin(np.pi * (t[flex] - t0))
+        arc[ext] = -0.6 * np.sin(np.pi * (t[ext] - t0 - 1.2) / 2.0)
+    acc = np.gradient(arc) * RATE
+    idx = [round(x * RATE) for x in (0.9, 1.55, 4.3, 4.95, 7.5)]
+    cycles = [_cycle(idx[0], idx[1], idx[2]), _cycle(idx[2], idx[3], idx[4])]
+    built = reps_from_cycles(
+        cycles, acc, sampling_rate_hz=RATE, concentric_first=True, arc_speed_mps=arc
+    )
+    for rep, t0 in zip(built.reps, (0.5, 3.9), strict=True):
+        assert rep.concentric is not None and rep.eccentric is not None
+        assert rep.concentric.start_s == pytest.approx(t0, abs=0.06)
+        assert rep.concentric.duration_s == pytest.approx(1.0, abs=0.1)
+        assert rep.eccentric.duration_s == pytest.approx(2.0, abs=0.1)
+    # the bottom between them lies in the 0.2 s at rest, not in the second flexion
+    assert built.reps[0].eccentric is not None
+    assert 3.6 <= built.reps[0].last.end_idx / RATE <= 3.95

@@ -332,3 +332,55 @@ def test_a_full_range_only_a_minority_reaches_is_not_resolved_and_partial_is_wit
         False,
         False,
     ]
+
+
+def test_velocity_walk_and_its_bridge_between_rests_follow_the_integrated_error() -> None:
+    from repscope.analysis.rep_kinematics import anchored_velocity_sd_mps, velocity_walk_m2ps3
+
+    rate = 100.0
+    rests = [(0, 100), (1100, 1200)]
+    # white noise of 0.1 m/s^2 at 100 Hz integrates to 0.1^2 / 100 (m/s)^2 per second
+    q = velocity_walk_m2ps3(rests, sampling_rate_hz=rate, noise_floor_mps2=0.1)
+    assert q == pytest.approx(0.1**2 / rate)
+    assert math.isnan(velocity_walk_m2ps3([], sampling_rate_hz=rate, noise_floor_mps2=0.1))
+    # Brownian bridge: q L / 4 in the middle, 0 on a rest, q t outside the rests
+    sd = anchored_velocity_sd_mps(600, rests, walk_m2ps3=q, sampling_rate_hz=rate)
+    assert sd == pytest.approx(math.sqrt(q * 10.0 / 4), rel=0.01)
+    assert anchored_velocity_sd_mps(50, rests, walk_m2ps3=q, sampling_rate_hz=rate) == 0.0
+    assert anchored_velocity_sd_mps(1300, rests, walk_m2ps3=q, sampling_rate_hz=rate) == (
+        pytest.approx(math.sqrt(q * 1.01))
+    )
+    # without rests this rule does not apply (nothing is closed at a rest)
+    assert anchored_velocity_sd_mps(5, [], walk_m2ps3=q, sampling_rate_hz=rate) == 0.0
+
+
+def test_a_bottom_far_from_any_rest_leaves_the_bounce_unjudged_with_the_drift() -> None:
+    from repscope.analysis.rep_kinematics import arrival_unmeasured
+
+    ecc = Stroke(0, 100, -1, 10.0, 11.0, -0.5, 1.0)
+    # margin (0.40 - 0.10) x 1.0 m/s = 0.30 m/s; 2 SD of 0.16 m/s exceed it, of 0.14 do not
+    why = arrival_unmeasured(True, ecc, 100.0, velocity_sd_mps=0.16, bounce_min_arrival_ratio=0.4)
+    assert why.startswith("bounce not judged: the bottom at 11.0 s lies far from a rest")
+    assert "0.16 m/s" in why and "0.30 m/s" in why
+    assert (
+        arrival_unmeasured(True, ecc, 100.0, velocity_sd_mps=0.14, bounce_min_arrival_ratio=0.4)
+        == ""
+    )
+
+
+def test_a_rep_whose_range_is_not_resolved_is_left_out_of_velocity_loss() -> None:
+    from repscope.analysis.flags import full_range_mask, judge_reps, velocity_loss
+
+    table = rep_table([0.5, 0.95, 0.47, 0.5, 0.8, 0.45, 0.85, 0.48])
+    reps = as_reps(table)
+    flags, _, withheld = judge_reps(reps, thresholds=T, tempo=None)
+    before = full_range_mask(reps, flags, thresholds=T)
+    after = full_range_mask(reps, flags, thresholds=T, withheld=withheld)
+    assert before.all()  # no partial_rom flag: every complete rep counted as full range
+    assert after.tolist() == [w == [] for w in withheld]
+    assert after.tolist() == [False, True, False, False, True, False, True, False]
+    # the short reps are fast because short: they neither set the best nor get a loss
+    mcv = np.array([1.2, 0.8, 1.25, 1.2, 0.75, 1.3, 0.7, 1.25])
+    loss = velocity_loss(mcv, full_range=after)
+    assert np.isnan(loss[[0, 2, 3, 5, 7]]).all()
+    assert loss[[1, 4, 6]] == pytest.approx([0.0, 1 - 0.75 / 0.8, 1 - 0.7 / 0.8])

@@ -295,12 +295,17 @@ def reps_from_cycles(
     velocity = np.zeros(n)
     reps: list[Rep] = []
     first_dir = 1 if concentric_first else -1
-    for c in cycles:
-        if not usable_cycle(c):
-            continue
-        turn = c.turn_idx if arc_speed_mps is None else _arc_turn(arc_speed_mps, c, first_dir)
-        first = _stroke(acc_mps2, c.start_idx, turn, first_dir, rate, velocity, arc_speed_mps)
-        second = _stroke(acc_mps2, turn, c.end_idx, -first_dir, rate, velocity, arc_speed_mps)
+    usable = [c for c in cycles if usable_cycle(c)]
+    turns = [
+        c.turn_idx if arc_speed_mps is None else _arc_turn(arc_speed_mps, c, first_dir)
+        for c in usable
+    ]
+    ends = [(c.start_idx, c.end_idx) for c in usable]
+    if arc_speed_mps is not None:
+        ends = _arc_ends(arc_speed_mps, usable, turns, first_dir)
+    for c, turn, (i0, i1) in zip(usable, turns, ends, strict=True):
+        first = _stroke(acc_mps2, i0, turn, first_dir, rate, velocity, arc_speed_mps)
+        second = _stroke(acc_mps2, turn, i1, -first_dir, rate, velocity, arc_speed_mps)
         # a stroke the recording's edge cut is not measured: its phase is unknown (NaN)
         kept_first = None if c.cut_at_start else first
         kept_second = None if c.cut_at_end else second
@@ -327,6 +332,82 @@ def _arc_turn(arc_mps: np.ndarray, c: Cycle, first_dir: int) -> int:
     if not flips.size:
         return c.turn_idx
     return int(flips[np.argmin(np.abs(flips - c.turn_idx))])
+
+
+def _arc_ends(
+    arc_mps: np.ndarray, cycles: Sequence[Cycle], turns: Sequence[int], first_dir: int
+) -> list[tuple[int, int]]:
+    """Return each curl cycle's start and end where the forearm's rotation turns at the bottom.
+
+    The rhythm places a rep's ends at the bar's lowest point, found in the vertical signal.
+    On the curl's arc (``z = r (cos θ0 - cos θ)``, θ0 = 10 degrees, :mod:`.rotation`) the
+    height changes with ``sin θ``: at the bottom the bar moves mostly forwards, and its
+    vertical speed is under a fifth of its arc speed for the first 0.2 rad of flexion. The
+    vertical signal sees the rep start late, and a stroke window that begins there cuts
+    the start of the flexion off (real-like dev seeds 280000-280079, 290000-290079,
+    200000-200039: cycle starts 0.3-0.5 s into the flexion, concentric -0.23 s median
+    bias, bottom pauses too long). The rotation turns where the arc speed does: between
+    the end of one extension and the start of the next flexion, each found from its
+    stroke's peak as the last (first) sample above :data:`PAUSE_SPEED_FRACTION` of that
+    peak (the bell fit then trims the pause, as for every stroke). The bottom between
+    two cycles that share an end is the middle of that quiet span; at a set's first start
+    and last end the search reaches back (on) by the stroke's own length.
+    """
+    n = arc_mps.size
+    out = []
+    for k, (c, turn) in enumerate(zip(cycles, turns, strict=True)):
+        linked_prev = k > 0 and cycles[k - 1].end_idx == c.start_idx
+        linked_next = k + 1 < len(cycles) and cycles[k + 1].start_idx == c.end_idx
+        lo = turns[k - 1] if linked_prev else max(0, c.start_idx - (turn - c.start_idx))
+        hi = turns[k + 1] if linked_next else min(n - 1, c.end_idx + (c.end_idx - turn))
+        out.append(
+            (
+                _arc_bottom(arc_mps, lo, turn, first_dir, c.start_idx, own_first=True),
+                _arc_bottom(arc_mps, turn, hi, first_dir, c.end_idx, own_first=False),
+            )
+        )
+    return out
+
+
+def _arc_bottom(
+    arc_mps: np.ndarray, top0: int, top1: int, first_dir: int, fallback: int, *, own_first: bool
+) -> int:
+    """Bottom turnaround between ``top0`` and ``top1``: the middle of the quiet span.
+
+    The quiet span runs from the end of the extension (``-first_dir`` arc speed) to the
+    start of the next flexion (``first_dir``), each where its speed falls to
+    :data:`PAUSE_SPEED_FRACTION` of its stroke's peak. ``own_first``: the rep's own
+    stroke is the flexion (the window before its top), else the extension; the other
+    stroke belongs to a neighbour and is missing at a set's ends (its peak under the same
+    share of the own stroke's), where the own stroke's quiet end is the bottom.
+    ``fallback`` (the rhythm's own bottom) when the window is too short.
+    """
+    if top1 - top0 < 4:
+        return fallback
+    seg = first_dir * arc_mps[top0 : top1 + 1]
+    if own_first:
+        up = int(np.argmax(seg))
+        down = int(np.argmin(seg[: up + 1]))
+        own, other = seg[up], -seg[down]
+    else:
+        down = int(np.argmin(seg))
+        up = down + int(np.argmax(seg[down:]))
+        own, other = -seg[down], seg[up]
+    if not own > 0:
+        return fallback
+    quiet = PAUSE_SPEED_FRACTION * own
+    if other > quiet:
+        between = seg[down : up + 1]
+        start = down + int(np.flatnonzero(between <= PAUSE_SPEED_FRACTION * seg[up])[-1])
+        end = down + int(np.flatnonzero(between >= PAUSE_SPEED_FRACTION * seg[down])[0])
+        middle = (min(start, end) + max(start, end)) // 2
+    elif own_first:
+        middle = int(np.flatnonzero(seg[: up + 1] <= quiet)[-1]) if seg[0] <= quiet else 0
+    else:
+        after = np.flatnonzero(seg[down:] >= -quiet)
+        middle = down + int(after[0]) if after.size else seg.size - 1
+    # both strokes of the rep keep 2+ samples
+    return int(min(max(top0 + middle, top0 + 2), top1 - 2))
 
 
 def merged_cycles(reps: Sequence[Rep]) -> str:

@@ -50,7 +50,7 @@ from repscope.analysis.kinematics import (
 )
 from repscope.analysis.orientation import OrientationEstimator, default_estimator
 from repscope.analysis.profiles import ExerciseProfile
-from repscope.analysis.rep_kinematics import turn_deg
+from repscope.analysis.rep_kinematics import turn_deg, velocity_walk_m2ps3
 from repscope.analysis.reps import Rep, RepSettings, pair_strokes
 from repscope.analysis.rotation import arc_speed, vertical_strokes
 from repscope.analysis.segmentation import (
@@ -168,6 +168,10 @@ class FoundReps:
     noise_floor_mps2: float
     #: The gyroscope's bias, noise and still threshold, measured (None without one).
     gyro: dict[str, Any] | None
+    #: The rests that anchor the velocity (sample ranges of the stretch) and the measured
+    #: random walk of the velocity between them (:func:`.rep_kinematics.velocity_walk_m2ps3`).
+    rests: tuple[tuple[int, int], ...] = ()
+    velocity_walk_m2ps3: float = math.nan
 
 
 def cut_stroke(
@@ -496,4 +500,10 @@ def find_reps(
         orientation_parameters=orient.parameters,
         noise_floor_mps2=kin.noise_floor_mps2,
         gyro=None if kin.gyro is None else dataclasses.asdict(kin.gyro),
+        rests=tuple(kin.anchors),
+        velocity_walk_m2ps3=velocity_walk_m2ps3(
+            kin.anchors,
+            sampling_rate_hz=rate,
+            noise_floor_mps2=kin.noise_floor_mps2,
+        ),
     )

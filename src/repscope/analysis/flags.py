@@ -144,8 +144,10 @@ import numpy as np
 
 from repscope.analysis.profiles import FlagThresholds
 from repscope.analysis.resolution import (
+    PARTIAL_ROM_WITHHELD,
     full_range_reference,
     full_range_support,
+    range_unresolved,
     rushed_negative_limit_s,
     rushed_negative_withheld,
     timing_scatter_s,
@@ -257,16 +259,23 @@ def full_range_mask(
     *,
     thresholds: FlagThresholds | None = None,
     unmeasured: Sequence[str] | None = None,
+    withheld: Sequence[Sequence[str]] | None = None,
 ) -> np.ndarray:
     """Per rep, whether it counts for velocity loss: complete and not ``partial_rom``.
 
     With ``thresholds`` (or ``unmeasured``, the reasons of
     :func:`~repscope.analysis.resolution.unmeasured_reasons` already computed), a rep that
-    was not measured does not count either.
+    was not measured does not count either; with ``withheld`` (:func:`judge_reps`), nor
+    does a rep whose range is not resolved
+    (:func:`~repscope.analysis.resolution.range_unresolved`).
     """
     if unmeasured is None and thresholds is not None:
         unmeasured = unmeasured_reasons(reps, thresholds=thresholds)
     measured = [not why for why in unmeasured] if unmeasured is not None else [True] * len(reps)
+    if withheld is not None:
+        measured = [
+            ok and not range_unresolved(w) for ok, w in zip(measured, withheld, strict=True)
+        ]
     return np.array(
         [
             ok and r.complete and "partial_rom" not in f
@@ -396,7 +405,7 @@ def judge_reps(
         )
         if short and 2 * full_support < known_travels:  # full_range_support
             withheld.append(
-                f"partial_rom not judged: only {full_support} of {known_travels} reps reach "
+                f"{PARTIAL_ROM_WITHHELD}: only {full_support} of {known_travels} reps reach "
                 f"{t.partial_rom_fraction:.0%} of the set's longest travel, so its full range "
                 "is not resolved"
             )

@@ -58,6 +58,9 @@ class MeasuredRep:
     velocity_anchored: bool
     #: Largest horizontal speed over the complete rep (:mod:`.swing`), NaN otherwise.
     horizontal_speed_mps: float = math.nan
+    #: Error (1 SD) of the anchored velocity at the eccentric's end: how far that lies from
+    #: a rest (:func:`.rep_kinematics.anchored_velocity_sd_mps`); 0 when not known.
+    arrival_velocity_sd_mps: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,7 @@ def set_rep_metrics(
     vertical_acc_mps2: np.ndarray,
     eccentric_first: bool,
     acc_rate_hz: float,
+    bounce_min_arrival_ratio: float = math.nan,
 ) -> list[RepMetrics]:
     """Metrics of one set's reps, in order, on the recording's grid.
 
@@ -152,18 +156,32 @@ def set_rep_metrics(
         rep, kin = measured.rep, measured.kinematics
         anchored = measured.velocity_anchored
         arrival = arrival_ratio(stroke_speed, time_s, rep.eccentric)
-        unjudged = arrival_unmeasured(anchored, rep.eccentric, acc_rate_hz)
+        unjudged = arrival_unmeasured(
+            anchored,
+            rep.eccentric,
+            acc_rate_hz,
+            velocity_sd_mps=measured.arrival_velocity_sd_mps,
+            bounce_min_arrival_ratio=bounce_min_arrival_ratio,
+        )
         if unjudged:
             arrival = math.nan
         turn_pause, turn_acc, turn_arrival = math.nan, math.nan, math.nan
         # the turnaround into this rep's concentric ends which eccentric?
-        before = rep if eccentric_first else (members[k - 1].rep if k else None)
+        before_m = measured if eccentric_first else (members[k - 1] if k else None)
+        before = before_m.rep if before_m is not None else None
         ecc_before = before.eccentric if before is not None else None
         if ecc_before is not None and rep.concentric is not None:
             assert before is not None
             turn_pause = before.bottom_pause_s
             turn_arrival = arrival_ratio(stroke_speed, time_s, ecc_before)
-            why = arrival_unmeasured(anchored, ecc_before, acc_rate_hz)
+            assert before_m is not None
+            why = arrival_unmeasured(
+                anchored,
+                ecc_before,
+                acc_rate_hz,
+                velocity_sd_mps=before_m.arrival_velocity_sd_mps,
+                bounce_min_arrival_ratio=bounce_min_arrival_ratio,
+            )
             if why:
                 turn_arrival = math.nan
                 unjudged = unjudged or why

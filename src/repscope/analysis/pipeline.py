@@ -48,7 +48,7 @@ from repscope.analysis.metrics import (
 )
 from repscope.analysis.orientation import default_estimator
 from repscope.analysis.profiles import ExerciseProfile, get_profile
-from repscope.analysis.rep_kinematics import measure_rep, nearest_index
+from repscope.analysis.rep_kinematics import anchored_velocity_sd_mps, measure_rep, nearest_index
 from repscope.analysis.reps import Rep, group_sets
 from repscope.analysis.resolution import unmeasured_reasons, with_unmeasured
 from repscope.analysis.results import RepResult, SetResult
@@ -194,6 +194,13 @@ def _measure(
                         rate,
                     )
                 ),
+                # the wrist's velocity is high-passed, not closed at rests
+                arrival_velocity_sd_mps=anchored_velocity_sd_mps(
+                    rep.eccentric.end_s * rate if rep.eccentric else math.nan,
+                    found.rests if found.velocity_anchored and placement == "bar" else (),
+                    walk_m2ps3=found.velocity_walk_m2ps3,
+                    sampling_rate_hz=rate,
+                ),
             )
         )
     return out
@@ -213,7 +220,7 @@ def _judge_set(
         for r, why in zip(reps, withheld, strict=True)
     ]
     # full-range reps: complete (no stroke cut by an edge or a gap) and not partial
-    full_range = full_range_mask(reps, flags, unmeasured=unmeasured)
+    full_range = full_range_mask(reps, flags, unmeasured=unmeasured, withheld=withheld)
     loss = velocity_loss(
         np.array([r.mean_concentric_velocity_mps for r in reps], dtype=float),
         full_range=full_range,
@@ -402,6 +409,7 @@ def run_stages(
             vertical_acc_mps2=vertical_acc,
             eccentric_first=profile.first_phase == "eccentric",
             acc_rate_hz=acc_rate,
+            bounce_min_arrival_ratio=profile.thresholds.bounce_min_arrival_ratio,
         )
         metrics = insert_gap_reps(metrics, [m.rep.first.end_s for m in members], data_gaps)
         results.append(_judge_set(metrics, profile=profile, tempo=tempo))  # stage 5

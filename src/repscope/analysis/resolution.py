@@ -121,6 +121,21 @@ def rushed_negative_withheld(
     return ""
 
 
+#: How a withheld ``partial_rom`` begins (:mod:`.flags`): the rep's range is not resolved.
+PARTIAL_ROM_WITHHELD = "partial_rom not judged"
+
+
+def range_unresolved(withheld: Sequence[str]) -> bool:
+    """Whether a rep's range is unresolved: its ``partial_rom`` was withheld.
+
+    The one rule for both uses. Where fewer than half the judged reps reach the set's full
+    range, a short rep is neither flagged partial nor known to be full; velocity loss,
+    which compares full-range reps only (:func:`.flags.velocity_loss`), leaves it out as
+    well: a short rep is fast because it is short.
+    """
+    return any(w.startswith(PARTIAL_ROM_WITHHELD) for w in withheld)
+
+
 def implausible_travel(rom_m: float, eccentric_rom_m: float = math.nan) -> str:
     """Why a rep's measured travel cannot be a lift ("" when it can).
 
