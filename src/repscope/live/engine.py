@@ -310,7 +310,7 @@ class LiveAnalyzer:
             best = self._sightings.take_best()
             if best is not None:
                 self.stats.n_overdue += 1
-                new.extend(self._report([best], now))
+                new.extend(self._report([best], now, at_zero=False))
         sched.charge(now, self.stats.total_s - spent)
         events.extend(new)
         reported = [e.row for e in new if e.kind == "rep_completed" and e.row is not None]
@@ -451,7 +451,7 @@ class LiveAnalyzer:
             new_rows = self._sightings.watch(
                 kept, t_edge, at_zero=good, in_set=bool(self._set.reps)
             )
-        events = self._report(new_rows, t_edge)
+        events = self._report(new_rows, t_edge, at_zero=good)
         if new_rows:
             self._schedule.burst = []
         if self._set.reps and self._set.should_end(
@@ -475,12 +475,12 @@ class LiveAnalyzer:
         )
 
     # ------------------------------------------------------------------ reps and sets
-    def _report(self, new_rows: list[Row], t_now: float) -> list[LiveEvent]:
+    def _report(self, new_rows: list[Row], t_now: float, *, at_zero: bool) -> list[LiveEvent]:
         """Add the new reps to the set, recompute the flags, return the events (steps 3-4)."""
         if new_rows:
             self._sightings.clear()
         for row in new_rows:
-            self._windows.add_rep(row)
+            self._windows.add_rep(row, at_zero=at_zero)
         return self._set.add(new_rows, t_now)
 
     def _racked(self, t_edge: float) -> bool:
