@@ -7,10 +7,14 @@ window's first ``edge_margin_s`` (0.25 s) and after the last reported rep, and i
 same rep as a reported one (:func:`overlaps`: they overlap by half the shorter; the one
 overlap rule of the engine); a window that lacks a reported rep lying inside it has
 paired the strokes wrongly, and no rep is taken from it (nor from such a look-back
-window). A new rep is reported when the update ran at zero velocity (a burst, a start of
-movement, or a window ending in a still interval or while the detector sees no movement)
-and the rep ends at least ``cut_margin_s`` (0.03 s) before the window (a stroke the
-window cuts ends on its last sample) -- when the bar already moves the other way, the rep
+window). A window that starts at the last reported rep's start (``window_reps_n=1``,
+:mod:`repscope.live.windows`) starts at that rep's known zero velocity: the rep counts
+as inside it although it starts at the window's first sample, and the window must show
+it starting there (within ``edge_margin_s``). A new rep is reported when the update
+ran at zero velocity (a burst, a start of movement, or a window ending in a still
+interval or while the detector sees no movement) and the rep ends at least
+``cut_margin_s`` (0.03 s) before the window (a stroke the window cuts ends on its last
+sample) -- when the bar already moves the other way, the rep
 has certainly ended and the margin is 0; or, from any update, when it ends ``settle_s``
 (0.15 s) before the window and the previous update saw it too (start and end within
 ``confirm_tolerance_s``, 0.2 s). This is the confirmation rule: it needs no still period
@@ -112,18 +116,59 @@ class LiveRep:
     horizontal_speed_mps: float = math.nan
 
 
+#: How close a reported rep's start must be to the window's start to count as its anchor.
+_AT_START_S = 1e-6
+
+
 def misses_reported(
     rows: Sequence[Row], reported: Sequence[Row], t0: float, s: LiveSettings
 ) -> bool:
     """Whether a reported rep inside the window ``[t0, ...]`` is not among its reps.
 
     Such a window has paired the strokes wrongly (it started or ended in motion); its new
-    reps are not taken either.
+    reps are not taken either. A window anchored at the last reported rep's start
+    (``window_reps_n=1``) checks that rep: it must pair the same strokes again, and, as
+    the window starts at that rep's known zero velocity, its first rep must start there
+    (within ``edge_margin_s``). Measured: an overhead-press window anchored at 12.67 s
+    that had lost the start of a press (its first rep 13.33-15.64 s, overlapping the
+    reported 12.67-15.52 s) reported the next press cut to 0.26 + 0.38 s.
     """
     return any(
-        float(rep["start_s"]) >= t0 + s.edge_margin_s and not any(overlaps(r, rep) for r in rows)
-        for rep in reported
+        float(rep["start_s"]) >= t0 + s.edge_margin_s
+        or (i == len(reported) - 1 and anchored(reported, t0))
+        for i, rep in enumerate(reported)
+        if not any(_pairs(r, rep, t0, s) for r in rows)
     )
+
+
+def anchored(reported: Sequence[Row], t0: float) -> bool:
+    """Whether a window starting at ``t0`` starts at the last reported rep's start."""
+    return bool(reported) and abs(float(reported[-1]["start_s"]) - t0) <= _AT_START_S
+
+
+def unpaired_anchor(
+    rows: Sequence[Row], reported: Sequence[Row], t0: float, s: LiveSettings
+) -> bool:
+    """Whether a window anchored at the last reported rep's start failed to pair it again.
+
+    The engine then analyses the window once more from an earlier start: a first report
+    can itself be wrong (a periodic window in motion paired the strokes wrongly), and a
+    window anchored at its start would reject every later rep (measured: a squat X-0-X-0
+    set without detector marks lost its last three reps).
+    """
+    return (
+        bool(reported)
+        and abs(float(reported[-1]["start_s"]) - t0) <= _AT_START_S
+        and (misses_reported(rows, reported[-1:], t0, s))
+    )
+
+
+def _pairs(row: Row, rep: Row, t0: float, s: LiveSettings) -> bool:
+    """Whether a window's ``row`` is the reported ``rep`` (at its known start if anchored)."""
+    if not overlaps(row, rep):
+        return False
+    anchored = abs(float(rep["start_s"]) - t0) <= _AT_START_S
+    return not anchored or abs(float(row["start_s"]) - t0) <= s.edge_margin_s
 
 
 def lost(
@@ -185,7 +230,16 @@ def candidates(
         key=lambda r: float(r["start_s"]),
     )
     last_end = float(reported[-1]["end_s"]) if reported else -math.inf
-    seen = [float(r["end_s"]) for r in whole if reported and overlaps(r, reported[-1])]
+    # the last reported rep as this window sees it: also the one at the window's start
+    # when the window is anchored there (it is not among ``whole``, which leaves out the
+    # first ``edge_margin_s``)
+    seen = [
+        float(r["end_s"])
+        for r in rows
+        if reported
+        and (float(r["start_s"]) >= t0 + s.edge_margin_s or anchored(reported, t0))
+        and overlaps(r, reported[-1])
+    ]
     if seen:
         last_end = min(last_end, max(seen))
     oldest_end = -math.inf if reported else t_edge - s.first_rep_max_age_s

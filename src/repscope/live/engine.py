@@ -282,7 +282,9 @@ class LiveAnalyzer:
             events.extend(self._phase_events(kind, direction, now))
         fast = sched.pop_burst(now) or fast
         self._marked = self._marked or bool(marks)
-        periodic = sched.periodic(now, opening=self._motion.opening) and not self._idle()
+        periodic = sched.periodic(now, opening=self._motion.opening) and not (
+            sched.burst or self._idle(now)
+        )
         # a rep seen but not reported: updates every watch_interval_s, and its deadline
         watch = bool(self._sightings) and sched.watch_due(now)
         overdue = now >= self._sightings.deadline_s(in_set=self.in_set) - 1e-9
@@ -308,7 +310,7 @@ class LiveAnalyzer:
             best = self._sightings.take_best()
             if best is not None:
                 self.stats.n_overdue += 1
-                new.extend(self._report([best], now))
+                new.extend(self._report([best], now, at_zero=False))
         sched.charge(now, self.stats.total_s - spent)
         events.extend(new)
         reported = [e.row for e in new if e.kind == "rep_completed" and e.row is not None]
@@ -319,16 +321,23 @@ class LiveAnalyzer:
             sched.extend_burst(now)
         return events
 
-    def _idle(self) -> bool:
-        """Whether a periodic window can be left out (nothing moved: no rep can start)."""
-        if self._set.reps or self._sightings or self._motion.moving or self._marked:
+    def _idle(self, now: float) -> bool:
+        """Whether a periodic window can be left out: nothing moved since the last one.
+
+        Outside a set no rep can then start; in a set the last window saw all but a
+        still tail (:mod:`repscope.live.scheduling`).
+        """
+        if self._sightings or self._motion.moving or self._marked:
             return False
         floor = self._analysis.noise_floor_mps2
         level = acc_threshold(floor, settings=self.config.stillness) / STANDARD_GRAVITY_MPS2
         assert self._ring is not None
-        return math.isfinite(floor) and self._ring.still_since(
+        still = math.isfinite(floor) and self._ring.still_since(
             self._schedule.last_update_s, level_g=level, sampling_rate_hz=self.sampling_rate_hz
         )
+        if not still or not self._set.reps:
+            return still
+        return not self._set.should_end([], now, moving=False, racked=self._racked(now))
 
     def _reanchor(self, end_s: float, now: float) -> list[LiveEvent]:
         """Restart the detector's velocity at a reported rep's end (the bar was still then)."""
@@ -401,13 +410,20 @@ class LiveAnalyzer:
         mark: the detector marks a start only once the bar has gathered speed.
         """
         s = self.settings
-        t0 = self._window_starts(t_edge)[0]
+        assert self._ring is not None
+        t0, fallback = self._windows.start(
+            t_edge, oldest_s=self._ring.oldest_time_s, reported=self._set.rows(), at_zero=fast
+        )
         self._schedule.last_update_s = t_edge
         self._marked = False
         self._cut = False
         if fast:
             self.stats.n_fast += 1
         window = self._window(t0, t_edge, at_zero=fast, started=started)
+        reported = self._set.rows()
+        if window is not None and acceptance.unpaired_anchor(window.rows, reported, t0, s):
+            t0 = fallback  # it did not pair that rep again (module docs of windows)
+            window = self._window(t0, t_edge, at_zero=fast, started=started)
         if window is None:
             return []
         rows = window.rows
@@ -415,7 +431,6 @@ class LiveAnalyzer:
         good = fast or window.ends_still or not self._motion.moving
         if window.time_s.size:
             self._windows.remember_rests(window.time_s, window.still, t0, t_edge, at_zero=good)
-        reported = self._set.rows()
         whole, new = acceptance.candidates(
             rows, reported, t0, t_edge, floor_s=self._set.floor_s, s=s
         )
@@ -436,7 +451,7 @@ class LiveAnalyzer:
             new_rows = self._sightings.watch(
                 kept, t_edge, at_zero=good, in_set=bool(self._set.reps)
             )
-        events = self._report(new_rows, t_edge)
+        events = self._report(new_rows, t_edge, at_zero=good)
         if new_rows:
             self._schedule.burst = []
         if self._set.reps and self._set.should_end(
@@ -460,12 +475,12 @@ class LiveAnalyzer:
         )
 
     # ------------------------------------------------------------------ reps and sets
-    def _report(self, new_rows: list[Row], t_now: float) -> list[LiveEvent]:
+    def _report(self, new_rows: list[Row], t_now: float, *, at_zero: bool) -> list[LiveEvent]:
         """Add the new reps to the set, recompute the flags, return the events (steps 3-4)."""
         if new_rows:
             self._sightings.clear()
         for row in new_rows:
-            self._windows.add_rep(row)
+            self._windows.add_rep(row, at_zero=at_zero)
         return self._set.add(new_rows, t_now)
 
     def _racked(self, t_edge: float) -> bool:

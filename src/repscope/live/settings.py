@@ -70,7 +70,7 @@ class LiveSettings:
     refine_margin_s: float = 0.5
     edge_margin_s: float = 0.25
     min_analysis_s: float = 2.0
-    window_reps_n: int = 2
+    window_reps_n: int = 1
     live_trusted_rest_s: float = 0.5
     # acceptance
     settle_s: float = 0.15
