@@ -342,7 +342,8 @@ def judge_reps(
     rom_down = np.where(complete, column("eccentric_rom_m"), math.nan)
     reference_down = full_range_reference(rom_down, fraction=t.partial_rom_fraction)
     concentric = column("concentric_s")
-    median_concentric = float(np.nanmedian(concentric)) if concentric.size else math.nan
+    known_concentric = concentric[np.isfinite(concentric)]
+    median_concentric = float(np.median(known_concentric)) if known_concentric.size else math.nan
     sideways = np.where(complete, column("horizontal_speed_mps"), math.nan)
     reference_sideways = set_reference_speed_mps(sideways.tolist())
     ldlj = column("ldlj")
