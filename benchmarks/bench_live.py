@@ -171,11 +171,26 @@ def run_real_all(root: Path) -> dict[str, Any]:
     share = np.array([s["compute_s"] / s["duration_s"] for s in sets])
     upd = np.array([u for s in sets for u in s["update_s"]], float)
     return {
+        **_replay_summary(sets, lat=lat, data=data, upd=upd, share=share),
+        "n_reps_unmatched": unmatched,
+        "sets": [{k: v for k, v in s.items() if k != "update_s"} for s in sets],
+    }
+
+
+def _replay_summary(
+    sets: list[dict[str, Any]],
+    *,
+    lat: np.ndarray,
+    data: np.ndarray,
+    upd: np.ndarray,
+    share: np.ndarray,
+) -> dict[str, Any]:
+    """Counts, latency, update cost and core share common to simulated and real replays."""
+    return {
         "n_sets": len(sets),
         "n_reps_live": int(sum(s["n_live"] for s in sets)),
         "n_reps_batch": int(sum(s["n_batch"] for s in sets)),
         "sets_count_equal_batch": int(sum(s["n_live"] == s["n_batch"] for s in sets)),
-        "n_reps_unmatched": unmatched,
         "latency_median_s": float(np.median(lat)),
         "latency_p95_s": float(np.percentile(lat, 95)),
         "latency_max_s": float(lat.max()),
@@ -185,7 +200,6 @@ def run_real_all(root: Path) -> dict[str, Any]:
         "update_median_ms": 1000 * float(np.median(upd)),
         "core_share_mean": float(share.mean()),
         "core_share_max": float(share.max()),
-        "sets": [{k: v for k, v in s.items() if k != "update_s"} for s in sets],
     }
 
 
@@ -287,26 +301,14 @@ def summarise(sets: list[dict[str, Any]]) -> dict[str, Any]:
     ecc = np.abs([r["ecc_vs_batch_s"] for r in reps])
     con = np.abs([r["con_vs_batch_s"] for r in reps])
     return {
-        "n_sets": len(sets),
-        "n_reps_live": int(sum(s["n_live"] for s in sets)),
-        "n_reps_batch": int(sum(s["n_batch"] for s in sets)),
+        **_replay_summary(sets, lat=lat, data=data, upd=upd, share=share),
         "n_reps_truth": int(sum(s["n_truth"] for s in sets)),
-        "sets_count_equal_batch": int(sum(s["n_live"] == s["n_batch"] for s in sets)),
-        "latency_median_s": float(np.median(lat)),
-        "latency_p95_s": float(np.percentile(lat, 95)),
-        "latency_max_s": float(lat.max()),
-        "latency_within_target": float(np.mean(lat <= TARGET_S)),
-        "data_latency_median_s": float(np.median(data)),
-        "data_latency_p95_s": float(np.percentile(data, 95)),
         "data_latency_min_s": float(data.min()),
-        "update_median_ms": 1000 * float(np.median(upd)),
         "update_p95_ms": 1000 * float(np.percentile(upd, 95)),
         "update_max_ms": 1000 * float(upd.max()),
         "updates_per_s": float(
             sum(s["n_updates"] for s in sets) / sum(s["duration_s"] for s in sets)
         ),
-        "core_share_mean": float(share.mean()),
-        "core_share_max": float(share.max()),
         "ecc_vs_batch_median_s": float(np.nanmedian(ecc)),
         "ecc_vs_batch_p95_s": float(np.nanpercentile(ecc, 95)),
         "con_vs_batch_median_s": float(np.nanmedian(con)),
