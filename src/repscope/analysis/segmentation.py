@@ -72,7 +72,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import signal
 
-from repscope.analysis.kinematics import butter_sos, noise_floor
+from repscope.analysis.kinematics import butter_sos, noise_floor, runs
 from repscope.analysis.missed_turns import restore_missed_turns
 from repscope.analysis.profiles import MAX_BARBELL_TRAVEL_M
 from repscope.analysis.robust import upper_half_median as _typical
@@ -349,14 +349,11 @@ def _bouts(
     """Split at rests (activity under ``rest_noise_factor`` x noise) of ``set_gap_s`` or more."""
     quiet = activity <= settings.rest_noise_factor * noise
     n = quiet.size
-    if n == 0:
-        return []
-    # runs of quiet samples: starts where quiet begins, ends where it stops
-    edges = np.diff(np.concatenate(([0], quiet.astype(np.int8), [0])))
-    starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-    long_rest = (stops - starts) >= int(settings.set_gap_s * rate)
+    long_rest = int(settings.set_gap_s * rate)
     bouts, begin = [], 0
-    for lo, hi in zip(starts[long_rest], stops[long_rest], strict=True):
+    for lo, hi in runs(quiet):
+        if hi - lo < long_rest:
+            continue
         if lo > begin:
             bouts.append((begin, int(lo)))
         begin = int(hi)

@@ -62,6 +62,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from repscope.analysis.kinematics import runs
 from repscope.analysis.stretches import max_bridged_gap_s
 from repscope.recording import STANDARD_GRAVITY_MPS2, check_sampling_rate
 
@@ -154,12 +155,10 @@ def racked_spans(
     settings = settings or SetEndSettings()
     t = np.asarray(time_s, dtype=float)
     quiet = np.asarray(level <= threshold_mps2)  # NaN compares False: a gap breaks a run
-    edges = np.diff(np.concatenate(([0], quiet.astype(np.int8), [0])))
-    starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1
     return [
-        (float(t[a]), float(t[b]))
-        for a, b in zip(starts, stops, strict=True)
-        if t[b] - t[a] >= settings.rack_rest_s - 1e-9
+        (float(t[a]), float(t[b - 1]))
+        for a, b in runs(quiet)
+        if t[b - 1] - t[a] >= settings.rack_rest_s - 1e-9
     ]
 
 
