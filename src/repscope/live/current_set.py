@@ -74,8 +74,13 @@ class CurrentSet:
                 self.number += 1
                 events.append(LiveEvent("set_started", t_now, self.number))
             flags, reasons = (list(x) for x in row[WINDOW_FLAGS])
-            rep = LiveRep(len(self.reps) + 1, {c: row[c] for c in REP_COLUMNS}, flags, reasons)
-            rep.horizontal_speed_mps = float(row.get(WINDOW_HORIZONTAL, math.nan))
+            rep = LiveRep(
+                len(self.reps) + 1,
+                {c: row[c] for c in REP_COLUMNS},
+                flags,
+                reasons,
+                horizontal_speed_mps=float(row.get(WINDOW_HORIZONTAL, math.nan)),
+            )
             self.reps.append(rep)
         if not new_rows:
             return events
