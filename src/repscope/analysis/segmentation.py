@@ -446,11 +446,7 @@ def _segment_bout(
         floor_m=max(noise_floor_m, settings.min_hidden_excursion_fraction * typical),
     )  # fmt: skip
     if restored.size > peaks.size:
-        keep_old = np.isin(restored, peaks)
-        old_activity = np.empty(restored.size)
-        old_activity[keep_old] = activity
-        old_activity[~keep_old] = activity_at(restored[~keep_old])
-        peaks, activity, exc = restored, old_activity, _excursions(x, restored)
+        peaks, activity, exc = restored, activity_at(restored), _excursions(x, restored)
     if peaks.size and not typical <= MAX_PLAUSIBLE_EXCURSION_M:
         return Bout(
             a, b, period, periodicity, (), f"typical excursion {typical:.1f} m is not a lift"
