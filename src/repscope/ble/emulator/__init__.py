@@ -3,7 +3,11 @@
 * :mod:`~repscope.ble.emulator.bus` starts and stops a private ``dbus-daemon`` and writes
   the ``bluetoothctl`` shim;
 * :mod:`~repscope.ble.emulator.service` exports ``org.bluez`` (adapter, devices, GATT);
-* :mod:`~repscope.ble.emulator.device` plays one sensor, with faults on demand;
+* :mod:`~repscope.ble.emulator.device` plays one sensor: ``Device1``, its link and radio;
+* :mod:`~repscope.ble.emulator.gatt` exports its GATT database as BlueZ does;
+* :mod:`~repscope.ble.emulator.sample_clock` is its crystal and the samples waiting for a
+  packet; :mod:`~repscope.ble.emulator.records` counts and logs what it did;
+* :mod:`~repscope.ble.emulator.faults` holds the faults it can play (rates and timed);
 * :mod:`~repscope.ble.emulator.sources` supplies its samples.
 """
 
@@ -16,7 +20,9 @@ from repscope.ble.emulator.bus import (
     start_private_bus,
     write_bluetoothctl_shim,
 )
-from repscope.ble.emulator.device import DeviceStats, EmulatedDevice, Faults, StreamLog
+from repscope.ble.emulator.device import EmulatedDevice
+from repscope.ble.emulator.faults import Faults
+from repscope.ble.emulator.records import DeviceStats, StreamLog
 from repscope.ble.emulator.service import EmulatedBlueZ
 from repscope.ble.emulator.sources import (
     ArraySource,

@@ -37,17 +37,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import math
 import time
 from collections import deque
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from dbus_fast import Message, Variant
 
 from repscope.ble.devices.base import DeviceDriver, PeripheralEncoder, normalize_uuid
+from repscope.ble.emulator.faults import Faults
+from repscope.ble.emulator.gatt import CHAR_IFACE, GattChar, export_gatt, gatt_services
 from repscope.ble.emulator.objects import DBusMethodError, DBusObject
+from repscope.ble.emulator.records import DeviceStats, PacketRecord, StreamLog
+from repscope.ble.emulator.sample_clock import SampleClock
 from repscope.ble.emulator.sources import RestSource, SampleSource
 from repscope.recording import check_sampling_rate
 
@@ -57,9 +59,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 DEVICE_IFACE = "org.bluez.Device1"
-SERVICE_IFACE = "org.bluez.GattService1"
-CHAR_IFACE = "org.bluez.GattCharacteristic1"
-DESC_IFACE = "org.bluez.GattDescriptor1"
 
 ERR_FAILED = "org.bluez.Error.Failed"
 ERR_NOT_PERMITTED = "org.bluez.Error.NotPermitted"
@@ -69,122 +68,8 @@ ERR_ALREADY_CONNECTED = "org.bluez.Error.AlreadyConnected"
 ERR_IN_PROGRESS = "org.bluez.Error.InProgress"
 ERR_INVALID_ARGS = "org.bluez.Error.InvalidArguments"
 
-CCCD_UUID = normalize_uuid("2902")
-DIS_UUID = normalize_uuid("180a")
-DIS_MANUFACTURER_UUID = normalize_uuid("2a29")
-DIS_MODEL_UUID = normalize_uuid("2a24")
-DIS_FIRMWARE_UUID = normalize_uuid("2a26")
 
 #: First attribute handle used for the emulated GATT database.
-FIRST_HANDLE = 0x000A
-
-
-@dataclass
-class Faults:
-    """Faults injected into a device's data stream.
-
-    Attributes
-    ----------
-    drop_rate
-        Probability that a data notification is lost.
-    malformed_rate
-        Probability that a data notification arrives cut short by one byte.
-    seed
-        Seed of the random draws (faults are reproducible).
-    """
-
-    drop_rate: float = 0.0
-    malformed_rate: float = 0.0
-    seed: int = 0
-
-    def __post_init__(self) -> None:
-        for name in ("drop_rate", "malformed_rate"):
-            value = getattr(self, name)
-            if not 0.0 <= value <= 1.0:
-                raise ValueError(f"{name} must lie in [0, 1], got {value!r}")
-
-
-@dataclass
-class DeviceStats:
-    """Counters of what the device did (all since power-on)."""
-
-    connections: int = 0
-    link_losses: int = 0
-    samples_generated: int = 0
-    packets_generated: int = 0
-    packets_sent: int = 0
-    #: samples inside the packets sent (the rest of ``samples_generated`` was dropped,
-    #: lost, overflowed, or still waiting for a packet or a connection event at the end)
-    samples_sent: int = 0
-    #: of ``samples_sent``: those sent after the client's stop command (queued before it);
-    #: a client that disconnects right after stopping does not wait for them
-    samples_sent_after_stop: int = 0
-    packets_dropped: int = 0
-    packets_malformed: int = 0
-    packets_lost_to_link: int = 0
-    packets_overflowed: int = 0
-    oversize_packets: int = 0
-    #: stalls played (:meth:`EmulatedDevice.trigger_stall`)
-    stalls: int = 0
-
-
-@dataclass
-class PacketRecord:
-    """One data notification the device produced (see :attr:`EmulatedDevice.log`)."""
-
-    first_sample: int
-    n_samples: int
-    #: "queued", "sent", "dropped", "malformed", "lost" (no link), "overflow" (TX queue
-    #: full: the radio cannot carry the data rate), "oversize" (longer than MTU - 3)
-    fate: str
-    #: False for the second and later packets of one run of samples (Polar sends a GYRO
-    #: frame beside each ACC frame): :attr:`DeviceStats.samples_sent` counts a run once
-    counts_samples: bool = True
-
-
-@dataclass
-class StreamLog:
-    """Everything generated during streaming: samples and what became of each packet.
-
-    Sample arrays grow by chunks; :meth:`arrays` concatenates them.
-    """
-
-    acc_g: list[np.ndarray] = field(default_factory=list)
-    gyr_dps: list[np.ndarray] = field(default_factory=list)
-    device_time_s: list[np.ndarray] = field(default_factory=list)
-    true_host_time_s: list[np.ndarray] = field(default_factory=list)
-    packets: list[PacketRecord] = field(default_factory=list)
-
-    def arrays(self) -> dict[str, np.ndarray]:
-        """Return ``acc_g``, ``gyr_dps``, ``device_time_s``, ``true_host_time_s``, ``delivered``."""
-        out: dict[str, np.ndarray] = {}
-        for name in ("acc_g", "gyr_dps", "device_time_s", "true_host_time_s"):
-            chunks = getattr(self, name)
-            if chunks:
-                out[name] = np.concatenate(chunks)
-            else:
-                out[name] = np.zeros((0, 3) if name in ("acc_g", "gyr_dps") else (0,))
-        delivered = np.zeros(out["device_time_s"].shape[0], dtype=bool)
-        for record in self.packets:
-            if record.fate == "sent":
-                delivered[record.first_sample : record.first_sample + record.n_samples] = True
-        out["delivered"] = delivered
-        return out
-
-
-@dataclass
-class _Char:
-    uuid: str
-    path: str
-    handle: int
-    flags: list[str]
-    static_value: bytes | None = None
-    sessions: set[str] = field(default_factory=set)
-    cccd_path: str | None = None
-
-    @property
-    def can_notify(self) -> bool:
-        return "notify" in self.flags or "indicate" in self.flags
 
 
 class EmulatedDevice:
@@ -277,8 +162,8 @@ class EmulatedDevice:
         self.exported = False
         self._out_of_range_until = 0.0
         self._stalled_until = 0.0
-        self._chars: dict[str, _Char] = {}
-        self._chars_by_uuid: dict[str, _Char] = {}
+        self._chars: dict[str, GattChar] = {}
+        self._chars_by_uuid: dict[str, GattChar] = {}
         self._gatt_paths: list[str] = []
         self._control_queue: deque[tuple[str, bytes]] = deque()
         self._data_queue: deque[tuple[str, bytes, PacketRecord]] = deque()
@@ -286,14 +171,7 @@ class EmulatedDevice:
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
         self._was_streaming = False
-        self._boot_time_s = time.monotonic()
-        self._stream_t0 = 0.0
-        self._stream_device_t0 = 0.0
-        self._stream_produced = 0
-        self._stream_rate_hz = 0.0
-        self._pending: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
-        self._pending_count = 0
-        self._sample_counter = 0
+        self._clock = SampleClock(clock_ppm=self.clock_ppm, boot_time_s=time.monotonic())
         self._source_done = False
         self._last_advert = 0.0
 
@@ -493,163 +371,85 @@ class EmulatedDevice:
             if client in char.sessions:
                 self._remove_session(char, client)
 
-    # ------------------------------------------------------------------ GATT database
-    def _gatt_services(self) -> list[tuple[str, list[tuple[str, list[str], bytes | None]]]]:
-        services: list[tuple[str, list[tuple[str, list[str], bytes | None]]]] = []
-        for service_uuid, chars in self.peripheral.gatt_layout:
-            services.append(
-                (
-                    normalize_uuid(service_uuid),
-                    [(normalize_uuid(c), list(flags), None) for c, flags in chars],
-                )
-            )
-        dis: list[tuple[str, list[str], bytes | None]] = [
-            (DIS_MANUFACTURER_UUID, ["read"], b"repscope emulator"),
-            (DIS_MODEL_UUID, ["read"], self.driver.display_name.encode()),
-            (DIS_FIRMWARE_UUID, ["read"], self.firmware.encode()),
-        ]
-        services.append((DIS_UUID, dis))
-        return services
-
+    # ------------------------------------------------------------------ GATT methods
     def _export_gatt(self) -> None:
         assert self.bluez is not None
-        server = self.bluez.server
-        handle = FIRST_HANDLE
-        for service_uuid, chars in self._gatt_services():
-            service_path = f"{self.path}/service{handle:04x}"
-            service = DBusObject(
-                service_path,
-                properties={
-                    SERVICE_IFACE: {
-                        "UUID": Variant("s", service_uuid),
-                        "Device": Variant("o", self.path),
-                        "Primary": Variant("b", True),
-                        "Includes": Variant("ao", []),
-                        "Handle": Variant("q", handle),
-                    }
-                },
-            )
-            server.export(service)
-            self._gatt_paths.append(service_path)
-            handle += 1
-            for char_uuid, flags, static in chars:
-                char_path = f"{service_path}/char{handle:04x}"
-                char = _Char(char_uuid, char_path, handle, flags, static)
-                props: dict[str, Variant] = {
-                    "UUID": Variant("s", char_uuid),
-                    "Service": Variant("o", service_path),
-                    "Value": Variant("ay", b""),
-                    "Flags": Variant("as", flags),
-                    "MTU": Variant("q", self.att_mtu),
-                    "Handle": Variant("q", handle + 1),
-                }
-                if char.can_notify:
-                    props["Notifying"] = Variant("b", False)
-                obj = DBusObject(char_path, properties={CHAR_IFACE: props})
-                obj.methods[(CHAR_IFACE, "ReadValue")] = ("ay", self._make_read(char))
-                obj.methods[(CHAR_IFACE, "WriteValue")] = ("", self._make_write(char))
-                obj.methods[(CHAR_IFACE, "StartNotify")] = ("", self._make_start_notify(char))
-                obj.methods[(CHAR_IFACE, "StopNotify")] = ("", self._make_stop_notify(char))
-                server.export(obj)
-                self._gatt_paths.append(char_path)
-                self._chars[char_path] = char
-                self._chars_by_uuid[char_uuid] = char
-                handle += 2
-                if char.can_notify:
-                    desc_path = f"{char_path}/desc{handle:04x}"
-                    char.cccd_path = desc_path
-                    desc = DBusObject(
-                        desc_path,
-                        properties={
-                            DESC_IFACE: {
-                                "UUID": Variant("s", CCCD_UUID),
-                                "Characteristic": Variant("o", char_path),
-                                "Value": Variant("ay", b""),
-                                "Flags": Variant("as", ["read", "write"]),
-                                "Handle": Variant("q", handle),
-                            }
-                        },
-                    )
-                    desc.methods[(DESC_IFACE, "ReadValue")] = ("ay", self._make_cccd_read(char))
-                    desc.methods[(DESC_IFACE, "WriteValue")] = ("", self._cccd_write)
-                    server.export(desc)
-                    self._gatt_paths.append(desc_path)
-                    handle += 1
-            handle += 1
+        services = gatt_services(
+            self.peripheral.gatt_layout, model=self.driver.display_name, firmware=self.firmware
+        )
+        chars, self._gatt_paths = export_gatt(
+            self.bluez.server, self.path, services, att_mtu=self.att_mtu, handlers=self
+        )
+        self._chars = {char.path: char for char in chars}
+        self._chars_by_uuid = {char.uuid: char for char in chars}
 
     def _require_connected(self) -> None:
         if not self.connected:
             raise DBusMethodError(ERR_FAILED, "Not connected")
 
-    def _make_read(self, char: _Char) -> Any:
-        def read_value(msg: Message, options: dict[str, Variant]) -> list[Any]:
-            self._require_connected()
-            if "read" not in char.flags:
-                raise DBusMethodError(ERR_NOT_PERMITTED, "Read not permitted")
-            if char.static_value is not None:
-                value = char.static_value
-            else:
-                try:
-                    value = bytes(self.peripheral.read(char.uuid))
-                except KeyError:
-                    raise DBusMethodError(ERR_NOT_PERMITTED, "Read not permitted") from None
-            self._set_value(char, value)
-            return [value]
+    def read_value(self, char: GattChar, msg: Message, options: dict[str, Variant]) -> list[Any]:
+        """``ReadValue``: a fixed value, or what the peripheral answers."""
+        self._require_connected()
+        if "read" not in char.flags:
+            raise DBusMethodError(ERR_NOT_PERMITTED, "Read not permitted")
+        if char.static_value is not None:
+            value = char.static_value
+        else:
+            try:
+                value = bytes(self.peripheral.read(char.uuid))
+            except KeyError:
+                raise DBusMethodError(ERR_NOT_PERMITTED, "Read not permitted") from None
+        self._set_value(char, value)
+        return [value]
 
-        return read_value
-
-    def _make_write(self, char: _Char) -> Any:
-        def write_value(msg: Message, data: bytes, options: dict[str, Variant]) -> list[Any]:
-            self._require_connected()
-            kind = options["type"].value if "type" in options else "request"
-            if kind == "command":
-                if "write-without-response" not in char.flags:
-                    raise DBusMethodError(ERR_NOT_PERMITTED, "Write not permitted")
-                if len(data) > self.att_mtu - 3:
-                    raise DBusMethodError(ERR_INVALID_ARGS, "Invalid Length")
-            elif "write" not in char.flags:
+    def write_value(
+        self, char: GattChar, msg: Message, data: bytes, options: dict[str, Variant]
+    ) -> list[Any]:
+        """``WriteValue``: hand the bytes to the peripheral; its replies are notified."""
+        self._require_connected()
+        kind = options["type"].value if "type" in options else "request"
+        if kind == "command":
+            if "write-without-response" not in char.flags:
                 raise DBusMethodError(ERR_NOT_PERMITTED, "Write not permitted")
-            if len(data) > 512:
+            if len(data) > self.att_mtu - 3:
                 raise DBusMethodError(ERR_INVALID_ARGS, "Invalid Length")
-            replies = self.peripheral.handle_write(char.uuid, bytes(data))
-            self._control_queue.extend(replies)
+        elif "write" not in char.flags:
+            raise DBusMethodError(ERR_NOT_PERMITTED, "Write not permitted")
+        if len(data) > 512:
+            raise DBusMethodError(ERR_INVALID_ARGS, "Invalid Length")
+        replies = self.peripheral.handle_write(char.uuid, bytes(data))
+        self._control_queue.extend(replies)
+        self._check_streaming()
+        self._wake.set()
+        return []
+
+    def start_notify(self, char: GattChar, msg: Message) -> list[Any]:
+        """``StartNotify``: a session of the caller's bus connection."""
+        self._require_connected()
+        if not char.can_notify:
+            raise DBusMethodError(ERR_NOT_SUPPORTED, "Operation is not supported")
+        assert msg.sender is not None
+        first = not char.sessions
+        char.sessions.add(msg.sender)
+        if first:
+            assert self.bluez is not None
+            self.bluez.server.set_properties(
+                char.path, CHAR_IFACE, {"Notifying": Variant("b", True)}
+            )
+            self.peripheral.set_notifying(char.uuid, True)
             self._check_streaming()
             self._wake.set()
-            return []
+        return []
 
-        return write_value
+    def stop_notify(self, char: GattChar, msg: Message) -> list[Any]:
+        """``StopNotify``: end the caller's session."""
+        self._require_connected()
+        if msg.sender not in char.sessions:
+            raise DBusMethodError(ERR_FAILED, "No notify session started")
+        self._remove_session(char, msg.sender)
+        return []
 
-    def _make_start_notify(self, char: _Char) -> Any:
-        def start_notify(msg: Message) -> list[Any]:
-            self._require_connected()
-            if not char.can_notify:
-                raise DBusMethodError(ERR_NOT_SUPPORTED, "Operation is not supported")
-            assert msg.sender is not None
-            first = not char.sessions
-            char.sessions.add(msg.sender)
-            if first:
-                assert self.bluez is not None
-                self.bluez.server.set_properties(
-                    char.path, CHAR_IFACE, {"Notifying": Variant("b", True)}
-                )
-                self.peripheral.set_notifying(char.uuid, True)
-                self._check_streaming()
-                self._wake.set()
-            return []
-
-        return start_notify
-
-    def _make_stop_notify(self, char: _Char) -> Any:
-        def stop_notify(msg: Message) -> list[Any]:
-            self._require_connected()
-            if msg.sender not in char.sessions:
-                raise DBusMethodError(ERR_FAILED, "No notify session started")
-            self._remove_session(char, msg.sender)
-            return []
-
-        return stop_notify
-
-    def _remove_session(self, char: _Char, client: str | None) -> None:
+    def _remove_session(self, char: GattChar, client: str | None) -> None:
         char.sessions.discard(client or "")
         if not char.sessions:
             assert self.bluez is not None
@@ -659,112 +459,59 @@ class EmulatedDevice:
             self.peripheral.set_notifying(char.uuid, False)
             self._check_streaming()
 
-    def _make_cccd_read(self, char: _Char) -> Any:
-        def read_value(msg: Message, options: dict[str, Variant]) -> list[Any]:
-            self._require_connected()
-            return [b"\x01\x00" if char.sessions else b"\x00\x00"]
+    def cccd_read(self, char: GattChar, msg: Message, options: dict[str, Variant]) -> list[Any]:
+        """Answer the CCCD's value: notifications on (``01 00``) or off."""
+        self._require_connected()
+        return [b"\x01\x00" if char.sessions else b"\x00\x00"]
 
-        return read_value
-
-    def _cccd_write(self, msg: Message, data: bytes, options: dict[str, Variant]) -> list[Any]:
+    def cccd_write(self, msg: Message, data: bytes, options: dict[str, Variant]) -> list[Any]:
+        """BlueZ refuses CCCD writes: clients use ``StartNotify``."""
         raise DBusMethodError(ERR_NOT_PERMITTED, "Write not permitted")
 
-    def _set_value(self, char: _Char, value: bytes) -> None:
+    def _set_value(self, char: GattChar, value: bytes) -> None:
         assert self.bluez is not None
         self.bluez.server.set_properties(char.path, CHAR_IFACE, {"Value": Variant("ay", value)})
 
     # ------------------------------------------------------------------ streaming
     def _check_streaming(self) -> None:
         streaming = bool(self.peripheral.streaming)
+        rate_hz = self.peripheral.sampling_rate_hz
         if streaming and not self._was_streaming:
-            now = time.monotonic()
-            self._stream_rate_hz = check_sampling_rate(self.peripheral.sampling_rate_hz)
-            self._stream_t0 = now
-            self._stream_device_t0 = now - self._boot_time_s
-            self._stream_produced = 0
-            self._pending.clear()
-            self._pending_count = 0
+            self._clock.start(check_sampling_rate(rate_hz), now=time.monotonic())
         elif not streaming and self._was_streaming:
-            self._pending.clear()
-            self._pending_count = 0
-        elif streaming and self.peripheral.sampling_rate_hz != self._stream_rate_hz:
-            self._change_rate(check_sampling_rate(self.peripheral.sampling_rate_hz))
+            self._clock.discard_pending()
+        elif streaming and rate_hz != self._clock.rate_hz:
+            # the client changed the rate while streaming: send what waits, then go on
+            self._flush_pending(partial=True)
+            self._clock.change_rate(check_sampling_rate(rate_hz), now=time.monotonic())
         self._was_streaming = streaming
-
-    def _change_rate(self, rate_hz: float) -> None:
-        """Continue the sample clock at a new rate set by the client while streaming."""
-        self._flush_pending(partial=True)
-        now = time.monotonic()
-        if self._stream_produced:
-            old_true = self._stream_rate_hz * (1.0 + self.clock_ppm * 1e-6)
-            last = self._stream_produced - 1
-            last_host = self._stream_t0 + last / old_true
-            last_device = self._stream_device_t0 + last / self._stream_rate_hz
-            new_true = rate_hz * (1.0 + self.clock_ppm * 1e-6)
-            self._stream_t0 = max(last_host + 1.0 / new_true, now)
-            self._stream_device_t0 = last_device + (self._stream_t0 - last_host)
-        else:
-            self._stream_t0 = now
-            self._stream_device_t0 = now - self._boot_time_s
-        self._stream_produced = 0
-        self._stream_rate_hz = rate_hz
 
     def _produce(self, now: float) -> None:
         """Take the samples that fell due from the source and encode full packets."""
         self._check_streaming()
         if not self._was_streaming or self._source_done:
             return
-        rate = self._stream_rate_hz * (1.0 + self.clock_ppm * 1e-6)
-        due = math.floor((now - self._stream_t0) * rate) + 1 - self._stream_produced
-        if due <= 0:
-            return
-        taken = self.source.take(due, sampling_rate_hz=self._stream_rate_hz)
-        if taken is None or taken[0].shape[0] == 0:
+        taken = self._clock.take_due(self.source, now=now)
+        if taken is None:
             self._source_done = True
             self._flush_pending(partial=True)
-            return
-        acc, gyr = taken
-        n = acc.shape[0]
-        k = self._stream_produced + np.arange(n)
-        host_t = self._stream_t0 + k / rate
-        device_t = self._stream_device_t0 + k / self._stream_rate_hz
-        self._stream_produced += n
-        self._pending.append((acc, gyr, device_t, host_t))
-        self._pending_count += n
-        self._flush_pending(partial=False)
+        elif taken:
+            self._flush_pending(partial=False)
 
     def _flush_pending(self, *, partial: bool) -> None:
-        if not self._pending:
-            return
         per_packet = max(1, int(self.peripheral.samples_per_packet))
-        acc = np.concatenate([p[0] for p in self._pending])
-        gyr = np.concatenate([p[1] for p in self._pending])
-        dev_t = np.concatenate([p[2] for p in self._pending])
-        host_t = np.concatenate([p[3] for p in self._pending])
-        n_full = acc.shape[0] // per_packet * per_packet
-        n_use = acc.shape[0] if partial else n_full
-        start = 0
-        while start < n_use:
-            stop = min(start + per_packet, n_use)
-            first = self._sample_counter
-            sl = slice(start, stop)
+        for run in self._clock.runs(per_packet, partial=partial):
+            n = run.acc_g.shape[0]
             if self.keep_log:
-                self.log.acc_g.append(acc[sl])
-                self.log.gyr_dps.append(gyr[sl])
-                self.log.device_time_s.append(dev_t[sl])
-                self.log.true_host_time_s.append(host_t[sl])
-            self.stats.samples_generated += stop - start
-            self._sample_counter += stop - start
-            packets = self.peripheral.encode(acc[sl], gyr[sl], dev_t[sl])
+                self.log.acc_g.append(run.acc_g)
+                self.log.gyr_dps.append(run.gyr_dps)
+                self.log.device_time_s.append(run.device_time_s)
+                self.log.true_host_time_s.append(run.host_time_s)
+            self.stats.samples_generated += n
+            packets = self.peripheral.encode(run.acc_g, run.gyr_dps, run.device_time_s)
             for i, (char_uuid, payload) in enumerate(packets):
                 # several packets (Polar's ACC and GYRO frames) can carry one run of samples
-                self._queue_data(char_uuid, payload, first, stop - start, carries_count=i == 0)
-            start = stop
-        rest = slice(n_use, None)
-        self._pending = (
-            [(acc[rest], gyr[rest], dev_t[rest], host_t[rest])] if n_use < acc.shape[0] else []
-        )
-        self._pending_count = acc.shape[0] - n_use
+                self._queue_data(char_uuid, payload, run.first, n, carries_count=i == 0)
 
     def _queue_data(
         self, char_uuid: str, payload: bytes, first: int, n: int, *, carries_count: bool = True

@@ -14,7 +14,7 @@ A spec names one fault; times are seconds from when the emulator is ready (a tra
 * ``corrupt-packets:P``: each data notification is cut short by one byte with
   probability ``P``.
 
-The probabilities are :class:`~repscope.ble.emulator.device.Faults`; the timed faults are
+The probabilities are :class:`Faults`; the timed faults are
 :class:`TimedFault`, applied by :func:`repscope.ble.emulator.runner.serve`.
 """
 
@@ -25,8 +25,33 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from repscope.ble.emulator.device import Faults
 from repscope.errors import InputError
+
+
+@dataclass
+class Faults:
+    """Faults injected into a device's data stream.
+
+    Attributes
+    ----------
+    drop_rate
+        Probability that a data notification is lost.
+    malformed_rate
+        Probability that a data notification arrives cut short by one byte.
+    seed
+        Seed of the random draws (faults are reproducible).
+    """
+
+    drop_rate: float = 0.0
+    malformed_rate: float = 0.0
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        for name in ("drop_rate", "malformed_rate"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must lie in [0, 1], got {value!r}")
+
 
 #: Timed fault kinds and whether their duration is required.
 TIMED_KINDS = {"link-loss": False, "stall": True}

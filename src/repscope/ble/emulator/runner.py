@@ -17,8 +17,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 
 from repscope.ble.devices import get_driver
-from repscope.ble.emulator.device import EmulatedDevice, Faults
-from repscope.ble.emulator.faults import TimedFault
+from repscope.ble.emulator.device import EmulatedDevice
+from repscope.ble.emulator.faults import Faults, TimedFault
 from repscope.ble.emulator.service import EmulatedBlueZ
 from repscope.ble.emulator.sources import RestSource, SampleSource, simulated_set_source
 
