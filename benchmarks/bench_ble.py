@@ -7,7 +7,7 @@ a fresh ``repscope emulate`` process on one private dbus-daemon, for ``--seconds
    sensor, starts its stream with the family's own commands and only counts the
    notifications. Its CPU is what BLE costs any Python client on this machine (D-Bus
    signal parsing in bleak and its D-Bus library), whatever it does with the data.
-2. **repscope**: :class:`repscope.ble.transport.LiveSession`, as ``repscope record`` uses
+2. **repscope**: :class:`repscope.ble.session.LiveSession`, as ``repscope record`` uses
    it: notifications timestamped on a queue, decoded, timed by the sample clock and
    delivered to a sink.
 
@@ -55,7 +55,8 @@ from bleak import BleakClient
 
 from repscope.ble.devices import DRIVERS, DeviceDriver
 from repscope.ble.emulator import start_private_bus
-from repscope.ble.transport import FoundDevice, LiveSession, SessionDevice, scan
+from repscope.ble.session import LiveSession, SessionDevice
+from repscope.ble.transport import FoundDevice, scan
 
 DOCS = REPO_ROOT / "docs" / "ble.md"
 

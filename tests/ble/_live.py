@@ -13,7 +13,8 @@ import numpy as np
 from repscope.ble.clock import TimedSamples
 from repscope.ble.devices import DRIVERS
 from repscope.ble.emulator import ArraySource, EmulatedBlueZ, EmulatedDevice, Faults
-from repscope.ble.transport import LinkEvent, LiveSession, SessionDevice, scan
+from repscope.ble.session import LiveSession, SessionDevice
+from repscope.ble.transport import LinkEvent, scan
 
 T = TypeVar("T")
 

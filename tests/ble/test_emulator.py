@@ -22,7 +22,8 @@ from repscope.ble.emulator import (
     check_private_bus_address,
     start_private_bus,
 )
-from repscope.ble.transport import LiveSession, SessionDevice, scan
+from repscope.ble.session import LiveSession, SessionDevice
+from repscope.ble.transport import scan
 
 pytestmark = pytest.mark.ble
 

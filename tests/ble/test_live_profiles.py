@@ -10,7 +10,8 @@ from _live import Collected, fastest_rate, make_device, run, wait_until
 
 from repscope.ble.devices import DRIVERS
 from repscope.ble.emulator import EmulatedBlueZ
-from repscope.ble.transport import LiveSession, SessionDevice, scan
+from repscope.ble.session import LiveSession, SessionDevice
+from repscope.ble.transport import scan
 from repscope.errors import InputError
 
 pytestmark = pytest.mark.ble

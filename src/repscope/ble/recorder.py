@@ -50,15 +50,8 @@ import numpy as np
 
 from repscope.ble.clock import SampleClock, TimedSamples
 from repscope.ble.devices import DRIVERS, DeviceDriver, get_driver
-from repscope.ble.transport import (
-    ClockAnchor,
-    FoundDevice,
-    LinkEvent,
-    LiveSession,
-    Notification,
-    SessionDevice,
-    StreamStats,
-)
+from repscope.ble.session import LiveSession, SessionDevice, StreamStats
+from repscope.ble.transport import ClockAnchor, FoundDevice, LinkEvent, Notification
 from repscope.errors import InputError
 from repscope.io.project_csv import meta_to_json_text, sidecar_path
 from repscope.recording import ACC_COLUMNS, GYR_COLUMNS, TIME_COLUMN, Recording, RecordingMeta

@@ -5,7 +5,7 @@
 * :mod:`~repscope.ble.emulator.service` exports ``org.bluez`` (adapter, devices, GATT);
 * :mod:`~repscope.ble.emulator.device` plays one sensor: ``Device1``, its link and radio;
 * :mod:`~repscope.ble.emulator.gatt` exports its GATT database as BlueZ does;
-* :mod:`~repscope.ble.emulator.sample_clock` is its crystal and the samples waiting for a
+* :mod:`~repscope.ble.emulator.crystal` is its crystal and the samples waiting for a
   packet; :mod:`~repscope.ble.emulator.records` counts and logs what it did;
 * :mod:`~repscope.ble.emulator.faults` holds the faults it can play (rates and timed);
 * :mod:`~repscope.ble.emulator.sources` supplies its samples.

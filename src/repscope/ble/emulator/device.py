@@ -45,11 +45,11 @@ import numpy as np
 from dbus_fast import Message, Variant
 
 from repscope.ble.devices.base import DeviceDriver, PeripheralEncoder, normalize_uuid
+from repscope.ble.emulator.crystal import CrystalClock
 from repscope.ble.emulator.faults import Faults
 from repscope.ble.emulator.gatt import CHAR_IFACE, GattChar, export_gatt, gatt_services
 from repscope.ble.emulator.objects import DBusMethodError, DBusObject
 from repscope.ble.emulator.records import DeviceStats, PacketRecord, StreamLog
-from repscope.ble.emulator.sample_clock import SampleClock
 from repscope.ble.emulator.sources import RestSource, SampleSource
 from repscope.recording import check_sampling_rate
 
@@ -171,7 +171,7 @@ class EmulatedDevice:
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
         self._was_streaming = False
-        self._clock = SampleClock(clock_ppm=self.clock_ppm, boot_time_s=time.monotonic())
+        self._clock = CrystalClock(clock_ppm=self.clock_ppm, boot_time_s=time.monotonic())
         self._source_done = False
         self._last_advert = 0.0
 

@@ -31,7 +31,7 @@ class SampleRun(NamedTuple):
     host_time_s: np.ndarray
 
 
-class SampleClock:
+class CrystalClock:
     """The sample clock of one device (see the module docs).
 
     Parameters
