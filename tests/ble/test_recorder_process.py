@@ -160,7 +160,7 @@ def test_cli_scan_and_record_two_sensors(emulator, tmp_path, monkeypatch):
         assert recording.n_samples >= 140
     assert bar.meta.start_time_utc == wrist.meta.start_time_utc
     # the raw capture decodes to the same samples
-    from repscope.ble.recorder import replay_raw_capture
+    from repscope.ble.raw_capture import replay_raw_capture
 
     replayed = replay_raw_capture(raw)
     assert replayed["bar"].n_samples == bar.n_samples

@@ -74,3 +74,38 @@ def test_help_has_an_example():
     result = CliRunner().invoke(cli, ["live", "--help"])
     assert result.exit_code == 0
     assert "Examples:" in result.output and "repscope live --device" in result.output
+
+
+_SESSION_LINE = (
+    '{"kind": "session", "format": "repscope-ble-raw", "format_version": 1, '
+    '"devices": {"bar": {"driver": "diy", "sampling_rate_hz": 100}}}\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "line 1: not a repscope raw BLE capture"),
+        (
+            '{"kind": "session", "devices": {"bar": {"driver": "x", "sampling_rate_hz": 100}}}\n',
+            "line 1: unknown device family 'x'",
+        ),
+        (
+            _SESSION_LINE + '{"t": 0.1, "device": "bar", "conn": 1}\n',
+            "line 2: a notification needs t, device, conn, char and hex",
+        ),
+        (
+            _SESSION_LINE + '{"t": 0.1, "device": "wrist", "conn": 1, "char": "a", "hex": ""}\n',
+            "line 2: device 'wrist' is not in the session line's devices",
+        ),
+        (_SESSION_LINE + "not json\n" + '{"t": 0.1}\n', "line 2: malformed JSON line"),
+        (_SESSION_LINE + '{"t": 0.1, "dev', "the raw capture holds no samples"),
+    ],
+)
+def test_a_bad_raw_capture_is_one_line_naming_the_file_and_line(tmp_path, text, message):
+    raw = tmp_path / "bad.jsonl"
+    raw.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["live", "--replay", str(raw)])
+    assert result.exit_code == 2, result.output
+    errors = [line for line in result.output.splitlines() if "error" in line]
+    assert len(errors) == 1 and "bad.jsonl" in errors[0] and message in errors[0], result.output

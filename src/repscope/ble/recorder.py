@@ -30,15 +30,14 @@ Raw capture
 ``--raw-out RAW.jsonl`` keeps every notification as one JSON line (``t`` host time in
 seconds since the anchor, ``device`` label, ``conn`` connection number, ``char`` UUID,
 ``hex`` payload), after a first ``{"kind": "session", ...}`` line naming each label's
-driver, address and rate. :func:`replay_raw_capture` decodes such a file again.
+driver, address and rate (:mod:`repscope.ble.raw_capture`, which also decodes such a
+file again).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
-import os
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -48,44 +47,18 @@ from typing import Any
 
 import numpy as np
 
-from repscope.ble.clock import SampleClock, TimedSamples
-from repscope.ble.devices import DRIVERS, DeviceDriver, get_driver
+from repscope.ble.clock import TimedSamples
+from repscope.ble.crash_safe import DEFAULT_FLUSH_INTERVAL_S, CrashSafeAppender, atomic_write_text
+from repscope.ble.devices import DRIVERS, DeviceDriver
+from repscope.ble.raw_capture import RawCapture
 from repscope.ble.session import LiveSession, SessionDevice, StreamStats
-from repscope.ble.transport import ClockAnchor, FoundDevice, LinkEvent, Notification
+from repscope.ble.transport import ClockAnchor, FoundDevice, LinkEvent
 from repscope.errors import InputError
 from repscope.io.project_csv import meta_to_json_text, sidecar_path
-from repscope.recording import ACC_COLUMNS, GYR_COLUMNS, TIME_COLUMN, Recording, RecordingMeta
+from repscope.recording import ACC_COLUMNS, GYR_COLUMNS, TIME_COLUMN, RecordingMeta
 
-#: Longest time rows wait in memory before they are written and fsync'ed.
-DEFAULT_FLUSH_INTERVAL_S = 0.25
 #: Shortest time between two sidecar rewrites while recording.
 SIDECAR_INTERVAL_S = 2.0
-
-
-# ---------------------------------------------------------------------- file helpers
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        written = os.write(fd, view)
-        view = view[written:]
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` so that a crash leaves the old or the new file."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    try:
-        _write_all(fd, text.encode("utf-8"))
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    tmp.replace(path)
-    with contextlib.suppress(OSError):
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
 
 
 def format_rows(time_s: np.ndarray, acc_g: np.ndarray, gyr_dps: np.ndarray | None) -> str:
@@ -97,52 +70,6 @@ def format_rows(time_s: np.ndarray, acc_g: np.ndarray, gyr_dps: np.ndarray | Non
         for t, row in zip(time_s.tolist(), values, strict=True)
     ]
     return "\n".join(lines) + "\n" if lines else ""
-
-
-class CrashSafeAppender:
-    """Append whole lines to a file, writing and fsync'ing at most every ``interval_s``."""
-
-    def __init__(self, path: Path, *, header: str | None, interval_s: float, overwrite: bool):
-        self.path = path
-        self.interval_s = interval_s
-        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | (os.O_TRUNC if overwrite else os.O_EXCL)
-        try:
-            self.fd: int | None = os.open(path, flags, 0o644)
-        except FileExistsError:
-            raise InputError(
-                "file already exists", path=path, hint="Choose another name or pass --force."
-            ) from None
-        self._pending: list[str] = []
-        self._last_flush = time.monotonic()
-        self.bytes_written = 0
-        if header is not None:
-            self._pending.append(header)
-            self.flush()
-
-    def append(self, text: str) -> None:
-        """Queue complete lines (``text`` must end with a newline)."""
-        if text:
-            self._pending.append(text)
-        if time.monotonic() - self._last_flush >= self.interval_s:
-            self.flush()
-
-    def flush(self) -> None:
-        """Write the queued lines with one system call and fsync."""
-        self._last_flush = time.monotonic()
-        if not self._pending or self.fd is None:
-            return
-        data = "".join(self._pending).encode("utf-8")
-        self._pending.clear()
-        _write_all(self.fd, data)
-        os.fsync(self.fd)
-        self.bytes_written += len(data)
-
-    def close(self) -> None:
-        """Flush and close."""
-        self.flush()
-        if self.fd is not None:
-            os.close(self.fd)
-            self.fd = None
 
 
 # ---------------------------------------------------------------------- per-device writer
@@ -238,111 +165,6 @@ def safe_label(text: str) -> str:
     """Return a label usable in a file name (letters, digits, ``-`` and ``_``)."""
     label = re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-")
     return label or "sensor"
-
-
-# ---------------------------------------------------------------------- raw capture
-class RawCapture:
-    """Crash-safe JSON-lines capture of every notification (see the module docs)."""
-
-    def __init__(
-        self,
-        path: Path,
-        *,
-        anchor: ClockAnchor,
-        devices: Mapping[str, Mapping[str, Any]],
-        overwrite: bool,
-        interval_s: float = DEFAULT_FLUSH_INTERVAL_S,
-    ) -> None:
-        self.anchor = anchor
-        session = {
-            "kind": "session",
-            "format": "repscope-ble-raw",
-            "format_version": 1,
-            "start_time_utc": anchor.utc.isoformat(),
-            "devices": devices,
-        }
-        self._out = CrashSafeAppender(
-            path, header=json.dumps(session) + "\n", interval_s=interval_s, overwrite=overwrite
-        )
-
-    def add(self, note: Notification) -> None:
-        """Queue one notification."""
-        record = {
-            "t": round(note.host_time_s - self.anchor.monotonic_s, 6),
-            "device": note.device,
-            "conn": note.connection,
-            "char": note.char_uuid,
-            "hex": note.payload.hex(),
-        }
-        self._out.append(json.dumps(record) + "\n")
-
-    def flush(self) -> None:
-        """Write queued lines."""
-        self._out.flush()
-
-    def close(self) -> None:
-        """Flush and close."""
-        self._out.close()
-
-
-def replay_raw_capture(path: str | Path) -> dict[str, Recording]:
-    """Decode a raw capture again: one :class:`Recording` per device label.
-
-    A truncated last line (a killed recorder) is ignored.
-
-    Raises
-    ------
-    repscope.errors.InputError
-        When the file is not a raw capture or names an unknown driver.
-    """
-    p = Path(path)
-    lines = p.read_text(encoding="utf-8").splitlines()
-    try:
-        session = json.loads(lines[0])
-        assert session.get("kind") == "session"
-    except (IndexError, ValueError, AssertionError):
-        raise InputError("not a repscope raw BLE capture", path=p, where="line 1") from None
-    decoders = {}
-    clocks = {}
-    chunks: dict[str, list[TimedSamples]] = {}
-    connections: dict[str, int] = {}
-    for label, info in session["devices"].items():
-        clocks[label] = SampleClock(sampling_rate_hz=info["sampling_rate_hz"])
-        chunks[label] = []
-        connections[label] = 0
-    for number, line in enumerate(lines[1:], start=2):
-        try:
-            record = json.loads(line)
-        except ValueError:
-            if number == len(lines):
-                break
-            raise InputError("malformed JSON line", path=p, where=f"line {number}") from None
-        label = record["device"]
-        if connections[label] != record["conn"]:
-            connections[label] = record["conn"]
-            decoders[label] = get_driver(session["devices"][label]["driver"]).new_stream_decoder()
-        for batch in decoders[label].feed(record["char"], bytes.fromhex(record["hex"])):
-            timed = clocks[label].place(batch, host_time_s=record["t"], connection=record["conn"])
-            if timed.n_samples:
-                chunks[label].append(timed)
-    out = {}
-    for label, parts in chunks.items():
-        info = session["devices"][label]
-        if not parts:
-            continue
-        gyro = all(part.gyr_dps is not None for part in parts)
-        out[label] = Recording.from_arrays(
-            time_s=np.concatenate([part.time_s for part in parts]),
-            acc_g=np.concatenate([part.acc_g for part in parts]),
-            gyr_dps=np.concatenate([part.gyr_dps for part in parts]) if gyro else None,
-            meta=RecordingMeta(
-                sampling_rate_hz=info["sampling_rate_hz"],
-                device=info.get("device", info["driver"]),
-                source=f"raw capture {p.name}",
-                start_time_utc=session.get("start_time_utc"),
-            ),
-        )
-    return out
 
 
 # ---------------------------------------------------------------------- sessions

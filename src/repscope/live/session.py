@@ -144,7 +144,7 @@ def load_replay_source(path: str | Path, *, device: str | None = None) -> Record
     """
     p = Path(path)
     if p.suffix.lower() == ".jsonl":
-        from repscope.ble.recorder import replay_raw_capture
+        from repscope.ble.raw_capture import replay_raw_capture
 
         streams = replay_raw_capture(p)
         if not streams:
