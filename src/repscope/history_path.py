@@ -28,3 +28,14 @@ def platform_history_path() -> Path:
         xdg = os.environ.get("XDG_DATA_HOME")
         base = Path(xdg) if xdg and Path(xdg).is_absolute() else home / ".local" / "share"
     return base / "repscope" / HISTORY_FILENAME
+
+
+def default_history_path() -> Path:
+    """Return the history file: ``$REPSCOPE_HISTORY`` when set, else the platform's.
+
+    See :mod:`repscope.history.store` for where each platform keeps it.
+    """
+    env = os.environ.get(HISTORY_ENV)
+    if env:
+        return Path(env).expanduser()
+    return platform_history_path()

@@ -14,14 +14,13 @@ from __future__ import annotations
 
 from repscope.history.schema import SCHEMA_VERSION
 from repscope.history.store import (
-    HISTORY_ENV,
     REP_TABLE_COLUMNS,
     SESSION_TABLE_COLUMNS,
     SET_TABLE_COLUMNS,
     History,
-    default_history_path,
     open_history,
 )
+from repscope.history_path import HISTORY_ENV, default_history_path
 
 __all__ = [
     "HISTORY_ENV",

@@ -21,14 +21,13 @@ reps, in one transaction, so re-adding a file after a repscope upgrade updates i
 from __future__ import annotations
 
 import math
-import os
 import sqlite3
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import date, datetime, timezone
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -36,6 +35,11 @@ import pandas as pd
 from repscope.analysis.session import SESSION_COLUMNS, file_sha256, session_record
 from repscope.analysis.tables import REP_COLUMNS, SET_COLUMNS
 from repscope.errors import InputError
+from repscope.history.db_errors import (
+    BUSY_TIMEOUT_S,
+    database_error,
+    sqlite_errors_as_input_errors,
+)
 from repscope.history.schema import (
     APPLICATION_ID,
     COLUMN_TYPES,
@@ -44,13 +48,11 @@ from repscope.history.schema import (
     schema_version,
     utc_date,
 )
-from repscope.history_path import HISTORY_ENV, platform_history_path
+from repscope.history_path import default_history_path
 
 if TYPE_CHECKING:
     from repscope.analysis.pipeline import SessionAnalysis
 
-#: Seconds a writer waits for another process's transaction before giving up.
-BUSY_TIMEOUT_S = 30.0
 
 #: Columns of :meth:`History.sessions`, in order.
 SESSION_TABLE_COLUMNS: tuple[str, ...] = (*SESSION_COLUMNS, "date", "added_utc")
@@ -58,14 +60,6 @@ SESSION_TABLE_COLUMNS: tuple[str, ...] = (*SESSION_COLUMNS, "date", "added_utc")
 SET_TABLE_COLUMNS: tuple[str, ...] = ("session_id", *SET_COLUMNS)
 #: Columns of :meth:`History.reps`.
 REP_TABLE_COLUMNS: tuple[str, ...] = ("session_id", *REP_COLUMNS)
-
-
-def default_history_path() -> Path:
-    """Return the history file used when no path is given (see the module docs)."""
-    env = os.environ.get(HISTORY_ENV)
-    if env:
-        return Path(env).expanduser()
-    return platform_history_path()
 
 
 def parse_date(value: str | date | None, *, where: str) -> str | None:
@@ -100,67 +94,6 @@ def _plain(value: Any) -> Any:
     if isinstance(value, Path):
         return str(value)
     return str(value)
-
-
-def database_error(exc: sqlite3.Error, path: Path | str) -> InputError:
-    """Return an SQLite failure as the one-line error the commands print.
-
-    Names the file and says what to do: a read-only file or folder, a damaged file (a
-    corrupt page, a missing table), a lock held too long, or anything else SQLite says.
-    """
-    text = str(exc)
-    lowered = text.lower()
-    if "readonly" in lowered or "read-only" in lowered or "unable to open" in lowered:
-        return InputError(
-            f"the history cannot be written ({text})",
-            path=path,
-            hint="Make the file and its folder writable, or give another --db file.",
-        )
-    if "not a database" in lowered:
-        return InputError(
-            f"is not a history file ({text})",
-            path=path,
-            hint="Give the right --db file; if this was your history, restore it from a backup.",
-        )
-    if (
-        "malformed" in lowered
-        or "no such table" in lowered
-        or "no such column" in lowered
-        or "corrupt" in lowered
-    ):
-        return InputError(
-            f"the history file is damaged ({text})",
-            path=path,
-            hint="Restore it from a backup, or move it aside and give another --db file "
-            "(`sqlite3 FILE .recover` may rescue its data).",
-        )
-    if "locked" in lowered or "busy" in lowered:
-        return InputError(
-            f"the history is busy: another program held it for over {BUSY_TIMEOUT_S:g} s ({text})",
-            path=path,
-            hint="Try again when the other repscope command has finished.",
-        )
-    return InputError(f"SQLite failed on the history ({text})", path=path)
-
-
-_F = TypeVar("_F", bound=Callable[..., Any])
-
-
-def _translated(method: _F) -> _F:
-    """Decorate a :class:`History` method: SQLite errors become one-line InputErrors."""
-
-    def wrapper(self: History, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return method(self, *args, **kwargs)
-        except sqlite3.IntegrityError:
-            raise  # the tables given break a constraint: the caller's bug, not the file's
-        except sqlite3.Error as exc:
-            raise database_error(exc, self.path) from None
-
-    wrapper.__name__ = method.__name__
-    wrapper.__qualname__ = method.__qualname__
-    wrapper.__doc__ = method.__doc__
-    return wrapper  # type: ignore[return-value]
 
 
 def _quoted(names: tuple[str, ...] | list[str]) -> str:
@@ -212,13 +145,13 @@ class History:
         self.close()
 
     @property
-    @_translated
+    @sqlite_errors_as_input_errors
     def schema_version(self) -> int:
         """The database's schema version (``PRAGMA user_version``)."""
         return schema_version(self._conn)
 
     # ------------------------------------------------------------------ writing
-    @_translated
+    @sqlite_errors_as_input_errors
     def add_tables(self, session: Mapping[str, Any], sets: pd.DataFrame, reps: pd.DataFrame) -> str:
         """Add one analysed session (replacing one with the same ``session_id``).
 
@@ -341,7 +274,7 @@ class History:
             raise exc.with_path(path) from None
         return self.add_analysis(analysis, source_path=path, content_sha256=file_sha256(path))
 
-    @_translated
+    @sqlite_errors_as_input_errors
     def has(self, session_id: str) -> bool:
         """Whether the history holds a session with exactly this id."""
         found = self._conn.execute(
@@ -349,7 +282,7 @@ class History:
         ).fetchone()
         return found is not None
 
-    @_translated
+    @sqlite_errors_as_input_errors
     def remove(self, session_id: str) -> None:
         """Remove a session with its sets and reps; InputError when it is not there."""
         with self._lock:
@@ -379,7 +312,7 @@ class History:
         )
 
     # ------------------------------------------------------------------ reading
-    @_translated
+    @sqlite_errors_as_input_errors
     def resolve(self, session_id: str) -> str:
         """Return the full session id that ``session_id`` is, or is the unique prefix of.
 
@@ -407,7 +340,7 @@ class History:
             )
         return found[0]
 
-    @_translated
+    @sqlite_errors_as_input_errors
     def session(self, session_id: str) -> dict[str, Any]:
         """Return one session's row (:data:`SESSION_TABLE_COLUMNS`); InputError if unknown."""
         frame = self._frame(
@@ -420,7 +353,7 @@ class History:
             raise self._unknown(session_id)
         return {str(k): v for k, v in frame.iloc[0].items()}
 
-    @_translated
+    @sqlite_errors_as_input_errors
     def sessions(
         self,
         athlete: str | None = None,
@@ -436,7 +369,7 @@ class History:
         )
         return self._frame(sql, params, "sessions", SESSION_TABLE_COLUMNS)
 
-    @_translated
+    @sqlite_errors_as_input_errors
     def sets(
         self,
         athlete: str | None = None,
@@ -449,7 +382,7 @@ class History:
         """Return the sets of the sessions that pass the filters (or of one session)."""
         return self._child("sets", SET_TABLE_COLUMNS, athlete, exercise, since, until, session_id)
 
-    @_translated
+    @sqlite_errors_as_input_errors
     def reps(
         self,
         athlete: str | None = None,
