@@ -39,7 +39,7 @@ import contextlib
 import logging
 import time
 from collections import deque
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 from dbus_fast import Message, Variant
@@ -48,13 +48,10 @@ from repscope.ble.devices.base import DeviceDriver, PeripheralEncoder, normalize
 from repscope.ble.emulator.crystal import CrystalClock
 from repscope.ble.emulator.faults import Faults
 from repscope.ble.emulator.gatt import CHAR_IFACE, GattChar, export_gatt, gatt_services
-from repscope.ble.emulator.objects import DBusMethodError, DBusObject
+from repscope.ble.emulator.objects import DBusMethodError, DBusObject, ObjectServer
 from repscope.ble.emulator.records import DeviceStats, PacketRecord, StreamLog
 from repscope.ble.emulator.sources import RestSource, SampleSource
 from repscope.recording import check_sampling_rate
-
-if TYPE_CHECKING:
-    from repscope.ble.emulator.service import EmulatedBlueZ
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +67,22 @@ ERR_INVALID_ARGS = "org.bluez.Error.InvalidArguments"
 
 
 #: First attribute handle used for the emulated GATT database.
+
+
+class Adapter(Protocol):
+    """What a device needs of the emulated BlueZ it is attached to.
+
+    :class:`~repscope.ble.emulator.service.EmulatedBlueZ` is one; the device never calls
+    back into it otherwise, so the two modules do not import each other.
+    """
+
+    @property
+    def server(self) -> ObjectServer:
+        """The object server that exports the device's objects."""
+
+    @property
+    def adapter_path(self) -> str:
+        """Object path of the adapter (``/org/bluez/hci0``)."""
 
 
 class EmulatedDevice:
@@ -155,7 +168,7 @@ class EmulatedDevice:
         self.log = StreamLog()
         self.keep_log = True
 
-        self.bluez: EmulatedBlueZ | None = None
+        self.bluez: Adapter | None = None
         self.path = ""
         self.connected = False
         self.connected_client: str | None = None
@@ -192,7 +205,7 @@ class EmulatedDevice:
         return [normalize_uuid(service) for service, _ in self.peripheral.gatt_layout]
 
     # ------------------------------------------------------------------ lifecycle
-    def attach(self, bluez: EmulatedBlueZ) -> None:
+    def attach(self, bluez: Adapter) -> None:
         """Power on under ``bluez``: export ``Device1`` and start the radio task."""
         self.bluez = bluez
         self.path = f"{bluez.adapter_path}/dev_{self.address.replace(':', '_')}"
