@@ -125,7 +125,7 @@ def test_rir_interval_holds_the_truth_with_noise():
     ("reps", "mcv", "kwargs", "why"),
     [
         ([1, 2, 3], [0.6, 0.55, 0.5], {}, f"({MIN_RIR_REPS} needed)"),
-        ([1, 2, 3, 4], [0.5, 0.52, 0.55, 0.56], {}, "did not fall"),
+        ([1, 2, 3, 4], [0.5, 0.52, 0.55, 0.56], {}, "no downward trend"),
         ([1, 2, 3, 4], [0.6, 0.55, 0.5, 0.45], {"set_confidence": "low"}, "confidence is low"),
         ([1, 2, 3, 4], [0.6, 0.55, 0.5, 0.45], {"threshold": None}, "minimum velocity"),
         ([1, 2, 3, 4], [0.60, 0.59, 0.60, 0.585], {}, "far from failure|noise"),

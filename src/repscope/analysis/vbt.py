@@ -260,7 +260,7 @@ def reps_in_reserve(
     sxx = float(((x - x_mean) ** 2).sum())
     slope = float(((x - x_mean) * (y - y_mean)).sum() / sxx)
     if slope >= 0:
-        return _refused("no RIR estimate: velocity did not fall over the set")
+        return _refused("no RIR estimate: the reps' velocity has no downward trend over the set")
     intercept = y_mean - slope * x_mean
     residuals = y - (intercept + slope * x)
     s = math.sqrt(float((residuals**2).sum()) / (x.size - 2))
