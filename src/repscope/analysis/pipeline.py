@@ -373,7 +373,7 @@ def run_stages(
     directly on its windows. The arguments are those of :func:`analyze_recording`,
     resolved (a known placement, a profile, a parsed tempo, a configuration).
     """
-    timebase = split_stretches(recording)  # stage 1
+    timebase = split_stretches(recording, starts_at_rest=starts_at_rest)  # stage 1
     grid = timebase.grid
     time_s = grid.time_s
     found = [  # stage 2
