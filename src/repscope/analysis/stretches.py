@@ -21,6 +21,8 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
+import numpy as np
+
 from repscope.analysis.kinematics import runs
 from repscope.recording import Recording
 
@@ -97,13 +99,29 @@ def split_stretches(recording: Recording, *, starts_at_rest: bool = False) -> Ti
 
     ``starts_at_rest``: the first sample is a known rep boundary (module docs, step 2).
     """
-    from repscope.io.timebase import gap_mask, resample_uniform, timebase_report
+    from repscope.io.timebase import resample_arrays, timebase_report_arrays
+    from repscope.recording import ACC_COLUMNS, GYR_COLUMNS
 
     rate = recording.meta.sampling_rate_hz
     longest = max_bridged_gap_s(rate)
-    grid = resample_uniform(recording, sampling_rate_hz=rate, max_gap_s=longest)
-    valid = ~gap_mask(grid)
-    gaps = timebase_report(recording).gaps
+    # the columns are read once (resample_uniform, gap_mask and timebase_report of the
+    # same arrays: the same numbers)
+    columns = [c for c in (*ACC_COLUMNS, *GYR_COLUMNS) if c in recording.data.columns]
+    time_s, values = recording.time_s, recording.column_values(columns)
+    grid, grid_values = resample_arrays(
+        time_s,
+        values,
+        columns=columns,
+        meta=recording.meta,
+        sampling_rate_hz=rate,
+        max_gap_s=longest,
+    )
+    valid = (
+        ~np.isnan(grid_values).all(axis=1)
+        if grid_values.shape[1]
+        else np.ones(grid_values.shape[0], dtype=bool)
+    )
+    gaps = timebase_report_arrays(time_s, values, nominal_rate_hz=rate).gaps
     bridged = sum(1 for g in gaps if g[1] - g[0] <= longest)
     min_samples = int(MIN_STRETCH_S * rate)
     first = int(MIN_KNOWN_START_S * rate) if starts_at_rest else min_samples
