@@ -77,7 +77,9 @@ def test_a_continued_window_gives_the_numbers_of_analyze_with_the_same_facts():
 @pytest.mark.parametrize(("seed", "rate"), [(365021, 100.0), (365022, 50.0)])
 def test_touch_and_go_windows_continue_from_reported_ends_and_report_on_time(seed, rate):
     sim = _squat(seed, rate)
-    analyzer = LiveAnalyzer(sampling_rate_hz=rate, placement="bar", exercise="squat")
+    analyzer = LiveAnalyzer(
+        sampling_rate_hz=rate, placement="bar", exercise="squat", max_lag_s=None
+    )
     starts: list[float] = []
     analyzer.on_update = lambda t0, t1, at_zero, window: starts.append(t0)
     result = replay_recording(sim.recording, analyzer)
@@ -94,7 +96,11 @@ def test_touch_and_go_windows_continue_from_reported_ends_and_report_on_time(see
 def test_without_continuation_windows_start_at_the_rep_start():
     sim = _squat(365021)
     analyzer = LiveAnalyzer(
-        sampling_rate_hz=100.0, placement="bar", exercise="squat", continue_from_end=False
+        sampling_rate_hz=100.0,
+        placement="bar",
+        exercise="squat",
+        continue_from_end=False,
+        max_lag_s=None,
     )
     starts: list[float] = []
     analyzer.on_update = lambda t0, t1, at_zero, window: starts.append(t0)
