@@ -48,7 +48,12 @@ from repscope.analysis.kinematics import (
     lowpass,
     vertical_kinematics,
 )
-from repscope.analysis.orientation import OrientationEstimator, default_estimator
+from repscope.analysis.orientation import (
+    OrientationEstimator,
+    OrientationResult,
+    OrientationStart,
+    default_estimator,
+)
 from repscope.analysis.profiles import ExerciseProfile
 from repscope.analysis.rep_kinematics import turn_deg, velocity_walk_m2ps3
 from repscope.analysis.reps import Rep, RepSettings, pair_strokes
@@ -142,6 +147,9 @@ class StretchSignals:
     stroke_speed: np.ndarray
     horizontal_acc_mps2: np.ndarray | None
     gyr_dps: np.ndarray | None
+    #: The orientation estimate at each sample (None: the estimator keeps none), from
+    #: which a later call can continue (:meth:`.orientation.OrientationResult.start_at`).
+    orientation: OrientationResult | None = None
 
 
 @dataclass(frozen=True)
@@ -202,11 +210,13 @@ def _stroke_reps(
     placement: str,
     profile: ExerciseProfile,
     config: AnalysisConfig,
+    starts_at_rest: bool = False,
 ) -> tuple[list[Rep], VerticalKinematics, np.ndarray, np.ndarray | None]:
     """Find the reps by strokes (steps 2-3).
 
     Returns the reps, the (closed) kinematics, the metric acceleration and the arc speed
-    (None unless rotation strokes).
+    (None unless rotation strokes). ``starts_at_rest``: the first sample is a known zero
+    velocity, so a stroke starting there is not cut by the recording's start.
     """
     acc_lp = lowpass(acc_vertical, cutoff_hz=METRIC_LOWPASS_HZ, sampling_rate_hz=rate)
     strokes = find_strokes(
@@ -260,7 +270,7 @@ def _stroke_reps(
         )
     n = kin.velocity_mps.size
     edge = round(0.5 * rate)
-    open_start = not kin.anchors or kin.anchors[0][0] > edge
+    open_start = not starts_at_rest and (not kin.anchors or kin.anchors[0][0] > edge)
     open_end = not kin.anchors or kin.anchors[-1][1] < n - edge
     reps = pair_strokes(
         strokes,
@@ -358,18 +368,25 @@ def find_reps(
     config: AnalysisConfig,
     known_noise_floor_mps2: float | None = None,
     ends_at_rest: bool = False,
+    initial_orientation: OrientationStart | None = None,
+    starts_at_rest: bool = False,
 ) -> FoundReps:
     """Find the reps of ``stretch`` of the uniform ``grid`` (steps 1-5 of the module docs).
 
-    ``known_noise_floor_mps2`` and ``ends_at_rest`` go to
-    :func:`~repscope.analysis.kinematics.vertical_kinematics` (facts of a live window).
+    ``known_noise_floor_mps2``, ``ends_at_rest`` and ``starts_at_rest`` go to
+    :func:`~repscope.analysis.kinematics.vertical_kinematics` (facts of a live window);
+    ``initial_orientation`` to the orientation estimator (the orientation at the
+    stretch's first sample, :class:`~repscope.analysis.orientation.OrientationStart`).
     """
     rate = grid.meta.sampling_rate_hz
     a, b = stretch.start_idx, stretch.end_idx
     acc_g = grid.acc_g[a:b]
     gyr = None if grid.gyr_dps is None else grid.gyr_dps[a:b]
     estimator = config.orientation or default_estimator(gyr is not None)
-    orient = estimator.estimate(acc_g, gyr, sampling_rate_hz=rate)
+    if initial_orientation is None:
+        orient = estimator.estimate(acc_g, gyr, sampling_rate_hz=rate)
+    else:
+        orient = estimator.estimate(acc_g, gyr, sampling_rate_hz=rate, start=initial_orientation)
     stillness = config.stillness
     if profile.rotation_strokes:
         # a curl's heights come through an arc and a lagging attitude: not closed on
@@ -382,6 +399,7 @@ def find_reps(
         settings=stillness,
         known_noise_floor_mps2=known_noise_floor_mps2,
         ends_at_rest=ends_at_rest,
+        starts_at_rest=starts_at_rest,
     )
     if placement == "wrist":
         kin = highpass_unanchored(
@@ -398,6 +416,7 @@ def find_reps(
         placement=placement,
         profile=profile,
         config=config,
+        starts_at_rest=starts_at_rest,
     )
     concentric_first = profile.first_phase == "concentric"
     # with the rhythm finder off (the live engine's windows) its cycles are not looked for:
@@ -483,6 +502,7 @@ def find_reps(
         stroke_speed=stroke_speed,
         horizontal_acc_mps2=orient.acc_world_mps2[:, :2] if gyr is not None else None,
         gyr_dps=gyr,
+        orientation=orient,
     )
     return FoundReps(
         stretch=stretch,

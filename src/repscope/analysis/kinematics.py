@@ -545,6 +545,7 @@ def validate_anchors(
     vouch_gap_s: float = 0.0,
     readmit_rounds: int = 0,
     ends_at_rest: bool = False,
+    starts_at_rest: bool = False,
 ) -> list[tuple[int, int]]:
     """Keep the still candidates the integral agrees with (step 2 of the module docs).
 
@@ -563,7 +564,8 @@ def validate_anchors(
        With ``ends_at_rest`` (the caller knows the bar is at zero velocity on the first and
        last samples: a live window from a rest to a turnaround) the recording's ends are
        the missing neighbours, and the outermost candidates are bridged like interior
-       ones.
+       ones; with ``starts_at_rest`` only the first sample is (a live window that starts
+       at the end of a reported rep and may end in motion).
     4. The rests accepted first had no neighbour to be checked against; once they have,
        those touching the recording's edges are cut back to where a slow movement's tail
        ends.
@@ -597,10 +599,10 @@ def validate_anchors(
         right = accepted[k] if k < len(accepted) else None
         i = left[1] - 1 if left else (min_len - 1 if a == 0 and b - a > 2 * min_len else None)
         j = right[0] if right else (n - min_len if b == n and b - a > 2 * min_len else None)
-        if ends_at_rest and (left is None or right is None) and a > 0 and b < n:
-            # both ends of the recording are at zero velocity (a live window)
+        if (ends_at_rest or starts_at_rest) and (left is None or right is None) and a > 0 and b < n:
+            # the recording's ends (or its start) are at zero velocity (a live window)
             i = 0 if i is None else i
-            j = n - 1 if j is None else j
+            j = n - 1 if j is None and ends_at_rest else j
         t = np.arange(a, b)
         if (left is None) != (right is None) and (i is None or j is None):
             # One accepted neighbour only (the recording starts or ends in motion): the
@@ -1062,12 +1064,14 @@ def vertical_kinematics(
     settings: StillnessSettings | None = None,
     known_noise_floor_mps2: float | None = None,
     ends_at_rest: bool = False,
+    starts_at_rest: bool = False,
 ) -> VerticalKinematics:
     """Two-pass ZUPT velocity and position (see module docs for the steps).
 
     ``known_noise_floor_mps2`` and ``ends_at_rest`` are facts of the call (a live window:
     the quietest floor measured elsewhere; both ends at zero velocity), used as
-    ``settings.noise_floor_mps2`` and ``settings.ends_at_rest`` are.
+    ``settings.noise_floor_mps2`` and ``settings.ends_at_rest`` are; ``starts_at_rest``
+    says the first sample alone is at zero velocity (:func:`validate_anchors`).
     """
     rate = check_sampling_rate(sampling_rate_hz)
     settings = settings or StillnessSettings()
@@ -1113,6 +1117,7 @@ def vertical_kinematics(
         vouch_gap_s=settings.vouch_gap_s,
         readmit_rounds=settings.readmit_rounds,
         ends_at_rest=settings.ends_at_rest or ends_at_rest,
+        starts_at_rest=starts_at_rest,
     )
     if settings.edge_speed_mps is not None:
         anchors = trim_moving_edges(

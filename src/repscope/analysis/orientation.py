@@ -18,12 +18,27 @@ For a stream, :class:`RealtimeVQF` is the causal (real-time) variant of the same
 fed chunk by chunk with its state kept in between (the live engine's turnaround detector
 uses it; the numbers it reports still come from the offline estimators above).
 
+**A known start** (:class:`OrientationStart`, a per-call fact, never a setting). A caller
+that knows the orientation at a recording's first sample (a live window that starts
+where an earlier window's estimate is known: the end of the last reported rep) passes it
+to :meth:`OrientationEstimator.estimate`. :class:`OfflineVQF` then runs the real-time VQF
+forwards from that state instead of the offline one from scratch: its gyroscope
+orientation starts at the known quaternion, its gyroscope bias at the known estimate, and
+its accelerometer low-pass (time constant ``tauAcc``) at the steady state of gravity seen
+in that orientation, i.e. where the filter of a long recording stands when its
+low-passed acceleration is gravity. Without a start, the filter's low-pass would
+average the window's first samples (``tauAcc`` of data), which in a set are mid-motion,
+and converge from there. The filter loop itself is VQF's (Laidig & Seel 2023,
+doi:10.1016/j.inffus.2022.10.014); only its initial state is set. The accelerometer-only
+fallback has no state a quaternion sets and ignores the start.
+
 Outputs are in SI units: vertical acceleration in m/s^2, positive up.
 """
 
 from __future__ import annotations
 
 import abc
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,6 +75,47 @@ class OrientationResult:
     rest: np.ndarray | None
     algorithm: str
     parameters: dict[str, Any] = field(default_factory=dict)
+    #: Sensor-to-earth unit quaternions (N, 4), ``w, x, y, z`` (None: not estimated).
+    quat_wxyz: np.ndarray | None = None
+    #: The gyroscope bias estimated at each sample (N, 3), deg/s (None: not estimated).
+    gyr_bias_dps: np.ndarray | None = None
+
+    def start_at(self, index: int) -> OrientationStart | None:
+        """Return the state at sample ``index`` for a later call to continue from (or None)."""
+        if self.quat_wxyz is None:
+            return None
+        bias = (0.0, 0.0, 0.0) if self.gyr_bias_dps is None else self.gyr_bias_dps[index]
+        w, x, y, z = (float(v) for v in self.quat_wxyz[index])
+        bx, by, bz = (float(v) for v in bias)
+        return OrientationStart(quat_wxyz=(w, x, y, z), gyr_bias_dps=(bx, by, bz))
+
+
+@dataclass(frozen=True)
+class OrientationStart:
+    """A known orientation at a recording's first sample (see the module docs).
+
+    Attributes
+    ----------
+    quat_wxyz
+        Sensor-to-earth (z up) unit quaternion, ``w, x, y, z``, as
+        :attr:`OrientationResult.quat_wxyz`; normalised here.
+    gyr_bias_dps
+        The gyroscope bias estimated by then, deg/s.
+    """
+
+    quat_wxyz: tuple[float, float, float, float]
+    gyr_bias_dps: tuple[float, float, float] = (0.0, 0.0, 0.0)
+
+    def __post_init__(self) -> None:
+        q = tuple(float(v) for v in self.quat_wxyz)
+        b = tuple(float(v) for v in self.gyr_bias_dps)
+        norm = math.sqrt(sum(v * v for v in q)) if len(q) == 4 else math.nan
+        if not (math.isfinite(norm) and norm > 0.5) or len(b) != 3:
+            raise InputError(f"an initial orientation needs a unit quaternion, got {q!r}")
+        if not all(math.isfinite(v) for v in b):
+            raise InputError(f"an initial gyroscope bias must be finite, got {b!r}")
+        object.__setattr__(self, "quat_wxyz", tuple(v / norm for v in q))
+        object.__setattr__(self, "gyr_bias_dps", b)
 
 
 class OrientationEstimator(abc.ABC):
@@ -69,9 +125,17 @@ class OrientationEstimator(abc.ABC):
 
     @abc.abstractmethod
     def estimate(
-        self, acc_g: np.ndarray, gyr_dps: np.ndarray | None, *, sampling_rate_hz: float
+        self,
+        acc_g: np.ndarray,
+        gyr_dps: np.ndarray | None,
+        *,
+        sampling_rate_hz: float,
+        start: OrientationStart | None = None,
     ) -> OrientationResult:
-        """Estimate vertical acceleration from uniformly sampled, gap-free data."""
+        """Estimate vertical acceleration from uniformly sampled, gap-free data.
+
+        ``start``: the orientation at the first sample, when the caller knows it.
+        """
 
     def parameters(self) -> dict[str, Any]:
         """Parameters for provenance."""
@@ -117,9 +181,17 @@ class OfflineVQF(OrientationEstimator):
         self.rest_min_s = rest_min_s
 
     def estimate(
-        self, acc_g: np.ndarray, gyr_dps: np.ndarray | None, *, sampling_rate_hz: float
+        self,
+        acc_g: np.ndarray,
+        gyr_dps: np.ndarray | None,
+        *,
+        sampling_rate_hz: float,
+        start: OrientationStart | None = None,
     ) -> OrientationResult:
-        """Run offline VQF and rotate acceleration into the earth frame."""
+        """Run offline VQF and rotate acceleration into the earth frame.
+
+        With a known ``start``, the real-time filter runs forwards from it (module docs).
+        """
         import vqf
 
         rate = check_sampling_rate(sampling_rate_hz)
@@ -130,17 +202,62 @@ class OfflineVQF(OrientationEstimator):
             )
         acc_mps2 = np.ascontiguousarray(acc_g, dtype=float) * STANDARD_GRAVITY_MPS2
         gyr_rps = np.ascontiguousarray(np.deg2rad(gyr_dps), dtype=float)
-        params = {"tauAcc": self.tau_acc_s, "restMinT": self.rest_min_s}
-        out = vqf.offlineVQF(gyr_rps, acc_mps2, None, 1.0 / rate, params)
+        if start is None:
+            params = {"tauAcc": self.tau_acc_s, "restMinT": self.rest_min_s}
+            out = vqf.offlineVQF(gyr_rps, acc_mps2, None, 1.0 / rate, params)
+        else:
+            out = continued_vqf(
+                gyr_rps,
+                acc_mps2,
+                start,
+                sampling_rate_hz=rate,
+                tau_acc_s=self.tau_acc_s,
+                rest_min_s=self.rest_min_s,
+            )
         world = rotate_by_quaternion(out["quat6D"], acc_mps2)
         world[:, 2] -= STANDARD_GRAVITY_MPS2
         return OrientationResult(
             vertical_acc_mps2=world[:, 2].copy(),
             acc_world_mps2=world,
             rest=np.asarray(out["restDetected"], dtype=bool),
-            algorithm=self.name,
+            algorithm=self.name if start is None else f"{self.name} (continued, real-time)",
             parameters=self.parameters(),
+            quat_wxyz=np.asarray(out["quat6D"]),
+            gyr_bias_dps=np.rad2deg(np.asarray(out["bias"])),
         )
+
+
+def continued_vqf(
+    gyr_rps: np.ndarray,
+    acc_mps2: np.ndarray,
+    start: OrientationStart,
+    *,
+    sampling_rate_hz: float,
+    tau_acc_s: float,
+    rest_min_s: float,
+) -> dict[str, Any]:
+    """Run the real-time VQF forwards from a known ``start`` (module docs).
+
+    Only the initial state is set: the gyroscope orientation (``gyrQuat``) to the known
+    quaternion with no accelerometer correction yet (``accQuat`` the identity), the bias
+    estimate, and the accelerometer low-pass state to its steady state at gravity along
+    the earth's z (:func:`vqf.VQF.filterInitialState`, as offline VQF starts its backward
+    pass). Returns VQF's batch output (``quat6D``, ``bias`` in rad/s, ``restDetected``).
+    """
+    import vqf
+
+    f = vqf.VQF(1.0 / sampling_rate_hz, tauAcc=tau_acc_s, restMinT=rest_min_s)
+    b = np.asarray(f.coeffs["accLpB"], dtype=float)
+    a = np.asarray(f.coeffs["accLpA"], dtype=float)
+    gravity = (0.0, 0.0, STANDARD_GRAVITY_MPS2)
+    state = f.state
+    state["gyrQuat"] = list(start.quat_wxyz)
+    state["accQuat"] = [1.0, 0.0, 0.0, 0.0]
+    state["lastAccLp"] = list(gravity)
+    state["accLpState"] = [float(v) for g in gravity for v in vqf.VQF.filterInitialState(g, b, a)]
+    state["bias"] = [math.radians(v) for v in start.gyr_bias_dps]
+    f.state = state
+    return dict(f.updateBatch(gyr_rps, acc_mps2))
 
 
 class LowPassGravity(OrientationEstimator):
@@ -159,9 +276,14 @@ class LowPassGravity(OrientationEstimator):
         self.cutoff_hz = cutoff_hz
 
     def estimate(
-        self, acc_g: np.ndarray, gyr_dps: np.ndarray | None, *, sampling_rate_hz: float
+        self,
+        acc_g: np.ndarray,
+        gyr_dps: np.ndarray | None,
+        *,
+        sampling_rate_hz: float,
+        start: OrientationStart | None = None,
     ) -> OrientationResult:
-        """Estimate gravity by low-pass filtering and project onto it."""
+        """Estimate gravity by low-pass filtering and project onto it (``start`` unused)."""
         rate = check_sampling_rate(sampling_rate_hz, max_cutoff_hz=self.cutoff_hz)
         acc = np.asarray(acc_g, dtype=float)
         sos = butter_sos(2, self.cutoff_hz, btype="low", sampling_rate_hz=rate)

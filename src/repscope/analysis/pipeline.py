@@ -46,7 +46,7 @@ from repscope.analysis.metrics import (
     set_rep_metrics,
     summarize_set,
 )
-from repscope.analysis.orientation import default_estimator
+from repscope.analysis.orientation import OrientationStart, default_estimator
 from repscope.analysis.profiles import ExerciseProfile, get_profile
 from repscope.analysis.rep_kinematics import anchored_velocity_sd_mps, measure_rep, nearest_index
 from repscope.analysis.reps import Rep, group_sets
@@ -364,6 +364,8 @@ def run_stages(
     config: AnalysisConfig,
     known_noise_floor_mps2: float | None = None,
     ends_at_rest: bool = False,
+    initial_orientation: OrientationStart | None = None,
+    starts_at_rest: bool = False,
 ) -> Stages:
     """Run stages 1-5 of the module docs on ``recording`` (no tables, traces or VBT).
 
@@ -371,7 +373,7 @@ def run_stages(
     directly on its windows. The arguments are those of :func:`analyze_recording`,
     resolved (a known placement, a profile, a parsed tempo, a configuration).
     """
-    timebase = split_stretches(recording)  # stage 1
+    timebase = split_stretches(recording, starts_at_rest=starts_at_rest)  # stage 1
     grid = timebase.grid
     time_s = grid.time_s
     found = [  # stage 2
@@ -383,6 +385,9 @@ def run_stages(
             config=config,
             known_noise_floor_mps2=known_noise_floor_mps2,
             ends_at_rest=ends_at_rest,
+            # facts of the recording's first sample: for the stretch that starts there
+            initial_orientation=initial_orientation if stretch.start_idx == 0 else None,
+            starts_at_rest=starts_at_rest and stretch.start_idx == 0,
         )
         for stretch in timebase.stretches
     ]
@@ -432,6 +437,8 @@ def analyze_recording(
     config: AnalysisConfig | None = None,
     known_noise_floor_mps2: float | None = None,
     ends_at_rest: bool = False,
+    initial_orientation: OrientationStart | None = None,
+    starts_at_rest: bool = False,
 ) -> SessionAnalysis:
     """Analyse a recording: sets, reps, tempo phases, velocity, smoothness, flags.
 
@@ -458,6 +465,15 @@ def analyze_recording(
         The caller knows the sensor is at zero velocity on the first and last samples (a
         live window at a turnaround); see
         :func:`~repscope.analysis.kinematics.validate_anchors`.
+    initial_orientation
+        The sensor's orientation at the first sample, known to the caller (a live window
+        that starts where an earlier window's estimate stands); the orientation filter
+        continues from it (:mod:`repscope.analysis.orientation`) instead of converging on
+        the first seconds of data. Written into the provenance when given.
+    starts_at_rest
+        The caller knows the sensor is at zero velocity on the first sample (a live
+        window that starts at the end of a reported rep): a stroke starting there is not
+        cut by the recording's start, and the first still interval is bridged to it.
     """
     config = config or AnalysisConfig()
     placement, profile = _resolve(recording, placement, exercise)
@@ -470,6 +486,8 @@ def analyze_recording(
         config=config,
         known_noise_floor_mps2=known_noise_floor_mps2,
         ends_at_rest=ends_at_rest,
+        initial_orientation=initial_orientation,
+        starts_at_rest=starts_at_rest,
     )
     timebase, found, sets, results = staged.timebase, staged.found, staged.sets, staged.results
     grid = timebase.grid
@@ -508,6 +526,14 @@ def analyze_recording(
         "tempo": tempo_obj.code() if tempo_obj else None,
         "source": grid.meta.source,
     }
+    # facts of the call, only when given (an analysis without them is unchanged)
+    if initial_orientation is not None:
+        provenance["initial_orientation"] = {
+            "quat_wxyz": list(initial_orientation.quat_wxyz),
+            "gyr_bias_dps": list(initial_orientation.gyr_bias_dps),
+        }
+    if starts_at_rest:
+        provenance["starts_at_rest"] = True
     analysis = SessionAnalysis(
         reps=rep_table(results),
         sets=set_table(results),

@@ -8,7 +8,10 @@ Steps
    bridged by linear interpolation and counted.
 2. The grid's valid samples form runs; each run of at least :data:`MIN_STRETCH_S` is a
    :class:`Stretch`, analysed on its own by the later stages (no filter or integral runs
-   across a gap). Shorter runs hold less than one slow rep and are skipped.
+   across a gap). Shorter runs hold less than one slow rep and are skipped, except a
+   first run that starts at a known rep boundary (a live window continued from a
+   reported rep's end, ``starts_at_rest``): the reps it holds start at its first sample,
+   so it is kept from :data:`MIN_KNOWN_START_S`.
 3. The time between two analysed stretches is a data gap: a rep that the set's rhythm
    puts there is inferred later (:mod:`.gap_reps`).
 """
@@ -17,6 +20,8 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+
+import numpy as np
 
 from repscope.analysis.kinematics import runs
 from repscope.recording import Recording
@@ -31,6 +36,9 @@ from repscope.recording import Recording
 MAX_BRIDGED_GAP_S = 0.5
 #: Stretches shorter than this are not analysed (less than one slow rep).
 MIN_STRETCH_S = 2.0
+#: A first stretch that starts at a known zero velocity is kept from this length: the
+#: shortest stroke pair of a rep (two 0.25 s strokes of an explosive touch-and-go rep).
+MIN_KNOWN_START_S = 0.5
 
 
 @dataclass(frozen=True)
@@ -86,16 +94,38 @@ def max_bridged_gap_s(sampling_rate_hz: float) -> float:
     return max(MAX_BRIDGED_GAP_S, 2.5 / sampling_rate_hz)
 
 
-def split_stretches(recording: Recording) -> Timebase:
-    """Resample ``recording`` onto its uniform grid and find the stretches to analyse."""
-    from repscope.io.timebase import gap_mask, resample_uniform, timebase_report
+def split_stretches(recording: Recording, *, starts_at_rest: bool = False) -> Timebase:
+    """Resample ``recording`` onto its uniform grid and find the stretches to analyse.
+
+    ``starts_at_rest``: the first sample is a known rep boundary (module docs, step 2).
+    """
+    from repscope.io.timebase import resample_arrays, timebase_report_arrays
+    from repscope.recording import ACC_COLUMNS, GYR_COLUMNS
 
     rate = recording.meta.sampling_rate_hz
     longest = max_bridged_gap_s(rate)
-    grid = resample_uniform(recording, sampling_rate_hz=rate, max_gap_s=longest)
-    valid = ~gap_mask(grid)
-    gaps = timebase_report(recording).gaps
+    # the columns are read once (resample_uniform, gap_mask and timebase_report of the
+    # same arrays: the same numbers)
+    columns = [c for c in (*ACC_COLUMNS, *GYR_COLUMNS) if c in recording.data.columns]
+    time_s, values = recording.time_s, recording.column_values(columns)
+    grid, grid_values = resample_arrays(
+        time_s,
+        values,
+        columns=columns,
+        meta=recording.meta,
+        sampling_rate_hz=rate,
+        max_gap_s=longest,
+    )
+    valid = (
+        ~np.isnan(grid_values).all(axis=1)
+        if grid_values.shape[1]
+        else np.ones(grid_values.shape[0], dtype=bool)
+    )
+    gaps = timebase_report_arrays(time_s, values, nominal_rate_hz=rate).gaps
     bridged = sum(1 for g in gaps if g[1] - g[0] <= longest)
     min_samples = int(MIN_STRETCH_S * rate)
-    stretches = tuple(Stretch(a, b) for a, b in runs(valid) if b - a >= min_samples)
+    first = int(MIN_KNOWN_START_S * rate) if starts_at_rest else min_samples
+    stretches = tuple(
+        Stretch(a, b) for a, b in runs(valid) if b - a >= (first if a == 0 else min_samples)
+    )
     return Timebase(grid, stretches, bridged, longest)

@@ -23,6 +23,7 @@ from repscope.recording import (
     GYR_COLUMNS,
     TIME_COLUMN,
     Recording,
+    RecordingMeta,
     check_sampling_rate,
 )
 
@@ -404,14 +405,40 @@ def resample_uniform(
     and the gap threshold under ``extra["resampled_from_hz"]`` and
     ``extra["resample_max_gap_s"]``.
     """
+    columns = [c for c in (*ACC_COLUMNS, *GYR_COLUMNS) if c in recording.data.columns]
+    grid, _ = resample_arrays(
+        recording.time_s,
+        recording.column_values(columns),
+        columns=columns,
+        meta=recording.meta,
+        sampling_rate_hz=sampling_rate_hz,
+        max_gap_s=max_gap_s,
+        max_fill_s=max_fill_s,
+    )
+    return grid
+
+
+def resample_arrays(
+    t_all: np.ndarray,
+    x_all: np.ndarray,
+    *,
+    columns: list[str],
+    meta: RecordingMeta,
+    sampling_rate_hz: float,
+    max_gap_s: float | None = None,
+    max_fill_s: float | None = None,
+) -> tuple[Recording, np.ndarray]:
+    """:func:`resample_uniform` of a recording's times and sensor ``columns`` given as arrays.
+
+    Returns the resampled recording and its sensor values (grid rows, ``columns``), so a
+    caller that has read the columns once need not read them again (the live engine
+    analyses hundreds of short windows a set).
+    """
     rate = check_sampling_rate(sampling_rate_hz)
     for name, value in (("max_gap_s", max_gap_s), ("max_fill_s", max_fill_s)):
         if value is not None and not (math.isfinite(value) and value > 0):
             raise InputError(f"{name} must be a positive number of seconds, got {value!r}")
-    source_rate = check_sampling_rate(recording.meta.sampling_rate_hz)
-    columns = [c for c in (*ACC_COLUMNS, *GYR_COLUMNS) if c in recording.data.columns]
-    t_all = recording.time_s
-    x_all = recording.column_values(columns)
+    source_rate = check_sampling_rate(meta.sampling_rate_hz)
     valid = ~np.isnan(x_all).all(axis=1)
     index = np.flatnonzero(valid)
     if index.size < 2:
@@ -443,11 +470,11 @@ def resample_uniform(
     data = {TIME_COLUMN: grid}
     data.update({c: out[:, j] for j, c in enumerate(columns)})
     extra = {
-        **recording.meta.extra,
+        **meta.extra,
         "resampled_from_hz": source_rate,
         "resample_max_gap_s": threshold,
     }
     if breaks.size:
         extra["grid_breaks"] = [[float(t[i]), float(t[i + 1])] for i in breaks]
-    meta = dataclasses.replace(recording.meta, sampling_rate_hz=rate, extra=extra)
-    return Recording(pd.DataFrame(data), meta)
+    new_meta = dataclasses.replace(meta, sampling_rate_hz=rate, extra=extra)
+    return Recording(pd.DataFrame(data), new_meta), out

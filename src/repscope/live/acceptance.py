@@ -141,6 +141,15 @@ def misses_reported(
     )
 
 
+def continued(reported: Sequence[Row], t0: float) -> bool:
+    """Whether a window starting at ``t0`` starts at the last reported rep's end.
+
+    Such a window (:mod:`repscope.live.windows`) starts at a known zero velocity with the
+    orientation there: a rep starting at its first sample is whole, not cut.
+    """
+    return bool(reported) and abs(float(reported[-1]["end_s"]) - t0) <= _AT_START_S
+
+
 def anchored(reported: Sequence[Row], t0: float) -> bool:
     """Whether a window starting at ``t0`` starts at the last reported rep's start."""
     return bool(reported) and abs(float(reported[-1]["start_s"]) - t0) <= _AT_START_S
@@ -218,13 +227,16 @@ def candidates(
     windows left out for lag: the first report of rep 2 ended 0.33 s late, at the
     window's edge, and rep 3 was seen by every later window and reported by none).
     """
+    # a window continued from the last reported rep's end starts at a known zero
+    # velocity: a rep that starts there is whole
+    first_s = t0 - _AT_START_S if continued(reported, t0) else t0 + s.edge_margin_s
     whole = sorted(
         (
             r
             for r in rows
             if math.isfinite(float(r["eccentric_s"]))
             and math.isfinite(float(r["concentric_s"]))
-            and float(r["start_s"]) >= t0 + s.edge_margin_s
+            and float(r["start_s"]) >= first_s
             and float(r["start_s"]) > floor_s
         ),
         key=lambda r: float(r["start_s"]),

@@ -372,10 +372,13 @@ class LiveAnalyzer:
         return self._motion.mark(kind, direction, t, set_number=self._set.number, in_set=in_set)
 
     # ------------------------------------------------------------------ one update
-    def _samples(self, t0: float, t1: float) -> tuple[np.ndarray, np.ndarray] | None:
+    def _samples(
+        self, t0: float, t1: float, *, min_span_s: float | None = None
+    ) -> tuple[np.ndarray, np.ndarray] | None:
         """Return the buffered samples in ``[t0, t1]``, or None if too few to analyse."""
         assert self._ring is not None
-        return self._ring.window(t0, t1, min_span_s=self.settings.min_analysis_s)
+        span = self.settings.min_analysis_s if min_span_s is None else min_span_s
+        return self._ring.window(t0, t1, min_span_s=span)
 
     def _window_starts(self, t_edge: float) -> list[float]:
         assert self._ring is not None
@@ -386,11 +389,13 @@ class LiveAnalyzer:
     def _window(
         self, t0: float, t_edge: float, *, at_zero: bool, started: bool = False
     ) -> LiveWindow | None:
-        """Analyse one live window (step 2)."""
-        samples = self._samples(t0, t_edge)
+        """Analyse one live window (step 2); continued from a reported rep's end at its start."""
+        start = self._windows.continued_at(t0)
+        span = None if start is None else self.settings.min_continued_s
+        samples = self._samples(t0, t_edge, min_span_s=span)
         window = None
         if samples is not None:
-            window = self._analysis.run(*samples, at_zero=at_zero and not started)
+            window = self._analysis.run(*samples, at_zero=at_zero and not started, start=start)
         if self.on_update is not None:
             self.on_update(t0, t_edge, at_zero, window)
         return window
@@ -451,7 +456,10 @@ class LiveAnalyzer:
             new_rows = self._sightings.watch(
                 kept, t_edge, at_zero=good, in_set=bool(self._set.reps)
             )
-        events = self._report(new_rows, t_edge, at_zero=good)
+        # later windows continue from a rep's end only where the detector saw the bar stop
+        # or turn there, or the window ends at rest (module docs of windows)
+        seen_stop = fast or window.ends_still
+        events = self._report(new_rows, t_edge, at_zero=good, window=window if seen_stop else None)
         if new_rows:
             self._schedule.burst = []
         if self._set.reps and self._set.should_end(
@@ -475,12 +483,26 @@ class LiveAnalyzer:
         )
 
     # ------------------------------------------------------------------ reps and sets
-    def _report(self, new_rows: list[Row], t_now: float, *, at_zero: bool) -> list[LiveEvent]:
-        """Add the new reps to the set, recompute the flags, return the events (steps 3-4)."""
+    def _report(
+        self,
+        new_rows: list[Row],
+        t_now: float,
+        *,
+        at_zero: bool,
+        window: LiveWindow | None = None,
+    ) -> list[LiveEvent]:
+        """Add the new reps to the set, recompute the flags, return the events (steps 3-4).
+
+        ``window``: the window the rows may come from; its orientation at the end of a rep
+        it shows lets the next windows continue from there.
+        """
         if new_rows:
             self._sightings.clear()
         for row in new_rows:
-            self._windows.add_rep(row, at_zero=at_zero)
+            orientation = None
+            if window is not None and any(row is r for r in window.rows):
+                orientation = window.orientation_at(float(row["end_s"]))
+            self._windows.add_rep(row, at_zero=at_zero, orientation=orientation, reported_s=t_now)
         return self._set.add(new_rows, t_now)
 
     def _racked(self, t_edge: float) -> bool:

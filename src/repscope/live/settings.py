@@ -38,7 +38,10 @@ class LiveSettings:
         ``edge_margin_s`` (also: reps starting this close to a window's start are not
         taken); ``min_analysis_s`` the shortest window analysed; ``live_trusted_rest_s``
         the windows' ``stillness.long_rest_s``; ``window_reps_n`` how many reported reps
-        a window in a set reaches back (0: to a rest ``min_window_s`` back, as before).
+        a window in a set reaches back (0: to a rest ``min_window_s`` back, as before);
+        ``continue_from_end`` whether a window at zero velocity starts at the end of the
+        last reported rep instead (with the orientation there and zero velocity, as facts
+        of the call), and ``min_continued_s`` the shortest such window analysed.
     Acceptance (:mod:`repscope.live.acceptance`)
         ``settle_s``, ``confirm_tolerance_s``, ``cut_margin_s``, ``open_gap_s``,
         ``stable_tol_s``, ``stable_sep_s``, ``deadline_s``, ``max_retreat_s``,
@@ -71,6 +74,8 @@ class LiveSettings:
     edge_margin_s: float = 0.25
     min_analysis_s: float = 2.0
     window_reps_n: int = 1
+    continue_from_end: bool = True
+    min_continued_s: float = 0.5
     live_trusted_rest_s: float = 0.5
     # acceptance
     settle_s: float = 0.15
@@ -95,6 +100,10 @@ class LiveSettings:
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
             if f.name in ("max_lag_s", "set_gap_s") and value is None:
+                continue
+            if f.name == "continue_from_end":
+                if not isinstance(value, bool):
+                    raise InputError(f"continue_from_end must be True or False, got {value!r}")
                 continue
             if f.name == "look_back_s":
                 object.__setattr__(self, "look_back_s", tuple(float(x) for x in value))

@@ -47,6 +47,7 @@ import numpy as np
 
 from repscope.analysis import AnalysisConfig, SessionAnalysis, analyze_recording
 from repscope.analysis.kinematics import runs
+from repscope.analysis.orientation import OrientationResult, OrientationStart
 from repscope.analysis.pipeline import Stages, run_stages
 from repscope.analysis.profiles import get_profile
 from repscope.analysis.tables import rep_row
@@ -88,6 +89,16 @@ class LiveWindow:
     still: np.ndarray
     rows: list[dict[str, Any]]
     noise_floor_mps2: float
+    #: Each stretch's first and end grid index and its orientation estimate.
+    orientations: tuple[tuple[int, int, OrientationResult], ...] = ()
+
+    def orientation_at(self, t_s: float) -> OrientationStart | None:
+        """Return the orientation estimate at grid time ``t_s`` (None outside the stretches)."""
+        i = int(np.searchsorted(self.time_s, t_s - 1e-9))
+        for a, b, orientation in self.orientations:
+            if a <= i < b:
+                return orientation.start_at(i - a)
+        return None
 
     @property
     def ends_still(self) -> bool:
@@ -219,11 +230,19 @@ class WindowAnalysis:
         )
 
     def run(
-        self, time_s: np.ndarray, values: np.ndarray, *, at_zero: bool = False
+        self,
+        time_s: np.ndarray,
+        values: np.ndarray,
+        *,
+        at_zero: bool = False,
+        start: OrientationStart | None = None,
     ) -> LiveWindow | None:
         """Analyse a live window (acceleration, then angular rate when there are 6 columns).
 
-        Returns None when the stages refuse the window (too little data).
+        ``start``: the window continues from the last reported rep's end, at zero velocity
+        with this orientation (facts of the call, ``initial_orientation`` and
+        ``starts_at_rest`` of :func:`repscope.analysis.analyze_recording`). Returns None
+        when the stages refuse the window (too little data).
         """
         floor = self.noise_floor_mps2 if math.isfinite(self.noise_floor_mps2) else None
         started = self.timer()
@@ -236,6 +255,8 @@ class WindowAnalysis:
                 config=self.live_config,
                 known_noise_floor_mps2=floor,
                 ends_at_rest=at_zero,
+                initial_orientation=start,
+                starts_at_rest=start is not None,
             )
             grid = staged.timebase.grid
             still = np.zeros(grid.time_s.size, dtype=bool)
@@ -250,6 +271,11 @@ class WindowAnalysis:
                     load_kg=math.nan if self.meta.load_kg is None else float(self.meta.load_kg),
                 ),
                 noise_floor_mps2=min((f.noise_floor_mps2 for f in staged.found), default=math.nan),
+                orientations=tuple(
+                    (f.stretch.start_idx, f.stretch.end_idx, f.signals.orientation)
+                    for f in staged.found
+                    if f.signals.orientation is not None
+                ),
             )
         except InputError:
             self.stats.n_failed += 1
