@@ -800,14 +800,18 @@ def drop_passed_anchors(
     return anchors
 
 
-def _window_range(
+def _window_position(
     cum: np.ndarray, anchors: list[tuple[int, int]], lo: int, hi: int, rate: float
-) -> float:
-    """Vertical range of the position over ``lo:hi`` with zero velocity on ``anchors``.
+) -> np.ndarray:
+    """Position over ``lo:hi`` (from 0 at ``lo``) with zero velocity on ``anchors``.
 
     ``cum`` is the running integral of the acceleration; ``lo`` and ``hi`` are edges of
     anchors. Between two anchors the velocity is ``cum`` minus its straight line between
     their edges (as in :func:`integrate_between_anchors`), and zero on the anchors.
+
+    The first ``h - lo`` values, for ``h`` an anchor's end inside the window, are the
+    position over ``lo:h`` itself (the same numbers): the velocity before ``h`` depends on
+    the anchors up to ``h`` only, and the trapezoids are summed in order.
     """
     # anchors are sorted and disjoint: bisect to the few overlapping lo:hi (an hour holds
     # about a thousand anchors, and this runs for every hypothesis)
@@ -822,7 +826,14 @@ def _window_range(
     velocity = cum[lo:hi] - np.interp(span, knots, cum[knots])
     for a, b in local:
         velocity[a - lo : b - lo] = 0.0
-    position = np.concatenate([[0.0], np.cumsum(velocity[1:] + velocity[:-1]) / (2.0 * rate)])
+    return np.concatenate([[0.0], np.cumsum(velocity[1:] + velocity[:-1]) / (2.0 * rate)])
+
+
+def _window_range(
+    cum: np.ndarray, anchors: list[tuple[int, int]], lo: int, hi: int, rate: float
+) -> float:
+    """Vertical range of the position over ``lo:hi`` (see :func:`_window_position`)."""
+    position = _window_position(cum, anchors, lo, hi, rate)
     return float(position.max() - position.min())
 
 
@@ -949,11 +960,19 @@ def reselect_by_closure(
         k = 1
         while k < len(anchors) - 1:
             best: tuple[float, list[tuple[int, int]], int] | None = None
-            for span in range(1, max_span + 1):
-                last = k + span - 1
-                if last >= len(anchors) - 1 or anchors[last][1] - anchors[last][0] >= trusted:
+            # the spans tried: a span stops before the last anchor and before a trusted one
+            spans = 0
+            while spans < max_span and (last := k + spans) < len(anchors) - 1:
+                if anchors[last][1] - anchors[last][0] >= trusted:
                     break
-                lo = anchors[max(k - window_anchors, 0)][0]
+                spans += 1
+            lo = anchors[max(k - window_anchors, 0)][0]
+            # the current anchors' position over the longest span's window, once: each
+            # span's window shares ``lo``, and its position is a prefix of this one
+            widest = anchors[min(k + spans - 1 + window_anchors, len(anchors) - 1)][1]
+            current = _window_position(cum, anchors, lo, widest, rate) if spans else None
+            for span in range(1, spans + 1):
+                last = k + span - 1
                 hi = anchors[min(last + window_anchors, len(anchors) - 1)][1]
                 gone = anchors[k : last + 1]
                 kept = _rejudge(
@@ -969,7 +988,8 @@ def reselect_by_closure(
                 )
                 trial = anchors[:k] + kept + anchors[last + 1 :]
                 cost = _window_range(cum, trial, lo, hi, rate)
-                before = _window_range(cum, anchors, lo, hi, rate)
+                assert current is not None
+                before = float(current[: hi - lo].max() - current[: hi - lo].min())
                 if before - cost <= margin_m:
                     continue
                 for anchor in gone:
