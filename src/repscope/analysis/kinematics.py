@@ -922,6 +922,7 @@ def _rejudge(
     rate: float,
     settings: StillnessSettings,
     by_start: bool = False,
+    trims: dict[tuple[int, int], tuple[int, int]] | None = None,
 ) -> list[tuple[int, int]]:
     """Candidates between anchors ``left`` and ``right`` that pass steps 1-3 judged there.
 
@@ -963,13 +964,19 @@ def _rejudge(
         rounds=settings.readmit_rounds,
     )[1:-1]
     if settings.edge_speed_mps is not None:
-        kept = trim_moving_edges(
-            acc_mps2,
-            kept,
-            sampling_rate_hz=rate,
-            level_mps=settings.edge_speed_mps,
-            min_len=min_len,
-        )
+        # each anchor's cut depends on its own samples only: ``trims`` keeps them for the
+        # other hypotheses that judge the same candidate again
+        trims = {} if trims is None else trims
+        for anchor in kept:
+            if anchor not in trims:
+                trims[anchor] = trim_moving_edges(
+                    acc_mps2,
+                    [anchor],
+                    sampling_rate_hz=rate,
+                    level_mps=settings.edge_speed_mps,
+                    min_len=min_len,
+                )[0]
+        kept = [trims[anchor] for anchor in kept]
     return kept
 
 
@@ -1029,6 +1036,7 @@ def reselect_by_closure(
     by_start = all(a < b for a, b in candidates) and all(
         p[0] <= q[0] for p, q in itertools.pairwise(candidates)
     )
+    trims: dict[tuple[int, int], tuple[int, int]] = {}  # the edge cuts, by anchor
     for _ in range(rounds):
         changed = False
         k = 1
@@ -1063,6 +1071,7 @@ def reselect_by_closure(
                     rate=rate,
                     settings=settings,
                     by_start=by_start,
+                    trims=trims,
                 )
                 trial = anchors[:k] + kept + anchors[last + 1 :]
                 assert current is not None
