@@ -264,10 +264,11 @@ def _fit_bell(
     ]
     if lower[0] >= upper[0] or lower[1] >= upper[1]:
         return None
+    # min(max(...)): np.clip's operations, on two Python floats without its dispatch
     guess = np.array(
         [
-            np.clip(-0.15, lower[0] + 1e-9, upper[0] - 1e-9),
-            np.clip(1.15, lower[1] + 1e-9, upper[1] - 1e-9),
+            min(max(-0.15, lower[0] + 1e-9), upper[0] - 1e-9),
+            min(max(1.15, lower[1] + 1e-9), upper[1] - 1e-9),
             2.0,
             2.0,
         ]
