@@ -802,14 +802,13 @@ def drop_passed_anchors(
     return anchors
 
 
-def _window_range(
-    cum: np.ndarray, anchors: list[tuple[int, int]], lo: int, hi: int, rate: float
-) -> float:
-    """Vertical range of the position over ``lo:hi`` with zero velocity on ``anchors``.
+def _window_steps(cum: np.ndarray, anchors: list[tuple[int, int]], lo: int, hi: int) -> np.ndarray:
+    """Trapezoid sums ``v[i] + v[i - 1]`` for ``i`` in ``lo + 1:hi``, zero velocity on ``anchors``.
 
     ``cum`` is the running integral of the acceleration; ``lo`` and ``hi`` are edges of
     anchors. Between two anchors the velocity is ``cum`` minus its straight line between
-    their edges (as in :func:`integrate_between_anchors`), and zero on the anchors.
+    their edges (as in :func:`integrate_between_anchors`), and zero on the anchors. The
+    position from ``lo`` is their running sum over ``2 rate`` (:func:`_window_position`).
     """
     # anchors are sorted and disjoint: bisect to the few overlapping lo:hi (an hour holds
     # about a thousand anchors, and this runs for every hypothesis)
@@ -824,8 +823,94 @@ def _window_range(
     velocity = cum[lo:hi] - np.interp(span, knots, cum[knots])
     for a, b in local:
         velocity[a - lo : b - lo] = 0.0
-    position = np.concatenate([[0.0], np.cumsum(velocity[1:] + velocity[:-1]) / (2.0 * rate)])
+    return np.asarray(velocity[1:] + velocity[:-1])
+
+
+def _window_position(
+    cum: np.ndarray, anchors: list[tuple[int, int]], lo: int, hi: int, rate: float
+) -> np.ndarray:
+    """Position over ``lo:hi`` (from 0 at ``lo``) with zero velocity on ``anchors``.
+
+    The first ``h - lo`` values, for ``h`` an anchor's end inside the window, are the
+    position over ``lo:h`` itself (the same numbers): the velocity before ``h`` depends on
+    the anchors up to ``h`` only, and the trapezoids are summed in order.
+    """
+    steps = _window_steps(cum, anchors, lo, hi)
+    return np.concatenate([[0.0], np.cumsum(steps) / (2.0 * rate)])
+
+
+def _window_range(
+    cum: np.ndarray, anchors: list[tuple[int, int]], lo: int, hi: int, rate: float
+) -> float:
+    """Vertical range of the position over ``lo:hi`` (see :func:`_window_position`)."""
+    position = _window_position(cum, anchors, lo, hi, rate)
     return float(position.max() - position.min())
+
+
+@dataclass(frozen=True)
+class _CurrentWindow:
+    """The current anchors' integrals over a closure window ``lo:`` (:func:`reselect_by_closure`).
+
+    ``steps`` are :func:`_window_steps`, ``summed`` their running sum with 0 first
+    (the position times ``2 rate``), ``position`` the position itself; ``edge`` is the
+    end of the anchor before the hypotheses' changes, and ``head_max`` / ``head_min``
+    bound the position before it.
+    """
+
+    lo: int
+    edge: int
+    steps: np.ndarray
+    summed: np.ndarray
+    position: np.ndarray
+    head_max: float
+    head_min: float
+
+
+def _current_window(
+    cum: np.ndarray, anchors: list[tuple[int, int]], lo: int, hi: int, edge: int, rate: float
+) -> _CurrentWindow:
+    """Integrate the current ``anchors`` over ``lo:hi`` once, for every hypothesis there."""
+    steps = _window_steps(cum, anchors, lo, hi)
+    summed = np.concatenate([[0.0], np.cumsum(steps)])
+    position = summed / (2.0 * rate)  # the numbers of _window_position (0 / x is 0)
+    head = position[: edge - lo]
+    return _CurrentWindow(lo, edge, steps, summed, position, head.max(), head.min())
+
+
+def _changed_range(
+    cum: np.ndarray,
+    current: _CurrentWindow,
+    kept: list[tuple[int, int]],
+    until: int,
+    hi: int,
+    rate: float,
+) -> float:
+    """Range over ``lo:hi`` of the position with the anchors between two others replaced.
+
+    The anchors of ``current`` up to the one ending at ``current.edge`` and from the one
+    starting at ``until`` stay; those between become ``kept``. The velocity changes only
+    between the two (:func:`_window_steps` on their knots alone: np.interp reads the two
+    knots around each sample), so the running sum goes on from the current one at
+    ``edge - 1`` through the new trapezoids and then the current ones after ``until``:
+    summed in the same order, the same numbers as :func:`_window_range` of the whole
+    changed list, without integrating the unchanged samples again.
+    """
+    lo, edge = current.lo, current.edge
+    local = [(edge - 1, edge), *kept, (until, until + 1)]
+    changed = _window_steps(cum, local, edge - 1, until + 1)
+    tail = np.cumsum(
+        np.concatenate(
+            [
+                current.summed[edge - 1 - lo : edge - lo],
+                changed,
+                current.steps[until - lo : hi - lo - 1],
+            ]
+        )
+    ) / (2.0 * rate)
+    # np.maximum and np.minimum: a NaN anywhere gives NaN, as over the whole window
+    return float(
+        np.maximum(current.head_max, tail.max()) - np.minimum(current.head_min, tail.min())
+    )
 
 
 def _rejudge(
@@ -839,6 +924,7 @@ def _rejudge(
     rate: float,
     settings: StillnessSettings,
     by_start: bool = False,
+    trims: dict[tuple[int, int], tuple[int, int]] | None = None,
 ) -> list[tuple[int, int]]:
     """Candidates between anchors ``left`` and ``right`` that pass steps 1-3 judged there.
 
@@ -880,13 +966,19 @@ def _rejudge(
         rounds=settings.readmit_rounds,
     )[1:-1]
     if settings.edge_speed_mps is not None:
-        kept = trim_moving_edges(
-            acc_mps2,
-            kept,
-            sampling_rate_hz=rate,
-            level_mps=settings.edge_speed_mps,
-            min_len=min_len,
-        )
+        # each anchor's cut depends on its own samples only: ``trims`` keeps them for the
+        # other hypotheses that judge the same candidate again
+        trims = {} if trims is None else trims
+        for anchor in kept:
+            if anchor not in trims:
+                trims[anchor] = trim_moving_edges(
+                    acc_mps2,
+                    [anchor],
+                    sampling_rate_hz=rate,
+                    level_mps=settings.edge_speed_mps,
+                    min_len=min_len,
+                )[0]
+        kept = [trims[anchor] for anchor in kept]
     return kept
 
 
@@ -946,16 +1038,29 @@ def reselect_by_closure(
     by_start = all(a < b for a, b in candidates) and all(
         p[0] <= q[0] for p, q in itertools.pairwise(candidates)
     )
+    trims: dict[tuple[int, int], tuple[int, int]] = {}  # the edge cuts, by anchor
     for _ in range(rounds):
         changed = False
         k = 1
         while k < len(anchors) - 1:
             best: tuple[float, list[tuple[int, int]], int] | None = None
-            for span in range(1, max_span + 1):
-                last = k + span - 1
-                if last >= len(anchors) - 1 or anchors[last][1] - anchors[last][0] >= trusted:
+            # the spans tried: a span stops before the last anchor and before a trusted one
+            spans = 0
+            while spans < max_span and (last := k + spans) < len(anchors) - 1:
+                if anchors[last][1] - anchors[last][0] >= trusted:
                     break
-                lo = anchors[max(k - window_anchors, 0)][0]
+                spans += 1
+            lo = anchors[max(k - window_anchors, 0)][0]
+            # the current anchors' position over the longest span's window, once: each
+            # span's window shares ``lo``, and its position is a prefix of this one
+            widest = anchors[min(k + spans - 1 + window_anchors, len(anchors) - 1)][1]
+            current = (
+                _current_window(cum, anchors, lo, widest, anchors[k - 1][1], rate)
+                if spans
+                else None
+            )
+            for span in range(1, spans + 1):
+                last = k + span - 1
                 hi = anchors[min(last + window_anchors, len(anchors) - 1)][1]
                 gone = anchors[k : last + 1]
                 kept = _rejudge(
@@ -968,16 +1073,21 @@ def reselect_by_closure(
                     rate=rate,
                     settings=settings,
                     by_start=by_start,
+                    trims=trims,
                 )
                 trial = anchors[:k] + kept + anchors[last + 1 :]
-                cost = _window_range(cum, trial, lo, hi, rate)
-                before = _window_range(cum, anchors, lo, hi, rate)
+                assert current is not None
+                until = anchors[last + 1][0]
+                cost = _changed_range(cum, current, kept, until, hi, rate)
+                before = float(
+                    current.position[: hi - lo].max() - current.position[: hi - lo].min()
+                )
                 if before - cost <= margin_m:
                     continue
                 for anchor in gone:
                     with_it = sorted([*kept, anchor])
                     trial_with = anchors[:k] + with_it + anchors[last + 1 :]
-                    cost_with = _window_range(cum, trial_with, lo, hi, rate)
+                    cost_with = _changed_range(cum, current, with_it, until, hi, rate)
                     if cost_with <= cost:
                         kept, trial, cost = with_it, trial_with, cost_with
                 gain = before - cost

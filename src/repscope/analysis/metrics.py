@@ -34,6 +34,7 @@ from repscope.analysis.rep_kinematics import (
     turnaround_acc,
 )
 from repscope.analysis.reps import Rep
+from repscope.analysis.strokes import Stroke
 from repscope.tempo import format_phases
 
 #: Confidence levels, lowest first.
@@ -152,10 +153,21 @@ def set_rep_metrics(
     ``acc_rate_hz`` the accelerometer's own rate (whether the arrival is sampled).
     """
     out = []
+    # each eccentric's arrival ratio, by stroke: read again at the turnaround it ends (the
+    # same rep's when eccentric-first, the previous rep's otherwise)
+    arrivals: dict[int, float] = {}
+
+    def arrival_of(ecc: Stroke | None) -> float:
+        if ecc is None:
+            return arrival_ratio(stroke_speed, time_s, ecc)
+        if id(ecc) not in arrivals:
+            arrivals[id(ecc)] = arrival_ratio(stroke_speed, time_s, ecc)
+        return arrivals[id(ecc)]
+
     for k, measured in enumerate(members):
         rep, kin = measured.rep, measured.kinematics
         anchored = measured.velocity_anchored
-        arrival = arrival_ratio(stroke_speed, time_s, rep.eccentric)
+        arrival = arrival_of(rep.eccentric)
         unjudged = arrival_unmeasured(
             anchored,
             rep.eccentric,
@@ -173,7 +185,7 @@ def set_rep_metrics(
         if ecc_before is not None and rep.concentric is not None:
             assert before is not None
             turn_pause = before.bottom_pause_s
-            turn_arrival = arrival_ratio(stroke_speed, time_s, ecc_before)
+            turn_arrival = arrival_of(ecc_before)
             assert before_m is not None
             why = arrival_unmeasured(
                 anchored,

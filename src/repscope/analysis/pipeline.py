@@ -56,7 +56,7 @@ from repscope.analysis.set_end import find_racks
 from repscope.analysis.stretches import Timebase, split_stretches
 from repscope.analysis.strokes import Stroke
 from repscope.analysis.swing import horizontal_speed_mps, swing_unmeasured
-from repscope.analysis.tables import rep_table, set_table
+from repscope.analysis.tables import coded_text, rep_table, set_table
 from repscope.analysis.vbt_step import with_velocity_based_training
 from repscope.errors import InputError
 from repscope.recording import PLACEMENTS, STANDARD_GRAVITY_MPS2, Recording
@@ -255,6 +255,10 @@ def _on_grid(found: list[FoundReps], n: int, name: str, *, fill: Any = np.nan) -
     return out
 
 
+#: The traces' phase labels ("" outside the reps).
+PHASE_NAMES = ("", "eccentric", "concentric", "bottom_pause", "top_pause")
+
+
 def _traces(
     timebase: Timebase,
     found: list[FoundReps],
@@ -266,13 +270,15 @@ def _traces(
     n = time_s.size
     set_col = np.zeros(n, dtype=np.int64)
     rep_col = np.zeros(n, dtype=np.int64)
-    phase_col = np.full(n, "", dtype=object)
+    # the phase as codes into PHASE_NAMES, made text once (tables.coded_text)
+    phase_col = np.zeros(n, dtype=np.int8)
+    code = {name: k for k, name in enumerate(PHASE_NAMES)}
     for members in sets:
         for k, measured in enumerate(members):
             rep = measured.rep
             for stroke, name in ((rep.eccentric, "eccentric"), (rep.concentric, "concentric")):
                 if stroke is not None:
-                    phase_col[stroke.start_idx : stroke.end_idx + 1] = name
+                    phase_col[stroke.start_idx : stroke.end_idx + 1] = code[name]
             set_col[rep.first.start_idx : rep.last.end_idx + 1] = rep.set_number
             rep_col[rep.first.start_idx : rep.last.end_idx + 1] = k + 1
     # pauses between phases inside sets
@@ -282,10 +288,10 @@ def _traces(
             if rep.truncated:
                 continue
             inner = "bottom_pause" if rep.eccentric_first else "top_pause"
-            phase_col[rep.first.end_idx + 1 : rep.last.start_idx] = inner
+            phase_col[rep.first.end_idx + 1 : rep.last.start_idx] = code[inner]
         for prev, nxt in itertools.pairwise(members):
             name = "top_pause" if prev.rep.eccentric_first else "bottom_pause"
-            phase_col[prev.rep.last.end_idx + 1 : nxt.rep.first.start_idx] = name
+            phase_col[prev.rep.last.end_idx + 1 : nxt.rep.first.start_idx] = code[name]
     return pd.DataFrame(
         {
             "time_s": time_s,
@@ -295,7 +301,7 @@ def _traces(
             "still": _on_grid(found, n, "still", fill=False),
             "set": set_col,
             "rep": rep_col,
-            "phase": phase_col,
+            "phase": coded_text(phase_col, PHASE_NAMES),
         }
     )
 

@@ -22,7 +22,7 @@ Around the turnarounds (on the recording's grid, since a turnaround may join two
 
 from __future__ import annotations
 
-import itertools
+import bisect
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -200,18 +200,19 @@ def anchored_velocity_sd_mps(
     if not math.isfinite(walk_m2ps3):
         return math.inf
     rate = float(sampling_rate_hz)
-    for a, b in anchors:
-        if a <= idx < b:
-            return 0.0
+    # rests are sorted and disjoint: the last one starting at or before ``idx`` is the only
+    # one that can hold it, and the span after it the one ``idx`` lies in (bisected: a
+    # recording holds hundreds of rests, and this runs for every rep)
+    k = bisect.bisect_right(anchors, idx, key=lambda anchor: anchor[0]) - 1
+    if k >= 0 and idx < anchors[k][1]:
+        return 0.0
     if idx < anchors[0][0]:
         return math.sqrt(walk_m2ps3 * (anchors[0][0] - idx) / rate)
     if idx >= anchors[-1][1]:
         return math.sqrt(walk_m2ps3 * (idx - anchors[-1][1] + 1) / rate)
-    for (_, end_a), (start_b, _) in itertools.pairwise(anchors):
-        if end_a - 1 <= idx <= start_b:
-            t, span = (idx - end_a + 1) / rate, (start_b - end_a + 1) / rate
-            return math.sqrt(max(walk_m2ps3 * t * (span - t) / span, 0.0))
-    return 0.0
+    end_a, start_b = anchors[k][1], anchors[k + 1][0]
+    t, span = (idx - end_a + 1) / rate, (start_b - end_a + 1) / rate
+    return math.sqrt(max(walk_m2ps3 * t * (span - t) / span, 0.0))
 
 
 def arrival_unmeasured(

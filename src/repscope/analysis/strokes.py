@@ -193,12 +193,12 @@ def _fit_bell(
     when the fit fails or explains the profile poorly (R^2 < ``fit_min_r2``).
     """
     level = settings.fit_level * speed[peak]
-    first = peak
-    while first > lo and speed[first - 1] >= level:
-        first -= 1
-    last = peak
-    while last < hi and speed[last + 1] >= level:
-        last += 1
+    # the samples at or above ``level`` on either side of the peak, up to ``lo`` / ``hi``
+    # (the first sample that is not, NaN included, ends the walk)
+    below = np.flatnonzero(~(speed[lo:peak] >= level))
+    first = lo + int(below[-1]) + 1 if below.size else min(lo, peak)
+    below = np.flatnonzero(~(speed[peak + 1 : hi + 1] >= level))
+    last = peak + int(below[0]) if below.size else max(hi, peak)
     if last - first < 6:
         return None
     idx = np.arange(first, last + 1)
@@ -209,23 +209,24 @@ def _fit_bell(
     y = speed[idx] / speed[peak]
 
     # The last evaluation is kept: the optimiser asks for the Jacobian at the parameters
-    # whose residual it has just accepted, and the pieces are the costly part of both.
+    # whose residual it has just accepted, and the pieces (with <g, g> and <g, y>) are the
+    # costly part of both.
     cached_params: np.ndarray | None = None
-    cached = (x, x, x)
+    cached = (x, x, x, 0.0, 0.0)
 
-    def pieces(params: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def pieces(params: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, float]:
         nonlocal cached_params, cached
         if params is not cached_params:
             t0, t1, a, b = params
             u = np.maximum(x - t0, 1e-12)
             w = np.maximum(t1 - x, 1e-12)
-            cached_params, cached = params, (u, w, u**a * w**b)
+            g = u**a * w**b
+            cached_params, cached = params, (u, w, g, float(g @ g), float(g @ y))
         return cached
 
     def residual(params: np.ndarray) -> np.ndarray:
-        g = pieces(params)[2]
-        gg = float(g @ g)
-        c = float(g @ y) / gg if gg > 0 else 0.0
+        _, _, g, gg, gy = pieces(params)
+        c = gy / gg if gg > 0 else 0.0
         return np.asarray(c * g - y)
 
     def jacobian(params: np.ndarray) -> np.ndarray:
@@ -233,18 +234,21 @@ def _fit_bell(
         # dc = <dg, y> / <g, g> - 2 c <g, dg> / <g, g>. Analytic, so each iteration costs
         # one evaluation instead of five (finite differences).
         _, _, a, b = params
-        u, w, g = pieces(params)
-        gg = float(g @ g)
+        u, w, g, gg, gy = pieces(params)
         if gg <= 0:
             return np.zeros((x.size, 4))
-        c = float(g @ y) / gg
+        c = gy / gg
         dg = np.empty((x.size, 4))
-        dg[:, 0] = -a * g / u
-        dg[:, 1] = b * g / w
-        dg[:, 2] = g * np.log(u)
-        dg[:, 3] = g * np.log(w)
+        # each column written in place (the numbers of ``dg[:, 0] = -a * g / u`` etc.)
+        np.divide(-a * g, u, out=dg[:, 0])
+        np.divide(b * g, w, out=dg[:, 1])
+        np.multiply(g, np.log(u), out=dg[:, 2])
+        np.multiply(g, np.log(w), out=dg[:, 3])
         dc = (dg.T @ y) / gg - 2.0 * c * (dg.T @ g) / gg
-        return np.asarray(g[:, None] * dc + c * dg)
+        # c dg + g dc, summed in place (addition commutes: the numbers of g dc + c dg)
+        dg *= c
+        dg += g[:, None] * dc
+        return dg
 
     lower = [
         max((float(lo) - 1.0 - first) / span, -1.0),
@@ -260,10 +264,11 @@ def _fit_bell(
     ]
     if lower[0] >= upper[0] or lower[1] >= upper[1]:
         return None
+    # min(max(...)): np.clip's operations, on two Python floats without its dispatch
     guess = np.array(
         [
-            np.clip(-0.15, lower[0] + 1e-9, upper[0] - 1e-9),
-            np.clip(1.15, lower[1] + 1e-9, upper[1] - 1e-9),
+            min(max(-0.15, lower[0] + 1e-9), upper[0] - 1e-9),
+            min(max(1.15, lower[1] + 1e-9), upper[1] - 1e-9),
             2.0,
             2.0,
         ]
@@ -319,7 +324,8 @@ def _bounded_levenberg_marquardt(
     """
     params = np.minimum(np.maximum(guess, lower), upper)
     r = residual(params)
-    diagonal = np.arange(guess.size)
+    lower_list, upper_list = lower.tolist(), upper.tolist()
+    stride = guess.size + 1  # the diagonal of a square matrix, as a strided view
     cost = float(r @ r)
     damping = 1e-3
     for _ in range(max_iter):
@@ -328,14 +334,21 @@ def _bounded_levenberg_marquardt(
         gradient = jac.T @ r
         scale = normal.diagonal() + 1e-12
         # held on their bound: the descent direction (-gradient) points out of the box
-        held = ((params <= lower) & (gradient > 0)) | ((params >= upper) & (gradient < 0))
-        free = None if not held.any() else np.flatnonzero(~held)
+        # (compared as Python floats: the same comparisons, without numpy's per-call
+        # overhead on four numbers)
+        held = [
+            (p <= lo and g > 0) or (p >= hi and g < 0)
+            for p, g, lo, hi in zip(
+                params.tolist(), gradient.tolist(), lower_list, upper_list, strict=True
+            )
+        ]
+        free = np.flatnonzero(~np.array(held)) if any(held) else None
         if free is not None and free.size == 0:
             break  # a corner of the box: no descent inside it
         improved = False
         for _attempt in range(12):
             damped = normal.copy()
-            damped[diagonal, diagonal] += damping * scale
+            damped.reshape(-1)[::stride] += damping * scale
             # LAPACK's gesv, as np.linalg.solve calls it, without its per-call overhead
             # (a fifth of the time of a 4 x 4 solve, and this loop runs ~50 times a fit)
             if free is None:
@@ -422,12 +435,14 @@ def find_strokes(
         # "Moving the other way" means faster than reverse_tolerance_mps: integration
         # leaves mm/s of drift in still stretches, which must not stop the search.
         tol = settings.reverse_tolerance_mps
-        lo = a
-        while lo > 0 and a - lo < reach and seg_speed[lo - 1] >= -tol:
-            lo -= 1
-        hi = b - 1
-        while hi < n - 1 and hi - b < reach and seg_speed[hi + 1] >= -tol:
-            hi += 1
+        # walk back from ``a`` (forward from ``b - 1``) while the samples passed are not
+        # moving the other way (the first that is, NaN included, stops the walk)
+        lo_most = max(a - max(reach, 0), 0)
+        moving = np.flatnonzero(~(seg_speed[lo_most:a] >= -tol))
+        lo = lo_most + int(moving[-1]) + 1 if moving.size else lo_most
+        hi_most = max(min(n - 1, b + max(reach, 0)), b - 1)
+        moving = np.flatnonzero(~(seg_speed[b : hi_most + 1] >= -tol))
+        hi = b + int(moving[0]) - 1 if moving.size else hi_most
         speed = clipped[direction]
         bounds = _fit_bell(speed, max(lo - 1, 0), min(hi + 1, n - 1), peak, settings)
         if bounds is not None:

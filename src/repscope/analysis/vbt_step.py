@@ -134,11 +134,18 @@ def with_velocity_based_training(
         (traces["phase"] == "concentric").to_numpy(bool) if len(traces) else np.zeros(0, bool)
     )
     mpv, power_mean, power_peak, rep_load = [], [], [], []
-    for row in reps.itertuples(index=False):
-        load = load_by_set.get(int(row.set), math.nan)
+    # the columns read for every rep, as lists once (itertuples builds a row per rep)
+    for set_number, mcv_value, start_s, end_s in zip(
+        reps["set"].tolist(),
+        reps["mean_concentric_velocity_mps"].tolist(),
+        reps["start_s"].tolist(),
+        reps["end_s"].tolist(),
+        strict=True,
+    ):
+        load = load_by_set.get(int(set_number), math.nan)
         rep_load.append(load)
-        mcv = float(row.mean_concentric_velocity_mps)
-        idx = _concentric(time_s, concentric, float(row.start_s), float(row.end_s))
+        mcv = float(mcv_value)
+        idx = _concentric(time_s, concentric, float(start_s), float(end_s))
         if not math.isfinite(mcv) or len(idx) < 2:
             mpv.append(math.nan)
             power_mean.append(math.nan)
@@ -164,16 +171,22 @@ def with_velocity_based_training(
             raise
         threshold = None
     set_load, best_mpv, rir, rir_low, rir_high, rir_note = [], [], [], [], [], []
+    # the rep table's columns as arrays, once: a set's full-range reps are a mask on them
+    # (the same values in the same order as filtering the table for every set)
+    rep_set = reps["set"].to_numpy()
+    rep_full = np.isfinite(reps["velocity_loss"].to_numpy(float))
+    rep_mpv = reps["mean_propulsive_velocity_mps"].to_numpy(float)
+    rep_number = reps["rep"].to_numpy(float)
+    rep_mcv = reps["mean_concentric_velocity_mps"].to_numpy(float)
     for set_row in sets.itertuples(index=False):
-        members = reps[reps["set"] == set_row.set]
-        full = members[np.isfinite(members["velocity_loss"].to_numpy(float))]
+        full = (rep_set == set_row.set) & rep_full
         set_load.append(load_by_set.get(int(set_row.set), math.nan))
-        values = full["mean_propulsive_velocity_mps"].to_numpy(float)
+        values = rep_mpv[full]
         values = values[np.isfinite(values)]
         best_mpv.append(float(values.max()) if values.size else math.nan)
         estimate = reps_in_reserve(
-            full["rep"].to_numpy(float),
-            full["mean_concentric_velocity_mps"].to_numpy(float),
+            rep_number[full],
+            rep_mcv[full],
             threshold=threshold,
             set_confidence=str(set_row.confidence),
         )
