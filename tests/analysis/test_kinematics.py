@@ -1,17 +1,11 @@
 import numpy as np
 import pytest
 
-from repscope.analysis.kinematics import (
-    StillnessSettings,
-    drop_passed_anchors,
-    integrate_between_anchors,
-    reselect_by_closure,
-    runs,
-    trim_anchor,
-    trim_moving_edges,
-    validate_anchors,
-    vertical_kinematics,
-)
+from repscope.analysis.anchor_heights import drop_passed_anchors, reselect_by_closure
+from repscope.analysis.anchors import integrate_between_anchors, trim_moving_edges, validate_anchors
+from repscope.analysis.filters import runs
+from repscope.analysis.kinematics import vertical_kinematics
+from repscope.analysis.stillness import StillnessSettings, trim_anchor
 from repscope.analysis.strokes import StrokeSettings, find_strokes
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import integrate
 
-from repscope.analysis.kinematics import cumulative_trapezoid
+from repscope.analysis.filters import cumulative_trapezoid
 
 
 @pytest.mark.parametrize("shape", [(1,), (2,), (7,), (1000,), (500, 2), (3, 3)])

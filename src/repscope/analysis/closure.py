@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from repscope.analysis.kinematics import cumulative_trapezoid
+from repscope.analysis.filters import cumulative_trapezoid
 from repscope.recording import check_sampling_rate
 
 

@@ -55,7 +55,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from repscope.analysis.kinematics import cumulative_trapezoid
+from repscope.analysis.filters import cumulative_trapezoid
 from repscope.analysis.profiles import MERGED_TRAVEL_RATIO
 from repscope.analysis.reps import Rep
 from repscope.analysis.segmentation import Cycle

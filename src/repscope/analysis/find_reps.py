@@ -40,12 +40,10 @@ from repscope.analysis.cycle_reps import (
     strokes_explain_cycles,
     usable_cycle,
 )
+from repscope.analysis.filters import cumulative_trapezoid, lowpass
 from repscope.analysis.kinematics import (
-    StillnessSettings,
     VerticalKinematics,
-    cumulative_trapezoid,
     highpass_unanchored,
-    lowpass,
     vertical_kinematics,
 )
 from repscope.analysis.orientation import (
@@ -63,6 +61,7 @@ from repscope.analysis.segmentation import (
     SegmentationSettings,
     segment_cycles,
 )
+from repscope.analysis.stillness import StillnessSettings
 from repscope.analysis.stretches import Stretch
 from repscope.analysis.strokes import (
     Stroke,

@@ -45,7 +45,7 @@ from typing import Any
 import numpy as np
 from scipy import signal
 
-from repscope.analysis.kinematics import butter_sos
+from repscope.analysis.filters import butter_sos
 from repscope.errors import InputError
 from repscope.recording import STANDARD_GRAVITY_MPS2, check_sampling_rate
 

@@ -470,7 +470,7 @@ def analyze_recording(
     ends_at_rest
         The caller knows the sensor is at zero velocity on the first and last samples (a
         live window at a turnaround); see
-        :func:`~repscope.analysis.kinematics.validate_anchors`.
+        :func:`~repscope.analysis.anchors.validate_anchors`.
     initial_orientation
         The sensor's orientation at the first sample, known to the caller (a live window
         that starts where an earlier window's estimate stands); the orientation filter

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from repscope.analysis.kinematics import cumulative_trapezoid
+from repscope.analysis.filters import cumulative_trapezoid
 from repscope.analysis.reps import Rep
 from repscope.analysis.smoothness import ldlj, sparc
 from repscope.analysis.strokes import Stroke

@@ -72,10 +72,11 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import signal
 
-from repscope.analysis.kinematics import butter_sos, noise_floor, runs
+from repscope.analysis.filters import butter_sos, runs
 from repscope.analysis.missed_turns import restore_missed_turns
 from repscope.analysis.profiles import MAX_BARBELL_TRAVEL_M
 from repscope.analysis.robust import upper_half_median as _typical
+from repscope.analysis.stillness import noise_floor
 from repscope.recording import STANDARD_GRAVITY_MPS2, check_sampling_rate
 
 #: A bout whose typical excursion is larger than any lift's travel

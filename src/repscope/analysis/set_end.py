@@ -37,13 +37,13 @@ Rule
    (:func:`rest_level`); NaN where the window holds a gap.
 2. **Sensor floor**: the lowest rest level of the recording (live: of the samples kept),
    its quietest stretch, as the other self-calibrations measure it
-   (:func:`repscope.analysis.kinematics.noise_floor`).
+   (:func:`repscope.analysis.stillness.noise_floor`).
 3. **At the sensor floor**: the level is at most ``noise_factor`` (3, the still
    detector's factor) times the floor *and* below ``hand_tremor_min_mps2`` (0.01 m/s^2,
    the quietest hand above). The second bound keeps a recording that never leaves the
    hands (its floor is a held bar) from reading a long hold as a rack.
 4. **Racked**: at the floor for ``rack_rest_s`` (1.5 s: the still detector's long rest,
-   :class:`repscope.analysis.kinematics.StillnessSettings`; three times the longest quiet
+   :class:`repscope.analysis.stillness.StillnessSettings`; three times the longest quiet
    moment seen between real reps) without a break (:func:`racked_spans`).
 5. **Set end**: a set ends at a rack after its last rep, or, as before, when the next rep
    starts more than ``set_gap_s`` (15 s) after it. Live, the summary follows within about
@@ -62,7 +62,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from repscope.analysis.kinematics import runs
+from repscope.analysis.filters import runs
 from repscope.analysis.stretches import max_bridged_gap_s
 from repscope.recording import STANDARD_GRAVITY_MPS2, check_sampling_rate
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from repscope.analysis.kinematics import runs
+from repscope.analysis.filters import runs
 from repscope.recording import Recording
 
 #: Gaps up to this long (lost BLE packets, a stalled link) are bridged by linear

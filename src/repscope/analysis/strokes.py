@@ -55,7 +55,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy.linalg.lapack import dgesv as _gesv
 
-from repscope.analysis.kinematics import cumulative_trapezoid, runs
+from repscope.analysis.filters import cumulative_trapezoid, runs
 from repscope.recording import check_sampling_rate
 
 

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from repscope.analysis.kinematics import runs
+from repscope.analysis.filters import runs
 from repscope.analysis.load_velocity import (
     NotEnoughLoadsError,
     OneRepMaxEstimate,

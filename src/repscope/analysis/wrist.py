@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import signal
 
-from repscope.analysis.kinematics import butter_sos, runs
+from repscope.analysis.filters import butter_sos, runs
 from repscope.recording import check_sampling_rate
 
 

@@ -48,8 +48,8 @@ from typing import Any
 import numpy as np
 
 from repscope.analysis import AnalysisConfig, SessionAnalysis
-from repscope.analysis.kinematics import acc_threshold
 from repscope.analysis.profiles import ExerciseProfile, get_profile
+from repscope.analysis.stillness import acc_threshold
 from repscope.errors import InputError
 from repscope.live import acceptance, sets
 from repscope.live.acceptance import Sightings

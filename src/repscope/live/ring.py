@@ -111,7 +111,7 @@ class SampleRing:
 
         Still: ``|f|`` averaged over 0.1 s stays within ``level_g`` of its median, the
         batch stillness rule on the acceleration magnitude
-        (:func:`repscope.analysis.kinematics.acc_threshold` gives the level).
+        (:func:`repscope.analysis.stillness.acc_threshold` gives the level).
         """
         _, values = self.since(start_s)
         n = max(1, round(0.1 * sampling_rate_hz))

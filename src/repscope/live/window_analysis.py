@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 
 from repscope.analysis import AnalysisConfig, SessionAnalysis, analyze_recording
-from repscope.analysis.kinematics import runs
+from repscope.analysis.filters import runs
 from repscope.analysis.orientation import OrientationResult, OrientationStart
 from repscope.analysis.pipeline import Stages, run_stages
 from repscope.analysis.profiles import get_profile

@@ -75,7 +75,7 @@ from typing import Any
 
 import numpy as np
 
-from repscope.analysis.kinematics import runs
+from repscope.analysis.filters import runs
 from repscope.analysis.orientation import OrientationStart
 from repscope.live.acceptance import anchored
 from repscope.live.settings import LiveSettings
