@@ -82,3 +82,52 @@ def test_restore_adds_the_best_candidate_of_a_long_stretch_only() -> None:
 def test_the_new_settings_are_validated(name: str) -> None:
     with pytest.raises(ValueError, match=name):
         SegmentationSettings(**{name: 0.0})
+
+
+@pytest.mark.parametrize("where", ["first", "last"])
+def test_a_partial_edge_rep_at_the_sets_tempo_is_a_rep(where: str) -> None:
+    # a third of the range at the set's own tempo: gentle (its activity about a third of
+    # the typical) but rising and falling like a rep, and no longer than the set's reps
+    roms = [0.5] * 6
+    roms[0 if where == "first" else -1] = 0.17
+    force, turns = reps_force(roms, [2.4] * len(roms))
+    found = _found(force)
+    assert found.size == len(roms)
+    np.testing.assert_allclose(found, turns, atol=0.5)
+
+
+def test_a_gentle_edge_move_slower_than_the_sets_reps_is_not_a_rep() -> None:
+    # a third of the range over 1.7 periods at the set's start (a set-up move, such as a
+    # curl's pick-up, takes longer than the set's reps): not counted
+    roms = [0.2] + [0.5] * 6
+    force, turns = reps_force(roms, [4.0] + [2.4] * 6)
+    found = _found(force)
+    assert found.size == len(roms) - 1
+    np.testing.assert_allclose(found, turns[1:], atol=0.5)
+
+
+@pytest.mark.parametrize(
+    ("seed", "partial_rep"),
+    [(360114, 7), (360102, 8)],  # real-like dev seeds: ohp and row, partial last rep
+)
+def test_a_real_like_set_counts_its_partial_last_rep(seed: int, partial_rep: int) -> None:
+    import dataclasses
+
+    from repscope.analysis import analyze_recording
+    from repscope.simulate import (
+        REAL_LIKE_SENSOR_RATE_HZ,
+        real_like_sensor,
+        real_like_set,
+        simulate_set,
+    )
+
+    rng = np.random.default_rng([seed, 7])  # the stream of benchmarks/accuracy_sim.py
+    n_reps = partial_rep
+    spec = real_like_set("ohp" if seed == 360114 else "row", rng=rng, n_reps=n_reps)
+    sensor = real_like_sensor(rng=rng)
+    spec = dataclasses.replace(spec, faults={partial_rep: "partial_rom"})
+    res = simulate_set(
+        spec, sampling_rate_hz=REAL_LIKE_SENSOR_RATE_HZ, placement="bar", sensor=sensor, seed=seed
+    )
+    reps = analyze_recording(res.recording, tempo=str(spec.tempo)).reps
+    assert len(reps) == len(res.truth) == n_reps

@@ -52,7 +52,12 @@ Steps
    between the first and the last one whose activity reaches ``min_activity_fraction``
    of the typical, or that is a slow rep of full range (``full_range_fraction`` of the
    typical excursion, rising and falling like a rep, activity at least the typical over
-   ``slow_rep_factor`` squared).
+   ``slow_rep_factor`` squared), or a partial rep at the set's tempo (rising and falling
+   like a rep, the same activity bar, and lasting, valley to valley, no longer than the
+   longest of the set's reps whose activity reaches ``min_activity_fraction``: a partial
+   first or last rep keeps the set's tempo, a set-up move such as a curl's pick-up takes
+   longer; on the real Feather curl set whose edge move rises and falls like a rep it
+   lasts 1.6 periods against the set's longest rep's 1.05).
    (b) rejects the ringing of the band filter over a bar at rest at the recording's
    edges, and keeps a slow grind between two reps. A partial rep hidden between two
    full ones is restored afterwards (:mod:`repscope.analysis.missed_turns`).
@@ -330,6 +335,18 @@ def _whole_at_edge(x: np.ndarray, peaks: np.ndarray, k: int, ratio: float) -> bo
     return bool(min(left, right) > 0 and max(left, right) <= ratio * min(left, right))
 
 
+def _rep_spans(x: np.ndarray, peaks: np.ndarray) -> np.ndarray:
+    """Return each rep's samples from valley to valley (cut as in step 7; NaN at an edge)."""
+    out = np.full(peaks.size, np.nan)
+    for k in range(peaks.size):
+        before, after = _sides(x, peaks, k)
+        lo, hi = int(np.argmin(before)), int(np.argmin(after))
+        if (k == 0 and lo == 0) or (k == peaks.size - 1 and hi == after.size - 1):
+            continue
+        out[k] = before.size - 1 - lo + hi
+    return out
+
+
 def _noise_excursion(
     noise_psd: float, *, sampling_rate_hz: float, period_s: float, settings: SegmentationSettings
 ) -> float:
@@ -404,16 +421,23 @@ def _segment_bout(
     # its range vouches for it when it rises and falls like a rep (a set-up move, such as
     # picking the bar up, does not) and is at most ``slow_rep_factor`` times slower than
     # typical (acceleration, and so activity, scales with range / duration^2)
+    # A partial rep (a short first or last one) moves the bar gently too, but at the set's
+    # tempo: it rises and falls like a rep and lasts, valley to valley, no longer than the
+    # longest of the set's clearly active reps (a set-up move, such as a curl's pick-up,
+    # takes longer than the set's reps)
     reach = _excursions(x, peaks)
+    clear = activity >= settings.min_activity_fraction * typical_activity
+    spans = _rep_spans(x, peaks)
+    longest = np.max(spans[clear & np.isfinite(spans)], initial=-np.inf)
     slow = (
-        (reach >= settings.full_range_fraction * _typical(reach))
+        ((reach >= settings.full_range_fraction * _typical(reach)) | (spans <= longest))
         & (activity >= typical_activity / settings.slow_rep_factor**2)
         & np.array(
             [_whole_at_edge(x, peaks, k, settings.edge_balance_ratio) for k in range(peaks.size)],
             dtype=bool,
         )
     )
-    strong = np.flatnonzero((activity >= settings.min_activity_fraction * typical_activity) | slow)
+    strong = np.flatnonzero(clear | slow)
     band_noise = math.sqrt(noise_psd * (MOTION_BAND_TOP_HZ - settings.highpass_fraction / period))
     inside = np.zeros(peaks.size, dtype=bool)
     if strong.size:
