@@ -82,3 +82,62 @@ def test_restore_adds_the_best_candidate_of_a_long_stretch_only() -> None:
 def test_the_new_settings_are_validated(name: str) -> None:
     with pytest.raises(ValueError, match=name):
         SegmentationSettings(**{name: 0.0})
+
+
+@pytest.mark.parametrize("where", ["first", "last"])
+def test_a_partial_edge_rep_at_the_sets_tempo_is_a_rep(where: str) -> None:
+    # a third of the range at the set's own tempo: gentle (its activity about a third of
+    # the typical) but rising and falling like a rep, and no longer than the set's reps
+    roms = [0.5] * 6
+    roms[0 if where == "first" else -1] = 0.17
+    force, turns = reps_force(roms, [2.4] * len(roms))
+    found = _found(force)
+    assert found.size == len(roms)
+    np.testing.assert_allclose(found, turns, atol=0.5)
+
+
+def test_a_gentle_edge_move_slower_than_the_sets_reps_is_not_a_rep() -> None:
+    # a third of the range over 1.7 periods at the set's start (a set-up move, such as a
+    # curl's pick-up, takes longer than the set's reps): not counted
+    roms = [0.2] + [0.5] * 6
+    force, turns = reps_force(roms, [4.0] + [2.4] * 6)
+    found = _found(force)
+    assert found.size == len(roms) - 1
+    np.testing.assert_allclose(found, turns[1:], atol=0.5)
+
+
+#: Real-like dev sets of ``benchmarks/accuracy_sim.py --real-like --seed-base 360000``
+#: (seed: exercise, reps, faults) whose first or last rep the rhythm used to lose: a partial
+#: last rep (360114, 360102), a partial first rep whose outer valley the band filter puts
+#: at the recording's first sample (360099), a slow last rep cut the same way (360118).
+REAL_LIKE_EDGE_SETS = {
+    360114: ("ohp", 7, {1: "rushed_negative", 2: "swing", 7: "partial_rom"}),
+    360102: ("row", 8, {1: "rushed_negative", 4: "grind", 8: "partial_rom"}),
+    360099: ("bench", 12, {1: "partial_rom", 3: "grind", 7: "grind", 12: "rushed_negative"}),
+    360118: ("row", 9, {7: "partial_rom", 9: "grind"}),
+}
+
+
+@pytest.mark.parametrize("seed", sorted(REAL_LIKE_EDGE_SETS))
+def test_a_real_like_set_counts_its_gentle_edge_rep(seed: int) -> None:
+    import dataclasses
+
+    from repscope.analysis import analyze_recording
+    from repscope.simulate import (
+        REAL_LIKE_SENSOR_RATE_HZ,
+        real_like_sensor,
+        real_like_set,
+        simulate_set,
+    )
+
+    exercise, n_reps, faults = REAL_LIKE_EDGE_SETS[seed]
+    rng = np.random.default_rng([seed, 7])  # the stream of benchmarks/accuracy_sim.py
+    spec = real_like_set(exercise, rng=rng, n_reps=n_reps)
+    sensor = real_like_sensor(rng=rng)
+    spec = dataclasses.replace(spec, faults=faults)
+    res = simulate_set(
+        spec, sampling_rate_hz=REAL_LIKE_SENSOR_RATE_HZ, placement="bar", sensor=sensor, seed=seed
+    )
+    reps = analyze_recording(res.recording, tempo=str(spec.tempo)).reps
+    assert len(res.truth) == n_reps
+    assert len(reps) == n_reps

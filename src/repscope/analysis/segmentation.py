@@ -52,7 +52,15 @@ Steps
    between the first and the last one whose activity reaches ``min_activity_fraction``
    of the typical, or that is a slow rep of full range (``full_range_fraction`` of the
    typical excursion, rising and falling like a rep, activity at least the typical over
-   ``slow_rep_factor`` squared).
+   ``slow_rep_factor`` squared), or a partial rep at the set's tempo (rising and falling
+   like a rep, the same activity bar, and lasting, valley to valley, no longer than the
+   longest of the set's reps whose activity reaches ``min_activity_fraction``: a partial
+   first or last rep keeps the set's tempo, a set-up move such as a curl's pick-up takes
+   longer; on the real Feather curl set whose edge move rises and falls like a rep it
+   lasts 1.6 periods against the set's longest rep's 1.05). For these two, a turnaround
+   whose outer valley is the recording's edge sample (where the band filter may put it)
+   rises and falls like a rep by its two drops alone; its range counts only when both
+   strokes reach it, and its span runs to the edge (so is at least the rep's).
    (b) rejects the ringing of the band filter over a bar at rest at the recording's
    edges, and keeps a slow grind between two reps. A partial rep hidden between two
    full ones is restored afterwards (:mod:`repscope.analysis.missed_turns`).
@@ -297,14 +305,19 @@ def _sides(x: np.ndarray, peaks: np.ndarray, k: int) -> tuple[np.ndarray, np.nda
     return x[lo : i + 1], x[i : hi + 1]
 
 
-def _excursions(x: np.ndarray, peaks: np.ndarray) -> np.ndarray:
-    """Drop from each peak to its neighbouring valleys (inner side only at the edges)."""
+def _excursions(x: np.ndarray, peaks: np.ndarray, *, both_sides: bool = False) -> np.ndarray:
+    """Drop from each peak to its neighbouring valleys (inner side only at the edges).
+
+    With ``both_sides`` the lower of the two drops, at the edges too.
+    """
     out = np.empty(peaks.size)
     for k, i in enumerate(peaks):
         before, after = _sides(x, peaks, k)
         left = x[i] - before.min()
         right = x[i] - after.min()
-        if peaks.size == 1:
+        if both_sides:
+            out[k] = min(left, right)
+        elif peaks.size == 1:
             out[k] = max(left, right)
         elif k == 0:
             out[k] = right
@@ -315,20 +328,41 @@ def _excursions(x: np.ndarray, peaks: np.ndarray) -> np.ndarray:
     return out
 
 
-def _whole_at_edge(x: np.ndarray, peaks: np.ndarray, k: int, ratio: float) -> bool:
+def _whole_at_edge(
+    x: np.ndarray, peaks: np.ndarray, k: int, ratio: float, *, cut_ok: bool = False
+) -> bool:
     """Whether the first or last turnaround ``peaks[k]`` rises and falls like a rep.
 
     A rep ends at the height where it started: both sides of its turnaround drop by about
-    the same height (within ``ratio``), to a valley inside the recording. A set-up move
-    (picking the bar up, racking it, stepping back) leaves the bar at another height.
+    the same height (within ``ratio``), to a valley inside the recording (or, with
+    ``cut_ok``, at its edge). A set-up move (picking the bar up, racking it, stepping
+    back) leaves the bar at another height.
     """
     before, after = _sides(x, peaks, k)
-    if (k == 0 and int(np.argmin(before)) == 0) or (
-        k == peaks.size - 1 and int(np.argmin(after)) == after.size - 1
-    ):
+    if not cut_ok and _cut_by_edge(before, after, k, peaks.size):
         return False  # its outer stroke runs into the recording's edge
     left, right = x[peaks[k]] - before.min(), x[peaks[k]] - after.min()
     return bool(min(left, right) > 0 and max(left, right) <= ratio * min(left, right))
+
+
+def _cut_by_edge(before: np.ndarray, after: np.ndarray, k: int, n_peaks: int) -> bool:
+    """Whether turnaround ``k``'s outer valley (:func:`_sides`) is the recording's edge."""
+    return (k == 0 and int(np.argmin(before)) == 0) or (
+        k == n_peaks - 1 and int(np.argmin(after)) == after.size - 1
+    )
+
+
+def _rep_spans(x: np.ndarray, peaks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return each rep's samples from valley to valley (cut as in step 7), and which are cut.
+
+    A rep cut by the recording's edge spans at least what is returned.
+    """
+    spans, cut = np.empty(peaks.size), np.zeros(peaks.size, dtype=bool)
+    for k in range(peaks.size):
+        before, after = _sides(x, peaks, k)
+        spans[k] = before.size - 1 - int(np.argmin(before)) + int(np.argmin(after))
+        cut[k] = _cut_by_edge(before, after, k, peaks.size)
+    return spans, cut
 
 
 def _noise_excursion(
@@ -405,16 +439,28 @@ def _segment_bout(
     # its range vouches for it when it rises and falls like a rep (a set-up move, such as
     # picking the bar up, does not) and is at most ``slow_rep_factor`` times slower than
     # typical (acceleration, and so activity, scales with range / duration^2)
+    # A partial rep (a short first or last one) moves the bar gently too, but at the set's
+    # tempo: it rises and falls like a rep and lasts, valley to valley, no longer than the
+    # longest of the set's clearly active reps (a set-up move, such as a curl's pick-up,
+    # takes longer than the set's reps)
     reach = _excursions(x, peaks)
+    clear = activity >= settings.min_activity_fraction * typical_activity
+    spans, cut = _rep_spans(x, peaks)
+    longest = np.max(spans[clear & ~cut], initial=-np.inf)
+    # a rep cut by the recording's edge shows its full range on both strokes
+    full = np.where(cut, _excursions(x, peaks, both_sides=True), reach)
     slow = (
-        (reach >= settings.full_range_fraction * _typical(reach))
+        ((full >= settings.full_range_fraction * _typical(reach)) | (spans <= longest))
         & (activity >= typical_activity / settings.slow_rep_factor**2)
         & np.array(
-            [_whole_at_edge(x, peaks, k, settings.edge_balance_ratio) for k in range(peaks.size)],
+            [
+                _whole_at_edge(x, peaks, k, settings.edge_balance_ratio, cut_ok=True)
+                for k in range(peaks.size)
+            ],
             dtype=bool,
         )
     )
-    strong = np.flatnonzero((activity >= settings.min_activity_fraction * typical_activity) | slow)
+    strong = np.flatnonzero(clear | slow)
     band_noise = math.sqrt(noise_psd * (MOTION_BAND_TOP_HZ - settings.highpass_fraction / period))
     inside = np.zeros(peaks.size, dtype=bool)
     if strong.size:
