@@ -56,11 +56,7 @@ from repscope.analysis.profiles import ExerciseProfile
 from repscope.analysis.rep_kinematics import turn_deg, velocity_walk_m2ps3
 from repscope.analysis.reps import Rep, RepSettings, pair_strokes
 from repscope.analysis.rotation import arc_speed, vertical_strokes
-from repscope.analysis.segmentation import (
-    Segmentation,
-    SegmentationSettings,
-    segment_cycles,
-)
+from repscope.analysis.segmentation import Segmentation, SegmentationSettings, segment_cycles
 from repscope.analysis.stillness import StillnessSettings
 from repscope.analysis.stretches import Stretch
 from repscope.analysis.strokes import (

@@ -69,7 +69,8 @@ Steps
 7. Each rep spans from the valley before its middle turnaround to the valley after it.
 
 Each cycle carries its evidence (excursion and activity ratios, the bout's periodicity);
-:func:`cycle_confidence` turns them into a confidence with reasons.
+:func:`cycle_confidence` turns them into a confidence with reasons. A turnaround's
+geometry (its sides, excursion and span) is measured in :mod:`repscope.analysis.excursions`.
 """
 
 from __future__ import annotations
@@ -80,6 +81,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import signal
 
+from repscope.analysis.excursions import excursions, rep_spans, whole_at_edge
 from repscope.analysis.filters import butter_sos, runs
 from repscope.analysis.missed_turns import restore_missed_turns
 from repscope.analysis.profiles import MAX_BARBELL_TRAVEL_M
@@ -91,6 +93,7 @@ from repscope.recording import STANDARD_GRAVITY_MPS2, check_sampling_rate
 #: (:data:`~repscope.analysis.profiles.MAX_BARBELL_TRAVEL_M`) was integrated at a wrong
 #: period.
 MAX_PLAUSIBLE_EXCURSION_M = MAX_BARBELL_TRAVEL_M
+
 
 #: Lifting movement lives below this frequency (Hz); above it, until Nyquist, the quietest
 #: second shows the sensor's own noise (and vibration) only.
@@ -297,74 +300,6 @@ def position_proxy(
     return np.asarray(out[pad : pad + n])
 
 
-def _sides(x: np.ndarray, peaks: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Return the proxy from the previous peak (or start) to ``peaks[k]``, and on to the next."""
-    i = peaks[k]
-    lo = peaks[k - 1] if k else 0
-    hi = peaks[k + 1] if k + 1 < peaks.size else x.size - 1
-    return x[lo : i + 1], x[i : hi + 1]
-
-
-def _excursions(x: np.ndarray, peaks: np.ndarray, *, both_sides: bool = False) -> np.ndarray:
-    """Drop from each peak to its neighbouring valleys (inner side only at the edges).
-
-    With ``both_sides`` the lower of the two drops, at the edges too.
-    """
-    out = np.empty(peaks.size)
-    for k, i in enumerate(peaks):
-        before, after = _sides(x, peaks, k)
-        left = x[i] - before.min()
-        right = x[i] - after.min()
-        if both_sides:
-            out[k] = min(left, right)
-        elif peaks.size == 1:
-            out[k] = max(left, right)
-        elif k == 0:
-            out[k] = right
-        elif k == peaks.size - 1:
-            out[k] = left
-        else:
-            out[k] = min(left, right)
-    return out
-
-
-def _whole_at_edge(
-    x: np.ndarray, peaks: np.ndarray, k: int, ratio: float, *, cut_ok: bool = False
-) -> bool:
-    """Whether the first or last turnaround ``peaks[k]`` rises and falls like a rep.
-
-    A rep ends at the height where it started: both sides of its turnaround drop by about
-    the same height (within ``ratio``), to a valley inside the recording (or, with
-    ``cut_ok``, at its edge). A set-up move (picking the bar up, racking it, stepping
-    back) leaves the bar at another height.
-    """
-    before, after = _sides(x, peaks, k)
-    if not cut_ok and _cut_by_edge(before, after, k, peaks.size):
-        return False  # its outer stroke runs into the recording's edge
-    left, right = x[peaks[k]] - before.min(), x[peaks[k]] - after.min()
-    return bool(min(left, right) > 0 and max(left, right) <= ratio * min(left, right))
-
-
-def _cut_by_edge(before: np.ndarray, after: np.ndarray, k: int, n_peaks: int) -> bool:
-    """Whether turnaround ``k``'s outer valley (:func:`_sides`) is the recording's edge."""
-    return (k == 0 and int(np.argmin(before)) == 0) or (
-        k == n_peaks - 1 and int(np.argmin(after)) == after.size - 1
-    )
-
-
-def _rep_spans(x: np.ndarray, peaks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Return each rep's samples from valley to valley (cut as in step 7), and which are cut.
-
-    A rep cut by the recording's edge spans at least what is returned.
-    """
-    spans, cut = np.empty(peaks.size), np.zeros(peaks.size, dtype=bool)
-    for k in range(peaks.size):
-        before, after = _sides(x, peaks, k)
-        spans[k] = before.size - 1 - int(np.argmin(before)) + int(np.argmin(after))
-        cut[k] = _cut_by_edge(before, after, k, peaks.size)
-    return spans, cut
-
-
 def _noise_excursion(
     noise_psd: float, *, sampling_rate_hz: float, period_s: float, settings: SegmentationSettings
 ) -> float:
@@ -443,18 +378,18 @@ def _segment_bout(
     # tempo: it rises and falls like a rep and lasts, valley to valley, no longer than the
     # longest of the set's clearly active reps (a set-up move, such as a curl's pick-up,
     # takes longer than the set's reps)
-    reach = _excursions(x, peaks)
+    reach = excursions(x, peaks)
     clear = activity >= settings.min_activity_fraction * typical_activity
-    spans, cut = _rep_spans(x, peaks)
+    spans, cut = rep_spans(x, peaks)
     longest = np.max(spans[clear & ~cut], initial=-np.inf)
     # a rep cut by the recording's edge shows its full range on both strokes
-    full = np.where(cut, _excursions(x, peaks, both_sides=True), reach)
+    full = np.where(cut, excursions(x, peaks, both_sides=True), reach)
     slow = (
         ((full >= settings.full_range_fraction * _typical(reach)) | (spans <= longest))
         & (activity >= typical_activity / settings.slow_rep_factor**2)
         & np.array(
             [
-                _whole_at_edge(x, peaks, k, settings.edge_balance_ratio, cut_ok=True)
+                whole_at_edge(x, peaks, k, settings.edge_balance_ratio, cut_ok=True)
                 for k in range(peaks.size)
             ],
             dtype=bool,
@@ -473,13 +408,13 @@ def _segment_bout(
     )
     exc, typical = np.empty(0), math.nan  # set by the loop whenever a peak is left
     while peaks.size:
-        exc = _excursions(x, peaks)
+        exc = excursions(x, peaks)
         typical = _typical(exc)
         # the first and last turnaround may be a set-up move (picking the bar up, racking);
         # between two reps the rhythm vouches for a short, partial rep
         fraction = np.full(peaks.size, settings.min_interior_excursion_fraction)
         for k in {0, peaks.size - 1}:
-            if not _whole_at_edge(x, peaks, k, settings.edge_balance_ratio):
+            if not whole_at_edge(x, peaks, k, settings.edge_balance_ratio):
                 fraction[k] = settings.min_excursion_fraction
         keep = (exc >= fraction * typical) & (exc >= noise_floor_m)
         if keep.all():
@@ -493,7 +428,7 @@ def _segment_bout(
         floor_m=max(noise_floor_m, settings.min_hidden_excursion_fraction * typical),
     )  # fmt: skip
     if restored.size > peaks.size:
-        peaks, activity, exc = restored, activity_at(restored), _excursions(x, restored)
+        peaks, activity, exc = restored, activity_at(restored), excursions(x, restored)
     if peaks.size and not typical <= MAX_PLAUSIBLE_EXCURSION_M:
         return Bout(
             a, b, period, periodicity, (), f"typical excursion {typical:.1f} m is not a lift"
