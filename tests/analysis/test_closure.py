@@ -4,7 +4,8 @@ import numpy as np
 from scipy.integrate import cumulative_trapezoid
 
 from repscope.analysis.closure import close_cycles
-from repscope.analysis.strokes import Stroke, snap_turnarounds
+from repscope.analysis.stroke_repair import snap_turnarounds
+from repscope.analysis.strokes import Stroke
 
 RATE = 100.0
 

@@ -7,7 +7,8 @@ import pytest
 
 from repscope.analysis.profiles import get_profile
 from repscope.analysis.reps import RepSettings, pair_strokes
-from repscope.analysis.strokes import Stroke, find_strokes, restore_lost_strokes
+from repscope.analysis.stroke_repair import restore_lost_strokes
+from repscope.analysis.strokes import Stroke, find_strokes
 
 RATE = 50.0
 

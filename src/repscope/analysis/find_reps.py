@@ -59,13 +59,8 @@ from repscope.analysis.rotation import arc_speed, vertical_strokes
 from repscope.analysis.segmentation import Segmentation, SegmentationSettings, segment_cycles
 from repscope.analysis.stillness import StillnessSettings
 from repscope.analysis.stretches import Stretch
-from repscope.analysis.strokes import (
-    Stroke,
-    StrokeSettings,
-    find_strokes,
-    restore_lost_strokes,
-    snap_turnarounds,
-)
+from repscope.analysis.stroke_repair import restore_lost_strokes, snap_turnarounds
+from repscope.analysis.strokes import Stroke, StrokeSettings, find_strokes
 from repscope.recording import Recording
 
 #: Low-pass applied to vertical acceleration before turnaround and jerk metrics (Hz).

@@ -20,7 +20,7 @@ Steps (:func:`arc_speed`):
    hands): the sign of ``sum(arc_speed * vertical_velocity)``.
 
 Pauses are still judged by the accepted still anchors of the vertical kinematics
-(:func:`repscope.analysis.strokes.snap_turnarounds`). Runs of slow rotation were tried as
+(:func:`repscope.analysis.stroke_repair.snap_turnarounds`). Runs of slow rotation were tried as
 pauses too and made timing worse: a 4 s negative starts turning slower than the hand's
 micro-motion, which put false top pauses of up to 1.8 s before it.
 
