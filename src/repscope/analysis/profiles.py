@@ -29,6 +29,9 @@ Defaults and where they come from
 - ``bounce_min_arrival_ratio`` (0.40): between the arrival ratio of a braked eccentric
   (at most 0.31, a harmonic turnaround) and of one the bottom stops (0.55 and more); see
   :mod:`repscope.analysis.flags` for the derivation and the sensitivity.
+- ``grind_concentric_ratio`` (1.6), ``grind_sticking_concentric_ratio`` (1.25) and
+  ``grind_sticking_ratio`` (0.5): a slow concentric, or a slowish one with a sticking
+  region; derived in :mod:`repscope.analysis.grind`.
 - ``rushed_negative_min_eccentric_s`` (1.0 s) applies only without a prescribed tempo:
   coaching texts treat an eccentric under about one second as uncontrolled (e.g. Wilk et al.
   2021, doi:10.1007/s40279-020-01329-1). With ``--tempo`` the rule compares against the
@@ -72,6 +75,9 @@ class FlagThresholds:
     bounce_min_arrival_ratio: float = 0.40
     partial_rom_fraction: float = 0.75
     grind_concentric_ratio: float = 1.6
+    grind_sticking_concentric_ratio: float = 1.25
+    grind_sticking_ratio: float = 0.5
+    grind_stall_noise_margin: float = 2.0
     swing_min_speed_mps: float = 0.2
     swing_ratio_to_set: float = 2.5
     jerky_ldlj_drop: float = 2.0
