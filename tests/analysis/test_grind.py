@@ -60,6 +60,7 @@ def test_speed_against_the_stroke_counts_as_zero_and_no_stroke_is_unknown():
     ("concentric_s", "sticking", "stalled", "balance_sd", "ground"),
     [
         (1.7, 1.0, math.nan, 0.0, True),  # 1.7x the set's 1.0 s: slow
+        (1.55, 1.0, math.nan, 0.0, True),  # beyond tempo scatter and fatigue
         (1.4, 1.0, math.nan, 0.0, False),  # 1.4x without a sticking region
         (1.4, 0.3, math.nan, 0.0, True),  # 1.4x with a sticking region
         (1.2, 0.3, math.nan, 0.0, False),  # a dip in a rep lifted at the set's pace
