@@ -63,13 +63,15 @@ def test_speed_against_the_stroke_counts_as_zero_and_no_stroke_is_unknown():
         (1.55, 1.0, math.nan, 0.0, True),  # beyond tempo scatter and fatigue
         (1.4, 1.0, math.nan, 0.0, False),  # 1.4x without a sticking region
         (1.4, 0.3, math.nan, 0.0, True),  # 1.4x with a sticking region
-        (1.2, 0.3, math.nan, 0.0, False),  # a dip in a rep lifted at the set's pace
+        (0.9, 0.3, math.nan, 0.0, False),  # a dip in a rep lifted faster than the set's
         (1.4, 0.6, math.nan, 0.0, False),  # a shallow dip
         (1.4, math.nan, math.nan, 0.0, False),  # dip unknown
-        (0.8, 1.0, 0.5, 5.0, True),  # the stroke stalled at half the range after a full lowering
-        (0.8, 1.0, 0.8, 5.0, False),  # at 80%: the range was reached
+        (1.1, 1.0, 0.5, 5.0, True),  # the stroke stalled at half the range after a full lowering
+        (1.1, 1.0, 0.8, 5.0, False),  # at 80%: the range was reached
         # up/down balance within 1.5 SDs of the set's: its travels do not resolve a stall
-        (0.8, 1.0, 0.5, 1.5, False),
+        (1.1, 1.0, 0.5, 1.5, False),
+        (0.8, 1.0, 0.5, 5.0, False),  # a short rise lifted faster than the set's: no stall
+        (1.2, 0.02, math.nan, 0.0, False),  # the bar stopped mid-stroke: two moves, no grind
     ],
 )
 def test_the_three_routes_to_a_grind(concentric_s, sticking, stalled, balance_sd, ground):

@@ -29,9 +29,9 @@ Defaults and where they come from
 - ``bounce_min_arrival_ratio`` (0.40): between the arrival ratio of a braked eccentric
   (at most 0.31, a harmonic turnaround) and of one the bottom stops (0.55 and more); see
   :mod:`repscope.analysis.flags` for the derivation and the sensitivity.
-- ``grind_concentric_ratio`` (1.5), ``grind_sticking_concentric_ratio`` (1.25),
+- ``grind_concentric_ratio`` (1.5), ``grind_min_concentric_ratio`` (1.0),
   ``grind_sticking_ratio`` (0.5) and ``grind_stall_noise_margin`` (2): a slow concentric,
-  a slowish one with a sticking region, or one that stalled part-way; derived in
+  or one no faster than the set's with a sticking region or a stall part-way; derived in
   :mod:`repscope.analysis.grind`.
 - ``rushed_negative_min_eccentric_s`` (1.0 s) applies only without a prescribed tempo:
   coaching texts treat an eccentric under about one second as uncontrolled (e.g. Wilk et al.
@@ -76,7 +76,7 @@ class FlagThresholds:
     bounce_min_arrival_ratio: float = 0.40
     partial_rom_fraction: float = 0.75
     grind_concentric_ratio: float = 1.5
-    grind_sticking_concentric_ratio: float = 1.25
+    grind_min_concentric_ratio: float = 1.0
     grind_sticking_ratio: float = 0.5
     grind_stall_noise_margin: float = 2.0
     swing_min_speed_mps: float = 0.2
