@@ -83,24 +83,16 @@ Per-rep rules
        a concentric split at a sticking point (part of it taken for a pause), not a
        partial rep. Without the column (or with it NaN) step 3 decides alone.
 ``grind``
-    Complete reps only (next to a cut the stroke may hold the lifter's set-up). A slow
-    concentric: ``concentric_s >= t.grind_concentric_ratio`` x the set's median
-    concentric. (Velocity loss alone is fatigue, reported per set, not a grind.)
+    A slow concentric with a sticking region, against the set's median concentric:
+    slow (``t.grind_concentric_ratio``), slowish with a speed dip mid-lift, or a lift
+    that stalled part-way after a full lowering (:mod:`.grind` derives all three).
 ``swing``
-    Momentum from the body: the bar (or the wrist) leaves its line and comes back, e.g. a
-    curl or row heaved with a body lean. Complete reps only, gyroscope needed (the
-    horizontal comes from the orientation filter; without one the flag is never raised).
-    The rep's largest horizontal speed over its concentric
-    (:func:`.swing.horizontal_speed_mps`: the world-frame horizontal acceleration
-    integrated once, closed to zero at the concentric's turnarounds; orientation-free, so
-    the mounting and the bar's roll drop out) must be at
-    least ``t.swing_ratio_to_set`` x the set's median over its complete reps (at least
-    3), and exceed that median by ``t.swing_min_speed_mps``. Rotation is not used: a
-    barbell rolls about its long axis by 5-20 deg every rep whatever the lifter does
-    (real feather-bar sets, median per set 4-21 deg), and a swing does not rotate it.
-    The horizontal excursion (double integration) is reported but too noisy to flag on.
-    The curl's swing is not resolved (its arc moves the bar sideways every rep; see
-    :mod:`.swing`).
+    Momentum from the body: the bar (or the wrist) leaves its line and comes back (a curl
+    or row heaved with a body lean). Complete reps only, gyroscope needed. The rep's
+    largest horizontal speed over its concentric is at least ``t.swing_ratio_to_set`` x
+    the set's median (over its complete reps, at least 3) and exceeds it by
+    ``t.swing_min_speed_mps``; :mod:`.swing` holds the measure, the physics, why rotation
+    and the excursion are not used and why the curl's swing is not resolved.
 ``jerky``
     Complete reps only. The concentric's LDLJ is more than ``t.jerky_ldlj_drop`` below
     the set's median LDLJ (relative, because LDLJ depends on the lift and the sensor).
@@ -142,6 +134,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from repscope.analysis.grind import deficit_sd, grind_reason, travel_balance, travel_share
 from repscope.analysis.profiles import FlagThresholds
 from repscope.analysis.resolution import (
     PARTIAL_ROM_WITHHELD,
@@ -341,6 +334,7 @@ def judge_reps(
     full_support, known_travels = full_range_support(rom, fraction=t.partial_rom_fraction)
     rom_down = np.where(complete, column("eccentric_rom_m"), math.nan)
     reference_down = full_range_reference(rom_down, fraction=t.partial_rom_fraction)
+    balance, balance_median, balance_scatter = travel_balance(rom, rom_down)
     concentric = column("concentric_s")
     known_concentric = concentric[np.isfinite(concentric)]
     median_concentric = float(np.median(known_concentric)) if known_concentric.size else math.nan
@@ -373,9 +367,7 @@ def judge_reps(
                 ecc,
                 limit_s=rushed_limit,
                 scatter_s=eccentric_scatter,
-                travel_fraction=float(rom_down[k]) / reference_down
-                if _finite(reference_down) and reference_down > 0
-                else math.nan,
+                travel_fraction=travel_share(float(rom_down[k]), reference_down),
                 thresholds=t,
             )
             if why:
@@ -416,15 +408,17 @@ def judge_reps(
                 f"{reference_rom:.2f} m"
                 + (f", down {down_m / reference_down:.0%}" if down_known else "")
             )
-        con = rep.concentric_s
-        if (
-            complete[k]
-            and _finite(median_concentric)
-            and con >= t.grind_concentric_ratio * median_concentric
-        ):
-            found["grind"] = (
-                f"lifted in {con:.1f} s against the set's usual {median_concentric:.1f} s"
-            )
+        ground = grind_reason(
+            concentric_s=rep.concentric_s,
+            median_concentric_s=median_concentric,
+            sticking=rep.sticking_ratio,
+            travel_up=travel_share(rom_m, reference_rom),
+            travel_down=travel_share(down_m, reference_down),
+            balance_sd=deficit_sd(float(balance[k]), balance_median, balance_scatter),
+            thresholds=t,
+        )
+        if complete[k] and ground:
+            found["grind"] = ground
         swung = swing_reason(
             float(sideways[k]),
             reference_sideways,

@@ -27,6 +27,7 @@ import numpy as np
 
 from repscope.analysis.flags import FLAGS
 from repscope.analysis.gap_reps import gap_rep_reason, infer_gap_reps
+from repscope.analysis.grind import sticking_ratio
 from repscope.analysis.rep_kinematics import (
     RepKinematics,
     arrival_ratio,
@@ -99,6 +100,9 @@ class RepMetrics:
     inferred: bool = False
     #: Largest horizontal speed over the complete rep (:mod:`.swing`); not a table column.
     horizontal_speed_mps: float = math.nan
+    #: The concentric's deepest speed dip between two peaks (:func:`.grind.sticking_ratio`);
+    #: not a table column.
+    sticking_ratio: float = math.nan
 
     def __post_init__(self) -> None:
         # the output boundary joins reasons with ";" (tables.py): one inside a reason
@@ -223,6 +227,7 @@ def set_rep_metrics(
                 horizontal_excursion_m=kin.horizontal_excursion_m,
                 rotation_deg=kin.rotation_deg,
                 horizontal_speed_mps=measured.horizontal_speed_mps,
+                sticking_ratio=sticking_ratio(stroke_speed, time_s, rep.concentric),
                 confidence=measured.confidence,
                 confidence_reasons=(
                     *measured.confidence_reasons,

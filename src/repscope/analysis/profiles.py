@@ -29,6 +29,10 @@ Defaults and where they come from
 - ``bounce_min_arrival_ratio`` (0.40): between the arrival ratio of a braked eccentric
   (at most 0.31, a harmonic turnaround) and of one the bottom stops (0.55 and more); see
   :mod:`repscope.analysis.flags` for the derivation and the sensitivity.
+- ``grind_concentric_ratio`` (1.5), ``grind_min_concentric_ratio`` (1.0),
+  ``grind_sticking_ratio`` (0.5) and ``grind_stall_noise_margin`` (2): a slow concentric,
+  or one no faster than the set's with a sticking region or a stall part-way; derived in
+  :mod:`repscope.analysis.grind`.
 - ``rushed_negative_min_eccentric_s`` (1.0 s) applies only without a prescribed tempo:
   coaching texts treat an eccentric under about one second as uncontrolled (e.g. Wilk et al.
   2021, doi:10.1007/s40279-020-01329-1). With ``--tempo`` the rule compares against the
@@ -71,7 +75,10 @@ class FlagThresholds:
     bounce_max_bottom_pause_s: float = 0.12
     bounce_min_arrival_ratio: float = 0.40
     partial_rom_fraction: float = 0.75
-    grind_concentric_ratio: float = 1.6
+    grind_concentric_ratio: float = 1.5
+    grind_min_concentric_ratio: float = 1.0
+    grind_sticking_ratio: float = 0.5
+    grind_stall_noise_margin: float = 2.0
     swing_min_speed_mps: float = 0.2
     swing_ratio_to_set: float = 2.5
     jerky_ldlj_drop: float = 2.0
