@@ -10,7 +10,7 @@ from _history_block import BLOCK, fill, simulate_block
 from PIL import Image
 
 from repscope.analysis import analyze_recording
-from repscope.analysis.flags import FLAGS
+from repscope.analysis.profiles import FLAGS
 from repscope.history import open_history
 from repscope.history.trends import compute_trends
 from repscope.report.trends import PANELS, plot_trends, write_trends

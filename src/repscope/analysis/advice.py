@@ -37,8 +37,8 @@ from typing import Any
 
 import numpy as np
 
-from repscope.analysis.flags import FLAGS, PHASE_WORDS, full_range_reference, tempo_tolerance_s
-from repscope.analysis.profiles import FlagThresholds
+from repscope.analysis.flags import PHASE_WORDS, full_range_reference, tempo_tolerance_s
+from repscope.analysis.profiles import FLAGS, FlagThresholds
 from repscope.tempo import Tempo
 
 #: The kinds of fault in their order (module docs), each a tuple of flags tried by count.

@@ -135,7 +135,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from repscope.analysis.grind import deficit_sd, grind_reason, travel_balance, travel_share
-from repscope.analysis.profiles import FlagThresholds
+from repscope.analysis.profiles import FLAGS, FlagThresholds
 from repscope.analysis.resolution import (
     PARTIAL_ROM_WITHHELD,
     full_range_reference,
@@ -152,15 +152,6 @@ from repscope.tempo import Tempo
 if TYPE_CHECKING:
     from repscope.analysis.metrics import RepMetrics
 
-FLAGS: tuple[str, ...] = (
-    "rushed_negative",
-    "bounce",
-    "partial_rom",
-    "grind",
-    "swing",
-    "jerky",
-    "tempo_off",
-)
 #: Flags whose rule compares a rep with the rest of its set: over a set still under way
 #: (live) they are recomputed as reps come; the others judge a rep alone.
 #: ``rushed_negative`` is one: its limit is judged against the set's timing scatter.

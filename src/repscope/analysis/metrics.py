@@ -25,9 +25,9 @@ from typing import Any
 
 import numpy as np
 
-from repscope.analysis.flags import FLAGS
 from repscope.analysis.gap_reps import gap_rep_reason, infer_gap_reps
 from repscope.analysis.grind import sticking_ratio
+from repscope.analysis.profiles import FLAGS
 from repscope.analysis.rep_kinematics import (
     RepKinematics,
     arrival_ratio,

@@ -51,7 +51,7 @@ from repscope.analysis.profiles import ExerciseProfile, get_profile
 from repscope.analysis.rep_kinematics import anchored_velocity_sd_mps, measure_rep, nearest_index
 from repscope.analysis.reps import Rep, group_sets
 from repscope.analysis.resolution import unmeasured_reasons, with_unmeasured
-from repscope.analysis.results import RepResult, SetResult
+from repscope.analysis.results import RepResult, SessionAnalysis, SetResult
 from repscope.analysis.set_end import find_racks
 from repscope.analysis.stretches import Timebase, split_stretches
 from repscope.analysis.strokes import Stroke
@@ -63,64 +63,6 @@ from repscope.recording import PLACEMENTS, STANDARD_GRAVITY_MPS2, Recording
 from repscope.tempo import Tempo, parse_tempo
 
 __all__ = ["AnalysisConfig", "SessionAnalysis", "Stages", "analyze_recording", "run_stages"]
-
-
-@dataclass
-class SessionAnalysis:
-    """Result of :func:`analyze_recording`.
-
-    Attributes
-    ----------
-    reps
-        Rep table (columns in :mod:`repscope.analysis.tables`).
-    sets
-        Set table.
-    traces
-        Per-sample signals for plots: ``time_s``, ``vertical_acc_mps2``, ``velocity_mps``,
-        ``position_m``, ``still``, ``set`` (0 outside sets), ``rep`` (0 outside reps),
-        ``phase`` (``eccentric``, ``bottom_pause``, ``concentric``, ``top_pause`` or ``""``).
-    provenance
-        Version, algorithms, parameters, sampling rate, device, placement, exercise, tempo.
-    meta
-        The analysed recording's metadata.
-    """
-
-    reps: pd.DataFrame
-    sets: pd.DataFrame
-    traces: pd.DataFrame
-    provenance: dict[str, Any]
-    meta: dict[str, Any]
-    #: The typed results the tables were made from (empty when read back from storage).
-    results: tuple[SetResult, ...] = ()
-
-    def to_json_dict(self) -> dict[str, Any]:
-        """Return sets (each with its reps), summaries and provenance as JSON-ready data."""
-
-        def clean(value: Any) -> Any:
-            if isinstance(value, float) and not math.isfinite(value):
-                return None
-            if isinstance(value, np.generic):
-                return clean(value.item())
-            return value
-
-        def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-            return [
-                {str(k): clean(v) for k, v in row.items()}
-                for row in frame.to_dict(orient="records")
-            ]
-
-        sets_out = []
-        for set_row in records(self.sets):
-            members = self.reps[self.reps["set"] == set_row["set"]]
-            rep_rows = records(members)
-            for rep in rep_rows:
-                rep["flags"] = [f for f in str(rep["flags"]).split(";") if f]
-                rep["flag_reasons"] = [r for r in str(rep["flag_reasons"]).split(";") if r]
-            set_row["verdict_reasons"] = [
-                r for r in str(set_row["verdict_reasons"]).split(";") if r
-            ]
-            sets_out.append({**set_row, "reps": rep_rows})
-        return {"recording": self.meta, "sets": sets_out, "provenance": self.provenance}
 
 
 def _resolve(

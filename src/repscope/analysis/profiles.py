@@ -65,6 +65,19 @@ MAX_BARBELL_TRAVEL_M = 1.5
 MERGED_TRAVEL_RATIO = 1.5
 
 
+#: The flags a rep can carry, in the order tables and reports list them (their rules:
+#: :mod:`repscope.analysis.flags`; their thresholds: :class:`FlagThresholds`).
+FLAGS: tuple[str, ...] = (
+    "rushed_negative",
+    "bounce",
+    "partial_rom",
+    "grind",
+    "swing",
+    "jerky",
+    "tempo_off",
+)
+
+
 @dataclass(frozen=True)
 class FlagThresholds:
     """Thresholds of the flag rules (documented in :mod:`repscope.analysis.flags`)."""

@@ -1,4 +1,4 @@
-"""Stage 5's typed results: each rep with its flags, each set with its summary.
+"""Typed results: each rep with its flags, each set with its summary, the whole analysis.
 
 The stages in order (:func:`repscope.analysis.pipeline.analyze_recording` runs them):
 
@@ -13,7 +13,12 @@ Tables (:mod:`.tables`) are made from these results only at the output boundary.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
 
 from repscope.analysis.metrics import RepMetrics, SetSummary
 
@@ -44,3 +49,61 @@ class SetResult:
 
     summary: SetSummary
     reps: tuple[RepResult, ...]
+
+
+@dataclass
+class SessionAnalysis:
+    """Result of :func:`analyze_recording`.
+
+    Attributes
+    ----------
+    reps
+        Rep table (columns in :mod:`repscope.analysis.tables`).
+    sets
+        Set table.
+    traces
+        Per-sample signals for plots: ``time_s``, ``vertical_acc_mps2``, ``velocity_mps``,
+        ``position_m``, ``still``, ``set`` (0 outside sets), ``rep`` (0 outside reps),
+        ``phase`` (``eccentric``, ``bottom_pause``, ``concentric``, ``top_pause`` or ``""``).
+    provenance
+        Version, algorithms, parameters, sampling rate, device, placement, exercise, tempo.
+    meta
+        The analysed recording's metadata.
+    """
+
+    reps: pd.DataFrame
+    sets: pd.DataFrame
+    traces: pd.DataFrame
+    provenance: dict[str, Any]
+    meta: dict[str, Any]
+    #: The typed results the tables were made from (empty when read back from storage).
+    results: tuple[SetResult, ...] = ()
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """Return sets (each with its reps), summaries and provenance as JSON-ready data."""
+
+        def clean(value: Any) -> Any:
+            if isinstance(value, float) and not math.isfinite(value):
+                return None
+            if isinstance(value, np.generic):
+                return clean(value.item())
+            return value
+
+        def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+            return [
+                {str(k): clean(v) for k, v in row.items()}
+                for row in frame.to_dict(orient="records")
+            ]
+
+        sets_out = []
+        for set_row in records(self.sets):
+            members = self.reps[self.reps["set"] == set_row["set"]]
+            rep_rows = records(members)
+            for rep in rep_rows:
+                rep["flags"] = [f for f in str(rep["flags"]).split(";") if f]
+                rep["flag_reasons"] = [r for r in str(rep["flag_reasons"]).split(";") if r]
+            set_row["verdict_reasons"] = [
+                r for r in str(set_row["verdict_reasons"]).split(";") if r
+            ]
+            sets_out.append({**set_row, "reps": rep_rows})
+        return {"recording": self.meta, "sets": sets_out, "provenance": self.provenance}

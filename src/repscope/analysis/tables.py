@@ -38,7 +38,7 @@ column                                 unit     meaning
 ``horizontal_excursion_m``             m        largest horizontal distance from the rep's start
 ``rotation_deg``                       deg      largest rotation from the rep's starting attitude
 ``flags``                              -        ``;``-separated names from
-                                                :data:`repscope.analysis.flags.FLAGS`
+                                                :data:`repscope.analysis.profiles.FLAGS`
 ``flag_reasons``                       -        ``;``-separated reasons, in the order of flags
 =====================================  =======  ==================================================
 
@@ -67,7 +67,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from repscope.analysis.flags import FLAGS, VERDICTS
+from repscope.analysis.flags import VERDICTS
+from repscope.analysis.profiles import FLAGS
 from repscope.errors import InputError
 
 if TYPE_CHECKING:

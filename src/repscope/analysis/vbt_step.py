@@ -49,7 +49,7 @@ from repscope.analysis.vbt import (
 from repscope.errors import InputError
 
 if TYPE_CHECKING:
-    from repscope.analysis.pipeline import SessionAnalysis
+    from repscope.analysis.results import SessionAnalysis
 
 #: Where the propulsive phase and the power come from, for the provenance.
 METHODS: dict[str, str] = {

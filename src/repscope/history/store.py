@@ -51,7 +51,7 @@ from repscope.history.schema import (
 from repscope.history_path import default_history_path
 
 if TYPE_CHECKING:
-    from repscope.analysis.pipeline import SessionAnalysis
+    from repscope.analysis.results import SessionAnalysis
 
 
 #: Columns of :meth:`History.sessions`, in order.

@@ -38,7 +38,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from repscope.analysis.flags import FLAGS
 from repscope.analysis.load_velocity import LOAD_RESOLUTION_KG as LOAD_RESOLUTION_KG
 from repscope.analysis.load_velocity import MIN_DISTINCT_LOADS as MIN_DISTINCT_LOADS
 from repscope.analysis.load_velocity import MVT_MPS as MVT_MPS
@@ -48,6 +47,7 @@ from repscope.analysis.load_velocity import VelocityThreshold as VelocityThresho
 from repscope.analysis.load_velocity import distinct_loads as distinct_loads
 from repscope.analysis.load_velocity import fit_load_velocity as fit_load_velocity
 from repscope.analysis.load_velocity import velocity_threshold as velocity_threshold
+from repscope.analysis.profiles import FLAGS
 from repscope.analysis.tables import PHASE_COLUMNS
 from repscope.errors import InputError
 

@@ -30,14 +30,13 @@ import numpy as np
 import pandas as pd
 
 from repscope.analysis.flags import (
-    FLAGS,
     SET_RELATIVE_FLAGS,
     flag_set,
     full_range_mask,
     velocity_loss,
 )
 from repscope.analysis.metrics import RepMetrics
-from repscope.analysis.profiles import FlagThresholds
+from repscope.analysis.profiles import FLAGS, FlagThresholds
 from repscope.analysis.set_end import SetEndSettings, find_racks, racked_between
 from repscope.live.acceptance import LiveRep, overlap_s
 from repscope.live.ring import SampleRing

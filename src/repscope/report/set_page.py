@@ -56,8 +56,8 @@ from matplotlib.transforms import Bbox
 
 from repscope.analysis import SessionAnalysis
 from repscope.analysis.advice import rep_flags, rep_list, thresholds_of
-from repscope.analysis.flags import FLAG_WORDS, FLAGS, VERDICT_WORDS, tempo_tolerance_s
-from repscope.analysis.profiles import FlagThresholds
+from repscope.analysis.flags import FLAG_WORDS, VERDICT_WORDS, tempo_tolerance_s
+from repscope.analysis.profiles import FLAGS, FlagThresholds
 from repscope.errors import InputError
 from repscope.report._page import (
     E1RM_COLUMNS,

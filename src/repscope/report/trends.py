@@ -43,7 +43,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from repscope import __version__
-from repscope.analysis.flags import FLAG_WORDS, FLAGS
+from repscope.analysis.flags import FLAG_WORDS
+from repscope.analysis.profiles import FLAGS
 from repscope.errors import InputError
 from repscope.history.trends import PHASES, TrendResult
 from repscope.report.style import (
