@@ -113,7 +113,8 @@ class SampleRing:
         batch stillness rule on the acceleration magnitude
         (:func:`repscope.analysis.kinematics.acc_threshold` gives the level).
         """
-        _, values = self.since(start_s)
+        t = self._time[self._start : self._stop]
+        values = self._values[self._start + int(t.searchsorted(start_s, side="left")) : self._stop]
         n = max(1, round(0.1 * sampling_rate_hz))
         if len(values) < n:
             return False
