@@ -162,12 +162,27 @@ def rotate_by_quaternion(quat_wxyz: np.ndarray, vectors: np.ndarray) -> np.ndarr
     return out
 
 
+#: Rows up to which :func:`rotated_z` loops in Python rather than calling numpy.
+_SMALL = 16
+
+
 def rotated_z(quat_wxyz: np.ndarray, vectors: np.ndarray) -> np.ndarray:
     """Return the z component of :func:`rotate_by_quaternion`, shape (N,).
 
     The same operations on the same numbers (so bit-identical), without the x and y
-    components: the live engine's turnaround detector needs only the vertical.
+    components: the live engine's turnaround detector needs only the vertical. Up to
+    ``_SMALL`` rows (a 30 ms chunk holds 1-6 samples) in Python floats: the same IEEE
+    operations, separate multiplies and adds with no fused multiply-add in either, and
+    5x faster than a dozen numpy calls on two rows (about 5 against 24 us).
     """
+    if len(vectors) <= _SMALL:
+        out = []
+        for (w, qx, qy, qz), (vx, vy, vz) in zip(quat_wxyz.tolist(), vectors.tolist(), strict=True):
+            tx = 2.0 * (qy * vz - qz * vy)
+            ty = 2.0 * (qz * vx - qx * vz)
+            tz = 2.0 * (qx * vy - qy * vx)
+            out.append(vz + w * tz + (qx * ty - qy * tx))
+        return np.array(out, dtype=float)
     w, qx, qy, qz = quat_wxyz[:, 0], quat_wxyz[:, 1], quat_wxyz[:, 2], quat_wxyz[:, 3]
     vx, vy, vz = vectors[:, 0], vectors[:, 1], vectors[:, 2]
     tx = 2.0 * (qy * vz - qz * vy)
