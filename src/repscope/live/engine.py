@@ -242,7 +242,7 @@ class LiveAnalyzer:
         fed = 0  # samples of this chunk the detector has integrated
         while True:
             watch = self._sightings.due_s(sched.last_update_s, in_set=bool(self._set.reps))
-            k = int(np.searchsorted(t, sched.due_s(watch), side="left"))
+            k = int(t.searchsorted(sched.due_s(watch), side="left"))
             # the detector runs up to the due sample and stops after a mark, so that an
             # update can restart its velocity (reanchor) before the next sample
             marks, used = detector.integrate(
@@ -462,8 +462,9 @@ class LiveAnalyzer:
         events = self._report(new_rows, t_edge, at_zero=good, window=window if seen_stop else None)
         if new_rows:
             self._schedule.burst = []
+        moving = bool(self._motion.moving)  # a set never ends while moving: no rack check
         if self._set.reps and self._set.should_end(
-            rows, t_edge, moving=bool(self._motion.moving), racked=self._racked(t_edge)
+            rows, t_edge, moving=moving, racked=not moving and self._racked(t_edge)
         ):
             events.extend(self._end_set(t_edge))
         return events

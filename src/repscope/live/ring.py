@@ -8,6 +8,7 @@ buffer is summarised from the part still in the buffer, and its ``set_ended`` ev
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 
@@ -113,7 +114,8 @@ class SampleRing:
         batch stillness rule on the acceleration magnitude
         (:func:`repscope.analysis.stillness.acc_threshold` gives the level).
         """
-        _, values = self.since(start_s)
+        t = self._time[self._start : self._stop]
+        values = self._values[self._start + int(t.searchsorted(start_s, side="left")) : self._stop]
         n = max(1, round(0.1 * sampling_rate_hz))
         if len(values) < n:
             return False
@@ -151,12 +153,15 @@ def check_samples(
         gyr = np.asarray(gyr_dps, dtype=float)
         if gyr.shape != acc.shape:
             raise InputError(f"gyr_dps must have shape {acc.shape}, got {gyr.shape}")
-        values = np.hstack([acc, gyr])
-    if t.size and (
-        not np.all(np.isfinite(t))
-        or np.any(np.diff(t) <= 0)
-        or (len(ring) and t[0] <= ring.newest_time_s)
-        or not np.all(np.isfinite(values))
+        values = np.concatenate((acc, gyr), axis=1)
+    # the times as Python floats and the values with one array call: a 30 ms chunk holds
+    # 1-6 samples, and numpy's per-call overhead was most of the check
+    times = t.tolist()
+    if times and (
+        not all(map(math.isfinite, times))
+        or any(b <= a for a, b in itertools.pairwise(times))
+        or (len(ring) and times[0] <= ring.newest_time_s)
+        or not np.isfinite(values).all()
     ):
         raise InputError(
             "live samples must be finite, with strictly increasing times",

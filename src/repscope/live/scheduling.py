@@ -101,7 +101,9 @@ class Schedule:
 
     def due_s(self, watch_due_s: float) -> float:
         """Return the time of the next scheduled window."""
-        return min([self.next_update_s, *self.burst[:1], watch_due_s])
+        # compared in the order of the old min([...]) over a list, without building it
+        due = min(self.next_update_s, self.burst[0]) if self.burst else self.next_update_s
+        return min(due, watch_due_s)
 
     def start_burst(self, kind: str, now: float) -> None:
         """Schedule the windows after a ``turn`` or ``stop`` that can end a rep (else one)."""
