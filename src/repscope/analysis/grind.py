@@ -76,6 +76,7 @@ import numpy as np
 
 from repscope.analysis.profiles import FlagThresholds
 from repscope.analysis.rep_kinematics import nearest_index
+from repscope.analysis.robust import robust_sd
 from repscope.analysis.strokes import Stroke
 
 #: A peak either side of a dip counts only when it reaches this share of the stroke's
@@ -133,8 +134,7 @@ def travel_balance(up_m: np.ndarray, down_m: np.ndarray) -> tuple[np.ndarray, fl
     known = balance[np.isfinite(balance)]
     if known.size < 3:
         return balance, math.nan, math.nan
-    median = float(np.median(known))
-    return balance, median, float(1.4826 * np.median(np.abs(known - median)))
+    return balance, float(np.median(known)), robust_sd(known)
 
 
 def deficit_sd(value: float, median: float, scatter: float) -> float:
@@ -195,19 +195,6 @@ def grind_reason(
     if concentric_s >= t.grind_concentric_ratio * median_concentric_s:
         return f"lifted in {concentric_s:.1f} s {usual}"
     if slow and STOPPED_RATIO < sticking <= t.grind_sticking_ratio:
-        return (
-            f"lifted in {concentric_s:.1f} s {usual}, slowing to {sticking:.0%} of its "
-            "speed mid-lift"
-        )
-    return ""
-    usual = f"against the set's usual {median_concentric_s:.1f} s"
-    if concentric_s >= t.grind_concentric_ratio * median_concentric_s:
-        return f"lifted in {concentric_s:.1f} s {usual}"
-    if (
-        concentric_s >= t.grind_min_concentric_ratio * median_concentric_s
-        and math.isfinite(sticking)
-        and sticking <= t.grind_sticking_ratio
-    ):
         return (
             f"lifted in {concentric_s:.1f} s {usual}, slowing to {sticking:.0%} of its "
             "speed mid-lift"

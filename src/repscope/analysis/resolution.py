@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from repscope.analysis.profiles import MAX_BARBELL_TRAVEL_M, MERGED_TRAVEL_RATIO, FlagThresholds
-from repscope.analysis.robust import upper_half_median
+from repscope.analysis.robust import robust_sd, upper_half_median
 
 if TYPE_CHECKING:
     from repscope.analysis.metrics import RepMetrics
@@ -80,7 +80,7 @@ def timing_scatter_s(durations_s: np.ndarray) -> float:
     known = durations_s[np.isfinite(durations_s)]
     if known.size < 3:
         return 0.0
-    return float(1.4826 * np.median(np.abs(known - np.median(known))))
+    return robust_sd(known)
 
 
 def rushed_negative_limit_s(target_s: float | None, thresholds: FlagThresholds) -> float:
