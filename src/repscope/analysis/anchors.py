@@ -187,8 +187,6 @@ def _readmit(
 #: re-uses: a contradicted candidate keeps a core slower than this fraction of the
 #: acceptance speed, at least ``CORE_S`` long.
 EDGE_FRACTION = 0.25
-
-
 CORE_S = 0.3
 
 

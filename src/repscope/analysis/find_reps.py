@@ -373,10 +373,7 @@ def find_reps(
     acc_g = grid.acc_g[a:b]
     gyr = None if grid.gyr_dps is None else grid.gyr_dps[a:b]
     estimator = config.orientation or default_estimator(gyr is not None)
-    if initial_orientation is None:
-        orient = estimator.estimate(acc_g, gyr, sampling_rate_hz=rate)
-    else:
-        orient = estimator.estimate(acc_g, gyr, sampling_rate_hz=rate, start=initial_orientation)
+    orient = estimator.estimate(acc_g, gyr, sampling_rate_hz=rate, start=initial_orientation)
     stillness = config.stillness
     if profile.rotation_strokes:
         # a curl's heights come through an arc and a lagging attitude: not closed on

@@ -183,12 +183,7 @@ def rotated_z(quat_wxyz: np.ndarray, vectors: np.ndarray) -> np.ndarray:
             tz = 2.0 * (qx * vy - qy * vx)
             out.append(vz + w * tz + (qx * ty - qy * tx))
         return np.array(out, dtype=float)
-    w, qx, qy, qz = quat_wxyz[:, 0], quat_wxyz[:, 1], quat_wxyz[:, 2], quat_wxyz[:, 3]
-    vx, vy, vz = vectors[:, 0], vectors[:, 1], vectors[:, 2]
-    tx = 2.0 * (qy * vz - qz * vy)
-    ty = 2.0 * (qz * vx - qx * vz)
-    tz = 2.0 * (qx * vy - qy * vx)
-    return np.asarray(vz + w * tz + (qx * ty - qy * tx))
+    return rotate_by_quaternion(quat_wxyz, vectors)[:, 2]
 
 
 class OfflineVQF(OrientationEstimator):
