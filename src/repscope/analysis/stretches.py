@@ -21,8 +21,6 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
-import numpy as np
-
 from repscope.analysis.filters import runs
 from repscope.recording import Recording
 
@@ -99,14 +97,18 @@ def split_stretches(recording: Recording, *, starts_at_rest: bool = False) -> Ti
 
     ``starts_at_rest``: the first sample is a known rep boundary (module docs, step 2).
     """
-    from repscope.io.timebase import resample_arrays, timebase_report_arrays
-    from repscope.recording import ACC_COLUMNS, GYR_COLUMNS
+    from repscope.io.timebase import (
+        gap_rows,
+        resample_arrays,
+        sensor_columns,
+        timebase_report_arrays,
+    )
 
     rate = recording.meta.sampling_rate_hz
     longest = max_bridged_gap_s(rate)
     # the columns are read once (resample_uniform, gap_mask and timebase_report of the
     # same arrays: the same numbers)
-    columns = [c for c in (*ACC_COLUMNS, *GYR_COLUMNS) if c in recording.data.columns]
+    columns = sensor_columns(recording)
     time_s, values = recording.time_s, recording.column_values(columns)
     grid, grid_values = resample_arrays(
         time_s,
@@ -116,11 +118,7 @@ def split_stretches(recording: Recording, *, starts_at_rest: bool = False) -> Ti
         sampling_rate_hz=rate,
         max_gap_s=longest,
     )
-    valid = (
-        ~np.isnan(grid_values).all(axis=1)
-        if grid_values.shape[1]
-        else np.ones(grid_values.shape[0], dtype=bool)
-    )
+    valid = ~gap_rows(grid_values)
     gaps = timebase_report_arrays(time_s, values, nominal_rate_hz=rate).gaps
     bridged = sum(1 for g in gaps if g[1] - g[0] <= longest)
     min_samples = int(MIN_STRETCH_S * rate)

@@ -183,9 +183,13 @@ def check_declared_rate(
     )
 
 
+def sensor_columns(recording: Recording) -> list[str]:
+    """Return the recording's accelerometer and gyroscope columns, in standard order."""
+    return [c for c in (*ACC_COLUMNS, *GYR_COLUMNS) if c in recording.data.columns]
+
+
 def _sensor_values(recording: Recording) -> np.ndarray:
-    columns = [c for c in (*ACC_COLUMNS, *GYR_COLUMNS) if c in recording.data.columns]
-    return recording.column_values(columns)
+    return recording.column_values(sensor_columns(recording))
 
 
 def gap_mask(recording: Recording) -> np.ndarray:
@@ -194,9 +198,13 @@ def gap_mask(recording: Recording) -> np.ndarray:
     Such rows appear only in recordings made by :func:`resample_uniform`; a recording
     read from a device or a file has none.
     """
-    values = _sensor_values(recording)
+    return gap_rows(_sensor_values(recording))
+
+
+def gap_rows(values: np.ndarray) -> np.ndarray:
+    """:func:`gap_mask` of a recording's sensor values (rows, columns) given as an array."""
     if values.shape[1] == 0:
-        return np.zeros(recording.n_samples, dtype=bool)
+        return np.zeros(values.shape[0], dtype=bool)
     return np.isnan(values).all(axis=1)
 
 
@@ -405,7 +413,7 @@ def resample_uniform(
     and the gap threshold under ``extra["resampled_from_hz"]`` and
     ``extra["resample_max_gap_s"]``.
     """
-    columns = [c for c in (*ACC_COLUMNS, *GYR_COLUMNS) if c in recording.data.columns]
+    columns = sensor_columns(recording)
     grid, _ = resample_arrays(
         recording.time_s,
         recording.column_values(columns),
