@@ -86,11 +86,16 @@ class SampleRing:
         t = self._time[self._start : self._stop]
         return int(t.size - np.searchsorted(t, time_s, side="right"))
 
+    def _bounds(self, start_s: float, stop_s: float = math.inf) -> tuple[int, int]:
+        """Buffer indices ``[lo, hi)`` of the samples with ``start_s <= time_s <= stop_s``."""
+        t = self._time[self._start : self._stop]
+        lo = self._start + int(t.searchsorted(start_s, side="left"))
+        hi = self._start + int(t.searchsorted(stop_s, side="right"))
+        return lo, hi
+
     def since(self, start_s: float, stop_s: float = math.inf) -> tuple[np.ndarray, np.ndarray]:
         """Return copies of the samples with ``start_s <= time_s <= stop_s``."""
-        t = self._time[self._start : self._stop]
-        lo = self._start + int(np.searchsorted(t, start_s, side="left"))
-        hi = self._start + int(np.searchsorted(t, stop_s, side="right"))
+        lo, hi = self._bounds(start_s, stop_s)
         return self._time[lo:hi].copy(), self._values[lo:hi].copy()
 
     @property
@@ -114,8 +119,8 @@ class SampleRing:
         batch stillness rule on the acceleration magnitude
         (:func:`repscope.analysis.stillness.acc_threshold` gives the level).
         """
-        t = self._time[self._start : self._stop]
-        values = self._values[self._start + int(t.searchsorted(start_s, side="left")) : self._stop]
+        lo, hi = self._bounds(start_s)
+        values = self._values[lo:hi]  # a view: read only
         n = max(1, round(0.1 * sampling_rate_hz))
         if len(values) < n:
             return False

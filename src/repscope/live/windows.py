@@ -126,7 +126,7 @@ class WindowPlanner:
             and self.settings.continue_from_end
             and reported_s - end <= self.settings.deadline_s + 1e-9
         )
-        self.end_state = (float(row["end_s"]), orientation) if keep and orientation else None
+        self.end_state = (end, orientation) if keep and orientation is not None else None
 
     def continued_at(self, t0: float) -> OrientationStart | None:
         """Return the orientation a window from ``t0`` continues from (None: not continued)."""
